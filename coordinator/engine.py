@@ -1,0 +1,703 @@
+"""The queue engine: pure domain, no I/O, no clock of its own (every command gets ``now``).
+
+It numbers tickets, chooses the next ticket for a counter, and keeps each counter's state. Every command
+either raises a `QueueError` (with the code the device shows) before touching anything, or changes the state
+and records what changed in `Changes`, which the service layer persists before it acknowledges.
+
+Rules (docs/queue-rules.md has the reasoning):
+
+- A number is issued once per business day and service series; numbers restart at the hall's
+  ``day_starts_at`` local time. The series never wraps: when it is used up, the kiosk says so.
+- ``next`` finishes the ticket being served (if any) and calls the best waiting ticket among the counter's
+  services: first any ticket waiting longer than ``max_wait_min`` (oldest first, so nothing starves), then by the
+  priority policy — ``strict`` (priority first) or ``interleaved`` (after ``priority_ratio`` priority calls in a
+  row at this counter, one normal ticket if any waits) — ties broken by issue time (FIFO), across services.
+- A transferred ticket keeps its number and its original issue time, so it does not go to the back of the line.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from motcua.contract import (
+    CounterAction,
+    CounterStatus,
+    ErrorCode,
+    PriorityCategory,
+    Procedure,
+)
+from motcua.errors import MotcuaError
+from motcua.hall import HallConfig, OpeningHours
+
+#: Service times outside these bounds (minutes) are an officer forgetting a key, not a real service.
+SERVICE_TIME_BOUNDS = (0.25, 180.0)
+#: Weight of the newest service time in the running mean.
+SERVICE_TIME_ALPHA = 0.2
+
+
+class TicketStatus(StrEnum):
+    WAITING = "waiting"  # issued, in the queue
+    CALLED = "called"  # called to a counter, being served
+    SERVED = "served"  # finished at a counter
+    NO_SHOW = "no_show"  # called, did not come
+    CANCELLED = "cancelled"  # its kiosk could not print it
+    EXPIRED = "expired"  # still waiting when the business day ended
+
+
+class QueueError(MotcuaError):
+    """A command the engine refuses; ``code`` goes back to the device."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class Ticket:
+    """Phiếu số thứ tự."""
+
+    id: str
+    business_day: date
+    issued_service: str  # the series the number came from (never changes)
+    service: str  # the service it now waits for (changes on transfer)
+    number: int
+    label: str
+    issued_at: datetime
+    seq: int  # issue order within the day, the tie-breaker
+    priority: PriorityCategory | None = None
+    procedure: str | None = None
+    kiosk: str | None = None
+    request_id: str | None = None
+    status: TicketStatus = TicketStatus.WAITING
+    counter: int | None = None
+    officer: str | None = None
+    first_called_at: datetime | None = None
+    called_at: datetime | None = None
+    recalls: int = 0
+    finished_at: datetime | None = None
+    transfers: int = 0
+    rated: bool = False
+
+    @property
+    def order(self) -> tuple[datetime, int]:
+        return (self.issued_at, self.seq)
+
+
+@dataclass
+class Counter:
+    """Quầy: its live state."""
+
+    number: int
+    services: tuple[str, ...]
+    status: CounterStatus = CounterStatus.CLOSED
+    officer: str | None = None
+    serving: str | None = None  # ticket id
+    last_finished: str | None = None  # ticket id, for the rating window
+    last_finished_at: datetime | None = None
+    priority_streak: int = 0  # priority calls in a row (interleaving)
+
+
+@dataclass(frozen=True)
+class CallEvent:
+    """A ticket called (recall = 0) or called again (recall >= 1)."""
+
+    ticket_id: str
+    counter: int
+    recall: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One line of the hall's log: what happened, when, where, by whom."""
+
+    at: datetime
+    kind: str  # issued, called, recalled, served, no_show, transferred, cancelled, expired, sign_in, ...
+    counter: int | None = None
+    ticket_id: str | None = None
+    officer: str | None = None
+    service: str | None = None
+    detail: str | None = None
+
+
+@dataclass
+class Changes:
+    """What a batch of commands changed: persisted together, then announced."""
+
+    tickets: dict[str, Ticket] = field(default_factory=dict)
+    counters: set[int] = field(default_factory=set)
+    calls: list[CallEvent] = field(default_factory=list)
+    events: list[AuditEvent] = field(default_factory=list)
+    cancelled_requests: dict[str, date] = field(default_factory=dict)  # request id -> business day
+    board: bool = False
+    catalogue: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.tickets or self.counters or self.calls or self.events or self.cancelled_requests or self.board)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    people_ahead: int
+    minutes: int | None  # None: no counter open for the service
+
+
+class QueueEngine:
+    """The hall's queue. Create with the hall config; restore with `restore`; drive with commands."""
+
+    def __init__(self, hall: HallConfig, procedures: list[Procedure] | None = None) -> None:
+        self.hall = hall
+        self.procedures = {p.code: p for p in procedures or []}
+        self.zone = hall.hall.zone
+        self.tickets: dict[str, Ticket] = {}  # the current business day's tickets
+        self.counters = {c.number: Counter(number=c.number, services=tuple(c.services)) for c in hall.counters}
+        self.business_day: date | None = None
+        self.last_number: dict[str, int] = {}
+        self.seq = 0
+        self.requests: dict[str, str] = {}  # request id -> ticket id (today)
+        self.earlier_requests: set[str] = set()  # request ids of the previous business day: never issued again
+        self.cancelled_requests: set[str] = set()
+        self.mean_service_min = {s.id: s.mean_service_min for s in hall.services}
+        self.recent_calls: deque[CallEvent] = deque(maxlen=hall.queue.board_calls)
+        self.changes = Changes()
+        self._open_services: dict[str, bool] = {}
+
+    # --- time ----------------------------------------------------------------------------------------------
+
+    def business_day_of(self, moment: datetime) -> date:
+        local = moment.astimezone(self.zone)
+        start = self.hall.hall.day_starts_at
+        return (local - timedelta(hours=start.hour, minutes=start.minute)).date()
+
+    def service_open(self, service_id: str, now: datetime) -> bool:
+        hours = self.hall.hours_for(service_id)
+        return hours is None or is_open(hours, now.astimezone(self.zone), self.hall.hall.issue_early_min)
+
+    def tick(self, now: datetime) -> None:
+        """Advance to `now`: roll the business day over, notice services opening or closing."""
+        day = self.business_day_of(now)
+        if self.business_day is None:
+            self.business_day = day
+        elif day != self.business_day:
+            self._roll_over(day, now)
+        for service in self.hall.services:
+            is_open_now = self.service_open(service.id, now)
+            if self._open_services.get(service.id) != is_open_now:
+                if service.id in self._open_services:
+                    self.changes.catalogue = True
+                    self.changes.board = True
+                self._open_services[service.id] = is_open_now
+
+    def _roll_over(self, day: date, now: datetime) -> None:
+        """Close the old business day: finish tickets still at a counter (an officer who left without pressing
+        finish), expire tickets still waiting, sign every officer out. The new day starts from a clean hall."""
+        for counter in self.counters.values():
+            if counter.serving is not None:
+                self._finish(now, counter, detail="closed at the end of the day")
+            if counter.officer is not None or counter.status is not CounterStatus.CLOSED:
+                self._sign_out(now, counter)
+            counter.priority_streak = 0
+            counter.last_finished = None
+            counter.last_finished_at = None
+            self.changes.counters.add(counter.number)
+        for ticket in self.tickets.values():
+            if ticket.status is TicketStatus.WAITING:
+                ticket.status = TicketStatus.EXPIRED
+                self._touch(ticket)
+                self._event(now, "expired", ticket=ticket)
+        self.earlier_requests = set(self.requests) | self.cancelled_requests
+        self.tickets = {}
+        self.business_day = day
+        self.last_number = {}
+        self.seq = 0
+        self.requests = {}
+        self.cancelled_requests = set()
+        self.recent_calls.clear()
+        self.changes.board = True
+        self._event(now, "day_started", detail=day.isoformat())
+
+    # --- kiosk commands ---------------------------------------------------------------------------------
+
+    def issue(
+        self,
+        now: datetime,
+        *,
+        request_id: str,
+        service: str | None = None,
+        procedure: str | None = None,
+        priority: PriorityCategory | None = None,
+        kiosk: str | None = None,
+        sent_at: datetime | None = None,
+    ) -> Ticket:
+        """Issue a ticket (or return the one this request already got)."""
+        self.tick(now)
+        if sent_at is not None:
+            self.check_age(now, sent_at)
+        if request_id in self.cancelled_requests:
+            raise QueueError(ErrorCode.REQUEST_CANCELLED, f"request {request_id} was cancelled")
+        if request_id in self.requests:
+            return self.tickets[self.requests[request_id]]
+        if request_id in self.earlier_requests:
+            raise QueueError(ErrorCode.STALE_REQUEST, f"request {request_id} belongs to an earlier day")
+        if procedure is not None:
+            found = self.procedures.get(procedure)
+            if found is None:
+                raise QueueError(ErrorCode.UNKNOWN_PROCEDURE, f"unknown procedure {procedure}")
+            service = found.service
+        if service is None or service not in self.mean_service_min:
+            raise QueueError(ErrorCode.UNKNOWN_SERVICE, f"unknown service {service!r}")
+        if priority is not None and priority not in self.hall.queue.priority_categories:
+            raise QueueError(ErrorCode.PRIORITY_DISABLED, f"priority {priority} is not offered in this hall")
+        if not self.service_open(service, now):
+            raise QueueError(ErrorCode.SERVICE_CLOSED, f"service {service} is closed now")
+        config = self.hall.service(service)
+        number = self.last_number.get(service, config.first_number - 1) + 1
+        if number > config.last_number:
+            raise QueueError(
+                ErrorCode.SERIES_EXHAUSTED, f"service {service}: all numbers up to {config.last_number} issued today"
+            )
+        assert self.business_day is not None
+        label = f"{config.prefix}{number:0{len(str(config.last_number))}d}"
+        self.seq += 1
+        ticket = Ticket(
+            id=f"{self.business_day:%Y%m%d}-{label}",
+            business_day=self.business_day,
+            issued_service=service,
+            service=service,
+            number=number,
+            label=label,
+            issued_at=now,
+            seq=self.seq,
+            priority=priority,
+            procedure=procedure,
+            kiosk=kiosk,
+            request_id=request_id,
+        )
+        self.last_number[service] = number
+        self.tickets[ticket.id] = ticket
+        self.requests[request_id] = ticket.id
+        self._touch(ticket)
+        self.changes.board = True
+        self._counters_of_service_changed(service)
+        self._event(now, "issued", ticket=ticket, detail=priority.value if priority else None)
+        return ticket
+
+    def check_age(self, now: datetime, sent_at: datetime, *, speed: float = 1.0) -> None:
+        """Refuse a request sent too long ago (or, with a wrong device clock, too far in the future).
+
+        `speed` is how fast the hall clock runs (a simulated hall at 60x): the limit is in real seconds."""
+        age = (now - sent_at).total_seconds() / max(speed, 1.0)
+        limit = self.hall.queue.max_request_age_s
+        if abs(age) > limit:
+            raise QueueError(
+                ErrorCode.STALE_COMMAND,
+                f"request sent {age:+.0f} s from now (limit {limit:g} s): late, or the device's clock is wrong",
+            )
+
+    def cancel(self, now: datetime, *, request_id: str, reason: str) -> Ticket | None:
+        """Cancel what a request issued (a ticket that could not be printed); refuse the request from now on."""
+        self.tick(now)
+        self.cancelled_requests.add(request_id)
+        assert self.business_day is not None
+        self.changes.cancelled_requests[request_id] = self.business_day
+        ticket_id = self.requests.get(request_id)
+        if ticket_id is None:
+            return None
+        ticket = self.tickets[ticket_id]
+        if ticket.status is TicketStatus.WAITING:
+            ticket.status = TicketStatus.CANCELLED
+            self._touch(ticket)
+            self.changes.board = True
+            self._counters_of_service_changed(ticket.service)
+            self._event(now, "cancelled", ticket=ticket, detail=reason)
+        return ticket
+
+    # --- counter commands -------------------------------------------------------------------------------
+
+    def command(
+        self,
+        now: datetime,
+        counter_number: int,
+        action: CounterAction,
+        *,
+        officer: str | None = None,
+        service: str | None = None,
+    ) -> Ticket | None:
+        """Run one keypad action; returns the ticket called or acted on, if any."""
+        self.tick(now)
+        counter = self._counter(counter_number)
+        match action:
+            case CounterAction.NEXT:
+                return self._next(now, counter)
+            case CounterAction.RECALL:
+                return self._recall(now, counter)
+            case CounterAction.NO_SHOW:
+                return self._no_show(now, counter)
+            case CounterAction.TRANSFER:
+                return self._transfer(now, counter, service)
+            case CounterAction.FINISH:
+                ticket = self._serving(counter)
+                self._finish(now, counter)
+                return ticket
+            case CounterAction.PAUSE:
+                self._pause(now, counter)
+            case CounterAction.RESUME:
+                self._resume(now, counter)
+            case CounterAction.SIGN_IN:
+                self._sign_in(now, counter, officer)
+            case CounterAction.SIGN_OUT:
+                self._sign_out(now, counter)
+        return None
+
+    def _next(self, now: datetime, counter: Counter) -> Ticket:
+        self._ensure_open(now, counter)
+        if counter.serving is not None:
+            self._finish(now, counter)
+        ticket = self.choose(counter, now)
+        if ticket is None:
+            raise QueueError(ErrorCode.QUEUE_EMPTY, f"counter {counter.number}: no ticket waiting")
+        counter.priority_streak = counter.priority_streak + 1 if ticket.priority else 0
+        ticket.status = TicketStatus.CALLED
+        ticket.counter = counter.number
+        ticket.officer = counter.officer
+        ticket.called_at = now
+        ticket.first_called_at = ticket.first_called_at or now
+        ticket.recalls = 0
+        counter.serving = ticket.id
+        self._touch(ticket)
+        self._counters_of_service_changed(ticket.service)
+        self._call(now, ticket, counter)
+        self._event(now, "called", ticket=ticket, counter=counter)
+        return ticket
+
+    def choose(self, counter: Counter, now: datetime) -> Ticket | None:
+        """The ticket `next` would call at this counter now (does not change anything)."""
+        waiting = [
+            t for t in self.tickets.values() if t.status is TicketStatus.WAITING and t.service in counter.services
+        ]
+        if not waiting:
+            return None
+        cap = timedelta(minutes=self.hall.queue.max_wait_min)
+        overdue = [t for t in waiting if now - t.issued_at >= cap]
+        if overdue:
+            return min(overdue, key=lambda t: t.order)
+        priority = [t for t in waiting if t.priority is not None]
+        normal = [t for t in waiting if t.priority is None]
+        if not priority:
+            return min(normal, key=lambda t: t.order)
+        if not normal:
+            return min(priority, key=lambda t: t.order)
+        if self.hall.queue.priority_mode == "strict" or counter.priority_streak < self.hall.queue.priority_ratio:
+            return min(priority, key=lambda t: t.order)
+        return min(normal, key=lambda t: t.order)
+
+    def _recall(self, now: datetime, counter: Counter) -> Ticket:
+        ticket = self._require_serving(counter)
+        ticket.recalls += 1
+        self._touch(ticket)
+        self._call(now, ticket, counter)
+        self._event(now, "recalled", ticket=ticket, counter=counter, detail=str(ticket.recalls))
+        return ticket
+
+    def _no_show(self, now: datetime, counter: Counter) -> Ticket:
+        ticket = self._require_serving(counter)
+        needed = self.hall.queue.recalls_before_no_show
+        if ticket.recalls < needed:
+            raise QueueError(
+                ErrorCode.RECALLS_REQUIRED, f"ticket {ticket.label}: recall {needed} time(s) before marking no-show"
+            )
+        ticket.status = TicketStatus.NO_SHOW
+        ticket.finished_at = now
+        counter.serving = None
+        self._touch(ticket)
+        self.changes.counters.add(counter.number)
+        self.changes.board = True
+        self._event(now, "no_show", ticket=ticket, counter=counter)
+        return ticket
+
+    def _transfer(self, now: datetime, counter: Counter, service: str | None) -> Ticket:
+        ticket = self._require_serving(counter)
+        if service is None or service not in self.mean_service_min:
+            raise QueueError(ErrorCode.UNKNOWN_SERVICE, f"unknown service {service!r}")
+        if service == ticket.service:
+            raise QueueError(ErrorCode.BAD_REQUEST, f"ticket {ticket.label} is already in service {service}")
+        origin = ticket.service
+        ticket.status = TicketStatus.WAITING
+        ticket.service = service
+        ticket.counter = None
+        ticket.called_at = None
+        ticket.recalls = 0
+        ticket.transfers += 1
+        counter.serving = None
+        self._touch(ticket)
+        self.changes.counters.add(counter.number)
+        self.changes.board = True
+        self._counters_of_service_changed(service)
+        self._event(now, "transferred", ticket=ticket, counter=counter, detail=f"{origin}->{service}")
+        return ticket
+
+    def _finish(self, now: datetime, counter: Counter, detail: str | None = None) -> None:
+        ticket = self._require_serving(counter)
+        ticket.status = TicketStatus.SERVED
+        ticket.finished_at = now
+        counter.serving = None
+        counter.last_finished = ticket.id
+        counter.last_finished_at = now
+        if ticket.called_at is not None and detail is None:
+            self._learn_service_time(ticket.service, (now - ticket.called_at).total_seconds() / 60)
+        self._touch(ticket)
+        self.changes.counters.add(counter.number)
+        self.changes.board = True
+        self._event(now, "served", ticket=ticket, counter=counter, detail=detail)
+
+    def _pause(self, now: datetime, counter: Counter) -> None:
+        if counter.status is CounterStatus.CLOSED:
+            raise QueueError(ErrorCode.COUNTER_CLOSED, f"counter {counter.number} is closed")
+        if counter.status is CounterStatus.PAUSED:
+            return
+        counter.status = CounterStatus.PAUSED
+        self._counter_changed(counter)
+        self._event(now, "paused", counter=counter)
+
+    def _resume(self, now: datetime, counter: Counter) -> None:
+        if counter.status is CounterStatus.CLOSED:
+            raise QueueError(ErrorCode.COUNTER_CLOSED, f"counter {counter.number} is closed")
+        if counter.status is CounterStatus.OPEN:
+            return
+        counter.status = CounterStatus.OPEN
+        self._counter_changed(counter)
+        self._event(now, "resumed", counter=counter)
+
+    def _sign_in(self, now: datetime, counter: Counter, officer: str | None) -> None:
+        known = {o.id for o in self.hall.officers}
+        if officer is None or officer not in known:
+            raise QueueError(ErrorCode.UNKNOWN_OFFICER, f"unknown officer {officer!r}")
+        if counter.officer == officer and counter.status is not CounterStatus.CLOSED:
+            return
+        for other in self.counters.values():
+            if other is not counter and other.officer == officer:
+                self._sign_out(now, other)
+        if counter.officer is not None:
+            self._sign_out(now, counter)
+        counter.officer = officer
+        counter.status = CounterStatus.OPEN
+        self._counter_changed(counter)
+        self._event(now, "sign_in", counter=counter)
+
+    def _sign_out(self, now: datetime, counter: Counter) -> None:
+        if counter.serving is not None:
+            self._finish(now, counter)
+        if counter.status is CounterStatus.CLOSED and counter.officer is None:
+            return
+        self._event(now, "sign_out", counter=counter)
+        counter.officer = None
+        counter.status = CounterStatus.CLOSED
+        counter.priority_streak = 0
+        self._counter_changed(counter)
+
+    def _ensure_open(self, now: datetime, counter: Counter) -> None:
+        if counter.status is CounterStatus.PAUSED:
+            self._resume(now, counter)  # pressing "next" after a break means the break is over
+        if counter.status is CounterStatus.OPEN:
+            return
+        default = self.hall.counter(counter.number).officer
+        if default is not None:
+            self._sign_in(now, counter, default)
+        elif not self.hall.queue.require_officer:
+            counter.status = CounterStatus.OPEN
+            self._counter_changed(counter)
+            self._event(now, "opened", counter=counter)
+        else:
+            raise QueueError(ErrorCode.NOT_SIGNED_IN, f"counter {counter.number}: no officer signed in")
+
+    # --- ratings ----------------------------------------------------------------------------------------
+
+    def mark_rated(self, ticket_id: str) -> None:
+        """A counted rating arrived for this ticket: the pad stops inviting."""
+        ticket = self.tickets.get(ticket_id)
+        if ticket is None or ticket.rated:
+            return
+        ticket.rated = True
+        self._touch(ticket)
+        if ticket.counter is not None:
+            self.changes.counters.add(ticket.counter)
+
+    def rating_open_until(self, counter: Counter) -> datetime | None:
+        if counter.last_finished is None or counter.last_finished_at is None:
+            return None
+        ticket = self.tickets.get(counter.last_finished)
+        if ticket is None or ticket.rated:
+            return None
+        return counter.last_finished_at + timedelta(minutes=self.hall.rating.window_min)
+
+    # --- estimates and views ----------------------------------------------------------------------------
+
+    def waiting(self, service: str | None = None) -> list[Ticket]:
+        return sorted(
+            (
+                t
+                for t in self.tickets.values()
+                if t.status is TicketStatus.WAITING and (service is None or t.service == service)
+            ),
+            key=lambda t: t.order,
+        )
+
+    def waiting_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(self.mean_service_min, 0)
+        for ticket in self.tickets.values():
+            if ticket.status is TicketStatus.WAITING:
+                counts[ticket.service] += 1
+        return counts
+
+    def estimate(self, service: str, *, ticket: Ticket | None = None) -> Estimate:
+        """People ahead of `ticket` (or of a new normal ticket) and the expected wait in minutes.
+
+        Capacity: every open or paused counter serving the service contributes the share of its time that
+        this service's queue represents among the counter's services. Before any counter has opened (tickets
+        taken at 07:15 for a 07:30 opening), the counters configured for the service are assumed to open.
+        """
+        counts = self.waiting_counts()
+        queue = [t for t in self.waiting(service) if ticket is None or t.id != ticket.id]
+        if ticket is None:
+            ahead = len(queue)
+        elif ticket.priority is not None:
+            ahead = sum(1 for t in queue if t.priority is not None and t.order < ticket.order)
+        else:
+            ahead = sum(1 for t in queue if t.order < ticket.order or t.priority is not None)
+        serving = [c for c in self.counters.values() if service in c.services]
+        staffed = [c for c in serving if c.status is not CounterStatus.CLOSED]
+        if not staffed and any(c.status is not CounterStatus.CLOSED for c in self.counters.values()):
+            return Estimate(people_ahead=ahead, minutes=None)  # the hall is working, but not this service
+        capacity = 0.0
+        for counter in staffed or serving:
+            load = sum(counts[s] for s in counter.services)
+            capacity += counts[service] / load if load else 1 / len(counter.services)
+        if capacity <= 0:
+            return Estimate(people_ahead=ahead, minutes=None)
+        minutes = (ahead + 0.5) * self.mean_service_min[service] / capacity
+        return Estimate(people_ahead=ahead, minutes=round(minutes))
+
+    def counters_for(self, service: str) -> list[int]:
+        return sorted(c.number for c in self.counters.values() if service in c.services)
+
+    def serving(self, counter: Counter) -> Ticket | None:
+        return self.tickets.get(counter.serving) if counter.serving else None
+
+    def waiting_for_counter(self, counter: Counter) -> int:
+        counts = self.waiting_counts()
+        return sum(counts[s] for s in counter.services)
+
+    # --- restore ----------------------------------------------------------------------------------------
+
+    def restore(
+        self,
+        now: datetime,
+        *,
+        business_day: date | None,
+        tickets: list[Ticket],
+        counters: list[Counter],
+        issued_numbers: dict[str, int],
+        max_seq: int,
+        cancelled_requests: set[str],
+        recent_calls: list[CallEvent],
+        earlier_requests: set[str] | None = None,
+    ) -> None:
+        """Rebuild the state after a restart from what the store kept (the last business day's tickets and every
+        counter), then catch up with `now` (a coordinator down over midnight rolls the day over on restart)."""
+        self.business_day = business_day or self.business_day_of(now)
+        self.tickets = {t.id: t for t in tickets}
+        for saved in counters:
+            if saved.number in self.counters:
+                self.counters[saved.number] = replace(saved, services=self.counters[saved.number].services)
+        self.last_number = dict(issued_numbers)
+        self.seq = max_seq
+        self.requests = {t.request_id: t.id for t in tickets if t.request_id}
+        self.cancelled_requests = set(cancelled_requests)
+        self.earlier_requests = set(earlier_requests or ())
+        for ticket in sorted(tickets, key=lambda t: t.finished_at or t.issued_at):
+            if ticket.status is TicketStatus.SERVED and ticket.called_at and ticket.finished_at:
+                self._learn_service_time(ticket.service, (ticket.finished_at - ticket.called_at).total_seconds() / 60)
+        self.recent_calls.clear()
+        self.recent_calls.extend(recent_calls)
+        self.changes = Changes()
+        self.tick(now)
+
+    def take_changes(self) -> Changes:
+        changes, self.changes = self.changes, Changes()
+        return changes
+
+    # --- helpers ----------------------------------------------------------------------------------------
+
+    def _counter(self, number: int) -> Counter:
+        counter = self.counters.get(number)
+        if counter is None:
+            raise QueueError(ErrorCode.UNKNOWN_COUNTER, f"unknown counter {number}")
+        return counter
+
+    def _serving(self, counter: Counter) -> Ticket | None:
+        return self.tickets.get(counter.serving) if counter.serving else None
+
+    def _require_serving(self, counter: Counter) -> Ticket:
+        ticket = self._serving(counter)
+        if ticket is None:
+            raise QueueError(ErrorCode.NOTHING_SERVING, f"counter {counter.number} is not serving anyone")
+        return ticket
+
+    def _touch(self, ticket: Ticket) -> None:
+        self.changes.tickets[ticket.id] = ticket
+
+    def _counter_changed(self, counter: Counter) -> None:
+        self.changes.counters.add(counter.number)
+        self.changes.board = True
+
+    def _counters_of_service_changed(self, service: str) -> None:
+        for counter in self.counters.values():
+            if service in counter.services:
+                self.changes.counters.add(counter.number)
+
+    def _call(self, now: datetime, ticket: Ticket, counter: Counter) -> None:
+        call = CallEvent(ticket_id=ticket.id, counter=counter.number, recall=ticket.recalls, at=now)
+        self.changes.calls.append(call)
+        self.recent_calls.append(call)
+        self.changes.counters.add(counter.number)
+        self.changes.board = True
+
+    def _event(
+        self,
+        now: datetime,
+        kind: str,
+        *,
+        ticket: Ticket | None = None,
+        counter: Counter | None = None,
+        detail: str | None = None,
+    ) -> None:
+        self.changes.events.append(
+            AuditEvent(
+                at=now,
+                kind=kind,
+                counter=counter.number if counter else (ticket.counter if ticket else None),
+                ticket_id=ticket.id if ticket else None,
+                officer=counter.officer if counter else (ticket.officer if ticket else None),
+                service=ticket.service if ticket else None,
+                detail=detail,
+            )
+        )
+
+    def _learn_service_time(self, service: str, minutes: float) -> None:
+        low, high = SERVICE_TIME_BOUNDS
+        if not low <= minutes <= high or service not in self.mean_service_min:
+            return
+        previous = self.mean_service_min[service]
+        self.mean_service_min[service] = previous + SERVICE_TIME_ALPHA * (minutes - previous)
+
+
+def is_open(hours: OpeningHours, local: datetime, early_min: int = 0) -> bool:
+    """Whether tickets are issued at local time `local`: inside an opening range, or `early_min` before it."""
+    minute = local.hour * 60 + local.minute
+    for start, end in hours.ranges(local.weekday()):
+        if start.hour * 60 + start.minute - early_min <= minute < end.hour * 60 + end.minute:
+            return True
+    return False

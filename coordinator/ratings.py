@@ -1,0 +1,68 @@
+"""Rating rules (pure): which ticket a press on a counter's pad rates, and whether it counts.
+
+- A press rates the ticket most recently *finished* at that counter, if it was pressed within the rating
+  window after that ticket finished (the citizen leaving the desk).
+- Otherwise, a press made while a ticket was being served at that counter rates that ticket (a citizen who
+  rates before the officer has pressed "finish").
+- Otherwise nobody was served: the press is stored as *unbound*.
+- One counted rating per ticket. A second press for a ticket already rated, or a press the pad itself flagged
+  (inside its lockout, e.g. a button storm), is stored as *misuse* — bound to the ticket, never counted.
+
+Times are the pad's ``pressed_at``: a vote delivered hours later from the pad's outbox still rates the ticket
+that was served when the button was pressed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from motcua.contract import RatingOutcome
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A ticket's time at a counter, as far as rating is concerned."""
+
+    ticket_id: str
+    called_at: datetime
+    finished_at: datetime | None  # None: still being served
+    served: bool  # finished as served (not no-show, not transferred)
+    rated: bool  # already has a counted rating
+
+
+@dataclass(frozen=True)
+class Verdict:
+    outcome: RatingOutcome
+    ticket_id: str | None
+    reason: str
+
+
+def judge(pressed_at: datetime, *, flagged_by_pad: bool, visits: Iterable[Visit], window: timedelta) -> Verdict:
+    """Decide what a press at `pressed_at` rates, given the counter's visits around that time."""
+    visits = list(visits)
+    finished = [
+        v
+        for v in visits
+        if v.served and v.finished_at is not None and v.finished_at <= pressed_at <= v.finished_at + window
+    ]
+    in_service = [
+        v
+        for v in visits
+        if v.called_at <= pressed_at and (v.finished_at is None or (v.served and pressed_at < v.finished_at))
+    ]
+    if finished:
+        target = max(finished, key=lambda v: v.finished_at or v.called_at)
+        how = "finished within the window"
+    elif in_service:
+        target = max(in_service, key=lambda v: v.called_at)
+        how = "being served"
+    else:
+        outcome = RatingOutcome.MISUSE if flagged_by_pad else RatingOutcome.UNBOUND
+        return Verdict(outcome, None, "nobody served at that counter at that time")
+    if flagged_by_pad:
+        return Verdict(RatingOutcome.MISUSE, target.ticket_id, "inside the pad's lockout")
+    if target.rated:
+        return Verdict(RatingOutcome.MISUSE, target.ticket_id, "ticket already rated")
+    return Verdict(RatingOutcome.COUNTED, target.ticket_id, how)

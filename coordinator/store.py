@@ -1,0 +1,451 @@
+"""The coordinator's durable store: one SQLite file in WAL mode.
+
+Nothing is acknowledged before it is here: the service writes a batch of changes inside one transaction and
+commits (fsync) before it publishes a single reply. After a crash, `load` rebuilds today's queue exactly.
+Reports open the same file read-only (`open_readonly`), which WAL allows while the coordinator writes.
+
+Times are stored as ISO-8601 text in UTC, readable with the ``sqlite3`` shell by a technician.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from coordinator.engine import AuditEvent, CallEvent, Changes, Counter, Ticket, TicketStatus
+from coordinator.ratings import Visit
+from motcua.contract import CounterStatus, PriorityCategory, RatingLevel, RatingOutcome
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS tickets (
+    id              TEXT PRIMARY KEY,
+    business_day    TEXT NOT NULL,
+    issued_service  TEXT NOT NULL,
+    service         TEXT NOT NULL,
+    number          INTEGER NOT NULL,
+    label           TEXT NOT NULL,
+    issued_at       TEXT NOT NULL,
+    seq             INTEGER NOT NULL,
+    priority        TEXT,
+    procedure       TEXT,
+    kiosk           TEXT,
+    request_id      TEXT UNIQUE,
+    status          TEXT NOT NULL,
+    counter         INTEGER,
+    officer         TEXT,
+    first_called_at TEXT,
+    called_at       TEXT,
+    recalls         INTEGER NOT NULL DEFAULT 0,
+    finished_at     TEXT,
+    transfers       INTEGER NOT NULL DEFAULT 0,
+    rated           INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (business_day, issued_service, number),
+    UNIQUE (business_day, label)
+);
+CREATE INDEX IF NOT EXISTS tickets_day ON tickets (business_day, status);
+CREATE INDEX IF NOT EXISTS tickets_counter ON tickets (counter, called_at);
+
+CREATE TABLE IF NOT EXISTS counters (
+    number           INTEGER PRIMARY KEY,
+    status           TEXT NOT NULL,
+    officer          TEXT,
+    serving          TEXT,
+    last_finished    TEXT,
+    last_finished_at TEXT,
+    priority_streak  INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS cancelled_requests (
+    request_id   TEXT PRIMARY KEY,
+    business_day TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS events (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    at         TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    counter    INTEGER,
+    ticket_id  TEXT,
+    officer    TEXT,
+    service    TEXT,
+    detail     TEXT
+);
+CREATE INDEX IF NOT EXISTS events_at ON events (at);
+
+CREATE TABLE IF NOT EXISTS ratings (
+    id          TEXT PRIMARY KEY,
+    counter     INTEGER NOT NULL,
+    level       TEXT NOT NULL,
+    pressed_at  TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    outcome     TEXT NOT NULL,
+    ticket_id   TEXT,
+    officer     TEXT,
+    service     TEXT,
+    device      TEXT,
+    reason      TEXT
+);
+CREATE INDEX IF NOT EXISTS ratings_pressed ON ratings (pressed_at);
+CREATE UNIQUE INDEX IF NOT EXISTS ratings_one_counted ON ratings (ticket_id) WHERE outcome = 'counted';
+"""
+
+
+@dataclass(frozen=True)
+class StoredRating:
+    id: str
+    outcome: RatingOutcome
+    ticket_id: str | None
+
+
+@dataclass(frozen=True)
+class DayState:
+    """What `load` returns: enough to rebuild the engine."""
+
+    business_day: date | None
+    tickets: list[Ticket]
+    counters: list[Counter]
+    issued_numbers: dict[str, int]
+    max_seq: int
+    cancelled_requests: set[str]
+    recent_calls: list[CallEvent]
+    earlier_requests: set[str]  # the previous business day's request ids (issued or cancelled)
+
+
+class Store:
+    """Read/write access for the coordinator (one writer)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")  # a commit survives power loss, not just a crash
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.execute("PRAGMA busy_timeout=5000")
+        self.db.executescript(SCHEMA)
+        self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        self._in_transaction = False
+
+    def close(self) -> None:
+        if self._in_transaction:
+            self.rollback()
+        self.db.close()
+
+    # --- transactions -----------------------------------------------------------------------------------
+
+    def begin(self) -> None:
+        if not self._in_transaction:
+            self.db.execute("BEGIN IMMEDIATE")
+            self._in_transaction = True
+
+    def commit(self) -> None:
+        if self._in_transaction:
+            self.db.execute("COMMIT")
+            self._in_transaction = False
+
+    def rollback(self) -> None:
+        if self._in_transaction:
+            self.db.execute("ROLLBACK")
+            self._in_transaction = False
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """One message's writes: undone alone if handling that message fails."""
+        self.begin()
+        self.db.execute("SAVEPOINT message")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK TO message")
+            self.db.execute("RELEASE message")
+            raise
+        self.db.execute("RELEASE message")
+
+    # --- writing ----------------------------------------------------------------------------------------
+
+    def save(self, changes: Changes, counters: dict[int, Counter], business_day: date | None) -> list[int]:
+        """Write what the engine changed (inside the current transaction); returns the new events' numbers."""
+        self.begin()
+        if business_day is not None:
+            self.db.execute(
+                """INSERT INTO meta (key, value) VALUES ('business_day', ?)
+                   ON CONFLICT (key) DO UPDATE SET value = excluded.value""",
+                (business_day.isoformat(),),
+            )
+        self.db.executemany(
+            """INSERT INTO tickets (id, business_day, issued_service, service, number, label, issued_at, seq, priority,
+                   procedure, kiosk, request_id, status, counter, officer, first_called_at, called_at, recalls,
+                   finished_at, transfers, rated)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (id) DO UPDATE SET service = excluded.service, status = excluded.status,
+                   counter = excluded.counter, officer = excluded.officer, first_called_at = excluded.first_called_at,
+                   called_at = excluded.called_at, recalls = excluded.recalls, finished_at = excluded.finished_at,
+                   transfers = excluded.transfers, rated = excluded.rated""",
+            [_ticket_row(t) for t in changes.tickets.values()],
+        )
+        self.db.executemany(
+            """INSERT INTO counters (number, status, officer, serving, last_finished, last_finished_at, priority_streak)
+               VALUES (?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (number) DO UPDATE SET status = excluded.status, officer = excluded.officer,
+                   serving = excluded.serving, last_finished = excluded.last_finished,
+                   last_finished_at = excluded.last_finished_at, priority_streak = excluded.priority_streak""",
+            [_counter_row(counters[n]) for n in sorted(changes.counters) if n in counters],
+        )
+        self.db.executemany(
+            """INSERT INTO cancelled_requests (request_id, business_day) VALUES (?, ?)
+               ON CONFLICT (request_id) DO UPDATE SET business_day = excluded.business_day""",
+            [(request, day.isoformat()) for request, day in sorted(changes.cancelled_requests.items())],
+        )
+        return [self.add_event(event) for event in changes.events]
+
+    def add_event(self, event: AuditEvent) -> int:
+        cursor = self.db.execute(
+            "INSERT INTO events (at, kind, counter, ticket_id, officer, service, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            _event_row(event),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def add_rating(
+        self,
+        *,
+        rating_id: str,
+        counter: int,
+        level: RatingLevel,
+        pressed_at: datetime,
+        received_at: datetime,
+        outcome: RatingOutcome,
+        ticket_id: str | None,
+        officer: str | None,
+        service: str | None,
+        device: str | None,
+        reason: str,
+    ) -> None:
+        self.begin()
+        self.db.execute(
+            """INSERT INTO ratings (id, counter, level, pressed_at, received_at, outcome, ticket_id, officer, service,
+                   device, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                rating_id,
+                counter,
+                level.value,
+                _iso(pressed_at),
+                _iso(received_at),
+                outcome.value,
+                ticket_id,
+                officer,
+                service,
+                device,
+                reason,
+            ),
+        )
+        if outcome is RatingOutcome.COUNTED and ticket_id is not None:
+            self.db.execute("UPDATE tickets SET rated = 1 WHERE id = ?", (ticket_id,))
+
+    # --- reading ----------------------------------------------------------------------------------------
+
+    def rating(self, rating_id: str) -> StoredRating | None:
+        row = self.db.execute("SELECT id, outcome, ticket_id FROM ratings WHERE id = ?", (rating_id,)).fetchone()
+        return StoredRating(row["id"], RatingOutcome(row["outcome"]), row["ticket_id"]) if row else None
+
+    def visits(self, counter: int, around: datetime, window: timedelta) -> list[Visit]:
+        """Tickets at `counter` that could be rated by a press at `around`."""
+        rows = self.db.execute(
+            """SELECT id, called_at, finished_at, status, rated FROM tickets
+               WHERE counter = ? AND called_at IS NOT NULL AND called_at <= ?
+                 AND (finished_at IS NULL OR finished_at >= ?)""",
+            (counter, _iso(around), _iso(around - window)),
+        ).fetchall()
+        return [
+            Visit(
+                ticket_id=row["id"],
+                called_at=_dt(row["called_at"]),
+                finished_at=_dt(row["finished_at"]) if row["finished_at"] else None,
+                served=row["status"] in (TicketStatus.SERVED.value, TicketStatus.CALLED.value),
+                rated=bool(row["rated"]),
+            )
+            for row in rows
+            if row["status"] in (TicketStatus.SERVED.value, TicketStatus.CALLED.value)
+        ]
+
+    def ticket_owner(self, ticket_id: str) -> tuple[str | None, str | None]:
+        """(officer, service) of a ticket, for attributing a rating."""
+        row = self.db.execute("SELECT officer, service FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+        return (row["officer"], row["service"]) if row else (None, None)
+
+    def load(self) -> DayState:
+        """The last business day the coordinator worked on: its tickets, and every counter."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'business_day'").fetchone()
+        day = date.fromisoformat(row[0]) if row else None
+        if day is None:
+            return DayState(
+                None, [], [_counter(r) for r in self.db.execute("SELECT * FROM counters")], {}, 0, set(), [], set()
+            )
+        key = day.isoformat()
+        tickets = [
+            _ticket(r) for r in self.db.execute("SELECT * FROM tickets WHERE business_day = ? ORDER BY seq", (key,))
+        ]
+        counters = [_counter(r) for r in self.db.execute("SELECT * FROM counters")]
+        numbers = {
+            r["issued_service"]: r["top"]
+            for r in self.db.execute(
+                "SELECT issued_service, MAX(number) AS top FROM tickets WHERE business_day = ? GROUP BY issued_service",
+                (key,),
+            )
+        }
+        cancelled = {
+            r[0] for r in self.db.execute("SELECT request_id FROM cancelled_requests WHERE business_day = ?", (key,))
+        }
+        previous = self.db.execute("SELECT MAX(business_day) FROM tickets WHERE business_day < ?", (key,)).fetchone()[0]
+        earlier: set[str] = set()
+        if previous:
+            earlier = {
+                r[0]
+                for r in self.db.execute(
+                    """SELECT request_id FROM tickets WHERE business_day = ? AND request_id IS NOT NULL
+                       UNION SELECT request_id FROM cancelled_requests WHERE business_day = ?""",
+                    (previous, previous),
+                )
+            }
+        return DayState(
+            business_day=day,
+            tickets=tickets,
+            counters=counters,
+            issued_numbers=numbers,
+            max_seq=max((t.seq for t in tickets), default=0),
+            cancelled_requests=cancelled,
+            recent_calls=self.recent_calls(day, limit=50),
+            earlier_requests=earlier,
+        )
+
+    def recent_calls(self, day: date, *, limit: int) -> list[CallEvent]:
+        rows = self.db.execute(
+            """SELECT e.at, e.counter, e.ticket_id, e.kind, e.detail FROM events e JOIN tickets t ON t.id = e.ticket_id
+               WHERE e.kind IN ('called', 'recalled') AND t.business_day = ? ORDER BY e.id DESC LIMIT ?""",
+            (day.isoformat(), limit),
+        ).fetchall()
+        return [
+            CallEvent(
+                ticket_id=row["ticket_id"],
+                counter=row["counter"],
+                recall=int(row["detail"]) if row["kind"] == "recalled" and row["detail"] else 0,
+                at=_dt(row["at"]),
+            )
+            for row in reversed(rows)
+        ]
+
+
+def open_readonly(path: Path | str) -> sqlite3.Connection:
+    """A read-only connection for reports: never blocks or disturbs the running coordinator."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(path)
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    db.row_factory = sqlite3.Row
+    db.execute("PRAGMA busy_timeout=5000")
+    return db
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _dt(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def _opt_dt(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _ticket_row(t: Ticket) -> tuple[object, ...]:
+    return (
+        t.id,
+        t.business_day.isoformat(),
+        t.issued_service,
+        t.service,
+        t.number,
+        t.label,
+        _iso(t.issued_at),
+        t.seq,
+        t.priority.value if t.priority else None,
+        t.procedure,
+        t.kiosk,
+        t.request_id,
+        t.status.value,
+        t.counter,
+        t.officer,
+        _iso(t.first_called_at),
+        _iso(t.called_at),
+        t.recalls,
+        _iso(t.finished_at),
+        t.transfers,
+        int(t.rated),
+    )
+
+
+def _ticket(row: sqlite3.Row) -> Ticket:
+    return Ticket(
+        id=row["id"],
+        business_day=date.fromisoformat(row["business_day"]),
+        issued_service=row["issued_service"],
+        service=row["service"],
+        number=row["number"],
+        label=row["label"],
+        issued_at=_dt(row["issued_at"]),
+        seq=row["seq"],
+        priority=PriorityCategory(row["priority"]) if row["priority"] else None,
+        procedure=row["procedure"],
+        kiosk=row["kiosk"],
+        request_id=row["request_id"],
+        status=TicketStatus(row["status"]),
+        counter=row["counter"],
+        officer=row["officer"],
+        first_called_at=_opt_dt(row["first_called_at"]),
+        called_at=_opt_dt(row["called_at"]),
+        recalls=row["recalls"],
+        finished_at=_opt_dt(row["finished_at"]),
+        transfers=row["transfers"],
+        rated=bool(row["rated"]),
+    )
+
+
+def _counter_row(c: Counter) -> tuple[object, ...]:
+    return (
+        c.number,
+        c.status.value,
+        c.officer,
+        c.serving,
+        c.last_finished,
+        _iso(c.last_finished_at),
+        c.priority_streak,
+    )
+
+
+def _counter(row: sqlite3.Row) -> Counter:
+    return Counter(
+        number=row["number"],
+        services=(),
+        status=CounterStatus(row["status"]),
+        officer=row["officer"],
+        serving=row["serving"],
+        last_finished=row["last_finished"],
+        last_finished_at=_opt_dt(row["last_finished_at"]),
+        priority_streak=row["priority_streak"],
+    )
+
+
+def _event_row(e: AuditEvent) -> tuple[object, ...]:
+    return (_iso(e.at), e.kind, e.counter, e.ticket_id, e.officer, e.service, e.detail)

@@ -1,0 +1,228 @@
+"""Generate the hall broker's files from hall.toml: Mosquitto config, password file and ACL.
+
+`motcua broker generate --hall hall.toml --out /etc/mosquitto/motcua` writes:
+
+- ``mosquitto.conf`` — from ``broker_config/mosquitto.conf.template``;
+- ``passwd`` — one user per device, PBKDF2-SHA512 hashes in Mosquitto 2.0's ``$7$`` format;
+- ``acl`` — each device may publish and read only its own topics (built with `motcua.contract.Topics`);
+- ``credentials/<device>.password`` — the plain password each device is given (mode 0600). Existing
+  passwords are kept, so generating again after adding a device changes nobody else's password.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from string import Template
+
+from motcua.contract import Topics
+from motcua.hall import HallConfig
+
+#: Mosquitto 2.0's defaults for `mosquitto_passwd` ($7$ = PBKDF2-SHA512).
+PBKDF2_ITERATIONS = 101
+SALT_BYTES = 12
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    cert: Path
+    key: Path
+    ca: Path | None = None
+
+
+@dataclass(frozen=True)
+class BrokerFiles:
+    config: Path
+    passwd: Path
+    acl: Path
+    credentials: Path  # folder of <device>.password
+    port: int
+
+    def password(self, device: str) -> str:
+        return (self.credentials / f"{device}.password").read_text(encoding="utf-8").strip()
+
+
+def hash_password(password: str, *, salt: bytes | None = None, iterations: int = PBKDF2_ITERATIONS) -> str:
+    """A Mosquitto 2.0 password-file hash: ``$7$<iterations>$<salt b64>$<hash b64>``."""
+    salt = salt if salt is not None else os.urandom(SALT_BYTES)
+    digest = hashlib.pbkdf2_hmac("sha512", password.encode("utf-8"), salt, iterations)
+    return f"$7${iterations}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+def device_roles(hall: HallConfig) -> dict[str, str]:
+    """Every broker user of the hall and its role."""
+    devices = hall.devices
+    roles = {devices.coordinator: "coordinator"}
+    roles.update({admin: "admin" for admin in devices.admins})
+    roles.update({k.id: "kiosk" for k in devices.kiosks})
+    roles.update({p.id: "pad" for p in devices.pads})
+    roles.update({k.id: "keypad" for k in devices.keypads})
+    roles.update({d.id: "display" for d in devices.displays})
+    return roles
+
+
+def acl_text(hall: HallConfig) -> str:
+    """The ACL: what each user may write and read. Everything not listed is denied."""
+    topics = Topics(hall.hall.site)
+    devices = hall.devices
+    lines = [
+        f"# motcua ACL for site {hall.hall.site!r}, generated from hall.toml by `motcua broker generate`.",
+        "# MQTT 5 clients get reason code 135 (not authorized) for a refused publish.",
+        "",
+        "# The coordinator owns the hall's topics.",
+        f"user {devices.coordinator}",
+        f"topic readwrite {topics.everything()}",
+        "",
+    ]
+    for admin in devices.admins:
+        lines += [
+            "# Hall tools (officer sign-in, monitoring): send counter commands, read everything.",
+            f"user {admin}",
+            f"topic read {topics.everything()}",
+            f"topic write {topics.counter_command('+')}",
+            f"topic readwrite {topics.device_status(admin)}",
+            "",
+        ]
+    for kiosk in devices.kiosks:
+        lines += [
+            f"user {kiosk.id}",
+            f"topic write {topics.ticket_request(kiosk.id)}",
+            f"topic write {topics.ticket_cancel(kiosk.id)}",
+            f"topic read {topics.ticket_reply(kiosk.id)}",
+            f"topic read {topics.catalogue()}",
+            f"topic readwrite {topics.device_status(kiosk.id)}",
+            "",
+        ]
+    for pad in devices.pads:
+        lines += [
+            f"user {pad.id}",
+            f"topic write {topics.rating(pad.counter)}",
+            f"topic read {topics.rating_ack(pad.counter)}",
+            f"topic read {topics.counter_state(pad.counter)}",
+            f"topic readwrite {topics.device_status(pad.id)}",
+            "",
+        ]
+    for keypad in devices.keypads:
+        lines += [
+            f"user {keypad.id}",
+            f"topic write {topics.counter_command(keypad.counter)}",
+            f"topic read {topics.counter_reply(keypad.counter)}",
+            f"topic read {topics.counter_state(keypad.counter)}",
+            f"topic readwrite {topics.device_status(keypad.id)}",
+            "",
+        ]
+    for display in devices.displays:
+        lines += [
+            "# A display publishes nothing but its own online/offline status.",
+            f"user {display.id}",
+            f"topic read {topics.board()}",
+            f"topic read {topics.call()}",
+            f"topic readwrite {topics.device_status(display.id)}",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def generate(
+    hall: HallConfig,
+    out_dir: Path,
+    *,
+    bind_address: str = "0.0.0.0",  # noqa: S104 - the hall LAN; the firewall limits who reaches it
+    port: int = 1883,
+    persistence_location: Path | None = None,
+    log_dest: str = "syslog",
+    autosave_s: int = 10,
+    tls: TlsFiles | None = None,
+    run_as_user: str = "mosquitto",
+) -> BrokerFiles:
+    """Write the broker files for `hall` into `out_dir` (created if needed).
+
+    Mosquitto started as root drops to `run_as_user`; the files it reads are then made readable by that
+    user's group (root:mosquitto 0640) and its persistence folder owned by it. Tests pass ``"root"``.
+    """
+    out_dir = out_dir.resolve()
+    credentials = out_dir / "credentials"
+    credentials.mkdir(parents=True, exist_ok=True)
+    os.chmod(credentials, 0o700)
+    users = []
+    for device in sorted(device_roles(hall)):
+        secret_file = credentials / f"{device}.password"
+        if secret_file.exists():
+            password = secret_file.read_text(encoding="utf-8").strip()
+        else:
+            password = secrets.token_urlsafe(18)
+            _write(secret_file, password + "\n", 0o600)
+        users.append(f"{device}:{hash_password(password)}")
+    passwd = out_dir / "passwd"
+    acl = out_dir / "acl"
+    _write(passwd, "\n".join(users) + "\n", 0o640)
+    _write(acl, acl_text(hall), 0o640)
+    persistence = persistence_location or (out_dir / "data")
+    persistence.mkdir(parents=True, exist_ok=True)
+    tls_block = ""
+    if tls is not None:
+        tls_block = f"certfile {tls.cert}\nkeyfile {tls.key}\n" + (f"cafile {tls.ca}\n" if tls.ca else "")
+    config = out_dir / "mosquitto.conf"
+    text = _template("mosquitto.conf.template").substitute(
+        site=hall.hall.site,
+        password_file=passwd,
+        acl_file=acl,
+        port=port,
+        bind_address=bind_address,
+        tls_block=tls_block,
+        persistence_location=f"{persistence}/",
+        autosave_s=autosave_s,
+        log_dest=log_dest,
+        run_as_user=run_as_user,
+    )
+    _write(config, text, 0o640)
+    if os.geteuid() == 0 and run_as_user != "root":
+        _give_to(run_as_user, readable=[passwd, acl, config], owned=[persistence])
+    return BrokerFiles(config=config, passwd=passwd, acl=acl, credentials=credentials, port=port)
+
+
+def bridge_config(
+    hall: HallConfig, *, remote_address: str, remote_username: str, remote_password: str, ca_file: Path | None = None
+) -> str:
+    """The bridge section that forwards the hall's events, board and device status to the province."""
+    tls_block = f"bridge_cafile {ca_file}\nbridge_insecure false\n" if ca_file else ""
+    return _template("bridge.conf.template").substitute(
+        site=hall.hall.site,
+        remote_address=remote_address,
+        remote_username=remote_username,
+        remote_password=remote_password,
+        tls_block=tls_block,
+    )
+
+
+def _give_to(user: str, *, readable: list[Path], owned: list[Path]) -> None:
+    import grp
+    import pwd
+
+    try:
+        account = pwd.getpwnam(user)
+        group = grp.getgrnam(user).gr_gid
+    except KeyError:
+        return  # no such account here (e.g. Mosquitto not installed yet): nothing to hand over
+    for path in readable:
+        os.chown(path, 0, group)
+    for path in owned:
+        os.chown(path, account.pw_uid, group)
+
+
+def _template(name: str) -> Template:
+    return Template(resources.files("broker_config").joinpath(name).read_text(encoding="utf-8"))
+
+
+def _write(path: Path, text: str, mode: int) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)

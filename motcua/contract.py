@@ -1,0 +1,580 @@
+"""The MQTT contract of a hall: every topic and every message, in one place.
+
+Nothing else in motcua spells a topic string or builds a payload by hand. docs/protocol.md documents what is
+defined here; tests/test_contract.py keeps the two honest.
+
+- Topics live under ``motcua/v1/{site}/`` and are built by `Topics`.
+- Payloads are UTF-8 JSON objects with a version field ``"v": 1``, parsed and validated with pydantic:
+  unknown fields, wrong types and missing fields are refused with a `ContractError` that says which field.
+- Times are ISO-8601 with a UTC offset. A time without an offset is refused (a device's local clock would
+  otherwise silently shift ratings by seven hours).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+
+from motcua.errors import ContractError
+
+PROTOCOL_VERSION = 1
+TOPIC_ROOT = "motcua/v1"
+
+#: Largest payload the coordinator accepts on a device topic. A ticket request is ~200 bytes.
+MAX_REQUEST_BYTES = 16 * 1024
+
+#: Identifiers that appear as a topic level: lower-case letters, digits and dashes.
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+#: A counter's number, as announced ("quầy số 3").
+CounterNumber = Annotated[int, Field(ge=1, le=999)]
+#: National code of an administrative procedure (mã thủ tục hành chính), e.g. ``1.001193``.
+ProcedureCode = Annotated[str, StringConstraints(pattern=r"^[0-9]\.[0-9]{6}$")]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+
+class PriorityCategory(StrEnum):
+    """Citizens served first (đối tượng ưu tiên)."""
+
+    ELDERLY = "elderly"  # người cao tuổi
+    DISABLED = "disabled"  # người khuyết tật
+    PREGNANT = "pregnant"  # phụ nữ mang thai
+    SMALL_CHILD = "small_child"  # người đi cùng trẻ nhỏ
+    MERITORIOUS = "meritorious"  # người có công với cách mạng
+
+
+class RatingLevel(StrEnum):
+    """The three buttons of the satisfaction pad. Labels are configurable; the meaning is not."""
+
+    SATISFIED = "satisfied"  # Hài lòng
+    NEUTRAL = "neutral"  # Bình thường
+    UNSATISFIED = "unsatisfied"  # Không hài lòng
+
+
+class RatingOutcome(StrEnum):
+    """What the coordinator did with a rating."""
+
+    COUNTED = "counted"  # bound to the ticket just served, counted in reports
+    DUPLICATE = "duplicate"  # this rating id was already received; nothing changed
+    MISUSE = "misuse"  # stored but not counted: inside the pad's lockout, or the ticket was already rated
+    UNBOUND = "unbound"  # stored but not counted: nobody was served at that counter at that time
+
+
+class CounterAction(StrEnum):
+    """What an officer's keypad (or the hall's admin tool) asks of a counter."""
+
+    NEXT = "next"  # finish the current ticket (if any) and call the next one
+    RECALL = "recall"  # announce the current ticket again
+    NO_SHOW = "no_show"  # the citizen called did not come
+    TRANSFER = "transfer"  # send the current ticket to another service, keeping its place in time
+    PAUSE = "pause"
+    RESUME = "resume"
+    FINISH = "finish"  # finish the current ticket without calling another
+    SIGN_IN = "sign_in"  # an officer takes the counter
+    SIGN_OUT = "sign_out"  # the officer leaves; the counter closes
+
+
+class CounterStatus(StrEnum):
+    OPEN = "open"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+
+class DeviceState(StrEnum):
+    ONLINE = "online"
+    OFFLINE = "offline"
+
+
+class ErrorCode(StrEnum):
+    """Coded errors in replies. Devices map them to Vietnamese messages; logs carry the English text."""
+
+    BAD_JSON = "bad_json"
+    BAD_REQUEST = "bad_request"
+    TOO_LARGE = "too_large"
+    UNKNOWN_DEVICE = "unknown_device"
+    UNKNOWN_SERVICE = "unknown_service"
+    UNKNOWN_PROCEDURE = "unknown_procedure"
+    UNKNOWN_COUNTER = "unknown_counter"
+    UNKNOWN_OFFICER = "unknown_officer"
+    UNKNOWN_REQUEST = "unknown_request"
+    SERVICE_CLOSED = "service_closed"
+    SERIES_EXHAUSTED = "series_exhausted"
+    PRIORITY_DISABLED = "priority_disabled"
+    REQUEST_CANCELLED = "request_cancelled"
+    STALE_REQUEST = "stale_request"  # the request id belongs to an earlier business day
+    COUNTER_CLOSED = "counter_closed"
+    COUNTER_PAUSED = "counter_paused"
+    NOT_SIGNED_IN = "not_signed_in"
+    NOTHING_SERVING = "nothing_serving"
+    QUEUE_EMPTY = "queue_empty"
+    RECALLS_REQUIRED = "recalls_required"
+    STALE_COMMAND = "stale_command"  # also for stale ticket requests: check the device's clock (NTP)
+    INTERNAL = "internal"
+
+
+class Message(BaseModel):
+    """Base of every payload: strict, immutable, versioned."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    v: Literal[1] = 1  # PROTOCOL_VERSION
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json(exclude_none=True).encode("utf-8")
+
+
+# --- kiosk ↔ coordinator ---------------------------------------------------------------------------------
+
+
+class TicketRequest(Message):
+    """A citizen asks for a ticket at a kiosk. ``request_id`` makes the request idempotent: asking twice with
+    the same id returns the same ticket, and a cancelled id is never issued."""
+
+    kind: Literal["issue"] = "issue"
+    request_id: uuid.UUID
+    sent_at: AwareDatetime  # a request that arrives too late (replayed after an outage) is refused
+    service: Slug | None = None
+    procedure: ProcedureCode | None = None
+    priority: PriorityCategory | None = None
+
+    @model_validator(mode="after")
+    def _service_or_procedure(self) -> TicketRequest:
+        if (self.service is None) == (self.procedure is None):
+            raise ValueError("give exactly one of 'service' or 'procedure'")
+        return self
+
+
+class TicketCancel(Message):
+    """The kiosk could not print (or gave up waiting): cancel whatever that request issued, and refuse it if it
+    arrives later."""
+
+    kind: Literal["cancel"] = "cancel"
+    request_id: uuid.UUID
+    reason: ShortText = "print_failed"
+
+
+class TicketInfo(Message):
+    """A ticket as the kiosk prints it and the citizen reads it."""
+
+    id: str
+    label: str  # what is printed and called: prefix + number, e.g. "1023"
+    number: int
+    service: Slug
+    service_name: str
+    service_name_en: str | None = None
+    procedure: ProcedureCode | None = None
+    priority: PriorityCategory | None = None
+    issued_at: AwareDatetime
+    counters: list[CounterNumber]  # counters that serve this service
+    people_ahead: int
+    estimated_wait_min: int | None = None  # None: no counter open, cannot estimate
+
+
+class TicketIssued(Message):
+    kind: Literal["ticket"] = "ticket"
+    request_id: uuid.UUID
+    ticket: TicketInfo
+
+
+class TicketCancelled(Message):
+    kind: Literal["cancelled"] = "cancelled"
+    request_id: uuid.UUID
+    ticket_id: str | None = None  # None: the request had issued nothing; it is refused from now on
+
+
+class ErrorReply(Message):
+    kind: Literal["error"] = "error"
+    error: ErrorCode
+    message: str  # English, for logs; devices show their own Vietnamese text for the code
+    request_id: uuid.UUID | None = None
+
+
+# --- counter keypad ↔ coordinator ------------------------------------------------------------------------
+
+
+class CounterCommand(Message):
+    """An officer's key press. ``sent_at`` lets the coordinator refuse a command that arrives late (a press
+    buffered during an outage must not call someone by surprise minutes later)."""
+
+    request_id: uuid.UUID
+    action: CounterAction
+    sent_at: AwareDatetime
+    officer: Slug | None = None  # sign_in
+    service: Slug | None = None  # transfer target
+
+    @model_validator(mode="after")
+    def _arguments(self) -> CounterCommand:
+        if self.action is CounterAction.SIGN_IN and self.officer is None:
+            raise ValueError("sign_in needs 'officer'")
+        if self.action is CounterAction.TRANSFER and self.service is None:
+            raise ValueError("transfer needs 'service'")
+        return self
+
+
+class ServingTicket(Message):
+    id: str
+    label: str
+    number: int
+    service: Slug
+    priority: PriorityCategory | None = None
+    called_at: AwareDatetime
+    recalls: int = 0
+
+
+class CounterState(Message):
+    """Retained per counter: what the keypad shows the officer and what the pad needs to invite a rating."""
+
+    counter: CounterNumber
+    name: str
+    status: CounterStatus
+    officer: Slug | None = None
+    officer_name: str | None = None
+    serving: ServingTicket | None = None
+    last_finished: str | None = None  # ticket id
+    rating_open_until: AwareDatetime | None = None  # the pad invites a rating until then
+    waiting: int = 0  # tickets waiting for this counter's services
+    updated_at: AwareDatetime
+
+
+class CounterReply(Message):
+    kind: Literal["counter"] = "counter"
+    request_id: uuid.UUID
+    action: CounterAction
+    state: CounterState
+
+
+# --- rating pad ↔ coordinator ----------------------------------------------------------------------------
+
+
+class RatingVote(Message):
+    """One press on a satisfaction pad, stamped on the device. ``misuse`` is set by the pad for presses inside
+    its lockout (a button storm): they are stored, flagged, never counted."""
+
+    id: uuid.UUID
+    level: RatingLevel
+    pressed_at: AwareDatetime
+    misuse: bool = False
+
+
+class RatingAck(Message):
+    id: uuid.UUID
+    outcome: RatingOutcome
+    ticket_id: str | None = None
+
+
+# --- coordinator → displays ------------------------------------------------------------------------------
+
+
+class Call(Message):
+    """A ticket called to a counter: the display announces it once. ``recall`` counts repeats (0 = first)."""
+
+    id: str  # ticket id + "#" + recall: displays de-duplicate on it
+    ticket_id: str
+    label: str
+    number: int
+    counter: CounterNumber
+    counter_name: str
+    service: Slug
+    service_name: str
+    recall: int = 0
+    called_at: AwareDatetime
+
+
+class BoardCounter(Message):
+    number: CounterNumber
+    name: str
+    status: CounterStatus
+    serving: str | None = None  # ticket label
+    services: list[Slug]
+
+
+class BoardService(Message):
+    id: Slug
+    name: str
+    name_en: str | None = None
+    waiting: int
+    estimated_wait_min: int | None = None
+
+
+class Board(Message):
+    """Retained: everything the waiting-hall TV shows."""
+
+    hall_name: str
+    business_day: date
+    calls: list[Call]  # newest first
+    counters: list[BoardCounter]
+    services: list[BoardService]
+    updated_at: AwareDatetime
+
+
+# --- catalogue (coordinator → kiosks) --------------------------------------------------------------------
+
+
+class Procedure(Message):
+    """Thủ tục hành chính: what a citizen must bring for one administrative procedure."""
+
+    code: ProcedureCode
+    name: str
+    name_en: str | None = None
+    field: str  # lĩnh vực
+    service: Slug
+    documents: list[str]  # thành phần hồ sơ
+    forms: list[str] = []  # biểu mẫu, tờ khai
+    time_limit: str  # thời hạn giải quyết
+    fee: str  # lệ phí
+    agency: str  # cơ quan thực hiện
+    result: str | None = None  # kết quả
+    online: Literal["full", "partial", "none"] = "none"
+    online_url: str | None = None
+
+
+class ServiceInfo(Message):
+    id: Slug
+    name: str
+    name_en: str | None = None
+    fields: list[str]
+    counters: list[CounterNumber]
+    open_now: bool = True
+    opening_hours: str | None = None  # human-readable, e.g. "07:30–11:30, 13:30–17:00"
+
+
+class HallInfo(Message):
+    site: Slug
+    name: str
+    name_en: str | None = None
+    address: str | None = None
+    hotline: str | None = None
+
+
+class Catalogue(Message):
+    """Retained: what kiosks offer. Sent again whenever a service opens or closes."""
+
+    hall: HallInfo
+    services: list[ServiceInfo]
+    procedures: list[Procedure]
+    priority_categories: list[PriorityCategory]
+    updated_at: AwareDatetime
+
+
+# --- coordinator → province (bridged) --------------------------------------------------------------------
+
+
+class HallEvent(Message):
+    """One line of the hall's durable log, published after it is committed. The hall's broker bridges these
+    to the provincial broker, which can rebuild the province's reports from them."""
+
+    seq: int  # the coordinator's event number: gaps show lost events, repeats are duplicates
+    kind: str  # issued, called, recalled, served, no_show, transferred, cancelled, expired, sign_in, sign_out,
+    #            paused, resumed, rating
+    at: AwareDatetime
+    counter: CounterNumber | None = None
+    ticket_id: str | None = None
+    service: Slug | None = None
+    officer: Slug | None = None
+    detail: str | None = None
+    rating: RatingLevel | None = None
+    outcome: RatingOutcome | None = None
+
+
+# --- every device ----------------------------------------------------------------------------------------
+
+
+class DeviceStatus(Message):
+    """Retained per device: online when it connects, offline as its last will or on a clean stop."""
+
+    device: Slug
+    state: DeviceState
+    role: str
+    version: str
+    since: AwareDatetime | None = None  # when it came online; absent in the last will (written at connect time)
+
+
+# --- topics ----------------------------------------------------------------------------------------------
+
+
+class Topics:
+    """Builds (and parses) the topics of one hall. ``Topics("phuong-trung-tu").board()``."""
+
+    def __init__(self, site: str) -> None:
+        if not _SLUG_RE.match(site):
+            raise ContractError(f"site id {site!r} must be lower-case letters, digits and dashes")
+        self.site = site
+        self.root = f"{TOPIC_ROOT}/{site}"
+
+    # kiosk
+    def ticket_request(self, kiosk: str) -> str:
+        return f"{self.root}/kiosk/{_level(kiosk)}/ticket/req"
+
+    def ticket_cancel(self, kiosk: str) -> str:
+        return f"{self.root}/kiosk/{_level(kiosk)}/ticket/cancel"
+
+    def ticket_reply(self, kiosk: str) -> str:
+        return f"{self.root}/kiosk/{_level(kiosk)}/ticket/res"
+
+    # counter
+    def counter_command(self, counter: int | str) -> str:
+        return f"{self.root}/counter/{_level(counter)}/cmd"
+
+    def counter_reply(self, counter: int | str) -> str:
+        return f"{self.root}/counter/{_level(counter)}/cmd/res"
+
+    def counter_state(self, counter: int | str) -> str:
+        return f"{self.root}/counter/{_level(counter)}/state"
+
+    def rating(self, counter: int | str) -> str:
+        return f"{self.root}/counter/{_level(counter)}/rating"
+
+    def rating_ack(self, counter: int | str) -> str:
+        return f"{self.root}/counter/{_level(counter)}/rating/ack"
+
+    # hall-wide
+    def board(self) -> str:
+        return f"{self.root}/board"
+
+    def call(self) -> str:
+        return f"{self.root}/call"
+
+    def catalogue(self) -> str:
+        return f"{self.root}/catalogue"
+
+    def events(self) -> str:
+        return f"{self.root}/events"
+
+    def device_status(self, device: str) -> str:
+        return f"{self.root}/device/{_level(device)}/status"
+
+    def everything(self) -> str:
+        """The filter for all of this hall's traffic (coordinator, bridge, monitoring)."""
+        return f"{self.root}/#"
+
+    # parsing the id out of a concrete topic
+    def kiosk_of(self, topic: str) -> str:
+        return self._level_at(topic, "kiosk")
+
+    def counter_of(self, topic: str) -> int:
+        text = self._level_at(topic, "counter")
+        if not text.isdigit():
+            raise ContractError(f"counter {text!r} in topic {topic!r} is not a number")
+        return int(text)
+
+    def _level_at(self, topic: str, section: str) -> str:
+        prefix = f"{self.root}/{section}/"
+        if not topic.startswith(prefix):
+            raise ContractError(f"topic {topic!r} is not under {prefix!r}")
+        return topic[len(prefix) :].split("/", 1)[0]
+
+
+#: Pass as an id to build a subscription or ACL filter that matches every device of that kind.
+ANY = "+"
+
+
+def _level(value: int | str) -> str:
+    text = str(value)
+    if text == ANY:
+        return text
+    if not text or any(ch in text for ch in "/+#\x00"):
+        raise ContractError(f"{text!r} cannot be a topic level")
+    return text
+
+
+# --- parsing ---------------------------------------------------------------------------------------------
+
+M = TypeVar("M", bound=BaseModel)
+
+KioskRequest = Annotated[TicketRequest | TicketCancel, Field(discriminator="kind")]
+KioskReply = Annotated[TicketIssued | TicketCancelled | ErrorReply, Field(discriminator="kind")]
+CounterResult = Annotated[CounterReply | ErrorReply, Field(discriminator="kind")]
+
+_KIOSK_REQUEST: TypeAdapter[TicketRequest | TicketCancel] = TypeAdapter(KioskRequest)
+_KIOSK_REPLY: TypeAdapter[TicketIssued | TicketCancelled | ErrorReply] = TypeAdapter(KioskReply)
+_COUNTER_RESULT: TypeAdapter[CounterReply | ErrorReply] = TypeAdapter(CounterResult)
+
+
+def parse(model: type[M], payload: bytes, *, max_bytes: int | None = MAX_REQUEST_BYTES) -> M:
+    """Decode and validate one payload, or raise `ContractError` with a readable reason and an error code."""
+    _check_size(payload, max_bytes)
+    data = _decode(payload)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+
+
+def parse_kiosk_request(payload: bytes) -> TicketRequest | TicketCancel:
+    _check_size(payload, MAX_REQUEST_BYTES)
+    try:
+        return _KIOSK_REQUEST.validate_python(_decode(payload))
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+
+
+def parse_kiosk_reply(payload: bytes) -> TicketIssued | TicketCancelled | ErrorReply:
+    try:
+        return _KIOSK_REPLY.validate_python(_decode(payload))
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+
+
+def parse_counter_result(payload: bytes) -> CounterReply | ErrorReply:
+    try:
+        return _COUNTER_RESULT.validate_python(_decode(payload))
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+
+
+class InvalidMessage(ContractError):
+    """A payload was refused; ``code`` is what goes back to the sender."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _check_size(payload: bytes, max_bytes: int | None) -> None:
+    if max_bytes is not None and len(payload) > max_bytes:
+        raise InvalidMessage(ErrorCode.TOO_LARGE, f"payload of {len(payload)} bytes exceeds {max_bytes}")
+
+
+def _decode(payload: bytes) -> Any:
+    try:
+        data = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidMessage(ErrorCode.BAD_JSON, f"payload is not UTF-8 JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise InvalidMessage(ErrorCode.BAD_JSON, "payload must be a JSON object")
+    if data.get("v", PROTOCOL_VERSION) != PROTOCOL_VERSION:
+        raise InvalidMessage(
+            ErrorCode.BAD_REQUEST, f"protocol version {data.get('v')!r} not supported (expected {PROTOCOL_VERSION})"
+        )
+    return data
+
+
+def _invalid(exc: ValidationError) -> InvalidMessage:
+    return InvalidMessage(ErrorCode.BAD_REQUEST, describe_validation_error(exc))
+
+
+def describe_validation_error(exc: ValidationError, *, limit: int = 5) -> str:
+    """One line per problem: ``field.path: message``."""
+    lines = []
+    for err in exc.errors()[:limit]:
+        where = ".".join(str(part) for part in err["loc"]) or "(message)"
+        lines.append(f"{where}: {err['msg']}")
+    if len(exc.errors()) > limit:
+        lines.append(f"... and {len(exc.errors()) - limit} more")
+    return "; ".join(lines)

@@ -1,0 +1,359 @@
+"""The hall's own description (hall.toml): services, counters, officers, policies and devices.
+
+One file describes a hall; the coordinator runs from it, the broker's users and ACL are generated from it, and
+Ansible writes it from the inventory. Every cross-reference (a counter's services, a pad's counter, a
+procedure's service) is checked when the file is loaded.
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from collections.abc import Sequence
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, StringConstraints, field_validator, model_validator
+
+from motcua.config import ConfigPath, Section, load_config, load_toml, validate_config
+from motcua.contract import CounterNumber, PriorityCategory, Procedure, RatingLevel, Slug
+from motcua.errors import ConfigError
+
+TimeRange = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$")]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+VIETNAMESE_WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
+
+
+def nfc(text: str) -> str:
+    """Vietnamese text in one canonical form (NFC), whatever editor wrote the file."""
+    return unicodedata.normalize("NFC", text)
+
+
+class OpeningHours(Section):
+    """Giờ làm việc: ranges per weekday; a day with no range is closed."""
+
+    mon: list[TimeRange] = []
+    tue: list[TimeRange] = []
+    wed: list[TimeRange] = []
+    thu: list[TimeRange] = []
+    fri: list[TimeRange] = []
+    sat: list[TimeRange] = []
+    sun: list[TimeRange] = []
+
+    @model_validator(mode="after")
+    def _ranges_ordered(self) -> OpeningHours:
+        for day in WEEKDAYS:
+            previous_end = time(0, 0)
+            for start, end in self.ranges(WEEKDAYS.index(day)):
+                if not start < end:
+                    raise ValueError(f"{day}: range {start:%H:%M}-{end:%H:%M} ends before it starts")
+                if start < previous_end:
+                    raise ValueError(f"{day}: ranges overlap or are not in order")
+                previous_end = end
+        return self
+
+    def ranges(self, weekday: int) -> list[tuple[time, time]]:
+        result = []
+        for text in getattr(self, WEEKDAYS[weekday]):
+            start, end = text.split("-")
+            result.append((time.fromisoformat(start), time.fromisoformat(end)))
+        return result
+
+    def describe(self) -> str:
+        """'Thứ Hai–Thứ Sáu: 07:30–11:30, 13:30–17:00; Thứ Bảy: 07:30–11:30' (consecutive equal days merged)."""
+        parts: list[str] = []
+        day = 0
+        while day < 7:
+            spans = getattr(self, WEEKDAYS[day])
+            last = day
+            while last + 1 < 7 and getattr(self, WEEKDAYS[last + 1]) == spans:
+                last += 1
+            if spans:
+                days = (
+                    VIETNAMESE_WEEKDAYS[day]
+                    if last == day
+                    else f"{VIETNAMESE_WEEKDAYS[day]}–{VIETNAMESE_WEEKDAYS[last]}"
+                )
+                parts.append(f"{days}: " + ", ".join(span.replace("-", "–") for span in spans))
+            day = last + 1
+        return "; ".join(parts)
+
+
+class HallSection(Section):
+    site: Slug
+    name: str
+    name_en: str | None = None
+    address: str | None = None
+    hotline: str | None = None  # printed on tickets for feedback (đường dây nóng)
+    timezone: str = "Asia/Ho_Chi_Minh"
+    day_starts_at: time = time(0, 0)  # ticket numbers restart at this local time
+    procedures: ConfigPath | None = None  # the catalogue file (procedures.toml)
+    hours: OpeningHours | None = None  # None: always open
+    issue_early_min: Annotated[int, Field(ge=0, le=240)] = 30  # kiosks issue tickets this long before opening
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. 'Asia/Ho_Chi_Minh')") from None
+        return value
+
+    @field_validator("name", "name_en", "address")
+    @classmethod
+    def _nfc(cls, value: str | None) -> str | None:
+        return nfc(value) if value is not None else None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class ServiceSection(Section):
+    """Dịch vụ: a group of procedures with its own ticket series and counters."""
+
+    id: Slug
+    name: str
+    name_en: str | None = None
+    fields: list[str] = []  # lĩnh vực grouped in this service
+    prefix: Annotated[str, StringConstraints(pattern=r"^[A-Z]{0,2}$")] = ""
+    first_number: Annotated[int, Field(ge=0, le=99999)] = 1
+    last_number: Annotated[int, Field(ge=0, le=99999)] = 999
+    target_wait_min: Annotated[int, Field(ge=1, le=480)] = 30
+    mean_service_min: Annotated[float, Field(gt=0, le=240)] = 8.0  # first estimate, refined from real service times
+    hours: OpeningHours | None = None  # overrides the hall's hours
+
+    @field_validator("name", "name_en")
+    @classmethod
+    def _nfc(cls, value: str | None) -> str | None:
+        return nfc(value) if value is not None else None
+
+    @field_validator("fields")
+    @classmethod
+    def _nfc_fields(cls, value: list[str]) -> list[str]:
+        return [nfc(item) for item in value]
+
+    @model_validator(mode="after")
+    def _series(self) -> ServiceSection:
+        if self.last_number < self.first_number:
+            raise ValueError(f"last_number {self.last_number} is below first_number {self.first_number}")
+        return self
+
+
+class CounterSection(Section):
+    """Quầy: a desk that serves some services."""
+
+    number: CounterNumber
+    name: str | None = None  # default "Quầy số N"
+    services: Annotated[list[Slug], Field(min_length=1)]
+    officer: Slug | None = None  # signed in automatically when the counter is first used
+
+    @property
+    def display_name(self) -> str:
+        return self.name or f"Quầy {self.number}"
+
+
+class OfficerSection(Section):
+    """Cán bộ, công chức tiếp nhận hồ sơ."""
+
+    id: Slug
+    name: str
+
+    @field_validator("name")
+    @classmethod
+    def _nfc(cls, value: str) -> str:
+        return nfc(value)
+
+
+class QueueSection(Section):
+    priority_mode: Literal["strict", "interleaved"] = "interleaved"
+    priority_ratio: Annotated[int, Field(ge=1, le=20)] = 2  # interleaved: after this many priority calls, one normal
+    max_wait_min: Annotated[int, Field(ge=1, le=600)] = 60  # a ticket waiting longer is called first: nothing starves
+    priority_categories: list[PriorityCategory] = list(PriorityCategory)
+    recalls_before_no_show: Annotated[int, Field(ge=0, le=5)] = 0
+    # Keypad commands and ticket requests older than this are refused: a press buffered during an outage must not
+    # call someone, or print a ticket, minutes later. Devices' clocks must be synchronised (NTP, see docs/deploy.md).
+    max_request_age_s: Annotated[float, Field(gt=0, le=600)] = 30.0
+    require_officer: bool = True  # a counter calls only with an officer signed in
+    board_calls: Annotated[int, Field(ge=1, le=50)] = 8
+
+
+class RatingSection(Section):
+    window_min: Annotated[float, Field(gt=0, le=120)] = 10.0  # a rating binds to a ticket finished this recently
+    labels: dict[RatingLevel, str] = {
+        RatingLevel.SATISFIED: "Hài lòng",
+        RatingLevel.NEUTRAL: "Bình thường",
+        RatingLevel.UNSATISFIED: "Không hài lòng",
+    }
+    labels_en: dict[RatingLevel, str] = {
+        RatingLevel.SATISFIED: "Satisfied",
+        RatingLevel.NEUTRAL: "Neutral",
+        RatingLevel.UNSATISFIED: "Unsatisfied",
+    }
+
+
+class KioskDevice(Section):
+    id: Slug
+
+
+class CounterDevice(Section):
+    id: Slug
+    counter: CounterNumber
+
+
+class DisplayDevice(Section):
+    id: Slug
+
+
+class DevicesSection(Section):
+    kiosks: list[KioskDevice] = []
+    pads: list[CounterDevice] = []
+    keypads: list[CounterDevice] = []
+    displays: list[DisplayDevice] = []
+    admins: list[Slug] = ["admin"]  # broker users of the hall's tools (officer sign-in, monitoring)
+    coordinator: Slug = "coordinator"
+
+
+class HallConfig(Section):
+    hall: HallSection
+    services: Annotated[list[ServiceSection], Field(min_length=1)]
+    counters: Annotated[list[CounterSection], Field(min_length=1)]
+    officers: list[OfficerSection] = []
+    queue: QueueSection = QueueSection()
+    rating: RatingSection = RatingSection()
+    devices: DevicesSection = DevicesSection()
+
+    @model_validator(mode="after")
+    def _references(self) -> HallConfig:
+        _unique("services", [s.id for s in self.services])
+        _unique("counters", [c.number for c in self.counters])
+        _unique("officers", [o.id for o in self.officers])
+        service_ids = {s.id for s in self.services}
+        officer_ids = {o.id for o in self.officers}
+        counter_numbers = {c.number for c in self.counters}
+        for counter in self.counters:
+            for service_id in counter.services:
+                if service_id not in service_ids:
+                    raise ValueError(
+                        f"counter {counter.number}: unknown service {service_id!r}{_guess(service_id, service_ids)}"
+                    )
+            if counter.officer is not None and counter.officer not in officer_ids:
+                raise ValueError(f"counter {counter.number}: unknown officer {counter.officer!r}")
+        served = {s for c in self.counters for s in c.services}
+        for service in self.services:
+            if service.id not in served:
+                raise ValueError(f"service {service.id!r} has no counter: its tickets could never be called")
+        for service in self.services:
+            for other in self.services:
+                if other is service or other.prefix != service.prefix:
+                    continue
+                if service.first_number <= other.last_number and other.first_number <= service.last_number:
+                    raise ValueError(
+                        f"services {service.id!r} and {other.id!r} share ticket numbers "
+                        f"({service.prefix}{service.first_number}-{service.last_number} and "
+                        f"{other.prefix}{other.first_number}-{other.last_number}): a number must never be issued twice"
+                    )
+        devices = self.devices
+        ids = [d.id for d in devices.kiosks] + [d.id for d in devices.pads] + [d.id for d in devices.keypads]
+        ids += [d.id for d in devices.displays] + list(devices.admins) + [devices.coordinator]
+        _unique("device ids", ids)
+        for device in [*devices.pads, *devices.keypads]:
+            if device.counter not in counter_numbers:
+                raise ValueError(f"device {device.id!r}: unknown counter {device.counter}")
+        return self
+
+    def service(self, service_id: str) -> ServiceSection:
+        for service in self.services:
+            if service.id == service_id:
+                return service
+        raise KeyError(service_id)
+
+    def counter(self, number: int) -> CounterSection:
+        for counter in self.counters:
+            if counter.number == number:
+                return counter
+        raise KeyError(number)
+
+    def officer_name(self, officer_id: str | None) -> str | None:
+        for officer in self.officers:
+            if officer.id == officer_id:
+                return officer.name
+        return None
+
+    def hours_for(self, service_id: str) -> OpeningHours | None:
+        return self.service(service_id).hours or self.hall.hours
+
+
+class CatalogueFile(Section):
+    procedures: list[Procedure]
+
+
+def _unique(what: str, values: Sequence[object]) -> None:
+    seen: set[object] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"{what}: {value!r} appears twice")
+        seen.add(value)
+
+
+def _guess(value: str, known: set[str]) -> str:
+    match = difflib.get_close_matches(value, sorted(known), n=1)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def load_hall(path: Path | str) -> HallConfig:
+    """Load and check hall.toml."""
+    return load_config(path, HallConfig)
+
+
+def load_procedures(hall: HallConfig) -> list[Procedure]:
+    """Load the hall's catalogue and check every procedure against the hall's services."""
+    path = hall.hall.procedures
+    if path is None:
+        return []
+    data = load_toml(path)
+    catalogue = validate_config(data, CatalogueFile, source=str(path), base_dir=Path(path).parent)
+    procedures = [_normalised(p) for p in catalogue.procedures]
+    service_ids = {s.id for s in hall.services}
+    codes: set[str] = set()
+    problems = []
+    for procedure in procedures:
+        if procedure.code in codes:
+            problems.append(f"  {procedure.code}: appears twice")
+        codes.add(procedure.code)
+        if procedure.service not in service_ids:
+            problems.append(
+                f"  {procedure.code}: unknown service {procedure.service!r}{_guess(procedure.service, service_ids)}"
+            )
+            continue
+        fields = hall.service(procedure.service).fields
+        if fields and procedure.field not in fields:
+            problems.append(
+                f"  {procedure.code}: field {procedure.field!r} is not among the fields of service "
+                f"{procedure.service!r}: {fields}"
+            )
+    if problems:
+        raise ConfigError(f"{path}: invalid catalogue\n" + "\n".join(problems))
+    return procedures
+
+
+def _normalised(procedure: Procedure) -> Procedure:
+    def text(value: str | None) -> str | None:
+        return nfc(value) if value is not None else None
+
+    return procedure.model_copy(
+        update={
+            "name": nfc(procedure.name),
+            "name_en": text(procedure.name_en),
+            "field": nfc(procedure.field),
+            "documents": [nfc(d) for d in procedure.documents],
+            "forms": [nfc(f) for f in procedure.forms],
+            "time_limit": nfc(procedure.time_limit),
+            "fee": nfc(procedure.fee),
+            "agency": nfc(procedure.agency),
+            "result": text(procedure.result),
+        }
+    )
