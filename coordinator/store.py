@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from coordinator.engine import AuditEvent, CallEvent, Changes, Counter, Ticket, TicketStatus
@@ -359,7 +359,8 @@ def open_readonly(path: Path | str) -> sqlite3.Connection:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
+    # Always UTC: the queries compare these strings, so one offset for every row (a pad may send +07:00).
+    return moment.astimezone(UTC).isoformat() if moment is not None else None
 
 
 def _dt(text: str) -> datetime:

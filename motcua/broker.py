@@ -139,6 +139,7 @@ def generate(
     autosave_s: int = 10,
     tls: TlsFiles | None = None,
     run_as_user: str = "mosquitto",
+    log_types: tuple[str, ...] = ("error", "warning", "notice"),
 ) -> BrokerFiles:
     """Write the broker files for `hall` into `out_dir` (created if needed).
 
@@ -179,6 +180,7 @@ def generate(
         autosave_s=autosave_s,
         log_dest=log_dest,
         run_as_user=run_as_user,
+        log_types="\n".join(f"log_type {kind}" for kind in log_types),
     )
     _write(config, text, 0o640)
     if os.geteuid() == 0 and run_as_user != "root":

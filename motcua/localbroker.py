@@ -75,7 +75,9 @@ class LocalBroker:
                 log_dest="stderr",
                 autosave_s=1,
                 run_as_user=user,
+                log_types=("error", "warning", "notice", "information"),
             )
+        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [mosquitto_binary(), "-c", str(self.files.config)],
@@ -83,14 +85,20 @@ class LocalBroker:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        try:
-            wait_for_port(self.port)
-        except BrokerError as exc:
-            self.stop()
-            raise BrokerError(
-                f"mosquitto did not start; its log:\n{self.log_path.read_text(errors='replace')[-2000:]}"
-            ) from exc
-        return self
+        # Ready when Mosquitto says it runs (after binding its listener), not merely when the port answers:
+        # another program may hold the port.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            log_text = self.log_path.read_bytes()[offset:].decode(errors="replace")
+            if self.process.poll() is not None:
+                self.process = None
+                raise BrokerError(f"mosquitto exited at start; its log:\n{log_text[-2000:]}")
+            if " running" in log_text:
+                wait_for_port(self.port)
+                return self
+            time.sleep(0.02)
+        self.stop()
+        raise BrokerError(f"mosquitto did not start within 10 s; its log:\n{log_text[-2000:]}")
 
     def stop(self) -> None:
         """Stop gracefully (persistence saved). Safe to call twice."""
@@ -118,11 +126,12 @@ class LocalBroker:
     def settings(self, device: str, **overrides: object) -> MqttSettings:
         """How `device` connects to this broker, with its generated password."""
         assert self.files is not None, "start() first"
+        user = str(overrides.get("username", device))
         values: dict[str, object] = {
             "host": "127.0.0.1",
             "port": self.port,
-            "username": device,
-            "password": self.files.password(device),
+            "username": user,
+            "password": self.files.password(user),
         }
         values.update(overrides)
         return MqttSettings.model_validate(values)

@@ -242,7 +242,7 @@ class MqttSession:
     def request(
         self,
         topic: str,
-        message: Message,
+        message: Message | bytes,
         *,
         response_topic: str,
         timeout: float | None = None,
@@ -268,7 +268,8 @@ class MqttSession:
         if expiry_s is not None:
             properties.MessageExpiryInterval = expiry_s
         try:
-            info = self._publish_raw(topic, message.to_bytes(), 1, False, properties)
+            payload = message.to_bytes() if isinstance(message, Message) else message
+            info = self._publish_raw(topic, payload, 1, False, properties)
             if info.rc != mqtt.MQTT_ERR_SUCCESS:
                 raise NotConnectedError(f"request not sent: {mqtt.error_string(info.rc)}")
             try:

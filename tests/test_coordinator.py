@@ -1,0 +1,339 @@
+"""The coordinator end to end through the real broker: tickets, counters, calls, board, ratings, bad input."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from coordinator.service import CoordinatorService
+from coordinator.store import Store
+from motcua.contract import (
+    Board,
+    Call,
+    Catalogue,
+    CounterCommand,
+    CounterReply,
+    CounterState,
+    ErrorReply,
+    RatingAck,
+    RatingVote,
+    TicketCancel,
+    TicketCancelled,
+    TicketIssued,
+    TicketRequest,
+    parse_counter_result,
+    parse_kiosk_reply,
+)
+from motcua.errors import RequestTimeoutError
+from motcua.session import Inbound, MqttSession
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 5.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.01)
+
+
+class Hall:
+    """Devices of the sample hall talking to the coordinator fixture."""
+
+    def __init__(self, sessions: Callable[..., MqttSession], coordinator: CoordinatorService) -> None:
+        self.coordinator = coordinator
+        self.clock = coordinator.clock
+        self.kiosk = sessions("kiosk-1", role="kiosk")
+        self.topics = self.kiosk.topics
+        self._keypads: dict[int, MqttSession] = {}
+        self._pads: dict[int, MqttSession] = {}
+        self.sessions = sessions
+        self.acks: list[RatingAck] = []
+
+    def ticket(self, service: str | None = "ho-tich", **fields: Any) -> TicketIssued | ErrorReply:
+        request = TicketRequest(
+            request_id=fields.pop("request_id", uuid.uuid4()), sent_at=self.clock.now(), service=service, **fields
+        )
+        return self.kiosk_request(request.to_bytes())
+
+    def kiosk_request(self, payload: bytes) -> Any:
+        reply = self.kiosk.request(
+            self.topics.ticket_request("kiosk-1"), payload, response_topic=self.topics.ticket_reply("kiosk-1")
+        )
+        return parse_kiosk_reply(reply.payload)
+
+    def keypad(self, counter: int) -> MqttSession:
+        if counter not in self._keypads:
+            self._keypads[counter] = self.sessions(f"keypad-{counter}", role="keypad")
+        return self._keypads[counter]
+
+    def press(self, counter: int, action: str, **fields: Any) -> CounterReply | ErrorReply:
+        command = CounterCommand(
+            request_id=uuid.uuid4(), action=action, sent_at=fields.pop("sent_at", self.clock.now()), **fields
+        )
+        session = self.keypad(counter)
+        reply = session.request(
+            self.topics.counter_command(counter), command, response_topic=self.topics.counter_reply(counter)
+        )
+        return parse_counter_result(reply.payload)
+
+    def rate(self, counter: int, level: str, *, pressed_at=None, misuse: bool = False, vote_id=None) -> RatingAck:
+        if counter not in self._pads:
+            pad = self.sessions(f"pad-{counter}", role="pad")
+            pad.subscribe(
+                self.topics.rating_ack(counter), lambda i: self.acks.append(RatingAck.model_validate_json(i.payload))
+            )
+            self._pads[counter] = pad
+        vote = RatingVote(
+            id=vote_id or uuid.uuid4(), level=level, pressed_at=pressed_at or self.clock.now(), misuse=misuse
+        )
+        already = sum(1 for a in self.acks if a.id == vote.id)
+        self._pads[counter].publish(self.topics.rating(counter), vote)
+        acks = wait_until(lambda: [a for a in self.acks if a.id == vote.id][already:])
+        return acks[0]
+
+    def db(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.coordinator.store.path)
+        db.row_factory = sqlite3.Row
+        return db
+
+
+@pytest.fixture
+def hall_devices(sessions, coordinator) -> Hall:
+    return Hall(sessions, coordinator)
+
+
+def test_a_ticket_is_issued_numbered_and_stored(hall_devices: Hall):
+    first = hall_devices.ticket("ho-tich")
+    second = hall_devices.ticket("ho-tich")
+    assert isinstance(first, TicketIssued) and isinstance(second, TicketIssued)
+    assert (first.ticket.label, second.ticket.label) == ("1001", "1002")
+    assert first.ticket.service_name == "Hộ tịch – Nuôi con nuôi"
+    assert first.ticket.counters == [1, 2]
+    assert second.ticket.people_ahead == 1 and second.ticket.estimated_wait_min is not None
+    rows = hall_devices.db().execute("SELECT label, status, kiosk FROM tickets ORDER BY seq").fetchall()
+    assert [tuple(r) for r in rows] == [("1001", "waiting", "kiosk-1"), ("1002", "waiting", "kiosk-1")]
+
+
+def test_a_ticket_for_a_scanned_procedure_goes_to_its_service(hall_devices: Hall):
+    reply = hall_devices.ticket(None, procedure="1.001193")
+    assert isinstance(reply, TicketIssued)
+    assert reply.ticket.service == "ho-tich" and reply.ticket.procedure == "1.001193"
+
+
+def test_asking_twice_returns_the_same_ticket_and_cancel_refuses_it_later(hall_devices: Hall):
+    request_id = uuid.uuid4()
+    first = hall_devices.ticket(request_id=request_id)
+    again = hall_devices.ticket(request_id=request_id)
+    assert isinstance(first, TicketIssued) and isinstance(again, TicketIssued)
+    assert first.ticket.id == again.ticket.id
+    cancelled = hall_devices.kiosk_request(TicketCancel(request_id=request_id, reason="out_of_paper").to_bytes())
+    assert isinstance(cancelled, TicketCancelled) and cancelled.ticket_id == first.ticket.id
+    refused = hall_devices.ticket(request_id=request_id)
+    assert isinstance(refused, ErrorReply) and refused.error == "request_cancelled"
+    status = hall_devices.db().execute("SELECT status FROM tickets WHERE id = ?", (first.ticket.id,)).fetchone()[0]
+    assert status == "cancelled"
+
+
+def test_next_calls_publishes_state_call_and_board(hall_devices: Hall, sessions):
+    display = sessions("display-1", role="display")
+    calls: list[Call] = []
+    boards: list[Board] = []
+    display.subscribe(hall_devices.topics.call(), lambda i: calls.append(Call.model_validate_json(i.payload)))
+    display.subscribe(hall_devices.topics.board(), lambda i: boards.append(Board.model_validate_json(i.payload)))
+    issued = hall_devices.ticket("ho-tich")
+    assert isinstance(issued, TicketIssued)
+    reply = hall_devices.press(1, "next")
+    assert isinstance(reply, CounterReply)
+    assert reply.state.serving is not None and reply.state.serving.label == "1001"
+    assert reply.state.officer == "nguyen-thi-lan" and reply.state.officer_name == "Nguyễn Thị Lan"
+    call = wait_until(lambda: calls and calls[-1])
+    assert (call.label, call.counter, call.recall, call.counter_name) == ("1001", 1, 0, "Quầy 1")
+    board = wait_until(lambda: next((b for b in reversed(boards) if b.calls), None))
+    assert board.calls[0].label == "1001"
+    assert next(c for c in board.counters if c.number == 1).serving == "1001"
+    states: list[CounterState] = []
+    keypad = hall_devices.keypad(1)
+    keypad.subscribe(
+        hall_devices.topics.counter_state(1), lambda i: states.append(CounterState.model_validate_json(i.payload))
+    )
+    wait_until(lambda: states and states[-1].serving and states[-1].serving.label == "1001")
+    hall_devices.press(1, "recall")
+    wait_until(lambda: [c.recall for c in calls] == [0, 1])
+
+
+def test_queue_empty_and_nothing_serving_are_coded_errors(hall_devices: Hall):
+    empty = hall_devices.press(1, "next")
+    assert isinstance(empty, ErrorReply) and empty.error == "queue_empty"
+    idle = hall_devices.press(1, "recall")
+    assert isinstance(idle, ErrorReply) and idle.error == "nothing_serving"
+
+
+def test_stale_keypad_commands_are_refused(hall_devices: Hall):
+    hall_devices.ticket()
+    late = hall_devices.press(1, "next", sent_at=hall_devices.clock.now() - timedelta(minutes=5))
+    assert isinstance(late, ErrorReply) and late.error == "stale_command"
+    assert hall_devices.db().execute("SELECT COUNT(*) FROM tickets WHERE status = 'called'").fetchone()[0] == 0
+
+
+def test_ratings_counted_duplicate_misuse_and_unbound(hall_devices: Hall):
+    unbound = hall_devices.rate(1, "satisfied")
+    assert unbound.outcome == "unbound" and unbound.ticket_id is None
+    issued = hall_devices.ticket()
+    assert isinstance(issued, TicketIssued)
+    hall_devices.press(1, "next")
+    finish = hall_devices.press(1, "finish")
+    assert isinstance(finish, CounterReply) and finish.state.rating_open_until is not None
+    vote_id = uuid.uuid4()
+    counted = hall_devices.rate(1, "satisfied", vote_id=vote_id)
+    assert counted.outcome == "counted" and counted.ticket_id == issued.ticket.id
+    again = hall_devices.rate(1, "satisfied", vote_id=vote_id)
+    assert again.outcome == "duplicate"
+    second = hall_devices.rate(1, "unsatisfied")
+    assert second.outcome == "misuse" and second.ticket_id == issued.ticket.id
+    storm = hall_devices.rate(1, "neutral", misuse=True)
+    assert storm.outcome == "misuse"
+    rows = hall_devices.db().execute("SELECT outcome, officer, service FROM ratings ORDER BY received_at").fetchall()
+    assert [r["outcome"] for r in rows] == ["unbound", "counted", "misuse", "misuse"]
+    assert rows[1]["officer"] == "nguyen-thi-lan" and rows[1]["service"] == "ho-tich"
+    state = hall_devices.press(1, "pause")
+    assert isinstance(state, CounterReply) and state.state.rating_open_until is None  # rated: stop inviting
+
+
+def test_a_vote_delivered_late_rates_the_ticket_served_when_it_was_pressed(hall_devices: Hall):
+    first = hall_devices.ticket()
+    second = hall_devices.ticket()
+    assert isinstance(first, TicketIssued) and isinstance(second, TicketIssued)
+    hall_devices.press(1, "next")
+    hall_devices.press(1, "finish")
+    pressed = hall_devices.clock.now()
+    hall_devices.press(1, "next")  # the next citizen is called before the vote arrives
+    hall_devices.press(1, "finish")
+    late = hall_devices.rate(1, "neutral", pressed_at=pressed)
+    assert late.outcome == "counted" and late.ticket_id == first.ticket.id
+
+
+def test_bad_input_gets_an_error_and_the_coordinator_keeps_serving(hall_devices: Hall):
+    cases = {
+        b"{not json": "bad_json",
+        json.dumps({"v": 1, "kind": "issue", "request_id": "x", "service": "ho-tich"}).encode(): "bad_request",
+        json.dumps(
+            {
+                "v": 1,
+                "kind": "issue",
+                "request_id": str(uuid.uuid4()),
+                "sent_at": hall_devices.clock.now().isoformat(),
+                "service": "no-such-service",
+            }
+        ).encode(): "unknown_service",
+        json.dumps(
+            {
+                "v": 1,
+                "kind": "issue",
+                "request_id": str(uuid.uuid4()),
+                "sent_at": hall_devices.clock.now().isoformat(),
+                "procedure": "9.999999",
+            }
+        ).encode(): "unknown_procedure",
+        b'{"v":1,"padding":"' + b"x" * 20000 + b'"}': "too_large",
+        b"\x00\x01\x02binary": "bad_json",
+    }
+    for payload, code in cases.items():
+        reply = hall_devices.kiosk_request(payload)
+        assert isinstance(reply, ErrorReply) and reply.error == code, (payload[:40], reply)
+    assert isinstance(hall_devices.ticket(), TicketIssued)
+    assert hall_devices.db().execute("SELECT COUNT(*) FROM tickets").fetchone()[0] == 1  # no phantom ticket
+
+
+def test_unknown_counter_and_unknown_kiosk(hall_devices: Hall, sessions):
+    admin = sessions("admin")
+    command = CounterCommand(request_id=uuid.uuid4(), action="next", sent_at=hall_devices.clock.now())
+    reply = parse_counter_result(
+        admin.request(
+            hall_devices.topics.counter_command(99), command, response_topic=hall_devices.topics.counter_reply(99)
+        ).payload
+    )
+    assert isinstance(reply, ErrorReply) and reply.error == "unknown_counter"
+    rogue = sessions("coordinator-rogue-test", username="coordinator")
+    request = TicketRequest(request_id=uuid.uuid4(), sent_at=hall_devices.clock.now(), service="ho-tich")
+    answer = rogue.request(
+        hall_devices.topics.ticket_request("ghost"), request, response_topic=hall_devices.topics.ticket_reply("ghost")
+    )
+    assert parse_kiosk_reply(answer.payload).error == "unknown_device"
+
+
+def test_replies_go_to_the_contracts_topic_whatever_response_topic_is_asked(hall_devices: Hall, sessions):
+    """A kiosk must not make the (all-powerful) coordinator publish on a topic of its choosing."""
+    display = sessions("display-1", role="display")
+    boards: list[bytes] = []
+    display.subscribe(hall_devices.topics.board(), lambda i: boards.append(i.payload))
+    wait_until(lambda: boards)
+    replies: list[Inbound] = []
+    listener = sessions("admin")
+    listener.subscribe(hall_devices.topics.ticket_reply("kiosk-1"), replies.append)
+    request = TicketRequest(request_id=uuid.uuid4(), sent_at=hall_devices.clock.now(), service="ho-tich")
+    with pytest.raises(RequestTimeoutError):
+        hall_devices.kiosk.request(
+            hall_devices.topics.ticket_request("kiosk-1"),
+            request,
+            response_topic=hall_devices.topics.board(),
+            timeout=1,
+        )
+    reply = wait_until(lambda: replies and replies[-1])
+    assert isinstance(parse_kiosk_reply(reply.payload), TicketIssued)
+    for payload in boards:  # only the coordinator's own boards were ever published there
+        Board.model_validate_json(payload)
+
+
+def test_the_catalogue_is_retained_for_kiosks(hall_devices: Hall, procedures):
+    got: list[Catalogue] = []
+    hall_devices.kiosk.subscribe(
+        hall_devices.topics.catalogue(), lambda i: got.append(Catalogue.model_validate_json(i.payload))
+    )
+    catalogue = wait_until(lambda: got and got[-1])
+    assert len(catalogue.procedures) == len(procedures)
+    assert {s.id for s in catalogue.services} >= {"ho-tich", "chung-thuc"}
+    assert catalogue.services[0].opening_hours and "Thứ Hai" in catalogue.services[0].opening_hours
+    assert all(s.open_now for s in catalogue.services)  # Monday 08:00
+
+
+def test_events_are_published_in_order_for_the_province(hall_devices: Hall, sessions):
+    admin = sessions("admin")
+    events: list[dict] = []
+    admin.subscribe(hall_devices.topics.events(), lambda i: events.append(json.loads(i.payload)))
+    hall_devices.ticket()
+    hall_devices.press(1, "next")
+    kinds = wait_until(lambda: [e["kind"] for e in events] if len(events) >= 3 else None)
+    assert kinds[:3] == ["issued", "sign_in", "called"]
+    seqs = [e["seq"] for e in events]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+
+
+def test_a_restarted_coordinator_continues_where_it_stopped(
+    hall_devices: Hall, broker, hall, procedures, clock, tmp_path
+):
+    hall_devices.ticket()
+    hall_devices.ticket()
+    hall_devices.press(1, "next")
+    database = hall_devices.coordinator.store.path
+    hall_devices.coordinator.stop()
+    session = MqttSession(broker.settings("coordinator"), device="coordinator", site=hall.hall.site, role="coordinator")
+    restarted = CoordinatorService(hall, procedures, Store(database), session, clock)
+    restarted.start()
+    try:
+        third = hall_devices.ticket()
+        assert isinstance(third, TicketIssued) and third.ticket.label == "1003"
+        assert third.ticket.people_ahead == 1  # 1002 still waits; 1001 is at counter 1
+        state = hall_devices.press(1, "next")
+        assert isinstance(state, CounterReply) and state.state.serving and state.state.serving.label == "1002"
+    finally:
+        restarted.stop()
