@@ -17,6 +17,7 @@ Rules (docs/queue-rules.md has the reasoning):
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -128,7 +129,8 @@ class Changes:
     """What a batch of commands changed: persisted together, then announced."""
 
     tickets: dict[str, Ticket] = field(default_factory=dict)
-    counters: set[int] = field(default_factory=set)
+    counters: set[int] = field(default_factory=set)  # stored state changed (persist and publish)
+    counter_views: set[int] = field(default_factory=set)  # only what is shown changed (waiting count, rating)
     calls: list[CallEvent] = field(default_factory=list)
     events: list[AuditEvent] = field(default_factory=list)
     cancelled_requests: dict[str, date] = field(default_factory=dict)  # request id -> business day
@@ -136,7 +138,63 @@ class Changes:
     catalogue: bool = False
 
     def __bool__(self) -> bool:
-        return bool(self.tickets or self.counters or self.calls or self.events or self.cancelled_requests or self.board)
+        return bool(
+            self.tickets
+            or self.counters
+            or self.counter_views
+            or self.calls
+            or self.events
+            or self.cancelled_requests
+            or self.board
+        )
+
+
+class WaitingLines:
+    """The tickets waiting, per service and kind (priority or not), each line sorted by issue time then issue order.
+
+    Kept up to date by the engine on every change of a ticket to or from WAITING, so choosing the next ticket
+    and estimating a wait cost O(log n), not a scan of the day's tickets (a busy province centre issues
+    thousands a day)."""
+
+    def __init__(self, services: list[str]) -> None:
+        self._lines: dict[tuple[str, bool], list[tuple[datetime, int, str]]] = {
+            (service, priority): [] for service in services for priority in (False, True)
+        }
+
+    @staticmethod
+    def _key(ticket: Ticket) -> tuple[datetime, int, str]:
+        return (ticket.issued_at, ticket.seq, ticket.id)
+
+    def add(self, ticket: Ticket) -> None:
+        insort(self._lines[(ticket.service, ticket.priority is not None)], self._key(ticket))
+
+    def remove(self, ticket: Ticket) -> None:
+        line = self._lines[(ticket.service, ticket.priority is not None)]
+        index = bisect_left(line, self._key(ticket))
+        if index == len(line) or line[index][2] != ticket.id:
+            raise KeyError(ticket.id)
+        del line[index]
+
+    def clear(self) -> None:
+        for line in self._lines.values():
+            line.clear()
+
+    def head(self, service: str, priority: bool) -> tuple[datetime, int, str] | None:
+        line = self._lines[(service, priority)]
+        return line[0] if line else None
+
+    def count(self, service: str, priority: bool | None = None) -> int:
+        if priority is None:
+            return len(self._lines[(service, False)]) + len(self._lines[(service, True)])
+        return len(self._lines[(service, priority)])
+
+    def before(self, ticket: Ticket) -> int:
+        """How many tickets of the same line were issued before `ticket`."""
+        return bisect_left(self._lines[(ticket.service, ticket.priority is not None)], self._key(ticket))
+
+    def ids(self, service: str) -> list[str]:
+        merged = sorted(self._lines[(service, False)] + self._lines[(service, True)])
+        return [key[2] for key in merged]
 
 
 @dataclass(frozen=True)
@@ -153,6 +211,7 @@ class QueueEngine:
         self.procedures = {p.code: p for p in procedures or []}
         self.zone = hall.hall.zone
         self.tickets: dict[str, Ticket] = {}  # the current business day's tickets
+        self.lines = WaitingLines([s.id for s in hall.services])
         self.counters = {c.number: Counter(number=c.number, services=tuple(c.services)) for c in hall.counters}
         self.business_day: date | None = None
         self.last_number: dict[str, int] = {}
@@ -164,6 +223,7 @@ class QueueEngine:
         self.recent_calls: deque[CallEvent] = deque(maxlen=hall.queue.board_calls)
         self.changes = Changes()
         self._open_services: dict[str, bool] = {}
+        self._checked_minute: datetime | None = None
 
     # --- time ----------------------------------------------------------------------------------------------
 
@@ -177,7 +237,14 @@ class QueueEngine:
         return hours is None or is_open(hours, now.astimezone(self.zone), self.hall.hall.issue_early_min)
 
     def tick(self, now: datetime) -> None:
-        """Advance to `now`: roll the business day over, notice services opening or closing."""
+        """Advance to `now`: roll the business day over, notice services opening or closing.
+
+        Both change on minute boundaries (opening hours and day start are given in minutes): checked once a
+        minute, not on every one of a busy hall's commands."""
+        minute = now.replace(second=0, microsecond=0)
+        if minute == self._checked_minute:
+            return
+        self._checked_minute = minute
         day = self.business_day_of(now)
         if self.business_day is None:
             self.business_day = day
@@ -210,6 +277,7 @@ class QueueEngine:
                 self._event(now, "expired", ticket=ticket)
         self.earlier_requests = set(self.requests) | self.cancelled_requests
         self.tickets = {}
+        self.lines.clear()
         self.business_day = day
         self.last_number = {}
         self.seq = 0
@@ -278,6 +346,7 @@ class QueueEngine:
         )
         self.last_number[service] = number
         self.tickets[ticket.id] = ticket
+        self.lines.add(ticket)
         self.requests[request_id] = ticket.id
         self._touch(ticket)
         self.changes.board = True
@@ -308,6 +377,7 @@ class QueueEngine:
             return None
         ticket = self.tickets[ticket_id]
         if ticket.status is TicketStatus.WAITING:
+            self.lines.remove(ticket)
             ticket.status = TicketStatus.CANCELLED
             self._touch(ticket)
             self.changes.board = True
@@ -360,6 +430,7 @@ class QueueEngine:
         if ticket is None:
             raise QueueError(ErrorCode.QUEUE_EMPTY, f"counter {counter.number}: no ticket waiting")
         counter.priority_streak = counter.priority_streak + 1 if ticket.priority else 0
+        self.lines.remove(ticket)
         ticket.status = TicketStatus.CALLED
         ticket.counter = counter.number
         ticket.officer = counter.officer
@@ -375,24 +446,22 @@ class QueueEngine:
 
     def choose(self, counter: Counter, now: datetime) -> Ticket | None:
         """The ticket `next` would call at this counter now (does not change anything)."""
-        waiting = [
-            t for t in self.tickets.values() if t.status is TicketStatus.WAITING and t.service in counter.services
-        ]
-        if not waiting:
+        priority = [h for s in counter.services if (h := self.lines.head(s, True)) is not None]
+        normal = [h for s in counter.services if (h := self.lines.head(s, False)) is not None]
+        if not priority and not normal:
             return None
-        cap = timedelta(minutes=self.hall.queue.max_wait_min)
-        overdue = [t for t in waiting if now - t.issued_at >= cap]
-        if overdue:
-            return min(overdue, key=lambda t: t.order)
-        priority = [t for t in waiting if t.priority is not None]
-        normal = [t for t in waiting if t.priority is None]
-        if not priority:
-            return min(normal, key=lambda t: t.order)
-        if not normal:
-            return min(priority, key=lambda t: t.order)
-        if self.hall.queue.priority_mode == "strict" or counter.priority_streak < self.hall.queue.priority_ratio:
-            return min(priority, key=lambda t: t.order)
-        return min(normal, key=lambda t: t.order)
+        oldest = min(priority + normal)
+        if now - oldest[0] >= timedelta(minutes=self.hall.queue.max_wait_min):
+            chosen = oldest  # waiting longer than the cap: first, whatever its kind
+        elif not priority:
+            chosen = min(normal)
+        elif not normal:
+            chosen = min(priority)
+        elif self.hall.queue.priority_mode == "strict" or counter.priority_streak < self.hall.queue.priority_ratio:
+            chosen = min(priority)
+        else:
+            chosen = min(normal)
+        return self.tickets[chosen[2]]
 
     def _recall(self, now: datetime, counter: Counter) -> Ticket:
         ticket = self._require_serving(counter)
@@ -431,6 +500,7 @@ class QueueEngine:
         ticket.called_at = None
         ticket.recalls = 0
         ticket.transfers += 1
+        self.lines.add(ticket)
         counter.serving = None
         self._touch(ticket)
         self.changes.counters.add(counter.number)
@@ -523,7 +593,7 @@ class QueueEngine:
         ticket.rated = True
         self._touch(ticket)
         if ticket.counter is not None:
-            self.changes.counters.add(ticket.counter)
+            self.changes.counter_views.add(ticket.counter)
 
     def rating_open_until(self, counter: Counter) -> datetime | None:
         if counter.last_finished is None or counter.last_finished_at is None:
@@ -536,21 +606,13 @@ class QueueEngine:
     # --- estimates and views ----------------------------------------------------------------------------
 
     def waiting(self, service: str | None = None) -> list[Ticket]:
-        return sorted(
-            (
-                t
-                for t in self.tickets.values()
-                if t.status is TicketStatus.WAITING and (service is None or t.service == service)
-            ),
-            key=lambda t: t.order,
-        )
+        """Tickets waiting (for one service, or all), oldest first."""
+        services = [service] if service is not None else list(self.mean_service_min)
+        tickets = [self.tickets[i] for s in services for i in self.lines.ids(s)]
+        return sorted(tickets, key=lambda t: t.order) if service is None else tickets
 
     def waiting_counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(self.mean_service_min, 0)
-        for ticket in self.tickets.values():
-            if ticket.status is TicketStatus.WAITING:
-                counts[ticket.service] += 1
-        return counts
+        return {service: self.lines.count(service) for service in self.mean_service_min}
 
     def estimate(self, service: str, *, ticket: Ticket | None = None) -> Estimate:
         """People ahead of `ticket` (or of a new normal ticket) and the expected wait in minutes.
@@ -560,13 +622,12 @@ class QueueEngine:
         taken at 07:15 for a 07:30 opening), the counters configured for the service are assumed to open.
         """
         counts = self.waiting_counts()
-        queue = [t for t in self.waiting(service) if ticket is None or t.id != ticket.id]
-        if ticket is None:
-            ahead = len(queue)
+        if ticket is None or ticket.status is not TicketStatus.WAITING:
+            ahead = counts[service]
         elif ticket.priority is not None:
-            ahead = sum(1 for t in queue if t.priority is not None and t.order < ticket.order)
+            ahead = self.lines.before(ticket)
         else:
-            ahead = sum(1 for t in queue if t.order < ticket.order or t.priority is not None)
+            ahead = self.lines.before(ticket) + self.lines.count(service, priority=True)
         serving = [c for c in self.counters.values() if service in c.services]
         staffed = [c for c in serving if c.status is not CounterStatus.CLOSED]
         if not staffed and any(c.status is not CounterStatus.CLOSED for c in self.counters.values()):
@@ -609,6 +670,10 @@ class QueueEngine:
         counter), then catch up with `now` (a coordinator down over midnight rolls the day over on restart)."""
         self.business_day = business_day or self.business_day_of(now)
         self.tickets = {t.id: t for t in tickets}
+        self.lines.clear()
+        for ticket in tickets:
+            if ticket.status is TicketStatus.WAITING:
+                self.lines.add(ticket)
         for saved in counters:
             if saved.number in self.counters:
                 self.counters[saved.number] = replace(saved, services=self.counters[saved.number].services)
@@ -654,9 +719,10 @@ class QueueEngine:
         self.changes.board = True
 
     def _counters_of_service_changed(self, service: str) -> None:
+        """The waiting count shown by these counters' keypads changed."""
         for counter in self.counters.values():
             if service in counter.services:
-                self.changes.counters.add(counter.number)
+                self.changes.counter_views.add(counter.number)
 
     def _call(self, now: datetime, ticket: Ticket, counter: Counter) -> None:
         call = CallEvent(ticket_id=ticket.id, counter=counter.number, recall=ticket.recalls, at=now)

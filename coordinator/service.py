@@ -36,6 +36,7 @@ from motcua.contract import (
     CounterState,
     ErrorCode,
     ErrorReply,
+    EventBatch,
     HallEvent,
     HallInfo,
     InvalidMessage,
@@ -323,7 +324,7 @@ class CoordinatorService:
     def _absorb(self, changes: Changes, event_ids: list[int]) -> None:
         pending = self._pending
         pending.calls.extend(changes.calls)
-        pending.counters |= changes.counters
+        pending.counters |= changes.counters | changes.counter_views
         pending.board |= changes.board
         pending.catalogue |= changes.catalogue
         pending.events.extend(_hall_event(seq, e) for seq, e in zip(event_ids, changes.events, strict=True))
@@ -356,8 +357,8 @@ class CoordinatorService:
             self.session.publish(self.topics.board(), self.board(), retain=True)
         if pending.catalogue:
             self.session.publish(self.topics.catalogue(), self.catalogue(), retain=True)
-        for event in pending.events:
-            self.session.publish(self.topics.events(), event)
+        if pending.events:  # one message per batch: a busy hall publishes hundreds of events a second
+            self.session.publish(self.topics.events(), EventBatch(events=pending.events))
 
     # --- views: engine state -> contract messages ----------------------------------------------------
 

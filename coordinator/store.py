@@ -137,6 +137,7 @@ class Store:
         self.db.executescript(SCHEMA)
         self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         self._in_transaction = False
+        self._saved_day: date | None = None  # the business day last written to meta
 
     def close(self) -> None:
         if self._in_transaction:
@@ -159,6 +160,7 @@ class Store:
         if self._in_transaction:
             self.db.execute("ROLLBACK")
             self._in_transaction = False
+            self._saved_day = None
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -169,6 +171,7 @@ class Store:
             yield
         except BaseException:
             self.db.execute("ROLLBACK TO message")
+            self._saved_day = None
             self.db.execute("RELEASE message")
             raise
         self.db.execute("RELEASE message")
@@ -178,7 +181,8 @@ class Store:
     def save(self, changes: Changes, counters: dict[int, Counter], business_day: date | None) -> list[int]:
         """Write what the engine changed (inside the current transaction); returns the new events' numbers."""
         self.begin()
-        if business_day is not None:
+        if business_day is not None and business_day != self._saved_day:
+            self._saved_day = business_day
             self.db.execute(
                 """INSERT INTO meta (key, value) VALUES ('business_day', ?)
                    ON CONFLICT (key) DO UPDATE SET value = excluded.value""",

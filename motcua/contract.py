@@ -392,6 +392,12 @@ class HallEvent(Message):
     outcome: RatingOutcome | None = None
 
 
+class EventBatch(Message):
+    """What is published on ``events``: the events of one committed batch, in order."""
+
+    events: list[HallEvent]
+
+
 # --- every device ----------------------------------------------------------------------------------------
 
 

@@ -146,6 +146,12 @@ class HallDay(RuleBasedStateMachine):
             elif ticket.status is TicketStatus.WAITING:
                 assert ticket.counter is None and ticket.id not in serving
         assert len(serving) == sum(1 for c in self.engine.counters.values() if c.serving)
+        for service in ("a", "b"):  # the engine's sorted waiting lines match the tickets' statuses
+            expected = sorted(
+                (t for t in self.engine.tickets.values() if t.status is TicketStatus.WAITING and t.service == service),
+                key=lambda t: t.order,
+            )
+            assert self.engine.lines.ids(service) == [t.id for t in expected]
 
     @invariant()
     def restart_restores_exactly(self) -> None:
