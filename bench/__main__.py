@@ -46,8 +46,11 @@ def write_table() -> None:
         "",
     ]
     if machine:
-        lines += [f"Machine: {machine.get('processor')}, {machine.get('cpus')} CPUs, {machine.get('platform')}, "
-                  f"Python {machine.get('python')}.", ""]
+        lines += [
+            f"Machine: {machine.get('processor')}, {machine.get('cpus')} CPUs, {machine.get('platform')}, "
+            f"Python {machine.get('python')}.",
+            "",
+        ]
     lines += ["| benchmark | measure | result | goal | met |", "|---|---|---|---|---|"]
     lines += rows
     DOC.parent.mkdir(parents=True, exist_ok=True)

@@ -221,6 +221,10 @@ def measure(responder: str, broker: LocalBroker, workdir: Path, clock_text: str,
     return {"steady": steady, "saturated": saturated}
 
 
+def _triple(figures: dict[str, Any]) -> str:
+    return f"{figures['p50_ms']:.2f} / {figures['p95_ms']:.2f} / {figures['p99_ms']:.2f}"
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         workdir = Path(folder)
@@ -235,13 +239,13 @@ def main() -> None:
     headline = [
         {
             "measure": f"ticket p50 / p95 / p99 at {RATE}/s (ms)",
-            "result": f"{real['steady']['p50_ms']:.2f} / {real['steady']['p95_ms']:.2f} / {real['steady']['p99_ms']:.2f}",
+            "result": _triple(real["steady"]),
             "goal": "-",
             "met": None,
         },
         {
             "measure": f"bare echo p50 / p95 / p99 at {RATE}/s (ms)",
-            "result": f"{echo['steady']['p50_ms']:.2f} / {echo['steady']['p95_ms']:.2f} / {echo['steady']['p99_ms']:.2f}",
+            "result": _triple(echo["steady"]),
             "goal": "-",
             "met": None,
         },

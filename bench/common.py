@@ -61,8 +61,13 @@ def write_result(name: str, data: dict[str, Any], *, goals: dict[str, Any] | Non
     """Write bench/results/<name>.json: the measurements, the goals they are held to, when and where."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.json"
-    payload = {"name": name, "measured_at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
-               "goals": goals or {}, "results": data}
+    payload = {
+        "name": name,
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "goals": goals or {},
+        "results": data,
+    }
     path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {path}")
     return path

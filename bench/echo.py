@@ -30,11 +30,11 @@ def main() -> None:
     client.username_pw_set("coordinator", args.password)
     client.on_socket_open = lambda c, u, s: s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def on_connect(c, u, f, rc, p):  # noqa: ANN001
+    def on_connect(c, u, f, rc, p):
         c.subscribe(topics.ticket_request("+"), qos=1)
         print("ready", flush=True)
 
-    def on_message(c, u, msg):  # noqa: ANN001
+    def on_message(c, u, msg):
         props = Properties(PacketTypes.PUBLISH)
         props.CorrelationData = msg.properties.CorrelationData
         c.publish(msg.properties.ResponseTopic, REPLY, qos=1, properties=props)

@@ -455,9 +455,11 @@ class QueueEngine:
             chosen = oldest  # waiting longer than the cap: first, whatever its kind
         elif not priority:
             chosen = min(normal)
-        elif not normal:
-            chosen = min(priority)
-        elif self.hall.queue.priority_mode == "strict" or counter.priority_streak < self.hall.queue.priority_ratio:
+        elif (
+            not normal
+            or self.hall.queue.priority_mode == "strict"
+            or counter.priority_streak < self.hall.queue.priority_ratio
+        ):
             chosen = min(priority)
         else:
             chosen = min(normal)

@@ -73,7 +73,7 @@ def test_every_topic_builder_is_documented():
         assert f"`{topic.removeprefix('motcua/v1/site/')}`" in TEXT, topic
 
 
-def run_documented(name: str, broker, clock) -> dict:  # noqa: ANN001
+def run_documented(name: str, broker, clock) -> dict:
     command = SHELL[name].replace("-p 1883", f"-p {broker.port}").replace("$(date -Iseconds)", clock.now().isoformat())
     result = subprocess.run(
         ["bash", "-c", command], cwd=broker.workdir, capture_output=True, text=True, timeout=20, check=False
@@ -82,7 +82,7 @@ def run_documented(name: str, broker, clock) -> dict:  # noqa: ANN001
     return json.loads(result.stdout)
 
 
-def test_the_shell_session_works_against_a_running_hall(coordinator, broker, clock):  # noqa: ANN001
+def test_the_shell_session_works_against_a_running_hall(coordinator, broker, clock):
     ticket = run_documented("take-ticket", broker, clock)
     assert ticket["kind"] == "ticket" and ticket["ticket"]["label"] == "1001"
     called = run_documented("call-next", broker, clock)
