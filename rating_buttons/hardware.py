@@ -1,0 +1,125 @@
+"""The pad's hardware: three buttons (a gpiozero `ButtonBoard`) and their LEDs (an `LEDBoard` of PWM LEDs), plus
+an optional status LED. Everything takes ``pin_factory`` (None: gpiozero's default; tests and the demo pass a
+`MockFactory`). No decisions here: edges go out to a callback, light patterns come in.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from motcua.contract import RatingLevel
+from motcua.gpio import LightDriver, LightPattern, gpio_error, trim_mock_history
+from rating_buttons.config import PadButtons, PadLeds
+from rating_buttons.domain import LEVELS
+
+logger = logging.getLogger(__name__)
+
+#: ``edge(level, pressed, at)``: called on gpiozero's callback thread for every press (True) and release (False)
+#: edge; ``at`` is when the edge happened, in seconds on the pin library's clock (only differences mean anything).
+EdgeCallback = Callable[[RatingLevel, bool, float], None]
+
+
+class PadHardware:
+    """The pad's pins. A context manager; `close` is safe twice."""
+
+    def __init__(self, buttons: PadButtons, leds: PadLeds, *, pin_factory: Any = None) -> None:
+        from gpiozero import ButtonBoard, LEDBoard
+        from gpiozero.exc import GPIOZeroError
+
+        self.pin_factory = pin_factory
+        self._edge: EdgeCallback | None = None
+        self.buttons: Any = None
+        self.leds: Any = None
+        self.status_led: Any = None
+        try:
+            self.buttons = ButtonBoard(
+                pull_up=True, pin_factory=pin_factory, **{lv.value: getattr(buttons, lv.value) for lv in LEVELS}
+            )
+            self.leds = LEDBoard(
+                pwm=True, pin_factory=pin_factory, **{lv.value: getattr(leds, lv.value) for lv in LEVELS}
+            )
+            if leds.status is not None:
+                self.status_led = LEDBoard(pwm=True, pin_factory=pin_factory, status=leds.status)
+        except (GPIOZeroError, OSError) as exc:
+            self.close()
+            raise gpio_error(exc, "the pad's GPIO pins") from exc
+        self.lights = LightDriver(self.leds, (lv.value for lv in LEVELS))
+        self.status_lights = LightDriver(self.status_led, ("status",)) if self.status_led is not None else None
+        for level in LEVELS:
+            button = getattr(self.buttons, level.value)
+            button.when_pressed = self._handler(level, True)
+            button.when_released = self._handler(level, False)
+
+    def _handler(self, level: RatingLevel, pressed: bool) -> Callable[[], None]:
+        button = getattr(self.buttons, level.value)
+
+        def fire() -> None:
+            callback = self._edge
+            if callback is None:
+                return
+            # gpiozero keeps the edge's own timestamp there (lgpio: the kernel's; mock pins: when it was driven).
+            # Our callback may run milliseconds later on a busy Pi Zero: debounce and lockout need the edge time.
+            at = getattr(button, "_last_changed", None)
+            callback(level, pressed, at if isinstance(at, float) else time.monotonic())
+
+        return fire
+
+    def on_edge(self, callback: EdgeCallback) -> None:
+        self._edge = callback
+
+    def show(self, pattern: LightPattern) -> bool:
+        return self.lights.show(pattern)
+
+    def show_status(self, pattern: LightPattern) -> bool:
+        return self.status_lights.show(pattern) if self.status_lights is not None else False
+
+    def describe(self) -> dict[str, Any]:
+        """What the LEDs show now: pattern name, per-LED pattern and brightness."""
+        current = self.lights.current
+        result: dict[str, Any] = {
+            "pattern": current.name if current else None,
+            "leds": current.describe()["leds"] if current else {},
+            "values": self.lights.values(),
+        }
+        if self.status_lights is not None:
+            status = self.status_lights.current
+            result["status_led"] = status.name if status else None
+        return result
+
+    # --- simulated hardware (mock pins only) ------------------------------------------------------------
+
+    def press(self, level: RatingLevel, hold_s: float = 0.0) -> None:
+        """Press and release a button on mock pins (the demo's ``press``/``hold``)."""
+        pin = getattr(self.buttons, level.value).pin
+        if not hasattr(pin, "drive_low"):
+            raise RuntimeError("only simulated (mock) buttons can be pressed remotely")
+        pin.drive_low()
+        if hold_s > 0:
+            time.sleep(hold_s)
+        pin.drive_high()
+
+    def trim_history(self) -> None:
+        if self.pin_factory is not None:
+            trim_mock_history(self.pin_factory)
+
+    # --- life cycle --------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._edge = None
+        for device in (self.buttons, self.status_led, self.leds):
+            if device is None:
+                continue
+            try:
+                device.close()
+            except Exception:
+                logger.debug("closing %r failed", device, exc_info=True)
+        self.buttons = self.leds = self.status_led = None
+
+    def __enter__(self) -> PadHardware:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
