@@ -1,0 +1,311 @@
+"""The keypad service: keys -> intents -> counter commands (request/response) -> what the officer sees.
+
+One worker thread reads the key edges (stamped on gpiozero's thread), decides intents with `KeyReader`, sends one
+command at a time and shows the outcome. While a command waits for its reply, further keys are ignored (logged):
+they are never queued, and a key pressed while the keypad is not connected is refused at once with the
+"not connected" pattern — never sent later, when it could call a citizen by surprise.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from counter_keypad.config import KeypadConfig
+from counter_keypad.domain import (
+    KEYS,
+    Feedback,
+    Fired,
+    Intent,
+    Key,
+    KeypadLights,
+    KeyReader,
+    feedback_for,
+    intent_action,
+    toggle_action,
+)
+from counter_keypad.hardware import KeypadHardware
+from motcua.clock import Clock
+from motcua.contract import (
+    CounterCommand,
+    CounterReply,
+    CounterState,
+    ErrorReply,
+    parse,
+    parse_counter_result,
+)
+from motcua.errors import ContractError, NotConnectedError, RequestTimeoutError
+from motcua.session import Inbound, MqttSession
+
+logger = logging.getLogger(__name__)
+
+#: Longest wait of the worker when nothing is pending.
+TICK_S = 0.25
+TRIM_EVERY_S = 30.0
+
+
+@dataclass(frozen=True)
+class _Edge:
+    key: Key
+    pressed: bool
+    mono: float
+
+
+@dataclass(frozen=True)
+class _Connection:
+    connected: bool
+
+
+@dataclass(frozen=True)
+class _State:
+    state: CounterState
+
+
+class _Stop:
+    pass
+
+
+_Event = _Edge | _Connection | _State | _Stop
+
+
+class KeypadAgent:
+    """Wire the keypad's hardware, rules and MQTT session. `start`, then `stop` (safe twice)."""
+
+    def __init__(
+        self,
+        config: KeypadConfig,
+        session: MqttSession,
+        hardware: KeypadHardware,
+        *,
+        clock: Clock,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.config = config
+        self.session = session
+        self.hardware = hardware
+        self.clock = clock
+        self.monotonic = monotonic
+        behaviour = config.keypad
+        self.reader = KeyReader(
+            debounce_s=behaviour.debounce_ms / 1000, hold_s=behaviour.hold_s, repeat_guard_s=behaviour.repeat_guard_s
+        )
+        self.lights = KeypadLights(
+            idle_brightness=behaviour.idle_brightness,
+            offline_grace_s=behaviour.offline_grace_s,
+            disconnected_since=monotonic(),
+        )
+        topics = session.topics
+        self.command_topic = topics.counter_command(config.counter)
+        self.reply_topic = topics.counter_reply(config.counter)
+        self.state: CounterState | None = None
+        self.last_feedback: Feedback | None = None
+        self.last_error: str | None = None
+        self.stats = {"sent": 0, "ok": 0, "refused": 0, "not_connected": 0, "ignored_busy": 0}
+        self._events: queue.Queue[_Event] = queue.Queue()
+        self._busy_until = 0.0  # keys decided before this moment came while a command was in flight
+        self._worker: threading.Thread | None = None
+        self._stopped = False
+
+    # --- life cycle -------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.session.subscribe(self.session.topics.counter_state(self.config.counter), self._on_state)
+        # Replies matched to a waiting request never reach this handler; a reply arriving here is late.
+        self.session.subscribe(self.reply_topic, self._on_late_reply)
+        self.session.on_connection_change(lambda connected: self._events.put(_Connection(connected)))
+        self.hardware.on_edge(self._on_edge)
+        self._refresh()
+        self._worker = threading.Thread(target=self._run, name="keypad-worker", daemon=True)
+        self._worker.start()
+        self.session.start()
+        logger.info("keypad %s calling for counter %d", self.config.device.id, self.config.counter)
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        self.hardware.on_edge(lambda key, pressed: None)
+        if self._worker is not None:
+            self._events.put(_Stop())
+            self._worker.join(self.config.mqtt.request_timeout_s + 2)
+        self.session.stop()
+        self.hardware.close()
+
+    # --- hand-offs -----------------------------------------------------------------------------------------
+
+    def _on_edge(self, key: Key, pressed: bool) -> None:
+        self._events.put(_Edge(key, pressed, self.monotonic()))
+
+    def _on_state(self, inbound: Inbound) -> None:
+        try:
+            self._events.put(_State(parse(CounterState, inbound.payload)))
+        except ContractError as exc:
+            logger.warning("ignored a bad counter state: %s", exc)
+
+    def _on_late_reply(self, inbound: Inbound) -> None:
+        try:
+            result = parse_counter_result(inbound.payload)
+        except ContractError:
+            return
+        if isinstance(result, CounterReply):
+            logger.warning(
+                "a reply to an earlier %s command (%s) arrived after its timeout: it was carried out",
+                result.action.value,
+                result.request_id,
+            )
+            self._events.put(_State(result.state))
+
+    # --- the worker ---------------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        last_trim = self.monotonic()
+        while True:
+            timeout = self._timeout()
+            try:
+                batch: list[_Event] = [self._events.get(timeout=timeout)]
+            except queue.Empty:
+                batch = []
+            while True:
+                try:
+                    batch.append(self._events.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                if self._turn(batch):
+                    return
+            except Exception:
+                logger.exception("keypad worker error; carrying on")
+                if any(isinstance(e, _Stop) for e in batch):
+                    return
+            if self.monotonic() - last_trim > TRIM_EVERY_S:
+                last_trim = self.monotonic()
+                self.hardware.trim_history()
+
+    def _timeout(self) -> float:
+        now = self.monotonic()
+        times = [t for t in (self.reader.deadline(), self.lights.next_change()) if t is not None and t > now]
+        return max(0.005, min([now + TICK_S, *times]) - now)
+
+    def _turn(self, batch: list[_Event]) -> bool:
+        fired: list[Fired] = []
+        for event in batch:
+            if isinstance(event, _Edge):
+                if event.pressed:
+                    result = self.reader.press(event.key, event.mono)
+                    if result is not None:
+                        fired.append(result)
+                else:
+                    self.reader.release(event.key, event.mono)
+            elif isinstance(event, _Connection):
+                self.lights.set_connected(event.connected, self.monotonic())
+            elif isinstance(event, _State):
+                self._set_state(event.state)
+            else:
+                return True
+        fired.extend(self.reader.poll(self.monotonic()))
+        for item in sorted(fired, key=lambda f: f.at):
+            if item.at < self._busy_until:
+                self.stats["ignored_busy"] += 1
+                logger.info("%s ignored: pressed while the previous command was waiting for its reply", item.intent)
+                continue
+            self._execute(item.intent)
+        self._refresh()
+        return False
+
+    def _set_state(self, state: CounterState) -> None:
+        if self.state is not None and state.updated_at < self.state.updated_at:
+            return  # an older state (a retained copy arriving after a reply)
+        self.state = state
+        self.lights.set_status(state.status)
+
+    def _execute(self, intent: Intent) -> None:
+        if intent is Intent.TOGGLE_PAUSE:
+            status = self.state.status if self.state is not None else None
+            action = toggle_action(status)
+            if action is None:
+                self._feedback(Feedback.ERROR, f"cannot pause or resume a counter that is {status or 'unknown'}")
+                return
+        else:
+            action = intent_action(intent)
+        command = CounterCommand(request_id=uuid.uuid4(), action=action, sent_at=self.clock.now())
+        try:
+            inbound = self.session.request(self.command_topic, command, response_topic=self.reply_topic)
+        except NotConnectedError:
+            self.stats["not_connected"] += 1
+            self._feedback(Feedback.NOT_CONNECTED, f"{action.value} refused: not connected; it will not be sent later")
+            return
+        except RequestTimeoutError:
+            self.stats["sent"] += 1
+            self._feedback(Feedback.ERROR, f"{action.value}: no reply from the coordinator")
+            return
+        finally:
+            self._busy_until = self.monotonic()
+        self.stats["sent"] += 1
+        try:
+            result = parse_counter_result(inbound.payload)
+        except ContractError as exc:
+            self._feedback(Feedback.ERROR, f"{action.value}: unreadable reply: {exc}")
+            return
+        if isinstance(result, ErrorReply):
+            self.stats["refused"] += 1
+            problem = f"{action.value} refused: {result.error.value}: {result.message}"
+            self._feedback(feedback_for(result.error), problem)
+            return
+        self.stats["ok"] += 1
+        self._set_state(result.state)
+        serving = result.state.serving.label if result.state.serving else "-"
+        logger.info("counter %d: %s done, serving %s", self.config.counter, action.value, serving)
+        self._feedback(Feedback.OK, None)
+
+    def _feedback(self, feedback: Feedback, problem: str | None) -> None:
+        self.last_feedback = feedback
+        if problem is not None:
+            self.last_error = problem
+            logger.warning("%s", problem)
+        self.lights.show(feedback, self.monotonic())
+        self._refresh()
+
+    def _refresh(self) -> None:
+        self.hardware.show(self.lights.pattern(self.monotonic()))
+
+    # --- status and simulated keys (the demo's control socket) ----------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        state = self.state
+        return {
+            "device": self.config.device.id,
+            "counter": self.config.counter,
+            "connected": self.session.connected,
+            **self.hardware.describe(),
+            "showing": self.lights.current(self.monotonic()),
+            "counter_status": state.status.value if state else None,
+            "serving": state.serving.label if state and state.serving else None,
+            "waiting": state.waiting if state else None,
+            "last_feedback": self.last_feedback.value if self.last_feedback else None,
+            "last_error": self.last_error,
+            "commands": dict(self.stats),
+            "ignored_repeats": self.reader.ignored_repeats,
+        }
+
+    def control(self, words: list[str]) -> dict[str, Any]:
+        """``press KEY``, ``hold KEY SECONDS``, ``status`` (KEY: next, recall, no_show)."""
+        command = words[0]
+        if command == "status":
+            return self.status()
+        if command in ("press", "hold") and len(words) >= 2:
+            try:
+                key = Key(words[1].replace("-", "_"))
+            except ValueError:
+                return {"ok": False, "error": f"unknown key {words[1]!r}: {', '.join(k.value for k in KEYS)}"}
+            seconds = float(words[2]) if command == "hold" and len(words) >= 3 else 0.0
+            if not 0 <= seconds <= 60:
+                return {"ok": False, "error": "hold between 0 and 60 seconds"}
+            self.hardware.press(key, seconds)
+            return {"pressed": key.value}
+        return {"ok": False, "error": "commands: press KEY | hold KEY SECONDS | status"}

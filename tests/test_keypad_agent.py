@@ -1,0 +1,169 @@
+"""The keypad service in this process, on mock pins, against the real broker and coordinator: what an officer's key
+does and what the keypad shows for it."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+from counter_keypad.agent import KeypadAgent
+from counter_keypad.config import KeypadConfig
+from counter_keypad.hardware import KeypadHardware
+from motcua.clock import Clock
+from motcua.contract import CounterStatus, TicketRequest
+from motcua.localbroker import LocalBroker
+from motcua.session import MqttSession
+
+NEXT, RECALL, NO_SHOW = 5, 6, 13
+GREEN, RED, BUZZER = 19, 26, 12
+
+
+@pytest.fixture
+def mock_factory() -> Iterator[MockFactory]:
+    factory = MockFactory(pin_class=MockPWMPin)
+    try:
+        yield factory
+    finally:
+        factory.reset()
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def keypads(broker: LocalBroker, clock: Clock, mock_factory: MockFactory):
+    """Factory of started keypad agents for counter 1 (stopped at the end)."""
+    started: list[KeypadAgent] = []
+
+    def make(request_timeout_s: float = 5.0, **behaviour: Any) -> KeypadAgent:
+        config = KeypadConfig.model_validate(
+            {
+                "device": {"id": "keypad-1", "site": "phuong-hoa-binh"},
+                "counter": 1,
+                "gpio": {"factory": "mock"},
+                "keys": {"next": NEXT, "recall": RECALL, "no_show": NO_SHOW},
+                "leds": {"green": GREEN, "red": RED},
+                "buzzer": {"pin": BUZZER},
+                "keypad": {"hold_s": 0.6, **behaviour},
+            }
+        )
+        settings = broker.settings("keypad-1", request_timeout_s=request_timeout_s)
+        session = MqttSession(settings, device="keypad-1", site="phuong-hoa-binh", role="keypad")
+        hardware = KeypadHardware(config.keys, config.leds, config.buzzer, pin_factory=mock_factory)
+        agent = KeypadAgent(config, session, hardware, clock=clock)
+        agent.start()
+        started.append(agent)
+        assert session.wait_connected(5)
+        return agent
+
+    try:
+        yield make
+    finally:
+        for agent in started:
+            agent.stop()
+
+
+def tap(factory: MockFactory, gpio: int, hold_s: float = 0.0) -> None:
+    factory.pin(gpio).drive_low()
+    if hold_s:
+        time.sleep(hold_s)
+    factory.pin(gpio).drive_high()
+
+
+def issue(sessions: Callable[..., MqttSession], clock: Clock, count: int) -> None:
+    kiosk = sessions("kiosk-1", role="kiosk")
+    topics = kiosk.topics
+    for _ in range(count):
+        request = TicketRequest(request_id=uuid.uuid4(), sent_at=clock.now(), service="ho-tich")
+        kiosk.request(topics.ticket_request("kiosk-1"), request, response_topic=topics.ticket_reply("kiosk-1"))
+
+
+def test_keypad_next_calls_the_next_ticket_and_shows_ok(keypads, coordinator, sessions, clock, mock_factory):
+    keypad = keypads()
+    issue(sessions, clock, 2)
+    wait_until(lambda: keypad.status()["counter_status"] is not None)  # the retained state arrived
+    tap(mock_factory, NEXT)
+    wait_until(lambda: keypad.status()["serving"] == "1001")
+    status = keypad.status()
+    assert (status["last_feedback"], status["showing"], status["pattern"]) == ("ok", "ok", "ok")
+    assert mock_factory.pin(GREEN).state == 1.0
+    wait_until(lambda: True in [s.state for s in mock_factory.pin(BUZZER).states])  # it beeped
+    tap(mock_factory, RECALL)
+    wait_until(lambda: keypad.stats["ok"] == 2)
+    assert coordinator.engine.tickets["20261123-1001"].recalls == 1
+    wait_until(lambda: keypad.status()["pattern"] == "ready")  # feedback over: the counter is open
+
+
+def test_keypad_queue_empty_and_errors_are_shown(keypads, coordinator, mock_factory):
+    keypad = keypads()
+    tap(mock_factory, NEXT)
+    wait_until(lambda: keypad.status()["last_feedback"] == "queue_empty")
+    assert keypad.status()["leds"] == {"green": "blink x3", "red": "off"}
+    tap(mock_factory, NO_SHOW)  # nobody is being served
+    wait_until(lambda: keypad.status()["last_feedback"] == "error")
+    assert keypad.status()["leds"] == {"green": "off", "red": "blink x6"}
+    assert "no_show refused: nothing_serving" in keypad.status()["last_error"]
+
+
+def test_keypad_hold_next_pauses_then_resumes(keypads, coordinator, sessions, clock, mock_factory):
+    keypad = keypads()
+    issue(sessions, clock, 1)
+    tap(mock_factory, NEXT)
+    wait_until(lambda: keypad.status()["counter_status"] == "open" and keypad.status()["serving"] == "1001")
+    tap(mock_factory, NEXT, hold_s=0.9)  # hold_s is 0.6 in these tests (2 s by default)
+    wait_until(lambda: coordinator.engine.counters[1].status is CounterStatus.PAUSED)
+    wait_until(lambda: keypad.status()["pattern"] == "paused")
+    assert keypad.status()["serving"] == "1001"  # a hold does not call anyone
+    assert keypad.status()["leds"]["green"] == "pulse"
+    time.sleep(1.0)  # past the repeat guard (1 s): a second hold is a new intent
+    tap(mock_factory, NEXT, hold_s=0.9)
+    wait_until(lambda: coordinator.engine.counters[1].status is CounterStatus.OPEN)
+    wait_until(lambda: keypad.status()["pattern"] == "ready")
+
+
+def test_keypad_press_while_offline_is_refused_and_never_replayed(
+    keypads, coordinator, broker, sessions, clock, mock_factory
+):
+    keypad = keypads(offline_grace_s=0.2)
+    issue(sessions, clock, 1)
+    broker.stop()
+    wait_until(lambda: not keypad.session.connected)
+    tap(mock_factory, NEXT)
+    wait_until(lambda: keypad.status()["last_feedback"] == "not_connected")
+    assert keypad.status()["leds"] == {"green": "off", "red": "on"}
+    assert keypad.stats["not_connected"] == 1
+    wait_until(lambda: keypad.status()["pattern"] == "offline", timeout=5)
+    broker.start()
+    wait_until(lambda: keypad.session.connected and coordinator.session.connected, timeout=40)
+    wait_until(lambda: keypad.status()["pattern"] == "closed")  # nobody has opened the counter yet
+    # a command sent now arrives after anything the broker or paho could still have been holding
+    tap(mock_factory, RECALL)
+    wait_until(lambda: keypad.status()["last_feedback"] == "error")
+    assert "recall refused" in keypad.status()["last_error"]
+    assert coordinator.engine.counters[1].status is CounterStatus.CLOSED  # the offline "next" called nobody
+    assert coordinator.engine.tickets["20261123-1001"].called_at is None
+
+
+def test_keypad_no_reply_is_an_error_and_keys_meanwhile_are_ignored(keypads, mock_factory):
+    keypad = keypads(request_timeout_s=1.0)  # no coordinator: nobody answers
+    tap(mock_factory, NEXT)
+    wait_until(lambda: keypad.stats["sent"] == 0 and keypad.reader.deadline() is None)
+    time.sleep(0.1)  # the worker is now waiting for the reply
+    tap(mock_factory, RECALL)
+    wait_until(lambda: keypad.status()["last_feedback"] == "error", timeout=5)
+    assert "no reply" in keypad.status()["last_error"]
+    wait_until(lambda: keypad.stats["ignored_busy"] == 1)
+    assert keypad.stats["sent"] == 1  # the recall was not sent after the next timed out
