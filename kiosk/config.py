@@ -1,0 +1,148 @@
+"""kiosk.toml: what a technician sets for one ticket kiosk. Validated at start (unknown keys are errors with
+"did you mean"); relative paths are taken from the file's folder. Reference: docs/kiosk.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+
+from kiosk.qrpayload import DEFAULT_PORTAL_HOSTS
+from kiosk.ticket import PAPER_WIDTHS
+from motcua.config import ConfigPath, DeviceSection, MqttSettings, Section
+
+
+class ScreenSection(Section):
+    """The touchscreen (pygame / SDL)."""
+
+    width: Annotated[int, Field(ge=320, le=7680)] = 1024
+    height: Annotated[int, Field(ge=240, le=4320)] = 600
+    fullscreen: bool = True
+    # SDL video driver: "" lets SDL choose (X11/Wayland on a desktop); "kmsdrm" on Raspberry Pi OS Lite;
+    # "dummy" renders off-screen (tests, headless demo).
+    driver: str = ""
+    language: Literal["vi", "en"] = "vi"
+    keyboard: Literal["qwerty", "abc"] = "qwerty"
+    idle_timeout_s: Annotated[float, Field(ge=5, le=3600)] = 60.0  # back to the home screen after no touch
+    ticket_screen_s: Annotated[float, Field(ge=3, le=600)] = 20.0  # how long the number stays on screen
+    show_cursor: bool = False
+    fps_limit: Annotated[int, Field(ge=1, le=120)] = 30
+
+
+class PrinterSection(Section):
+    """The ESC/POS thermal printer. One of: usb, serial, network, file (e.g. /dev/usb/lp0), dummy (simulated)."""
+
+    connection: Literal["usb", "serial", "network", "file", "dummy"] = "usb"
+    paper: Literal["58mm", "80mm"] = "80mm"
+    width_px: Annotated[int, Field(ge=256, le=1024)] | None = None  # printable dots; default from `paper`
+    # python-escpos capability profile (e.g. "TM-T20II", "POS-5890"); "default" when the model is not listed.
+    profile: str = "default"
+    image_impl: Literal["bitImageRaster", "graphics", "bitImageColumn"] = "bitImageRaster"
+    fragment_height: Annotated[int, Field(ge=24, le=2400)] = 256  # image slice per command; cheap printers choke on big
+    cut: Literal["full", "partial", "none"] = "partial"
+    check_status: bool = True  # ask the printer for its paper sensor (DLE EOT 4) before and after each ticket
+    settle_s: Annotated[float, Field(ge=0, le=10)] | None = None  # wait before the after-print check (default 1 s)
+    timeout_s: Annotated[float, Field(gt=0, le=60)] = 5.0
+    status_interval_s: Annotated[float, Field(ge=2, le=3600)] = 30.0  # background paper check while idle
+    # usb
+    usb_vendor_id: Annotated[int, Field(ge=0, le=0xFFFF)] | None = None
+    usb_product_id: Annotated[int, Field(ge=0, le=0xFFFF)] | None = None
+    usb_in_ep: Annotated[int, Field(ge=0, le=0xFF)] = 0x82
+    usb_out_ep: Annotated[int, Field(ge=0, le=0xFF)] = 0x01
+    # serial
+    serial_device: str | None = None
+    serial_baudrate: int = 9600
+    # network (raw TCP, usually port 9100)
+    host: str | None = None
+    port: Annotated[int, Field(ge=1, le=65535)] = 9100
+    # file: a character device written directly (the usblp kernel driver's /dev/usb/lp0)
+    device_file: ConfigPath | None = None
+    # dummy: each printed ticket is decoded from its bytes and saved here as PNG (None: keep bytes in memory only)
+    save_dir: ConfigPath | None = None
+
+    @property
+    def dots(self) -> int:
+        return self.width_px or PAPER_WIDTHS[self.paper]
+
+    @property
+    def settle(self) -> float:
+        if self.settle_s is not None:
+            return self.settle_s
+        return 0.0 if self.connection == "dummy" else 1.0
+
+    @model_validator(mode="after")
+    def _connection_settings(self) -> PrinterSection:
+        needed = {
+            "usb": ("usb_vendor_id", "usb_product_id"),
+            "serial": ("serial_device",),
+            "network": ("host",),
+            "file": ("device_file",),
+            "dummy": (),
+        }[self.connection]
+        missing = [name for name in needed if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"connection = {self.connection!r} needs {', '.join(missing)}")
+        return self
+
+
+class CameraSection(Section):
+    """The QR scanner's camera. One of: v4l2 (USB webcam), picamera2 (Pi camera module), files (images, videos
+    or a watched drop folder: tests and demos), none."""
+
+    source: Literal["v4l2", "picamera2", "files", "none"] = "v4l2"
+    index: Annotated[int, Field(ge=0, le=63)] = 0  # /dev/videoN
+    width: Annotated[int, Field(ge=160, le=4096)] = 640
+    height: Annotated[int, Field(ge=120, le=3072)] = 480
+    files: list[ConfigPath] = []  # images or videos played once at start
+    drop_folder: ConfigPath | None = None  # images put here are scanned, then removed
+    loop_video: bool = False
+    cooldown_s: Annotated[float, Field(ge=0, le=120)] = 4.0  # the same code is ignored this long after it was seen
+    retry_s: Annotated[float, Field(ge=1, le=600)] = 10.0  # how often a missing camera is looked for again
+
+
+class ScannerSection(Section):
+    #: Sites whose links may carry a procedure code (a host also covers its subdomains).
+    portal_hosts: list[str] = list(DEFAULT_PORTAL_HOSTS)
+
+
+class TicketSection(Section):
+    timezone: str = "Asia/Ho_Chi_Minh"  # for the date and time printed on tickets
+    thanks: str = "Xin cảm ơn!"
+    request_timeout_s: Annotated[float, Field(gt=0, le=30)] = 5.0  # wait for the coordinator's answer
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. 'Asia/Ho_Chi_Minh')") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class KioskConfig(Section):
+    """kiosk.toml"""
+
+    device: DeviceSection
+    mqtt: MqttSettings = MqttSettings()
+    screen: ScreenSection = ScreenSection()
+    printer: PrinterSection
+    camera: CameraSection = CameraSection()
+    scanner: ScannerSection = ScannerSection()
+    ticket: TicketSection = TicketSection()
+    # Where the kiosk keeps requests not yet settled (cancelled or printed) and the last catalogue.
+    state_dir: ConfigPath = Path("/var/lib/motcua/kiosk")
+    # With simulated hardware (dummy printer or file camera): the Unix socket of motcua.simcontrol
+    # (tap X Y, scan PATH, take SERVICE [priority], screenshot PATH, printer STATE, status). Ignored otherwise.
+    control_socket: ConfigPath | None = None
+
+    @property
+    def simulated(self) -> bool:
+        return self.printer.connection == "dummy" or self.camera.source == "files"

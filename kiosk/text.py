@@ -1,0 +1,87 @@
+"""Vietnamese text for citizens: one canonical form, accent-insensitive search, dates and waits as people say them.
+
+Pure functions, no I/O. Everything shown on the screen or printed goes through `nfc` first: a catalogue typed on
+a Windows machine may carry decomposed letters (``e`` + U+0301) that render as a box in some fonts and never
+compare equal to the composed form.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime, tzinfo
+
+VIETNAMESE_WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
+ENGLISH_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+_SPACES = re.compile(r"\s+")
+_NOT_WORD = re.compile(r"[^0-9a-z.]+")
+
+
+def nfc(text: str) -> str:
+    """The composed (NFC) form: how every string is compared, measured and drawn."""
+    return unicodedata.normalize("NFC", text)
+
+
+def fold(text: str) -> str:
+    """Lower case without tone marks or the stroke of đ: ``"Đăng ký"`` -> ``"dang ky"``.
+
+    What a citizen types on a plain keyboard (no Telex, no VNI) is compared with the folded name.
+    """
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SPACES.sub(" ", bare.lower()).strip()
+
+
+def words(text: str) -> list[str]:
+    """The folded words of `text` (letters, digits and the dot of procedure codes)."""
+    return [w for w in _NOT_WORD.split(fold(text)) if w]
+
+
+def format_datetime(moment: datetime, zone: tzinfo, *, english: bool = False) -> str:
+    """``08:05 — Thứ Hai, 23/11/2026`` (Vietnamese order: time, weekday, day/month/year)."""
+    local = moment.astimezone(zone)
+    names = ENGLISH_WEEKDAYS if english else VIETNAMESE_WEEKDAYS
+    return f"{local:%H:%M} — {names[local.weekday()]}, {local:%d/%m/%Y}"
+
+
+def format_clock(moment: datetime, zone: tzinfo) -> str:
+    return f"{moment.astimezone(zone):%H:%M}"
+
+
+def format_counters(counters: list[int]) -> str:
+    """``1, 2 và 6`` — the counters a citizen may be called to."""
+    numbers = [str(c) for c in sorted(set(counters))]
+    if len(numbers) <= 1:
+        return "".join(numbers)
+    return ", ".join(numbers[:-1]) + " và " + numbers[-1]
+
+
+def format_counters_en(counters: list[int]) -> str:
+    numbers = [str(c) for c in sorted(set(counters))]
+    if len(numbers) <= 1:
+        return "".join(numbers)
+    return ", ".join(numbers[:-1]) + " and " + numbers[-1]
+
+
+def format_wait(minutes: int | None, *, english: bool = False) -> str:
+    """A rounded, honest estimate: ``khoảng 15 phút``, ``dưới 5 phút``, ``khoảng 1 giờ 20 phút``."""
+    if minutes is None:
+        return "not available yet" if english else "chưa ước tính được"
+    if minutes < 5:
+        return "under 5 minutes" if english else "dưới 5 phút"
+    rounded = 5 * round(minutes / 5)
+    hours, rest = divmod(rounded, 60)
+    if english:
+        if hours == 0:
+            return f"about {rounded} minutes"
+        return f"about {hours} h {rest:02d} min" if rest else f"about {hours} h"
+    if hours == 0:
+        return f"khoảng {rounded} phút"
+    return f"khoảng {hours} giờ {rest} phút" if rest else f"khoảng {hours} giờ"
+
+
+def shorten(text: str, limit: int = 80) -> str:
+    """A safe one-line preview of untrusted text for logs: control characters escaped, length capped."""
+    preview = text[:limit].encode("unicode_escape").decode("ascii")
+    return preview + ("..." if len(text) > limit else "")
