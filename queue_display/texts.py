@@ -1,0 +1,66 @@
+"""What the board says, in Vietnamese and English (pure).
+
+All text is NFC-normalised before it reaches the screen: the bundled font has precomposed glyphs for every
+Vietnamese letter, and a decomposed "ầ" (a + ̂ + ̀) would otherwise be drawn with misplaced marks.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+from typing import Literal
+
+Language = Literal["vi", "en", "vi+en"]
+
+WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
+WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+LABELS: dict[str, tuple[str, str]] = {
+    # key: (Vietnamese, English)
+    "call_title": ("MỜI CÔNG DÂN CÓ SỐ", "NOW CALLING"),
+    "no_call": ("Chưa gọi số nào", "No number called yet"),
+    "recent_title": ("Các số vừa gọi", "Recently called"),
+    "counters_title": ("Quầy đang phục vụ", "Counters now serving"),
+    "services_title": ("Số người đang chờ", "People waiting"),
+    "disconnected": ("⚠ Mất kết nối", "⚠ Disconnected"),
+    "connecting": ("Đang kết nối tới hệ thống…", "Connecting to the hall system…"),
+    "waiting_board": ("Đang chờ dữ liệu từ hệ thống…", "Waiting for the hall system…"),
+    "paused": ("Tạm dừng", "Paused"),
+    "no_counter_open": ("Chưa có quầy mở", "No counter open"),
+    "minutes": ("phút", "min"),
+}
+
+_DEFAULT_COUNTER_NAME = re.compile(r"^Quầy(?: số)? (\d+)$")
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def label(key: str, language: Language) -> str:
+    vi, en = LABELS[key]
+    if language == "vi":
+        return vi
+    if language == "en":
+        return en
+    return f"{vi} · {en}" if vi != en else vi
+
+
+def clock_text(local: datetime, language: Language, *, seconds: bool = False) -> str:
+    """ "Thứ Hai, 23/11/2026 08:15" (English: "Monday, 23/11/2026 08:15"; day first, as in Vietnam)."""
+    names = WEEKDAYS_EN if language == "en" else WEEKDAYS_VI
+    time_format = "%H:%M:%S" if seconds else "%H:%M"
+    return f"{names[local.weekday()]}, {local:%d/%m/%Y} {local.strftime(time_format)}"
+
+
+def counter_name(name: str, number: int, language: Language) -> str:
+    """The hall's counter name; the default "Quầy N" becomes "Counter N" in English."""
+    if language == "en" and _DEFAULT_COUNTER_NAME.match(nfc(name)):
+        return f"Counter {number}"
+    return nfc(name)
+
+
+def minutes(value: int, language: Language) -> str:
+    unit = LABELS["minutes"][1 if language == "en" else 0]
+    return f"≈ {value} {unit}"

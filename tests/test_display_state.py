@@ -1,0 +1,208 @@
+"""What the display knows and shows: boards, calls, highlight, resync, the view; its configuration and texts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from display_support import MORNING, ROOT, make_call, sample_board
+
+from motcua.cli import main as cli_main
+from motcua.contract import CounterStatus
+from motcua.errors import ConfigError
+from queue_display.config import DisplayConfig, load_display_config
+from queue_display.state import BLINK_PERIOD_S, HallState, ViewOptions, board_view
+from queue_display.texts import clock_text, counter_name
+
+EXAMPLE = ROOT / "examples" / "ward-hall" / "devices" / "display-1.toml"
+
+
+def state_with(board=None, *, connected: bool = True, highlight_s: float = 8.0) -> HallState:  # type: ignore[no-untyped-def]
+    state = HallState(highlight_s=highlight_s)
+    state.apply_board(board or sample_board(), 0.0)
+    state.set_connected(connected)
+    return state
+
+
+def test_the_first_board_shows_the_hall_without_blinking():
+    state = state_with()
+    assert state.head is not None and state.head.label == "1023"
+    assert not state.highlighted(0.1)
+    assert state.next_highlight_change(0.1) is None
+
+
+def test_a_new_call_blinks_for_a_while_then_stays():
+    board = sample_board()
+    state = state_with(board)
+    new = make_call("1024", 1, minutes_ago=-1)
+    state.apply_board(board.model_copy(update={"calls": [new, *board.calls]}), 10.0)
+
+    assert state.highlighted(10.0)
+    assert not state.highlighted(10.0 + BLINK_PERIOD_S * 0.8)  # the off half of a blink
+    assert state.highlighted(10.0 + BLINK_PERIOD_S * 1.1)
+    assert not state.highlighted(10.0 + 8.0)
+    change = state.next_highlight_change(10.0)
+    assert change is not None and 10.0 < change <= 10.0 + BLINK_PERIOD_S
+    assert state.next_highlight_change(19.0) is None
+
+
+def test_a_call_is_shown_before_its_board_arrives():
+    state = state_with()
+    version = state.version
+    call = make_call("1024", 1, minutes_ago=-1)
+
+    state.apply_call(call, 5.0)
+
+    assert state.head == call and state.highlighted(5.0)
+    assert state.version > version
+    assert state.board is not None
+    assert next(c for c in state.board.counters if c.number == 1).serving == "1024"
+    version = state.version
+    state.apply_call(call, 5.1)  # again (QoS 1 redelivery): nothing changes
+    assert state.version == version
+
+
+def test_an_old_call_delivered_late_does_not_replace_newer_ones():
+    state = state_with()
+    state.apply_call(make_call("1019", 1, minutes_ago=30), 5.0)
+    assert state.head is not None and state.head.label == "1023"
+
+
+def test_a_call_before_any_board_waits_for_the_board():
+    state = HallState()
+    state.apply_call(make_call("1024", 1), 0.0)
+    assert state.board is None
+
+
+def test_a_recall_blinks_again_and_the_ticket_is_listed_once():
+    board = sample_board()
+    state = state_with(board)
+    recall = make_call("1023", 3, recall=1, minutes_ago=-1)
+    state.apply_board(board.model_copy(update={"calls": [recall, *board.calls]}), 20.0)
+    assert state.highlighted(20.0)
+    view = board_view(state, MORNING, 20.0, ViewOptions())
+    assert view.current is not None and view.current.label == "1023"
+    assert "1023" not in [c.label for c in view.recent]
+
+
+def test_the_board_is_resent_on_reconnect_and_nothing_blinks_if_nothing_changed():
+    board = sample_board()
+    state = state_with(board)
+    state.set_connected(False)
+    state.set_connected(True)
+    state.apply_board(board, 30.0)  # the retained board again, after the broker came back
+    assert not state.highlighted(30.0)
+    assert state.boards == 2
+
+
+def test_the_view_of_a_busy_hall():
+    view = board_view(state_with(), MORNING, 0.0, ViewOptions(recent_calls=4))
+    assert view.current is not None
+    assert (view.current.label, view.current.counter_text, view.current.service) == (
+        "1023",
+        "→ Quầy 3",
+        "Hộ tịch – Nuôi con nuôi",
+    )
+    assert [(c.label, c.counter_text) for c in view.recent] == [
+        ("2004", "→ Quầy 2"),
+        ("1022", "→ Quầy 1"),
+        ("3001", "→ Quầy 4"),
+        ("4002", "→ Quầy 5"),
+    ]
+    assert [c.serving for c in view.counters] == ["1022", "2004", "1023", "3001", "Tạm dừng", "6001"]
+    assert [(s.waiting, s.estimate) for s in view.services][:3] == [(5, "≈ 20 phút"), (3, "≈ 8 phút"), (0, "")]
+    assert view.clock == "Thứ Hai, 23/11/2026 08:15"
+    assert view.connected and not view.highlight
+
+
+def test_closed_counters_are_hidden_and_idle_ones_show_a_dash():
+    board = sample_board()
+    counters = [c.model_copy(update={"status": CounterStatus.CLOSED}) if c.number == 1 else c for c in board.counters]
+    counters[1] = counters[1].model_copy(update={"serving": None})
+    view = board_view(state_with(board.model_copy(update={"counters": counters})), MORNING, 0.0, ViewOptions())
+    assert [c.name for c in view.counters] == ["Quầy 2", "Quầy 3", "Quầy 4", "Quầy 5", "Quầy 6"]
+    assert view.counters[0].serving == "—"
+
+
+def test_options_title_short_names_english_and_no_estimates():
+    options = ViewOptions(
+        language="en",
+        title="Hoa Binh Ward",
+        show_estimated_wait=False,
+        service_labels={"lao-dong-xa-hoi": "Labour & social"},
+    )
+    view = board_view(state_with(), MORNING, 0.0, options)
+    assert view.title == "Hoa Binh Ward"
+    assert [s.name for s in view.services][:3] == ["Civil status and adoption", "Certification", "Labour & social"]
+    assert all(s.estimate == "" for s in view.services)
+    assert view.labels["call_title"] == "NOW CALLING"
+
+
+def test_before_any_board_the_screen_says_what_it_waits_for():
+    state = HallState()
+    assert board_view(state, MORNING, 0.0, ViewOptions()).message == "Đang kết nối tới hệ thống…"
+    state.set_connected(True)
+    assert board_view(state, MORNING, 0.0, ViewOptions()).message == "Đang chờ dữ liệu từ hệ thống…"
+
+
+@pytest.mark.parametrize(
+    ("days", "vietnamese", "english"),
+    [(0, "Thứ Hai", "Monday"), (3, "Thứ Năm", "Thursday"), (5, "Thứ Bảy", "Saturday"), (6, "Chủ Nhật", "Sunday")],
+)
+def test_the_clock_in_vietnamese_and_english(days: int, vietnamese: str, english: str):
+    moment = MORNING + timedelta(days=days, seconds=7)
+    date = moment.strftime("%d/%m/%Y")
+    assert clock_text(moment, "vi") == f"{vietnamese}, {date} 08:15"
+    assert clock_text(moment, "en") == f"{english}, {date} 08:15"
+    assert clock_text(moment, "vi+en", seconds=True) == f"{vietnamese}, {date} 08:15:07"
+
+
+def test_counter_names():
+    assert counter_name("Quầy 3", 3, "en") == "Counter 3"
+    assert counter_name("Quầy số 12", 12, "en") == "Counter 12"
+    assert counter_name("Quầy Một cửa liên thông", 7, "en") == "Quầy Một cửa liên thông"
+    assert counter_name("Quầy 3", 3, "vi") == "Quầy 3"
+
+
+# --- configuration -------------------------------------------------------------------------------------
+
+
+def test_the_example_configuration_is_valid():
+    config = load_display_config(EXAMPLE)
+    assert config.device.id == "display-1"
+    assert config.screen.driver == "kmsdrm" and config.audio.output == "pygame"
+    assert config.audio.clips == Path("/var/lib/motcua/voice")
+
+
+def base(**sections: dict[str, object]) -> dict[str, object]:
+    data: dict[str, object] = {"device": {"id": "display-1", "site": "phuong-hoa-binh"}}
+    data.update(sections)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("sections", "message"),
+    [
+        ({"simulation": {"control_socket": "/tmp/x.sock"}}, 'needs [screen] driver = "dummy"'),
+        ({"audio": {"output": "wav"}}, "needs wav_dir"),
+        ({"audio": {"volum": 50}}, "did you mean 'volume'"),
+        ({"audio": {"volume": 150}}, "audio.volume"),
+        ({"audio": {"linh": "le"}}, "audio.linh"),
+        ({"screen": {"width": 1920, "height": 0}}, "give both width and height"),
+        ({"screen": {"timezone": "Asia/Hanoii"}}, "unknown time zone"),
+        ({"screen": {"language": "fr"}}, "screen.language"),
+    ],
+)
+def test_bad_configurations_are_explained(sections: dict[str, dict[str, object]], message: str):
+    from motcua.config import validate_config
+
+    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        validate_config(base(**sections), DisplayConfig, source="display.toml")
+
+
+def test_motcua_display_with_a_bad_file_says_why_and_exits_2(tmp_path: Path, capsys):
+    path = tmp_path / "display.toml"
+    path.write_text('[device]\nid = "display-1"\nsite = "x"\n[screen]\nwidht = 10\n', encoding="utf-8")
+    assert cli_main(["display", "--config", str(path)]) == 2
+    assert "did you mean 'width'" in capsys.readouterr().err
