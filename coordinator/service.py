@@ -16,6 +16,7 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -61,8 +62,15 @@ from motcua.session import Inbound, MqttSession
 
 logger = logging.getLogger(__name__)
 
-#: How often (real seconds) the coordinator looks at the clock: day rollover, services opening and closing.
-TICK_INTERVAL_S = 1.0
+#: How often (real seconds) the coordinator looks at the clock (day rollover, services opening and closing) and
+#: publishes views held back by the throttles below.
+TICK_INTERVAL_S = 0.1
+#: The board and the keypads' waiting counts change with every ticket: at most one update per this interval
+#: (a citizen cannot tell; a busy hall would otherwise publish them hundreds of times a second).
+VIEW_INTERVAL_S = 0.1
+#: Events for the province go out at most once per this interval, in one EventBatch.
+EVENT_INTERVAL_S = 1.0
+MAX_EVENT_BATCH = 1000
 
 
 @dataclass
@@ -73,9 +81,21 @@ class _Pending:
     acks: list[tuple[str, RatingAck]] = field(default_factory=list)
     calls: list[CallEvent] = field(default_factory=list)
     events: list[HallEvent] = field(default_factory=list)
-    counters: set[int] = field(default_factory=set)
+    counters: set[int] = field(default_factory=set)  # state changed: published with the replies
+    views: set[int] = field(default_factory=set)  # only the waiting count changed: throttled
     board: bool = False
     catalogue: bool = False
+
+
+@dataclass
+class _Throttled:
+    """Committed views waiting for their throttle (carried across batches)."""
+
+    board: bool = False
+    views: set[int] = field(default_factory=set)
+    events: list[HallEvent] = field(default_factory=list)
+    views_sent: float = float("-inf")  # time.monotonic() of the last board
+    events_sent: float = float("-inf")
 
 
 class CoordinatorService:
@@ -94,6 +114,7 @@ class CoordinatorService:
         self.kiosks = {k.id for k in hall.devices.kiosks}
         self.pads = {p.counter: p.id for p in hall.devices.pads}
         self._pending = _Pending()
+        self._throttled = _Throttled()
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
 
@@ -324,7 +345,8 @@ class CoordinatorService:
     def _absorb(self, changes: Changes, event_ids: list[int]) -> None:
         pending = self._pending
         pending.calls.extend(changes.calls)
-        pending.counters |= changes.counters | changes.counter_views
+        pending.counters |= changes.counters
+        pending.views |= changes.counter_views
         pending.board |= changes.board
         pending.catalogue |= changes.catalogue
         pending.events.extend(_hall_event(seq, e) for seq, e in zip(event_ids, changes.events, strict=True))
@@ -353,12 +375,26 @@ class CoordinatorService:
                 self.session.publish(self.topics.call(), announced)
         for number in sorted(pending.counters):
             self.session.publish(self.topics.counter_state(number), self.counter_state(number), retain=True)
-        if pending.board:
-            self.session.publish(self.topics.board(), self.board(), retain=True)
         if pending.catalogue:
             self.session.publish(self.topics.catalogue(), self.catalogue(), retain=True)
-        if pending.events:  # one message per batch: a busy hall publishes hundreds of events a second
-            self.session.publish(self.topics.events(), EventBatch(events=pending.events))
+        later = self._throttled
+        later.board |= pending.board
+        later.views |= pending.views - pending.counters
+        later.events.extend(pending.events)
+        self._publish_throttled()
+
+    def _publish_throttled(self) -> None:
+        later = self._throttled
+        now = time.monotonic()
+        if (later.board or later.views) and now - later.views_sent >= VIEW_INTERVAL_S:
+            for number in sorted(later.views):
+                self.session.publish(self.topics.counter_state(number), self.counter_state(number), retain=True)
+            if later.board:
+                self.session.publish(self.topics.board(), self.board(), retain=True)
+            later.board, later.views, later.views_sent = False, set(), now
+        if later.events and (now - later.events_sent >= EVENT_INTERVAL_S or len(later.events) >= MAX_EVENT_BATCH):
+            self.session.publish(self.topics.events(), EventBatch(events=later.events))
+            later.events, later.events_sent = [], now
 
     # --- views: engine state -> contract messages ----------------------------------------------------
 
