@@ -1,0 +1,193 @@
+"""`motcua report ...`: satisfaction and queue reports from the coordinator's database (HTML and CSV).
+
+    motcua report --db /var/lib/motcua/coordinator.db --hall hall.toml --period month --out reports/
+
+Without ``--date`` the report covers the last complete period (yesterday, last week, last month); ``--date``
+picks the period containing that day (``--date today``: the current one, marked as not over yet). docs/reports.md
+is the manager's guide. Mistakes (unknown names, an empty period, a missing or foreign database) exit with
+status 2 and one clear line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import cast, get_args
+
+from coordinator.report import ReportError
+from coordinator.report.labels import Lang, Names, day_text
+from coordinator.report.load import load
+from coordinator.report.metrics import BREAKDOWNS, Dim, build_facts, compute, resolve_scope
+from coordinator.report.period import Period, PeriodKind, business_day_of, last_complete, period_containing
+from coordinator.report.render import FORMATS, file_stem, render_html, write_csv, write_html
+from motcua.clock import clock_from_env
+from motcua.errors import MotcuaError
+from motcua.hall import load_hall
+
+logger = logging.getLogger(__name__)
+
+DIMS: tuple[str, ...] = get_args(Dim)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="motcua report",
+        description="Satisfaction and queue report of a hall (HTML for A4 printing, CSV for spreadsheets).",
+    )
+    parser.add_argument("--db", type=Path, required=True, help="the coordinator's database (read-only)")
+    parser.add_argument("--hall", type=Path, required=True, help="the hall's hall.toml")
+    parser.add_argument("--period", choices=["day", "week", "month"], help="default: month")
+    parser.add_argument("--date", help="YYYY-MM-DD or 'today': a day in the period (default: the last complete period)")
+    parser.add_argument("--from", dest="first", help="YYYY-MM-DD: first business day (with --to)")
+    parser.add_argument("--to", dest="last", help="YYYY-MM-DD: last business day, included")
+    parser.add_argument(
+        "--by",
+        action="append",
+        metavar="hall|service|counter|officer[=NAME]",
+        help="breakdowns to show (default: service, counter and officer); DIM=NAME restricts the report to one "
+        "service, counter or officer (id, number or name); repeat or separate with commas",
+    )
+    parser.add_argument("--lang", choices=["vi", "en"], default="vi", help="language of the report (default: vi)")
+    parser.add_argument("--format", default="html,csv", help="html, csv or html,csv (default)")
+    parser.add_argument("--out", type=Path, required=True, help="folder for the files")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error already printed by argparse
+        return int(exc.code or 0)
+    try:
+        for path in run(args):
+            print(path)
+    except MotcuaError as exc:
+        print(f"motcua report: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def run(args: argparse.Namespace) -> list[Path]:
+    formats = _formats(args.format)
+    hall = load_hall(args.hall)
+    now = clock_from_env().now()
+    today = business_day_of(now, hall.hall.zone, hall.hall.day_starts_at)
+    period = choose_period(args.period, args.date, args.first, args.last, today)
+    breakdowns, wanted_scope = parse_by(args.by or [])
+    records = load(args.db, hall, period)
+    facts = build_facts(records, hall, period)
+    lang = cast(Lang, args.lang)
+    if not facts:
+        raise ReportError(f"nothing was recorded {_between(period)}{_held(records.first_day, records.last_day)}")
+    scope = None
+    if wanted_scope is not None:
+        scope = resolved = resolve_scope(wanted_scope[0], wanted_scope[1], hall, facts)
+        if not facts.where(lambda fact: fact.key(resolved.dim) == resolved.key):
+            name = Names(hall, lang).of(resolved.dim, resolved.key)
+            raise ReportError(f"{resolved.dim} {name!r} has no activity {_between(period)}")
+    report = compute(facts, hall, period, breakdowns=breakdowns, scope=scope)
+    names = Names(hall, lang)
+    stem = file_stem(report, hall)
+    written = []
+    if "html" in formats:
+        try:
+            import jinja2  # noqa: F401 - checked here for a clear message
+            import matplotlib  # noqa: F401
+        except ImportError as exc:
+            raise ReportError(
+                f"the HTML report needs {exc.name}: pip install 'motcua[report]' (or --format csv)"
+            ) from None
+        from coordinator.report.charts import charts
+
+        drawn = {chart.name: chart for chart in charts(report, names)}
+        html = render_html(
+            report,
+            hall,
+            names,
+            drawn,
+            made_at=now.astimezone(hall.hall.zone),
+            today_open=not period.complete(today),
+        )
+        written.append(write_html(html, args.out, stem))
+    if "csv" in formats:
+        written += write_csv(report, names, args.out, stem)
+    logger.info("report %s to %s: %d files in %s", period.first, period.last, len(written), args.out)
+    return written
+
+
+def choose_period(kind: str | None, on: str | None, first: str | None, last: str | None, today: date) -> Period:
+    """The period the options ask for (see the module docstring)."""
+    if first is not None or last is not None:
+        if kind is not None or on is not None:
+            raise ReportError("give either --from/--to or --period/--date, not both")
+        if first is None or last is None:
+            raise ReportError("--from and --to go together (both days included)")
+        return Period("custom", _day(first, "--from", today), _day(last, "--to", today))
+    period_kind = cast(PeriodKind, kind or "month")
+    if on is None:
+        return last_complete(period_kind, today)
+    return period_containing(period_kind, _day(on, "--date", today))
+
+
+def parse_by(specs: Sequence[str]) -> tuple[tuple[Dim, ...], tuple[Dim, str] | None]:
+    """``--by`` values -> (breakdowns, (dim, name) of the one restriction or None).
+
+    No breakdown named: every breakdown except the restricted one; ``hall`` alone: the totals only.
+    """
+    named: list[str] = []
+    scope: tuple[Dim, str] | None = None
+    for spec in (part.strip() for value in specs for part in value.split(",")):
+        if not spec:
+            continue
+        dim, has_value, value = (text.strip() for text in spec.partition("="))
+        if dim not in DIMS:
+            raise ReportError(f"--by {dim!r}: use hall, service, counter or officer")
+        if has_value:
+            if dim == "hall" or not value:
+                raise ReportError(
+                    f"--by {spec!r}: give a service, counter or officer, e.g. --by officer=nguyen-thi-lan"
+                )
+            if scope is not None:
+                raise ReportError("--by: one restriction (DIM=NAME) at a time")
+            scope = (cast(Dim, dim), value)
+        else:
+            named.append(dim)
+    if not named:
+        named = [d for d in BREAKDOWNS if scope is None or d != scope[0]]
+    return tuple(d for d in BREAKDOWNS if d in named), scope
+
+
+def _formats(text: str) -> set[str]:
+    formats = {part.strip().lower() for part in text.split(",") if part.strip()}
+    unknown = formats - set(FORMATS)
+    if unknown or not formats:
+        raise ReportError(f"--format {text!r}: use html, csv or html,csv")
+    return formats
+
+
+def _day(text: str, option: str, today: date) -> date:
+    if text.strip().lower() in ("today", "hom-nay", "hôm nay"):
+        return today
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ReportError(f"{option} {text!r}: expected a date like 2026-10-31 (or 'today')") from None
+
+
+def _between(period: Period) -> str:
+    return f"between {day_text(period.first, 'en')} and {day_text(period.last, 'en')}"
+
+
+def _held(first: date | None, last: date | None) -> str:
+    if first is None or last is None:
+        return " (the database holds no tickets yet)"
+    return f" (the database holds tickets from {first.isoformat()} to {last.isoformat()})"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
