@@ -185,6 +185,7 @@ class DisplayApp:
 
     def run(self) -> int:
         """Open the screen, connect, and show the board until `stop()`. Returns the exit status."""
+        os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
         import pygame
 
         from queue_display.render import BoardRenderer, FontBook

@@ -1,17 +1,21 @@
 """Where everything goes on the screen: a pure function of the view, the screen size and a text measurer.
 
 Sizes are fractions of the screen's short side (``u`` = 1/100 of it), so a 1280x720 board is the 1920x1080 one
-scaled, and a portrait screen uses the same physical letter sizes. Why these sizes (cap height against reading
-distance) is explained in docs/display.md; in short, on a 55" TV (0.63 mm per pixel at 1080 lines):
+scaled, and a portrait screen uses the same physical letter sizes. What matters from across a hall is the cap
+height (the height of a capital or a digit): a text stays legible to a viewer with 20/40 vision (common among
+elderly citizens) up to about 300 times its cap height. At 1920x1080 on a 55" TV (0.63 mm per pixel):
 
-==================  ===============  ==================  =================================
-text                em (of u)         cap height 1080p    legible from (cap ≥ distance/200)
-==================  ===============  ==================  =================================
-current number      up to ~22 u       ~175 px = 110 mm    22 m
-current counter     up to ~10 u       ~80 px = 50 mm      10 m
-recent calls        ~6.5 u            ~50 px = 32 mm      6-7 m (distance/200), 10 m at /300
-counters' numbers   ~6 u              ~45 px = 28 mm      6 m, 9 m at /300
-==================  ===============  ==================  =================================
+=====================  ==========  ===============  ===========================
+text                   cap height  on a 55" TV      legible (20/40) up to
+=====================  ==========  ===============  ===========================
+current number         200 px      127 mm           38 m
+"→ Quầy 3"             96 px       61 mm            18 m
+recent calls           46 px       29 mm            9 m
+counters' numbers      45 px       29 mm            9 m (12 m without the
+                                                    waiting counts beside them)
+=====================  ==========  ===============  ===========================
+
+docs/display.md explains the reasoning and what to do for a larger hall.
 
 Every text is fitted into its box: shrunk down to a floor, then shortened with "…"; nothing is ever drawn outside
 its box. Counters and services that do not fit at the floor size are shown in pages that turn every few seconds.
