@@ -86,14 +86,14 @@ QUEUE_COLUMNS = {
     "cancelled": "Hủy (không in được)",
     "expired": "Chưa được gọi khi hết ngày",
     "open": "Đang chờ / đang phục vụ",
-    "wait_mean": "Chờ: trung bình",
-    "wait_median": "Chờ: trung vị",
-    "wait_p90": "Chờ: 90% không quá",
-    "target": "Thời gian chờ mục tiêu",
+    "wait_mean": "Chờ: trung bình (phút)",
+    "wait_median": "Chờ: trung vị (phút)",
+    "wait_p90": "Chờ: 90% không quá (phút)",
+    "target": "Thời gian chờ mục tiêu (phút)",
     "within_target_pct": "Được gọi trong thời gian mục tiêu (%)",
-    "service_mean": "Phục vụ: trung bình",
-    "service_median": "Phục vụ: trung vị",
-    "service_p90": "Phục vụ: 90% không quá",
+    "service_mean": "Phục vụ: trung bình (phút)",
+    "service_median": "Phục vụ: trung vị (phút)",
+    "service_p90": "Phục vụ: 90% không quá (phút)",
     "signed_in_h": "Giờ có mặt tại quầy",
     "paused_h": "Giờ tạm dừng",
     "serving_h": "Giờ phục vụ",
@@ -111,7 +111,7 @@ WEEKLY_COLUMNS = {
     "unbound": "Lượt bấm không gắn với lượt phục vụ (không tính)",
     "issued": "Phiếu đã cấp",
     "served": "Đã phục vụ",
-    "wait_mean": "Chờ: trung bình",
+    "wait_mean": "Chờ: trung bình (phút)",
 }
 HEATMAP_COLUMNS = {
     "weekday_no": "Thứ tự ngày (1 = thứ Hai)",
@@ -510,6 +510,13 @@ def test_report_month_csv_matches_an_independent_count(month: MonthLog, hall_tom
     assert status == 0
     expected = Expected(month, MONTH_FIRST, MONTH_LAST)
     check_all_csv(tmp_path, STEM, expected, ALL)
+    queue = read_csv(report_files(tmp_path, STEM)["queue"], QUEUE_COLUMNS)
+    for row in queue:  # every ticket ends somewhere (docs/reports.md)
+        ends = sum(int(row[k]) for k in ("served", "no_show", "cancelled", "expired", "open")) if row["open"] else None
+        if row["group"] == "Toàn bộ phận":
+            assert int(row["issued"]) == ends
+        elif row["group"] == "Lĩnh vực / dịch vụ":
+            assert int(row["issued"]) + int(row["transferred_in"]) - int(row["transferred_out"]) == ends
     hall_row = read_csv(report_files(tmp_path, STEM)["satisfaction"], SATISFACTION_COLUMNS)[0]
     # duplicates re-sent by the pads' outboxes are stored once: counted once
     assert int(hall_row["counted"]) == sum(

@@ -179,3 +179,14 @@ def test_by_option() -> None:
         parse_by(["officer=lan", "counter=2"])
     with pytest.raises(ReportError, match="use hall, service, counter or officer"):
         parse_by(["quay"])
+
+
+def test_an_officer_no_longer_in_hall_toml_is_shown_by_id() -> None:
+    hall = small_hall()
+    served = TicketRecord(
+        "t", MONDAY, "a", "a", "1001", at(8), None, "served", 1, "former", at(8, 5), at(8, 5), at(8, 15), 0
+    )
+    period = Period("day", MONDAY, MONDAY)
+    report = compute(build_facts(Records([served], [], [], MONDAY, MONDAY, None), hall, period), hall, period)
+    assert report.unknown_officers == ["former"]
+    assert [r.key for r in report.queue_rows["officer"]] == ["lan", "minh", "hoa", "former"]

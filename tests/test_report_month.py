@@ -725,11 +725,13 @@ def test_month_generation_stores_times_in_utc(tmp_path_factory: Any) -> None:
 
 
 if __name__ == "__main__":  # refresh docs/sample-report
+    import os
     import tempfile
 
     from coordinator.report.cli import main as report_main
 
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/sample-report")
+    os.environ["MOTCUA_CLOCK"] = "2026-11-02T08:00:00+07:00@1"  # made on the first working morning of November
     with tempfile.TemporaryDirectory() as folder:
         month = generate_month(Path(folder))
         hall_toml = str(WARD_HALL)
