@@ -912,6 +912,7 @@ def test_report_mistakes_are_explained(
     out = str(tmp_path / "out")
     base = ["--hall", hall_toml, "--out", out]
     assert "database not found" in fails(capsys, "--db", str(tmp_path / "nowhere.db"), *base)
+    assert "is not a database file" in fails(capsys, "--db", str(tmp_path), *base)
     junk = tmp_path / "junk.db"
     junk.write_text("not a database\n" * 100)
     assert "not a" in fails(capsys, "--db", str(junk), *base)

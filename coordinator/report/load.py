@@ -83,6 +83,8 @@ def load(path: Path | str, hall: HallConfig, period: Period) -> Records:
     path = Path(path)
     if not path.exists():
         raise ReportError(f"database not found: {path} (the coordinator's file, e.g. /var/lib/motcua/coordinator.db)")
+    if not path.is_file():
+        raise ReportError(f"{path} is not a database file")
     try:
         db = open_readonly(path)
     except sqlite3.Error as exc:

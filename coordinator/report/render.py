@@ -176,8 +176,6 @@ def _html_cell(value: Cell, kind: Kind, lang: Lang) -> str:
         return value
     if isinstance(value, date):
         return day_text(value, lang)
-    if isinstance(value, int):
-        return number(value, lang)
     return number(value, lang)
 
 
