@@ -173,11 +173,15 @@ class MqttSession:
         logger.info("connecting to %s:%s as %s", self.settings.host, self.settings.port, username)
 
     def stop(self, timeout: float = 3.0) -> None:
-        """Say offline (retained), disconnect cleanly and stop the threads. Safe to call twice."""
+        """Finish the queued work, say offline (retained), disconnect cleanly. Safe to call twice."""
         client = self._client
         if client is None or self._stopping:
             return
         self._stopping = True
+        # Work already queued (a timer's flush, the last messages) runs while still connected.
+        self._inbox.put(_Stop())
+        if self._dispatcher is not None and self._dispatcher is not threading.current_thread():
+            self._dispatcher.join(timeout)
         if self.connected:
             info = self._publish_raw(
                 self.topics.device_status(self.device), self._status(DeviceState.OFFLINE, None), 1, True
@@ -188,9 +192,6 @@ class MqttSession:
                 pass
         client.disconnect()
         client.loop_stop()
-        self._inbox.put(_Stop())
-        if self._dispatcher is not None and self._dispatcher is not threading.current_thread():
-            self._dispatcher.join(timeout)
 
     def __enter__(self) -> MqttSession:
         self.start()

@@ -1,0 +1,107 @@
+"""`motcua simulate`: a day through the real broker and coordinator, staffing, and the Erlang-C check."""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+import statistics
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import WARD_HALL
+
+from coordinator.engine import is_open
+from coordinator.simulate import (
+    Behaviour,
+    erlang_c,
+    load_profile,
+    plan_day,
+    plan_erlang,
+    reference_fifo,
+    simulate,
+    staffing_hall,
+)
+from motcua.cli import main as motcua
+from motcua.hall import HallConfig
+
+MONDAY = date(2026, 11, 23)
+
+
+def test_the_coordinator_reproduces_the_textbook_fifo_queue_exactly(hall: HallConfig, tmp_path: Path):
+    """One service, no priority, no breaks: every citizen's wait through MQTT and the real engine equals the
+    FIFO multi-server queue computed independently on the same arrivals and service times."""
+    pooled = staffing_hall(hall, 4, single_service=True)
+    plan = plan_erlang(MONDAY, pooled.hall.zone, rate_per_hour=28, service_min=8, hours=4, rng=random.Random(7))
+    result = simulate(pooled, plan, tmp_path, turnaround_s=0)
+    expected = reference_fifo(plan, 4)
+    assert result["tickets"] == len(plan.citizens) > 80
+    assert sum(1 for w in expected if w > 0) > 10, "the queue must actually form for this to test anything"
+    assert result["waits_min"] == pytest.approx(expected, abs=1e-6)
+
+
+def test_the_reference_queue_converges_to_erlang_c():
+    counters, rate, service = 8, 40.0, 10.0
+    theory = erlang_c(counters, rate, service)
+    means = []
+    for seed in range(150):
+        plan = plan_erlang(MONDAY, None, rate_per_hour=rate, service_min=service, hours=23, rng=random.Random(seed))
+        means.append(statistics.fmean(reference_fifo(plan, counters)))
+    assert statistics.fmean(means) == pytest.approx(theory["mean_min"], rel=0.06)
+
+
+def test_erlang_c_formula_on_known_values():
+    # 2 servers, load 1 Erlang: P(wait) = 1/3, mean wait = (1/3) / (2 - 1) service times
+    result = erlang_c(2, 6.0, 10.0)
+    assert result["p_wait"] == pytest.approx(1 / 3)
+    assert result["mean_min"] == pytest.approx(10 / 3)
+    assert erlang_c(2, 12.0, 10.0)["mean_min"] == float("inf")  # overloaded
+
+
+def test_a_day_of_the_sample_hall_matches_the_coordinators_records(hall: HallConfig, tmp_path: Path):
+    behaviour = load_profile(WARD_HALL).behaviour(70)
+    plan = plan_day(hall, MONDAY, behaviour, random.Random(3))
+    result = simulate(hall, plan, tmp_path)
+    closed = [
+        c
+        for c in plan.citizens
+        if not is_open(hall.hours_for(c.service), c.arrives.astimezone(hall.hall.zone), hall.hall.issue_early_min)
+    ]
+    assert result["not_issued"] == len(closed)  # came while the hall was closed (lunch): the kiosk said so
+    assert result["tickets"] == len(plan.citizens) - len(closed) > 50
+    assert result["served"] + result["no_show"] == result["tickets"]
+    db = sqlite3.connect(result["database"])
+    statuses = dict(db.execute("SELECT status, COUNT(*) FROM tickets GROUP BY status").fetchall())
+    assert statuses == {k: v for k, v in {"served": result["served"], "no_show": result["no_show"]}.items() if v}
+    ratings = dict(db.execute("SELECT outcome, COUNT(*) FROM ratings GROUP BY outcome").fetchall())
+    assert sum(ratings.values()) == result["ratings_sent"]
+    assert ratings.get("unbound", 0) == 0  # every citizen rated the counter that just served them
+    raters = [c for c in plan.citizens if c.rating is not None and c.shows_up and c not in closed]
+    assert ratings["counted"] == len(raters)
+    assert ratings.get("misuse", 0) == sum(c.presses - 1 for c in raters)
+    error = result["estimate_error"]
+    assert error["n"] == result["tickets"] and error["mean_abs_min"] is not None
+    assert set(result["counter_utilisation"]) == {c.number for c in hall.counters}
+
+
+def test_more_counters_never_make_the_wait_longer(hall: HallConfig, tmp_path: Path):
+    behaviour = Behaviour(citizens_per_day=120, breaks=False)
+    p90 = []
+    for counters in (2, 4):
+        staffed = staffing_hall(hall, counters, single_service=False)
+        plan = plan_day(staffed, MONDAY, behaviour, random.Random(11))
+        p90.append(simulate(staffed, plan, tmp_path / str(counters))["wait_p90_min"])
+    assert p90[1] <= p90[0] and p90[0] > 0
+
+
+def test_the_command_answers_and_writes_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    out = tmp_path / "day.json"
+    assert (
+        motcua(["--log-level", "WARNING", "simulate", "--hall", str(WARD_HALL), "--citizens", "30", "--json", str(out)])
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert "estimated wait error" in printed and "counter utilisation" in printed
+    data = json.loads(out.read_text())
+    assert data["tickets"] > 0 and "wait_p90_min" in data
