@@ -2,7 +2,9 @@
 
 It numbers tickets, chooses the next ticket for a counter, and keeps each counter's state. Every command
 either raises a `QueueError` (with the code the device shows) before touching anything, or changes the state
-and records what changed in `Changes`, which the service layer persists before it acknowledges.
+and records what changed in `Changes`, which the service layer persists before it acknowledges. One exception,
+on purpose: ``next`` with nobody waiting still finishes the ticket at the desk (and opens the counter) before it
+answers ``queue_empty`` — the officer is done with that citizen either way; those changes are saved too.
 
 Rules (docs/queue-rules.md has the reasoning):
 
@@ -37,6 +39,9 @@ from motcua.hall import HallConfig, OpeningHours
 SERVICE_TIME_BOUNDS = (0.25, 180.0)
 #: Weight of the newest service time in the running mean.
 SERVICE_TIME_ALPHA = 0.2
+#: Detail of the events written when the business day is closed: a ticket still at a counter is finished and the
+#: officer signed out by the rollover, not by a person (reports leave these out of service times).
+DAY_END = "closed at the end of the day"
 
 
 class TicketStatus(StrEnum):
@@ -263,9 +268,9 @@ class QueueEngine:
         finish), expire tickets still waiting, sign every officer out. The new day starts from a clean hall."""
         for counter in self.counters.values():
             if counter.serving is not None:
-                self._finish(now, counter, detail="closed at the end of the day")
+                self._finish(now, counter, detail=DAY_END)
             if counter.officer is not None or counter.status is not CounterStatus.CLOSED:
-                self._sign_out(now, counter)
+                self._sign_out(now, counter, detail=DAY_END)
             counter.priority_streak = 0
             counter.last_finished = None
             counter.last_finished_at = None
@@ -559,12 +564,12 @@ class QueueEngine:
         self._counter_changed(counter)
         self._event(now, "sign_in", counter=counter)
 
-    def _sign_out(self, now: datetime, counter: Counter) -> None:
+    def _sign_out(self, now: datetime, counter: Counter, detail: str | None = None) -> None:
         if counter.serving is not None:
             self._finish(now, counter)
         if counter.status is CounterStatus.CLOSED and counter.officer is None:
             return
-        self._event(now, "sign_out", counter=counter)
+        self._event(now, "sign_out", counter=counter, detail=detail)
         counter.officer = None
         counter.status = CounterStatus.CLOSED
         counter.priority_streak = 0

@@ -149,6 +149,7 @@ class CoordinatorService:
         self.store.close()
 
     def _restore(self) -> None:
+        self.store.claim(self.hall.hall.site)
         now = self.clock.now()
         state = self.store.load()
         self.engine = QueueEngine(self.hall, self.procedures)

@@ -19,6 +19,7 @@ from pathlib import Path
 from coordinator.engine import AuditEvent, CallEvent, Changes, Counter, Ticket, TicketStatus
 from coordinator.ratings import Visit
 from motcua.contract import CounterStatus, PriorityCategory, RatingLevel, RatingOutcome
+from motcua.errors import ConfigError
 
 SCHEMA_VERSION = 1
 
@@ -175,6 +176,15 @@ class Store:
             self.db.execute("RELEASE message")
             raise
         self.db.execute("RELEASE message")
+
+    def claim(self, site: str) -> None:
+        """Record which hall this database belongs to; refuse another hall's database (a wrong path in a config
+        must not mix two halls' tickets)."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'site'").fetchone()
+        if row is None:
+            self.db.execute("INSERT INTO meta (key, value) VALUES ('site', ?)", (site,))
+        elif row[0] != site:
+            raise ConfigError(f"{self.path} is the database of hall {row[0]!r}, not {site!r}: check the config")
 
     # --- writing ----------------------------------------------------------------------------------------
 

@@ -31,7 +31,7 @@ from motcua.contract import (
     parse_counter_result,
     parse_kiosk_reply,
 )
-from motcua.errors import RequestTimeoutError
+from motcua.errors import ConfigError, RequestTimeoutError
 from motcua.session import Inbound, MqttSession
 
 
@@ -337,3 +337,10 @@ def test_a_restarted_coordinator_continues_where_it_stopped(
         assert isinstance(state, CounterReply) and state.state.serving and state.state.serving.label == "1002"
     finally:
         restarted.stop()
+
+
+def test_a_database_of_another_hall_is_refused(tmp_path, hall):
+    store = Store(tmp_path / "c.db")
+    store.claim("xa-an-binh")
+    with pytest.raises(ConfigError, match="database of hall 'xa-an-binh', not 'phuong-hoa-binh'"):
+        store.claim(hall.hall.site)

@@ -950,7 +950,8 @@ def test_report_mistakes_are_explained(
         encoding="utf-8",
     )
     message = fails(capsys, "--db", db, "--hall", str(other), "--out", out, "--date", "2026-10-01")
-    assert "services ho-tich that 'xa-an-binh' (hall.toml) does not define" in message
+    # the coordinator records its hall in the database: the mismatch is named exactly
+    assert "belongs to hall 'phuong-hoa-binh', not 'xa-an-binh'" in message
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir()), "nothing half-written"
 
 

@@ -36,7 +36,7 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Literal
 
-from coordinator.engine import TicketStatus
+from coordinator.engine import DAY_END, TicketStatus
 from coordinator.report import ReportError
 from coordinator.report.load import EventRecord, Records, TicketRecord
 from coordinator.report.period import Period, business_day_of
@@ -48,7 +48,7 @@ Dim = Literal["hall", "service", "counter", "officer"]
 BREAKDOWNS: tuple[Dim, ...] = ("service", "counter", "officer")
 HALL_KEY = "hall"
 #: `coordinator.engine.QueueEngine._roll_over` finishes a ticket still at a counter with this detail.
-AUTO_CLOSED = "closed at the end of the day"
+AUTO_CLOSED = DAY_END  # the engine's detail for tickets finished by the day's rollover
 LEVELS = tuple(level.value for level in RatingLevel)  # satisfied, neutral, unsatisfied
 COUNTED, MISUSE, UNBOUND = RatingOutcome.COUNTED.value, RatingOutcome.MISUSE.value, RatingOutcome.UNBOUND.value
 SERVED, NO_SHOW, CANCELLED = TicketStatus.SERVED.value, TicketStatus.NO_SHOW.value, TicketStatus.CANCELLED.value
