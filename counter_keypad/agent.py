@@ -264,12 +264,12 @@ class KeypadAgent:
         self._feedback(Feedback.OK, None)
 
     def _feedback(self, feedback: Feedback, problem: str | None) -> None:
-        self.last_feedback = feedback
+        self.lights.show(feedback, self.monotonic())
+        self._refresh()
         if problem is not None:
             self.last_error = problem
             logger.warning("%s", problem)
-        self.lights.show(feedback, self.monotonic())
-        self._refresh()
+        self.last_feedback = feedback
 
     def _refresh(self) -> None:
         self.hardware.show(self.lights.pattern(self.monotonic()))

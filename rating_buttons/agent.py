@@ -52,6 +52,7 @@ class _Edge:
 class _Ack:
     id: str
     outcome: RatingOutcome
+    ticket_id: str | None
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ class PadAgent:
         except ContractError as exc:
             logger.warning("ignored a bad rating acknowledgement: %s", exc)
             return
-        self._events.put(_Ack(str(ack.id), ack.outcome))
+        self._events.put(_Ack(str(ack.id), ack.outcome, ack.ticket_id))
 
     # --- the worker ---------------------------------------------------------------------------------------
 
@@ -209,6 +210,8 @@ class PadAgent:
             elif isinstance(event, _Ack):
                 acked.append(event.id)
                 self.outcomes[event.outcome.value] += 1
+                if event.outcome in (RatingOutcome.COUNTED, RatingOutcome.UNBOUND):
+                    logger.info("vote %s %s (ticket %s)", event.id, event.outcome.value, event.ticket_id or "-")
                 self._in_flight.pop(event.id, None)
             elif isinstance(event, _Connection):
                 self.lights.set_connected(event.connected, self.monotonic())

@@ -9,7 +9,6 @@ from motcua.clock import clock_from_env
 from motcua.gpio import open_pin_factory
 from motcua.runtime import run_until_stopped
 from motcua.session import MqttSession
-from motcua.simcontrol import ControlServer
 from rating_buttons.agent import PadAgent
 from rating_buttons.config import load_pad_config
 from rating_buttons.hardware import PadHardware
@@ -35,7 +34,11 @@ def build(config_path: Path | str) -> PadAgent:
 def run(config_path: Path | str) -> int:
     agent = build(config_path)
     socket_path = agent.config.simulation.control_socket
-    control = ControlServer(socket_path, agent.control) if socket_path is not None else None
+    control = None
+    if socket_path is not None:  # simulated pins only (the demo, end-to-end tests); a device never imports it
+        from motcua.simcontrol import ControlServer
+
+        control = ControlServer(socket_path, agent.control)
 
     def start() -> None:
         try:

@@ -44,6 +44,7 @@ class Outbox:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA cache_size=-256")  # 256 KiB: a few thousand votes at most, on a 512 MB Pi
             self._db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise OutboxError(f"cannot open the vote outbox {self.path}: {exc}") from exc
