@@ -352,6 +352,7 @@ class DisplayApp:
                     "counter_text": current.counter_text,
                     "shown_at": now,  # time.monotonic() when first drawn (the benchmark's end point)
                     "frame": number,
+                    "highlighted": view.highlight,  # blinking when it appeared (a new call), or shown quietly
                 }
                 self._shown.append(current.call_id)
                 self._shown_count += 1
