@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 
@@ -204,5 +205,12 @@ def test_bad_configurations_are_explained(sections: dict[str, dict[str, object]]
 def test_motcua_display_with_a_bad_file_says_why_and_exits_2(tmp_path: Path, capsys):
     path = tmp_path / "display.toml"
     path.write_text('[device]\nid = "display-1"\nsite = "x"\n[screen]\nwidht = 10\n', encoding="utf-8")
-    assert cli_main(["display", "--config", str(path)]) == 2
+    root, paho = logging.getLogger(), logging.getLogger("paho")
+    handlers, level, paho_level = root.handlers[:], root.level, paho.level
+    try:
+        assert cli_main(["display", "--config", str(path)]) == 2
+    finally:  # cli.main logs to this test's captured stderr: later tests' threads must not write to it
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        paho.setLevel(paho_level)
     assert "did you mean 'width'" in capsys.readouterr().err
