@@ -1,0 +1,510 @@
+"""The kiosk application: one pygame event loop on the main thread, and the threads that feed it.
+
+    MQTT dispatch thread ── catalogue, connection ──┐
+    scanner thread ──────── QR payloads, camera ────┤
+    worker thread ───────── ticket results ─────────┼──▶ inbox ──▶ event loop (main thread): controller, drawing
+    printer monitor ─────── printer status ─────────┤
+    control socket ──────── tap / scan / take ... ──┘
+
+Other threads never draw and never touch the controller: they put a message in the inbox and post one wake-up
+event; the loop blocks in ``pygame.event.wait`` until something arrives or a timer (idle timeout, the clock in
+the header) is due, and redraws only when something changed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from kiosk.camera import Camera, FileCamera, make_camera
+from kiosk.catalogue import CatalogueView
+from kiosk.config import KioskConfig
+from kiosk.flow import Outcome, TicketDesk, TicketResult
+from kiosk.i18n import Lang
+from kiosk.journal import RequestJournal
+from kiosk.printer import SimulatedPrinter, TicketPrinter
+from kiosk.scanner import Scanner
+from kiosk.ticket import TicketHeader
+from kiosk.ui.controller import Controller, Screen
+from motcua.clock import Clock, clock_from_env
+from motcua.contract import Catalogue, PriorityCategory, parse
+from motcua.errors import ContractError
+from motcua.session import Inbound, MqttSession
+from motcua.simcontrol import ControlServer
+
+logger = logging.getLogger(__name__)
+
+MAX_CATALOGUE_BYTES = 8 * 1024 * 1024
+MAX_WAIT_S = 0.5  # the loop wakes at least this often (a SIGTERM is handled between two waits)
+
+
+class KioskApp:
+    """Wire the kiosk together. `start()`, then `run()` (or `step()` from tests), then `stop()`."""
+
+    def __init__(
+        self,
+        config: KioskConfig,
+        *,
+        session: MqttSession | None = None,
+        clock: Clock | None = None,
+        printer: TicketPrinter | None = None,
+        camera: Camera | None = None,
+    ) -> None:
+        self.config = config
+        self.clock = clock or clock_from_env()
+        self.session = session or MqttSession(
+            config.mqtt, device=config.device.id, site=config.device.site, role="kiosk"
+        )
+        self.printer = printer or TicketPrinter(config.printer)
+        self.camera = camera or make_camera(config.camera)
+        self.state_dir = Path(config.state_dir)
+        self.journal = RequestJournal(self.state_dir / "requests.json")
+        self.desk = TicketDesk(
+            self.session,
+            config.device.id,
+            self.printer,
+            self.journal,
+            clock=self.clock,
+            zone=config.ticket.zone,
+            header=self._ticket_header,
+            request_timeout_s=config.ticket.request_timeout_s,
+        )
+        screen = config.screen
+        self.controller = Controller(
+            self,
+            default_lang=Lang(screen.language),
+            idle_timeout_s=screen.idle_timeout_s,
+            ticket_screen_s=screen.ticket_screen_s,
+            portal_hosts=config.scanner.portal_hosts,
+        )
+        self.scanner = Scanner(
+            self.camera,
+            lambda payload: self._post("scan", payload),
+            on_camera=lambda ok: self._post("camera", ok),
+            cooldown_s=config.camera.cooldown_s,
+            retry_s=config.camera.retry_s,
+        )
+        self.printer.on_status(lambda status: self._post("printer", status))
+        self._inbox: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ticket-worker")
+        self._control: ControlServer | None = None
+        self._running = False
+        self._dirty = True
+        self._minute = -1
+        self._wake_event = 0
+        self._surface: Any = None
+        self._painter: Any = None
+        self._stop_monitor = threading.Event()
+        self._result_waiters: list[Future[TicketResult]] = []
+        self.frames_drawn = 0
+
+    # --- life cycle -----------------------------------------------------------------------------------
+
+    def start(self) -> KioskApp:
+        import pygame  # imported here: nothing touches SDL at import time
+        import pygame.freetype
+
+        screen = self.config.screen
+        if screen.driver:
+            os.environ["SDL_VIDEODRIVER"] = screen.driver
+        pygame.display.init()
+        pygame.freetype.init()
+        flags = 0
+        if screen.fullscreen and os.environ.get("SDL_VIDEODRIVER") != "dummy":
+            flags |= pygame.FULLSCREEN
+        self._surface = pygame.display.set_mode((screen.width, screen.height), flags)
+        pygame.display.set_caption("motcua kiosk")
+        pygame.mouse.set_visible(screen.show_cursor)
+        self._wake_event = pygame.event.custom_type()
+        pygame.event.set_blocked([pygame.MOUSEMOTION, pygame.FINGERMOTION])
+
+        self._load_saved_catalogue()
+        self.session.subscribe(self.session.topics.catalogue(), self._on_catalogue)
+        self.session.on_connection_change(lambda up: self._post("connection", up))
+        self.session.start()
+        self.desk.start()
+        self.scanner.start()
+        threading.Thread(target=self._monitor_printer, name="printer-monitor", daemon=True).start()
+        if self.config.control_socket is not None:
+            if self.config.simulated:
+                self._control = ControlServer(self.config.control_socket, self._control_command).start()
+            else:
+                logger.warning("control_socket ignored: the kiosk runs on real hardware")
+        self._running = True
+        logger.info(
+            "kiosk %s started: %dx%d, printer %s (%s), camera %s",
+            self.config.device.id,
+            screen.width,
+            screen.height,
+            self.config.printer.connection,
+            self.config.printer.paper,
+            self.camera.name,
+        )
+        return self
+
+    def stop(self) -> None:
+        """Stop everything. Safe to call twice."""
+        if self._surface is None:
+            return
+        self._running = False
+        if self._control is not None:
+            self._control.stop()
+            self._control = None
+        self._stop_monitor.set()
+        self.scanner.stop()
+        self._worker.shutdown(wait=True, cancel_futures=False)
+        self.desk.stop()
+        self.session.stop()
+        self.printer.close()
+        import pygame
+
+        pygame.display.quit()
+        self._surface = None
+
+    def request_stop(self) -> None:
+        """From a signal handler or another thread: leave `run()` soon."""
+        self._running = False
+        self._post("wake", None)
+
+    def run(self) -> int:
+        while self._running:
+            self.step(MAX_WAIT_S)
+        return 0
+
+    # --- the loop -------------------------------------------------------------------------------------
+
+    def step(self, max_wait_s: float = MAX_WAIT_S) -> None:
+        """Wait for one event (at most `max_wait_s`, less if a timer is due), handle everything pending,
+        redraw if anything changed."""
+        import pygame
+
+        now = time.monotonic()
+        deadline = self.controller.next_deadline(now)
+        wait = max_wait_s if deadline is None else min(max_wait_s, deadline)
+        if self._dirty or not self._inbox.empty():
+            wait = 0
+        wait_ms = int(wait * 1000)
+        # pygame.event.wait(0) would wait for ever: with nothing to wait for, just take what is there.
+        events = [pygame.event.wait(wait_ms)] if wait_ms > 0 else []
+        events += pygame.event.get()
+        for item in events:
+            self._handle_pygame(item)
+        self._drain_inbox()
+        now = time.monotonic()
+        if self.controller.tick(now):
+            self._dirty = True
+        minute = self.clock.now().minute
+        if minute != self._minute:
+            self._minute = minute
+            self._dirty = True
+        if self._dirty:
+            self.draw()
+
+    def _handle_pygame(self, event: Any) -> None:
+        import pygame
+
+        if event.type == pygame.QUIT:
+            self._running = False
+        elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+            self.touch(*event.pos)
+        elif event.type in (pygame.WINDOWEXPOSED, pygame.VIDEOEXPOSE, pygame.WINDOWSIZECHANGED):
+            self._dirty = True
+
+    def touch(self, x: float, y: float) -> str | None:
+        """A finger at (x, y): run the button there, if any. Returns the button's label."""
+        if self._painter is None:
+            self.draw()
+        hit = self._painter.hit_at(x, y) if self._painter is not None else None
+        if self.controller.tap(hit.action if hit else None, time.monotonic()):
+            self._dirty = True
+        return hit.label if hit else None
+
+    def draw(self) -> None:
+        from zoneinfo import ZoneInfo
+
+        import pygame
+
+        from kiosk.ui.painter import Painter
+        from kiosk.ui.screens import ScreenContext, draw_screen
+
+        painter = Painter(self._surface)
+        context = ScreenContext(
+            painter,
+            self.controller.state,
+            now=self.clock.now(),
+            zone=ZoneInfo(self.config.ticket.timezone),
+            keyboard=self.config.screen.keyboard,
+        )
+        draw_screen(context)
+        pygame.display.flip()
+        self._painter = painter
+        self._dirty = False
+        self.frames_drawn += 1
+
+    @property
+    def painter(self) -> Any:
+        return self._painter
+
+    # --- the inbox: everything other threads tell the loop -------------------------------------------
+
+    def _post(self, kind: str, value: Any) -> None:
+        self._inbox.put((kind, value))
+        if self._wake_event:
+            import pygame
+
+            try:
+                pygame.event.post(pygame.event.Event(self._wake_event))
+            except pygame.error:  # the display is gone (stopping)
+                pass
+
+    def _drain_inbox(self) -> None:
+        while True:
+            try:
+                kind, value = self._inbox.get_nowait()
+            except queue.Empty:
+                return
+            now = time.monotonic()
+            self._dirty = True
+            if kind == "catalogue":
+                self.controller.on_catalogue(value, now)
+            elif kind == "connection":
+                self.controller.on_connection(value)
+                if value:
+                    self._refresh_printer()
+            elif kind == "printer":
+                self.controller.on_printer(value)
+            elif kind == "camera":
+                self.controller.on_camera(value)
+            elif kind == "scan":
+                self.controller.on_scan(value, now)
+            elif kind == "result":
+                self.controller.on_result(value, now)
+                waiters, self._result_waiters = self._result_waiters, []
+                for waiter in waiters:
+                    waiter.set_result(value)
+            elif kind == "call":
+                function, future = value
+                try:
+                    future.set_result(function())
+                except Exception as exc:
+                    future.set_exception(exc)
+
+    def call(self, function: Callable[[], Any], timeout: float = 10.0) -> Any:
+        """Run `function` on the loop's thread and return its result (from another thread)."""
+        future: Future[Any] = Future()
+        self._post("call", (function, future))
+        return future.result(timeout)
+
+    # --- Effects: what the controller asks of the rest -----------------------------------------------
+
+    def take(
+        self,
+        *,
+        service: str | None,
+        procedure: str | None,
+        priority: PriorityCategory | None,
+        lang: Lang,
+        procedure_name: str | None,
+    ) -> None:
+        def job() -> None:
+            try:
+                result = self.desk.take(
+                    service=service, procedure=procedure, priority=priority, lang=lang, procedure_name=procedure_name
+                )
+            except Exception:
+                logger.exception("taking a ticket failed")
+                result = TicketResult(Outcome.FAILED, uuid.uuid4(), lang=lang)
+            self._post("result", result)
+
+        self._worker.submit(job)
+
+    def reprint(self, result: TicketResult) -> None:
+        def job() -> None:
+            self._post("result", self.desk.reprint(result))
+
+        self._worker.submit(job)
+
+    def cancel(self, result: TicketResult, reason: str) -> None:
+        logger.info("cancelling ticket %s (%s)", result.ticket.label if result.ticket else "-", reason)
+        self._worker.submit(self.desk.cancel, result.request_id, reason)
+
+    # --- sources --------------------------------------------------------------------------------------
+
+    def _on_catalogue(self, inbound: Inbound) -> None:
+        """On the MQTT dispatch thread: validate, index, hand to the loop; keep a copy for the next start."""
+        try:
+            catalogue = parse(Catalogue, inbound.payload, max_bytes=MAX_CATALOGUE_BYTES)
+        except ContractError as exc:
+            logger.error("catalogue refused, keeping the previous one: %s", exc)
+            return
+        self._post("catalogue", CatalogueView(catalogue))
+        logger.info(
+            "catalogue: %d services (%d open), %d procedures",
+            len(catalogue.services),
+            sum(s.open_now for s in catalogue.services),
+            len(catalogue.procedures),
+        )
+        try:
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+            tmp = self.state_dir / "catalogue.json.tmp"
+            tmp.write_bytes(inbound.payload)
+            tmp.replace(self.state_dir / "catalogue.json")
+        except OSError as exc:
+            logger.warning("cannot keep a copy of the catalogue in %s: %s", self.state_dir, exc)
+
+    def _load_saved_catalogue(self) -> None:
+        """The catalogue of the last run: procedures can be looked up even before the broker answers."""
+        path = self.state_dir / "catalogue.json"
+        try:
+            catalogue = parse(Catalogue, path.read_bytes(), max_bytes=MAX_CATALOGUE_BYTES)
+        except FileNotFoundError:
+            return
+        except (OSError, ContractError) as exc:
+            logger.warning("ignoring the saved catalogue %s: %s", path, exc)
+            return
+        self.controller.on_catalogue(CatalogueView(catalogue), time.monotonic())
+
+    def _ticket_header(self) -> TicketHeader:
+        view = self.controller.state.catalogue
+        if view is None:
+            return TicketHeader(hall_name="", thanks=self.config.ticket.thanks)
+        hall = view.catalogue.hall
+        return TicketHeader(hall_name=hall.name, hotline=hall.hotline, thanks=self.config.ticket.thanks)
+
+    def _refresh_printer(self) -> None:
+        self._worker.submit(self.printer.status)
+
+    def _monitor_printer(self) -> None:
+        interval = self.config.printer.status_interval_s
+        self.printer.status()
+        while not self._stop_monitor.wait(interval):
+            if self.controller.state.screen is not Screen.WORKING:
+                self.printer.status()
+
+    # --- simulated hardware: the control socket -------------------------------------------------------
+
+    def _control_command(self, words: list[str]) -> dict[str, Any]:
+        """On the control server's thread. See kiosk.config.KioskConfig.control_socket for the commands."""
+        command, args = words[0], words[1:]
+        if command == "tap" and len(args) == 2:
+            label = self.call(lambda: self._control_tap(float(args[0]), float(args[1])))
+            return {"button": label, **self.call(self.status)}
+        if command == "scan" and len(args) == 1:
+            if not isinstance(self.camera, FileCamera):
+                return {"ok": False, "error": f"the camera is {self.camera.name}, not simulated"}
+            self.camera.push(args[0])
+            return {"queued": args[0]}
+        if command == "take" and 1 <= len(args) <= 2:
+            return self._control_take(args[0], args[1] if len(args) == 2 else None)
+        if command == "screenshot" and len(args) == 1:
+            return {"path": self.call(lambda: self.screenshot(Path(args[0])))}
+        if command == "status" and not args:
+            return dict(self.call(self.status))
+        if command == "buttons" and not args:
+            return {"buttons": self.call(self.buttons)}
+        if command == "press" and len(args) >= 1:
+            return dict(self.call(lambda: self._control_press(args[0], args[1] if len(args) > 1 else None)))
+        if command == "printer" and len(args) == 1:
+            return self._control_printer(args[0])
+        return {
+            "ok": False,
+            "error": f"unknown command {' '.join(words)!r}; try: tap X Y, press ACTION [ARG], scan PATH, "
+            "take SERVICE|PROCEDURE [PRIORITY], screenshot PATH, status, buttons, printer STATE",
+        }
+
+    def _control_tap(self, x: float, y: float) -> str | None:
+        label = self.touch(x, y)
+        if self._dirty:
+            self.draw()
+        return label
+
+    def _control_press(self, kind: str, arg: str | None) -> dict[str, Any]:
+        """Tap the centre of the button with this action (what a test means by "touch 'Lấy số'")."""
+        if self._painter is None or self._dirty:
+            self.draw()
+        for hit in self._painter.hits:
+            if hit.action.kind == kind and (arg is None or hit.action.arg == arg):
+                x, y = hit.rect.center
+                self.controller.screen_since = 0.0  # a scripted press is not a double tap
+                self._control_tap(x, y)
+                return {"button": hit.label, **self.status()}
+        return {"ok": False, "error": f"no button {kind} {arg or ''} on the {self.controller.state.screen} screen"}
+
+    def _control_take(self, target: str, priority: str | None) -> dict[str, Any]:
+        waiter: Future[TicketResult] = Future()
+
+        def begin() -> bool:
+            started = self.controller.take_now(
+                target, PriorityCategory(priority) if priority else None, time.monotonic()
+            )
+            if started:
+                self._result_waiters.append(waiter)
+            self._dirty = True
+            return started
+
+        if not self.call(begin):
+            return {"ok": False, "error": "not taken", **self.call(self.status)}
+        result = waiter.result(self.config.ticket.request_timeout_s + self.config.printer.timeout_s + 10)
+        reply: dict[str, Any] = {"outcome": result.outcome.value, "request_id": str(result.request_id)}
+        if result.ticket is not None:
+            reply.update(label=result.ticket.label, ticket_id=result.ticket.id)
+        if result.error is not None:
+            reply["error_code"] = result.error.value
+        return reply
+
+    def _control_printer(self, state: str) -> dict[str, Any]:
+        simulated = self.printer.simulated
+        if simulated is None:
+            return {"ok": False, "error": "the printer is not simulated"}
+        if state not in SimulatedPrinter.STATES:
+            return {"ok": False, "error": f"printer state must be one of {', '.join(SimulatedPrinter.STATES)}"}
+        simulated.state = state
+        return {"printer": self.printer.status().value}
+
+    def screenshot(self, path: Path) -> str:
+        import pygame
+
+        if self._dirty or self._painter is None:
+            self.draw()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pygame.image.save(self._surface, str(path))
+        return str(path)
+
+    def status(self) -> dict[str, Any]:
+        state = self.controller.state
+        simulated = self.printer.simulated
+        return {
+            "screen": state.screen.value,
+            "lang": state.lang.value,
+            "connected": state.connected,
+            "catalogue": state.catalogue is not None,
+            "printer": state.printer.value,
+            "camera": state.camera_ok,
+            "last_ticket": state.last_ticket,
+            "tickets_printed": state.tickets_printed,
+            "procedure": state.procedure_code,
+            "service": state.service_id,
+            "message": state.message.body if state.screen is Screen.MESSAGE and state.message else None,
+            "printed_pages": len(simulated.tickets) if simulated is not None else None,
+        }
+
+    def buttons(self) -> list[dict[str, Any]]:
+        if self._painter is None or self._dirty:
+            self.draw()
+        return [
+            {
+                "label": h.label,
+                "action": h.action.kind,
+                "arg": h.action.arg,
+                "rect": [h.rect.x, h.rect.y, h.rect.w, h.rect.h],
+            }
+            for h in self._painter.hits
+        ]

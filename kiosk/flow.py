@@ -1,0 +1,321 @@
+"""Taking a ticket, from the citizen's touch to the paper in their hand (the kiosk's service layer).
+
+    printer able to print?  ──no──▶ PRINTER_UNAVAILABLE (nothing requested)
+    journal: request open
+    TicketRequest ─▶ coordinator ──NotConnected / timeout / garbled──▶ cancel it ▶ OFFLINE / TIMEOUT / FAILED
+                                 ──ErrorReply──▶ REFUSED (nothing was issued)
+                                 ──TicketIssued──▶ render ▶ ESC/POS bytes ▶ print
+                                                   printed ▶ journal settled ▶ PRINTED
+                                                   not printed ▶ PRINT_FAILED: the citizen chooses reprint or cancel
+
+Runs on a worker thread (requests block up to the timeout); the screen only ever sees `TicketResult`s.
+Cancellations go through the journal and `CancelSender`, so they survive a broker outage and a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from enum import StrEnum
+
+from kiosk.i18n import Lang
+from kiosk.journal import RequestJournal
+from kiosk.printer import PrinterStatus, TicketPrinter
+from kiosk.ticket import TicketHeader, render_ticket
+from motcua.clock import Clock
+from motcua.contract import (
+    ErrorCode,
+    ErrorReply,
+    PriorityCategory,
+    TicketCancel,
+    TicketCancelled,
+    TicketInfo,
+    TicketIssued,
+    TicketRequest,
+    parse_kiosk_reply,
+)
+from motcua.errors import ContractError, NotConnectedError, RequestTimeoutError
+from motcua.session import MqttSession
+
+logger = logging.getLogger(__name__)
+
+
+class Outcome(StrEnum):
+    PRINTED = "printed"
+    PRINT_FAILED = "print_failed"  # issued, not printed: reprint or cancel
+    REFUSED = "refused"  # the coordinator said no (closed, unknown service...): `error` says why
+    OFFLINE = "offline"  # not connected to the broker
+    TIMEOUT = "timeout"  # no answer in time
+    PRINTER_UNAVAILABLE = "printer_unavailable"  # known unable to print: nothing was requested
+    FAILED = "failed"  # a reply nobody could read
+
+
+@dataclass(frozen=True)
+class TicketResult:
+    outcome: Outcome
+    request_id: uuid.UUID
+    ticket: TicketInfo | None = None
+    error: ErrorCode | None = None
+    printer: PrinterStatus | None = None
+    problem: str | None = None  # printer problem (kiosk.i18n.PRINTER_PROBLEMS)
+    lang: Lang = Lang.VI
+    procedure_name: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # seconds: reply, bytes_ready, printed
+
+
+class TicketDesk:
+    """Issues, prints, reprints and cancels tickets for one kiosk."""
+
+    def __init__(
+        self,
+        session: MqttSession,
+        kiosk: str,
+        printer: TicketPrinter,
+        journal: RequestJournal,
+        *,
+        clock: Clock,
+        zone: tzinfo,
+        header: Callable[[], TicketHeader],
+        request_timeout_s: float = 5.0,
+    ) -> None:
+        self.session = session
+        self.kiosk = kiosk
+        self.printer = printer
+        self.journal = journal
+        self.clock = clock
+        self.zone = zone
+        self.header = header
+        self.request_timeout_s = request_timeout_s
+        self.topics = session.topics
+        self.cancels = CancelSender(session, kiosk, journal, clock=clock, timeout_s=request_timeout_s)
+
+    def start(self) -> None:
+        self.journal.recover(self.clock.now())
+        self.session.on_connection_change(lambda connected: self.cancels.wake() if connected else None)
+        self.cancels.start()
+        self.cancels.wake()  # whatever an earlier run left to cancel goes now, if connected
+
+    def stop(self) -> None:
+        self.cancels.stop()
+
+    def take(
+        self,
+        *,
+        service: str | None = None,
+        procedure: str | None = None,
+        priority: PriorityCategory | None = None,
+        lang: Lang = Lang.VI,
+        procedure_name: str | None = None,
+    ) -> TicketResult:
+        started = time.perf_counter()
+        request = TicketRequest(
+            request_id=uuid.uuid4(), sent_at=self.clock.now(), service=service, procedure=procedure, priority=priority
+        )
+        rid = request.request_id
+        status = self.printer.status()
+        if not status.can_print:
+            logger.warning("not requesting a ticket: printer %s", status.value)
+            return TicketResult(Outcome.PRINTER_UNAVAILABLE, rid, printer=status, problem=status.problem, lang=lang)
+        if not self.session.connected:
+            logger.warning("not requesting a ticket: not connected to the broker")
+            return TicketResult(Outcome.OFFLINE, rid, lang=lang)
+        self.journal.opened(rid, self.clock.now())
+        try:
+            inbound = self.session.request(
+                self.topics.ticket_request(self.kiosk),
+                request,
+                response_topic=self.topics.ticket_reply(self.kiosk),
+                timeout=self.request_timeout_s,
+            )
+        except NotConnectedError as exc:
+            # paho may still hold the request in RAM and send it after reconnecting: cancel it to be sure.
+            logger.warning("ticket request %s not sent (%s); cancelling it", rid, exc)
+            self.cancel(rid, "not_sent")
+            return TicketResult(Outcome.OFFLINE, rid, lang=lang)
+        except RequestTimeoutError:
+            logger.warning("no reply to ticket request %s within %g s; cancelling it", rid, self.request_timeout_s)
+            self.cancel(rid, "timeout")
+            return TicketResult(Outcome.TIMEOUT, rid, lang=lang)
+        replied = time.perf_counter()
+        try:
+            reply = parse_kiosk_reply(inbound.payload)
+        except ContractError as exc:
+            logger.error("unreadable reply to ticket request %s: %s; cancelling it", rid, exc)
+            self.cancel(rid, "bad_reply")
+            return TicketResult(Outcome.FAILED, rid, error=ErrorCode.INTERNAL, lang=lang)
+        if isinstance(reply, ErrorReply):
+            logger.info("ticket request %s refused: %s (%s)", rid, reply.error.value, reply.message)
+            self.journal.settled(rid)
+            return TicketResult(Outcome.REFUSED, rid, error=reply.error, lang=lang)
+        if isinstance(reply, TicketCancelled) or reply.request_id != rid:
+            logger.error("unexpected reply to ticket request %s: %s; cancelling it", rid, reply.kind)
+            self.cancel(rid, "unexpected_reply")
+            return TicketResult(Outcome.FAILED, rid, error=ErrorCode.INTERNAL, lang=lang)
+        assert isinstance(reply, TicketIssued)
+        logger.info("ticket %s issued for request %s", reply.ticket.label, rid)
+        try:
+            result = self._print(reply.ticket, rid, lang, procedure_name)
+        except Exception:
+            logger.exception("could not render or print ticket %s; cancelling it", reply.ticket.label)
+            self.cancel(rid, "print_error")
+            return TicketResult(Outcome.FAILED, rid, error=ErrorCode.INTERNAL, lang=lang)
+        result.timings.update(reply=replied - started, bytes_ready=result.timings["bytes_ready"] - started)
+        result.timings["printed"] -= started
+        return result
+
+    def reprint(self, previous: TicketResult) -> TicketResult:
+        """Print the same ticket again (after a failed print, or when the citizen got no paper)."""
+        assert previous.ticket is not None
+        if self.journal.state_of(previous.request_id) is None:
+            self.journal.opened(previous.request_id, self.clock.now())  # settled before: open again until printed
+        try:
+            return self._print(previous.ticket, previous.request_id, previous.lang, previous.procedure_name)
+        except Exception:
+            logger.exception("could not reprint ticket %s", previous.ticket.label)
+            return TicketResult(
+                Outcome.PRINT_FAILED,
+                previous.request_id,
+                previous.ticket,
+                problem="failed",
+                lang=previous.lang,
+                procedure_name=previous.procedure_name,
+            )
+
+    def cancel(self, request_id: uuid.UUID, reason: str) -> None:
+        """Cancel at the coordinator whatever this request issued (durably: retried until confirmed)."""
+        self.journal.cancel(request_id, reason, self.clock.now())
+        self.cancels.wake()
+
+    def _print(self, ticket: TicketInfo, rid: uuid.UUID, lang: Lang, procedure_name: str | None) -> TicketResult:
+        image = render_ticket(
+            ticket,
+            self.header(),
+            width=self.printer.settings.dots,
+            zone=self.zone,
+            lang=lang,
+            procedure_name=procedure_name,
+        )
+        job = self.printer.build_job(image)
+        ready = time.perf_counter()
+        printed = self.printer.print_job(job)
+        done = time.perf_counter()
+        timings = {"bytes_ready": ready, "printed": done}
+        if printed.printed:
+            self.journal.settled(rid)
+            logger.info("ticket %s printed (printer %s)", ticket.label, printed.status.value)
+            return TicketResult(
+                Outcome.PRINTED,
+                rid,
+                ticket,
+                printer=printed.status,
+                lang=lang,
+                procedure_name=procedure_name,
+                timings=timings,
+            )
+        logger.warning("ticket %s not printed: %s", ticket.label, printed.detail)
+        return TicketResult(
+            Outcome.PRINT_FAILED,
+            rid,
+            ticket,
+            printer=printed.status,
+            problem=printed.problem,
+            lang=lang,
+            procedure_name=procedure_name,
+            timings=timings,
+        )
+
+
+class CancelSender:
+    """Sends the journal's cancellations to the coordinator until each is confirmed; retries after reconnecting
+    and every `retry_s`."""
+
+    def __init__(
+        self,
+        session: MqttSession,
+        kiosk: str,
+        journal: RequestJournal,
+        *,
+        clock: Clock,
+        retry_s: float = 15.0,
+        timeout_s: float = 5.0,
+    ) -> None:
+        self.session = session
+        self.kiosk = kiosk
+        self.journal = journal
+        self.clock = clock
+        self.retry_s = retry_s
+        self.timeout_s = timeout_s
+        self.confirmed: list[TicketCancelled] = []
+        self._sending = threading.Lock()  # one pass at a time (the thread, and callers of send_pending)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="ticket-cancels", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(5)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.retry_s)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            self.send_pending()
+
+    def send_pending(self) -> int:
+        """Try every pending cancellation once. Returns how many were confirmed."""
+        with self._sending:
+            return self._send_pending()
+
+    def _send_pending(self) -> int:
+        done = 0
+        topics = self.session.topics
+        for entry in self.journal.to_cancel():
+            if not self.session.connected:
+                return done
+            message = TicketCancel(request_id=entry.request_id, reason=entry.reason)
+            try:
+                inbound = self.session.request(
+                    topics.ticket_cancel(self.kiosk),
+                    message,
+                    response_topic=topics.ticket_reply(self.kiosk),
+                    timeout=self.timeout_s,
+                )
+                reply = parse_kiosk_reply(inbound.payload)
+            except (NotConnectedError, RequestTimeoutError) as exc:
+                logger.info("cancellation of %s not confirmed yet (%s); will retry", entry.request_id, exc)
+                return done
+            except ContractError as exc:
+                logger.error("unreadable reply to the cancellation of %s: %s; will retry", entry.request_id, exc)
+                continue
+            if isinstance(reply, TicketCancelled):
+                logger.info(
+                    "request %s cancelled at the coordinator (%s): ticket %s",
+                    entry.request_id,
+                    entry.reason,
+                    reply.ticket_id or "none issued",
+                )
+                self.confirmed.append(reply)
+                self.journal.settled(entry.request_id)
+                done += 1
+            elif isinstance(reply, ErrorReply) and reply.error in (ErrorCode.BAD_REQUEST, ErrorCode.UNKNOWN_DEVICE):
+                logger.error("coordinator refused the cancellation of %s: %s", entry.request_id, reply.message)
+                self.journal.settled(entry.request_id)  # retrying cannot help; the log says what happened
+            else:
+                logger.warning("unexpected reply to the cancellation of %s: %s", entry.request_id, reply.kind)
+        return done

@@ -1,0 +1,444 @@
+"""What a touch, a scan, a reply or the passing of time does to the kiosk's screen. Pure: no pygame, no MQTT.
+
+The controller holds the screen state and calls `Effects` for the work done elsewhere (taking, reprinting and
+cancelling tickets run on a worker thread); results come back through `on_result`. Every method takes the
+monotonic time as an argument, so idle timeouts and the tap guard are tested without waiting.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import NamedTuple, Protocol
+
+from kiosk.catalogue import CatalogueView
+from kiosk.flow import Outcome, TicketResult
+from kiosk.i18n import ERROR_MESSAGES, SCAN_MESSAGES, Lang, error_message, pick, printer_problem, text
+from kiosk.printer import PrinterStatus
+from kiosk.qrpayload import DEFAULT_PORTAL_HOSTS, parse_scan
+from kiosk.text import shorten
+from motcua.contract import ErrorCode, PriorityCategory
+
+logger = logging.getLogger(__name__)
+
+MAX_QUERY = 40
+
+
+class Screen(StrEnum):
+    LOADING = "loading"  # no catalogue yet
+    HOME = "home"  # services as big buttons
+    SERVICE = "service"  # one service: take a number, or look at its procedures
+    SEARCH = "search"  # on-screen keyboard and results
+    PROCEDURE = "procedure"  # documents, forms, time limit, fee, agency, online QR
+    PRIORITY = "priority"  # priority category, or a regular number
+    WORKING = "working"  # waiting for the coordinator and the printer
+    TICKET = "ticket"  # the number, large
+    PRINT_FAILED = "print_failed"  # issued but not printed: reprint or cancel
+    MESSAGE = "message"  # a polite explanation (refusal, offline, bad QR...)
+
+
+class Action(NamedTuple):
+    """What a button does: ``Action("service", "ho-tich")``."""
+
+    kind: str
+    arg: str | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    title: str
+    body: str
+    tone: str = "info"  # "info" | "warning" | "error"
+
+
+@dataclass(frozen=True)
+class TakeIntent:
+    service: str | None = None
+    procedure: str | None = None
+
+
+@dataclass(frozen=True)
+class Place:
+    """A screen to come back to with "Quay lại"."""
+
+    screen: Screen
+    service_id: str | None
+    procedure_code: str | None
+    page: int
+    query: str
+
+
+@dataclass
+class UiState:
+    screen: Screen = Screen.LOADING
+    lang: Lang = Lang.VI
+    catalogue: CatalogueView | None = None
+    connected: bool = False
+    printer: PrinterStatus = PrinterStatus.UNKNOWN
+    camera_ok: bool | None = None
+    service_id: str | None = None
+    procedure_code: str | None = None
+    query: str = ""
+    page: int = 0
+    intent: TakeIntent | None = None
+    result: TicketResult | None = None
+    message: Message | None = None
+    history: list[Place] = field(default_factory=list)
+    last_ticket: str | None = None
+    tickets_printed: int = 0
+
+
+class Effects(Protocol):
+    """Work the controller asks for; results come back through `Controller.on_result`."""
+
+    def take(
+        self,
+        *,
+        service: str | None,
+        procedure: str | None,
+        priority: PriorityCategory | None,
+        lang: Lang,
+        procedure_name: str | None,
+    ) -> None: ...
+
+    def reprint(self, result: TicketResult) -> None: ...
+
+    def cancel(self, result: TicketResult, reason: str) -> None: ...
+
+
+class Controller:
+    def __init__(
+        self,
+        effects: Effects,
+        *,
+        default_lang: Lang = Lang.VI,
+        idle_timeout_s: float = 60.0,
+        ticket_screen_s: float = 20.0,
+        tap_guard_s: float = 0.35,
+        portal_hosts: Sequence[str] = DEFAULT_PORTAL_HOSTS,
+    ) -> None:
+        self.effects = effects
+        self.default_lang = default_lang
+        self.idle_timeout_s = idle_timeout_s
+        self.ticket_screen_s = ticket_screen_s
+        self.tap_guard_s = tap_guard_s
+        self.portal_hosts = tuple(portal_hosts)
+        self.state = UiState(lang=default_lang)
+        self.last_touch = 0.0
+        self.screen_since = 0.0
+
+    # --- helpers ------------------------------------------------------------------------------------------
+
+    def t(self, key: str, **values: object) -> str:
+        return text(key, self.state.lang, **values)
+
+    def _go(self, screen: Screen, now: float, **changes: object) -> None:
+        self.state = replace(self.state, screen=screen, **changes)  # type: ignore[arg-type]
+        self.screen_since = now
+
+    def _push(self) -> None:
+        s = self.state
+        self.state.history.append(Place(s.screen, s.service_id, s.procedure_code, s.page, s.query))
+
+    def _home(self, now: float, *, reset_language: bool = False) -> None:
+        lang = self.default_lang if reset_language else self.state.lang
+        screen = Screen.HOME if self.state.catalogue is not None else Screen.LOADING
+        self._go(
+            screen,
+            now,
+            lang=lang,
+            service_id=None,
+            procedure_code=None,
+            query="",
+            page=0,
+            intent=None,
+            message=None,
+            history=[],
+        )
+
+    def _show(self, message: Message, now: float) -> None:
+        self._go(Screen.MESSAGE, now, message=message)
+
+    # --- inputs -------------------------------------------------------------------------------------------
+
+    def tap(self, action: Action | None, now: float) -> bool:
+        """A touch on a button (`action`) or on nothing (None). Returns whether the screen changed."""
+        self.last_touch = now
+        if action is None:
+            return False
+        if now - self.screen_since < self.tap_guard_s and action.kind not in ("key", "backspace", "space"):
+            logger.debug("tap on %s ignored: the screen changed %.2f s ago", action, now - self.screen_since)
+            return False
+        return self.action(action, now)
+
+    def action(self, action: Action, now: float) -> bool:
+        handler = getattr(self, f"_do_{action.kind}", None)
+        if handler is None:
+            logger.warning("unknown action %s", action)
+            return False
+        handler(action.arg, now)
+        return True
+
+    def on_catalogue(self, view: CatalogueView, now: float) -> None:
+        first = self.state.catalogue is None
+        self.state.catalogue = view
+        if first or self.state.screen is Screen.LOADING:
+            self._home(now)
+            return
+        # The catalogue changed (a service opened or closed): leave a screen whose subject disappeared.
+        gone_service = self.state.service_id is not None and view.service(self.state.service_id) is None
+        gone_procedure = self.state.procedure_code is not None and view.procedure(self.state.procedure_code) is None
+        if self.state.screen in (Screen.SERVICE, Screen.PROCEDURE) and (gone_service or gone_procedure):
+            self._home(now)
+
+    def on_connection(self, connected: bool) -> None:
+        self.state.connected = connected
+
+    def on_printer(self, status: PrinterStatus) -> None:
+        self.state.printer = status
+
+    def on_camera(self, ok: bool) -> None:
+        self.state.camera_ok = ok
+
+    def on_scan(self, payload: bytes, now: float) -> bool:
+        """A QR code was read. Returns whether the screen changed."""
+        s = self.state
+        if s.catalogue is None or s.screen in (Screen.WORKING, Screen.TICKET, Screen.PRINT_FAILED, Screen.PRIORITY):
+            logger.info("scan ignored on the %s screen", s.screen.value)
+            return False
+        result = parse_scan(payload, known_codes=s.catalogue.codes, portal_hosts=self.portal_hosts)
+        self.last_touch = now
+        if result.accepted and result.code is not None:
+            logger.info("scanned procedure %s (%s)", result.code, result.detail)
+            if s.screen is Screen.PROCEDURE and s.procedure_code == result.code:
+                return False
+            if s.screen is not Screen.MESSAGE:
+                self._push()
+            self._go(Screen.PROCEDURE, now, procedure_code=result.code, page=0)
+            return True
+        logger.warning(
+            "scan refused (%s: %s): %s",
+            result.verdict.value,
+            result.detail,
+            shorten(payload.decode("utf-8", "replace")),
+        )
+        body = pick(SCAN_MESSAGES[result.verdict], s.lang, code=result.code or "")
+        self._show(Message(self.t("scan_title"), body, "warning"), now)
+        return True
+
+    def on_result(self, result: TicketResult, now: float) -> None:
+        s = self.state
+        s.result = result
+        if result.outcome is Outcome.PRINTED:
+            assert result.ticket is not None
+            s.last_ticket = result.ticket.label
+            s.tickets_printed += 1
+            self._go(Screen.TICKET, now, intent=None)
+        elif result.outcome is Outcome.PRINT_FAILED:
+            assert result.ticket is not None
+            s.last_ticket = result.ticket.label
+            self._go(Screen.PRINT_FAILED, now)
+        elif result.outcome is Outcome.REFUSED:
+            code = result.error or ErrorCode.INTERNAL
+            title = self.t("service_closed_title") if code is ErrorCode.SERVICE_CLOSED else self.t("offline_title")
+            self._show(Message(title, error_message(code, s.lang), "warning"), now)
+        elif result.outcome is Outcome.OFFLINE:
+            self._show(Message(self.t("offline_title"), self.t("offline_body"), "error"), now)
+        elif result.outcome is Outcome.TIMEOUT:
+            self._show(Message(self.t("offline_title"), self.t("timeout_body"), "error"), now)
+        elif result.outcome is Outcome.PRINTER_UNAVAILABLE:
+            problem = printer_problem(result.problem or "failed", s.lang)
+            self._show(
+                Message(self.t("offline_title"), self.t("printer_unavailable_body", problem=problem), "error"), now
+            )
+        else:
+            self._show(Message(self.t("offline_title"), pick(ERROR_MESSAGES[ErrorCode.INTERNAL], s.lang), "error"), now)
+        self.last_touch = now
+
+    def tick(self, now: float) -> bool:
+        """Time passes: idle screens go home. Returns whether the screen changed."""
+        s = self.state
+        if s.screen in (Screen.HOME, Screen.LOADING, Screen.WORKING):
+            return False
+        limit = self.ticket_screen_s if s.screen is Screen.TICKET else self.idle_timeout_s
+        if now - max(self.last_touch, self.screen_since) < limit:
+            return False
+        if s.screen is Screen.PRINT_FAILED and s.result is not None:
+            logger.info("citizen left without a printed ticket %s: cancelling it", s.last_ticket)
+            self.effects.cancel(s.result, "abandoned")
+        self._home(now, reset_language=True)
+        return True
+
+    def next_deadline(self, now: float) -> float | None:
+        """Seconds until `tick` may change something (the event loop sleeps that long at most)."""
+        s = self.state
+        if s.screen in (Screen.HOME, Screen.LOADING, Screen.WORKING):
+            return None
+        limit = self.ticket_screen_s if s.screen is Screen.TICKET else self.idle_timeout_s
+        return max(0.0, max(self.last_touch, self.screen_since) + limit - now)
+
+    # --- actions (buttons) --------------------------------------------------------------------------------
+
+    def _do_home(self, arg: str | None, now: float) -> None:
+        if self.state.screen is Screen.PRINT_FAILED and self.state.result is not None:
+            self.effects.cancel(self.state.result, "citizen_left")
+        self._home(now)
+
+    def _do_back(self, arg: str | None, now: float) -> None:
+        if not self.state.history:
+            self._home(now)
+            return
+        place = self.state.history.pop()
+        self._go(
+            place.screen,
+            now,
+            service_id=place.service_id,
+            procedure_code=place.procedure_code,
+            page=place.page,
+            query=place.query,
+            message=None,
+        )
+
+    def _do_lang(self, arg: str | None, now: float) -> None:
+        self.state.lang = Lang.EN if self.state.lang is Lang.VI else Lang.VI
+
+    def _do_page(self, arg: str | None, now: float) -> None:
+        self.state.page = max(0, self.state.page + (1 if arg == "+1" else -1))
+
+    def _do_service(self, arg: str | None, now: float) -> None:
+        if arg is None or self.state.catalogue is None or self.state.catalogue.service(arg) is None:
+            return
+        self._push()
+        self._go(Screen.SERVICE, now, service_id=arg, procedure_code=None, page=0)
+
+    def _do_procedure(self, arg: str | None, now: float) -> None:
+        if arg is None or self.state.catalogue is None or self.state.catalogue.procedure(arg) is None:
+            return
+        self._push()
+        self._go(Screen.PROCEDURE, now, procedure_code=arg, page=0)
+
+    def _do_search(self, arg: str | None, now: float) -> None:
+        self._push()
+        self._go(Screen.SEARCH, now, query="", page=0)
+
+    def _do_key(self, arg: str | None, now: float) -> None:
+        if arg and len(self.state.query) < MAX_QUERY:
+            self.state.query += arg.lower()
+            self.state.page = 0
+
+    def _do_space(self, arg: str | None, now: float) -> None:
+        if self.state.query and not self.state.query.endswith(" ") and len(self.state.query) < MAX_QUERY:
+            self.state.query += " "
+
+    def _do_backspace(self, arg: str | None, now: float) -> None:
+        self.state.query = self.state.query[:-1]
+        self.state.page = 0
+
+    def _do_clear(self, arg: str | None, now: float) -> None:
+        self.state.query = ""
+        self.state.page = 0
+
+    def _do_take(self, arg: str | None, now: float) -> None:
+        """ "Lấy số" on a service (arg = service id) or on the procedure screen (arg = procedure code)."""
+        intent = self._intent(arg)
+        if intent is None or not self._may_take(intent, now):
+            return
+        catalogue = self.state.catalogue
+        assert catalogue is not None
+        if catalogue.catalogue.priority_categories:
+            self._push()
+            self._go(Screen.PRIORITY, now, intent=intent)
+            return
+        self._start(intent, None, now)
+
+    def take_now(self, target: str, priority: PriorityCategory | None, now: float) -> bool:
+        """Take a ticket for a service or procedure without the touches in between (the demo's shortcut).
+        Returns whether a request was started (False: a message explains why not)."""
+        intent = self._intent(target)
+        if intent is None:
+            raise ValueError(f"no service or procedure {target!r} in the catalogue")
+        if self.state.screen is Screen.WORKING:
+            raise RuntimeError("a ticket is already being taken")
+        if not self._may_take(intent, now):
+            return False
+        self._start(intent, priority, now)
+        return True
+
+    def _intent(self, target: str | None) -> TakeIntent | None:
+        catalogue = self.state.catalogue
+        if catalogue is None or target is None:
+            return None
+        if catalogue.procedure(target) is not None:
+            return TakeIntent(procedure=target)
+        if catalogue.service(target) is not None:
+            return TakeIntent(service=target)
+        return None
+
+    def _may_take(self, intent: TakeIntent, now: float) -> bool:
+        """Whether a ticket can be requested now; if not, show why (closed, offline, printer) and say False."""
+        s = self.state
+        catalogue = s.catalogue
+        assert catalogue is not None
+        procedure = catalogue.procedure(intent.procedure) if intent.procedure else None
+        service = catalogue.service(procedure.service if procedure is not None else intent.service or "")
+        if service is None:
+            return False
+        message = None
+        if not service.open_now:
+            body = error_message(ErrorCode.SERVICE_CLOSED, s.lang)
+            if service.opening_hours:
+                body += "\n" + self.t("closed_hours", hours=service.opening_hours)
+            message = Message(self.t("service_closed_title"), body, "warning")
+        elif not s.connected:
+            message = Message(self.t("offline_title"), self.t("offline_body"), "error")
+        elif not s.printer.can_print:
+            problem = printer_problem(s.printer.problem or "failed", s.lang)
+            message = Message(self.t("offline_title"), self.t("printer_unavailable_body", problem=problem), "error")
+        if message is None:
+            return True
+        if s.screen not in (Screen.MESSAGE, Screen.LOADING):
+            self._push()
+        self._show(message, now)
+        return False
+
+    def _do_priority(self, arg: str | None, now: float) -> None:
+        intent = self.state.intent
+        if intent is None:
+            return
+        priority = None if arg in (None, "", "none") else PriorityCategory(arg)
+        self._start(intent, priority, now)
+
+    def _start(self, intent: TakeIntent, priority: PriorityCategory | None, now: float) -> None:
+        catalogue = self.state.catalogue
+        name = None
+        if intent.procedure and catalogue is not None:
+            procedure = catalogue.procedure(intent.procedure)
+            if procedure is not None:
+                name = procedure.name_en if self.state.lang is Lang.EN and procedure.name_en else procedure.name
+        self._go(Screen.WORKING, now, result=None)
+        self.effects.take(
+            service=intent.service,
+            procedure=intent.procedure,
+            priority=priority,
+            lang=self.state.lang,
+            procedure_name=name,
+        )
+
+    def _do_reprint(self, arg: str | None, now: float) -> None:
+        result = self.state.result
+        if result is None or result.ticket is None:
+            return
+        self._go(Screen.WORKING, now)
+        self.effects.reprint(result)
+
+    def _do_cancel_ticket(self, arg: str | None, now: float) -> None:
+        result = self.state.result
+        if result is not None and self.state.screen is Screen.PRINT_FAILED:
+            self.effects.cancel(result, "citizen_cancelled")
+            self._show(Message(self.t("print_failed_title"), self.t("cancelled"), "warning"), now)
+            self.state.history = []
+
+    def _do_done(self, arg: str | None, now: float) -> None:
+        self._home(now, reset_language=True)

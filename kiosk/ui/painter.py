@@ -1,0 +1,272 @@
+"""Drawing on the kiosk's screen with pygame-ce: the bundled fonts through pygame.freetype, text fitted into
+boxes by `kiosk.layout`, buttons that remember where they are (the touch targets), QR codes.
+
+Every piece of text drawn is recorded (`DrawnText`: its box, the rectangle the ink really covers, whether it had
+to be shortened) so tests can assert that nothing overflows and every glyph exists in the font.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pygame
+import pygame.freetype
+import segno
+
+from kiosk.layout import FittedText, Rect, fit_text
+from kiosk.text import nfc
+from kiosk.ui.controller import Action
+from motcua.fonts import font_path
+
+Color = tuple[int, int, int]
+
+# Colours: high contrast for older eyes (WCAG AA or better for every text/background pair used).
+BACKGROUND: Color = (246, 244, 238)
+INK: Color = (25, 25, 25)
+MUTED: Color = (85, 85, 85)
+WHITE: Color = (255, 255, 255)
+HEADER: Color = (160, 24, 24)  # the red of public-administration signage
+HEADER_INK: Color = (255, 236, 160)
+PRIMARY: Color = (13, 71, 161)
+PRIMARY_DOWN: Color = (8, 45, 110)
+TAKE: Color = (27, 94, 32)
+PRIORITY: Color = (230, 81, 0)
+SECONDARY: Color = (224, 224, 218)
+DISABLED: Color = (190, 190, 185)
+DISABLED_INK: Color = (70, 70, 70)
+WARNING: Color = (255, 193, 7)
+ERROR: Color = (183, 28, 28)
+CARD: Color = (255, 255, 255)
+BORDER: Color = (200, 198, 190)
+
+#: Line pitch and baseline as multiples of the font size: room for stacked Vietnamese marks (Ẳ reaches 1.13 em
+#: above the baseline in DejaVu Sans Bold, the font's own ascender is 0.93) and descenders (0.25 em).
+LINE_PITCH = 1.40
+BASELINE = 1.14
+
+
+class FreetypeMetrics:
+    """`kiosk.layout.TextMetrics` for one pygame.freetype font."""
+
+    def __init__(self, font: pygame.freetype.Font) -> None:
+        self.font = font
+        self._cache: dict[tuple[str, int], int] = {}
+
+    def width(self, text: str, size: int) -> int:
+        key = (text, size)
+        found = self._cache.get(key)
+        if found is None:
+            if len(self._cache) > 20000:
+                self._cache.clear()
+            rect = self.font.get_rect(text, size=size)
+            left = min(0, rect.x)  # a negative left bearing (T, W, ý) is drawn shifted right by it
+            found = max(rect.x + rect.width, math.ceil(self.advance(text, size))) - left
+            self._cache[key] = found
+        return found
+
+    def advance(self, text: str, size: int) -> float:
+        metrics = self.font.get_metrics(text, size=size)
+        return sum(m[4] for m in metrics if m is not None)
+
+    def line_height(self, size: int) -> int:
+        return math.ceil(size * LINE_PITCH)
+
+    def missing_glyphs(self, text: str) -> set[str]:
+        """Characters of `text` the font cannot draw (freetype returns no metrics for them)."""
+        metrics = self.font.get_metrics(text, size=16)
+        return {ch for ch, m in zip(text, metrics, strict=False) if m is None and not ch.isspace()}
+
+
+@lru_cache(maxsize=4)
+def load_font(bold: bool) -> pygame.freetype.Font:
+    if not pygame.freetype.get_init():
+        pygame.freetype.init()
+    font = pygame.freetype.Font(str(font_path(bold=bold)))
+    font.origin = True  # render_to positions the baseline: lines do not jump with their accents
+    font.pad = False
+    return font
+
+
+@dataclass(frozen=True)
+class DrawnText:
+    text: str
+    box: Rect  # where it had to fit
+    ink: list[Rect]  # what each line really covered
+    size: int
+    truncated: bool
+    may_truncate: bool
+    bold: bool
+
+
+@dataclass(frozen=True)
+class Hit:
+    rect: Rect
+    action: Action
+    label: str
+
+
+class Painter:
+    """One frame's drawing: call the primitives, then read `texts` and `hits`."""
+
+    def __init__(self, surface: pygame.Surface) -> None:
+        self.surface = surface
+        self.width, self.height = surface.get_size()
+        self.scale = min(self.width / 1024, self.height / 600)
+        self.regular = FreetypeMetrics(load_font(False))
+        self.bold = FreetypeMetrics(load_font(True))
+        self.texts: list[DrawnText] = []
+        self.hits: list[Hit] = []
+
+    def px(self, value: float) -> int:
+        """A length designed for 1024x600, at this screen's scale."""
+        return max(1, round(value * self.scale))
+
+    @property
+    def screen(self) -> Rect:
+        return Rect(0, 0, self.width, self.height)
+
+    def fill(self, rect: Rect, color: Color, *, radius: int = 0, border: Color | None = None) -> None:
+        area = pygame.Rect(rect.x, rect.y, rect.w, rect.h)
+        pygame.draw.rect(self.surface, color, area, border_radius=radius)
+        if border is not None:
+            pygame.draw.rect(self.surface, border, area, width=max(1, self.px(2)), border_radius=radius)
+
+    def text(
+        self,
+        rect: Rect,
+        content: str,
+        *,
+        size: float,
+        min_size: float | None = None,
+        bold: bool = False,
+        color: Color = INK,
+        align: str = "left",
+        valign: str = "top",
+        max_lines: int | None = None,
+        may_truncate: bool = False,
+    ) -> FittedText:
+        """Draw `content` inside `rect`, shrinking it down to `min_size` (design units) to fit."""
+        content = nfc(content)
+        metrics = self.bold if bold else self.regular
+        max_px = self.px(size)
+        min_px = self.px(min_size) if min_size is not None else max_px
+        fitted = fit_text(content, rect.w, rect.h, metrics, max_size=max_px, min_size=min_px, max_lines=max_lines)
+        total = fitted.height
+        top = rect.y
+        if valign == "middle":
+            top = rect.y + max(0, (rect.h - total) // 2)
+        elif valign == "bottom":
+            top = rect.bottom - total
+        ink = []
+        for index, line in enumerate(fitted.lines):
+            line_width = metrics.width(line, fitted.size)
+            x = rect.x
+            if align == "center":
+                x = rect.x + (rect.w - line_width) // 2
+            elif align == "right":
+                x = rect.right - line_width
+            x -= min(0, metrics.font.get_rect(line, size=fitted.size).x)
+            baseline = top + index * fitted.line_height + math.ceil(fitted.size * BASELINE)
+            drawn = metrics.font.render_to(self.surface, (x, baseline), line, fgcolor=color, size=fitted.size)
+            ink.append(Rect(drawn.x, drawn.y, drawn.w, drawn.h))
+        self.texts.append(DrawnText(content, rect, ink, fitted.size, fitted.truncated, may_truncate, bold))
+        return fitted
+
+    def button(
+        self,
+        rect: Rect,
+        label: str,
+        action: Action | None,
+        *,
+        color: Color = PRIMARY,
+        ink: Color = WHITE,
+        size: float = 26,
+        min_size: float = 14,
+        sublabel: str | None = None,
+        sub_size: float = 18,
+        max_lines: int | None = None,
+        align: str = "center",
+        may_truncate: bool = False,
+    ) -> None:
+        """A touch target: rounded, padded, its label fitted inside. `action` None draws it disabled."""
+        radius = self.px(14)
+        if action is None:
+            color, ink = DISABLED, DISABLED_INK
+        shadow = Rect(rect.x, rect.y + self.px(3), rect.w, rect.h)
+        self.fill(shadow, (170, 168, 160), radius=radius)
+        self.fill(rect, color, radius=radius)
+        inner = rect.inset(self.px(14), self.px(8))
+        if sublabel:
+            main_h = inner.h * 3 // 5
+            top, bottom = inner.take_top(main_h)
+            self.text(
+                top,
+                label,
+                size=size,
+                min_size=min_size,
+                bold=True,
+                color=ink,
+                align=align,
+                valign="bottom",
+                max_lines=max_lines,
+                may_truncate=may_truncate,
+            )
+            self.text(
+                bottom,
+                sublabel,
+                size=sub_size,
+                min_size=min(sub_size, 12),
+                color=ink,
+                align=align,
+                max_lines=2,
+                may_truncate=True,
+            )
+        else:
+            self.text(
+                inner,
+                label,
+                size=size,
+                min_size=min_size,
+                bold=True,
+                color=ink,
+                align=align,
+                valign="middle",
+                max_lines=max_lines,
+                may_truncate=may_truncate,
+            )
+        if action is not None:
+            self.hits.append(Hit(rect, action, label))
+
+    def qr(self, rect: Rect, data: str) -> Rect:
+        """A QR code as large as fits in `rect`, centred, in whole pixels per module; returns where it is."""
+        surface = _qr_surface(data)
+        modules = surface.get_width()
+        scale = max(1, min(rect.w, rect.h) // modules)
+        side = modules * scale
+        image = pygame.transform.scale(surface, (side, side))
+        x = rect.x + (rect.w - side) // 2
+        y = rect.y + (rect.h - side) // 2
+        self.surface.blit(image, (x, y))
+        return Rect(x, y, side, side)
+
+    def hit_at(self, x: float, y: float) -> Hit | None:
+        for hit in reversed(self.hits):
+            if hit.rect.contains(x, y):
+                return hit
+        return None
+
+
+@lru_cache(maxsize=32)
+def _qr_surface(data: str) -> pygame.Surface:
+    code = segno.make(data, error="m", micro=False)
+    border = 4
+    size = code.symbol_size(scale=1, border=border)[0]
+    surface = pygame.Surface((size, size))
+    surface.fill(WHITE)
+    for y, row in enumerate(code.matrix):
+        for x, module in enumerate(row):
+            if module & 1:
+                surface.set_at((x + border, y + border), (0, 0, 0))
+    return surface

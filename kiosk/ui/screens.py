@@ -1,0 +1,672 @@
+"""What each screen shows. Layouts are computed from the screen size (designed at 1024x600, scaled for 800x480
+and 1920x1080); all text is fitted into its box by the painter; every button records its action.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import datetime, tzinfo
+
+from kiosk.catalogue import CatalogueView
+from kiosk.i18n import Lang, printer_problem, priority_label, text
+from kiosk.layout import Block, Rect, paginate
+from kiosk.printer import PrinterStatus
+from kiosk.text import format_clock, format_counters, format_counters_en, format_wait
+from kiosk.ui.controller import Action, Screen, UiState
+from kiosk.ui.painter import (
+    BACKGROUND,
+    BORDER,
+    CARD,
+    ERROR,
+    HEADER,
+    HEADER_INK,
+    INK,
+    MUTED,
+    PRIMARY,
+    PRIORITY,
+    SECONDARY,
+    TAKE,
+    WARNING,
+    WHITE,
+    Painter,
+)
+from motcua.contract import Procedure, ServiceInfo
+
+KEYBOARDS = {
+    "qwerty": ("1234567890.", "QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM"),
+    "abc": ("1234567890.", "ABCDEFGHIJ", "KLMNOPQRS", "TUVWXYZ"),
+}
+
+
+class ScreenContext:
+    """Everything a screen needs besides the state: the painter, the time, the keyboard layout."""
+
+    def __init__(self, painter: Painter, state: UiState, *, now: datetime, zone: tzinfo, keyboard: str) -> None:
+        self.p = painter
+        self.state = state
+        self.now = now
+        self.zone = zone
+        self.keyboard = KEYBOARDS.get(keyboard, KEYBOARDS["qwerty"])
+        self.lang = state.lang
+        self.pages = 1  # set by paginated screens, drawn by the nav bar
+
+    def t(self, key: str, **values: object) -> str:
+        return text(key, self.lang, **values)
+
+    @property
+    def catalogue(self) -> CatalogueView | None:
+        return self.state.catalogue
+
+    def service_name(self, service: ServiceInfo) -> str:
+        return (service.name_en or service.name) if self.lang is Lang.EN else service.name
+
+    def procedure_name(self, procedure: Procedure) -> str:
+        return (procedure.name_en or procedure.name) if self.lang is Lang.EN else procedure.name
+
+
+def draw_screen(ctx: ScreenContext) -> None:
+    """Draw the current screen of `ctx.state` on `ctx.p`."""
+    p = ctx.p
+    p.surface.fill(BACKGROUND)
+    body = header(ctx)
+    body = banner(ctx, body)
+    DRAWERS[ctx.state.screen](ctx, body)
+
+
+# --- shared parts ----------------------------------------------------------------------------------------
+
+
+def header(ctx: ScreenContext) -> Rect:
+    p = ctx.p
+    band, rest = p.screen.take_top(p.px(70))
+    p.fill(band, HEADER)
+    inner = band.inset(p.px(14), p.px(5))
+    right = inner
+    if ctx.state.screen is not Screen.WORKING:
+        lang_button, right = inner.take_right(p.px(150), p.px(12))
+        p.button(lang_button, ctx.t("language"), Action("lang"), color=HEADER_INK, ink=HEADER, size=20, min_size=14)
+    clock, title = right.take_right(p.px(90), p.px(12))
+    p.text(
+        clock,
+        format_clock(ctx.now, ctx.zone),
+        size=28,
+        min_size=18,
+        bold=True,
+        color=HEADER_INK,
+        align="right",
+        valign="middle",
+    )
+    catalogue = ctx.catalogue
+    if catalogue is not None:
+        hall = catalogue.catalogue.hall
+        name = (hall.name_en or hall.name) if ctx.lang is Lang.EN else hall.name
+    else:
+        name = ctx.t("app_title")
+    p.text(title, name, size=22, min_size=13, bold=True, color=WHITE, valign="middle", max_lines=2, may_truncate=True)
+    return rest
+
+
+def banner(ctx: ScreenContext, body: Rect) -> Rect:
+    """One line on top of the screen for the most serious problem: offline, printer, camera."""
+    s = ctx.state
+    if s.screen in (Screen.LOADING, Screen.WORKING):
+        return body
+    message, color, ink = None, WARNING, INK
+    if not s.connected:
+        message, color, ink = ctx.t("offline_banner"), ERROR, WHITE
+    elif s.printer.problem is not None:
+        message, color, ink = (
+            ctx.t("printer_banner", problem=printer_problem(s.printer.problem, ctx.lang)),
+            ERROR,
+            WHITE,
+        )
+    elif s.camera_ok is False and s.screen is Screen.HOME:
+        message = ctx.t("camera_banner")
+    if message is None:
+        return body
+    p = ctx.p
+    band, rest = body.take_top(p.px(42))
+    p.fill(band, color)
+    p.text(
+        band.inset(p.px(14), p.px(3)),
+        message,
+        size=19,
+        min_size=12,
+        bold=True,
+        color=ink,
+        valign="middle",
+        max_lines=2,
+        may_truncate=True,
+    )
+    return rest
+
+
+def nav_bar(ctx: ScreenContext, body: Rect) -> tuple[Rect, Rect]:
+    """Reserve the bottom band for navigation; returns (band, area above it). Draw it with `draw_nav` once the
+    screen knows how many pages it has."""
+    p = ctx.p
+    band, rest = body.take_bottom(p.px(72), p.px(6))
+    return band, rest
+
+
+def draw_nav(ctx: ScreenContext, band: Rect, *, back: bool = True, home: bool = True) -> None:
+    """Back / home on the left, the pager on the right."""
+    p = ctx.p
+    band = band.inset(p.px(12), p.px(6))
+    left = band
+    if back:
+        button, left = left.take_left(p.px(190), p.px(12))
+        p.button(button, "◀ " + ctx.t("back"), Action("back"), color=SECONDARY, ink=INK, size=22)
+    if home:
+        button, left = left.take_left(p.px(190), p.px(12))
+        p.button(button, ctx.t("home"), Action("home"), color=SECONDARY, ink=INK, size=22)
+    if ctx.pages > 1:
+        page = min(ctx.state.page, ctx.pages - 1)
+        nxt, left = left.take_right(p.px(150), p.px(10))
+        label, left = left.take_right(p.px(130), p.px(10))
+        prev, left = left.take_right(p.px(150), p.px(10))
+        p.button(prev, ctx.t("previous"), Action("page", "-1") if page > 0 else None, size=20)
+        p.text(
+            label,
+            ctx.t("page", page=page + 1, pages=ctx.pages),
+            size=20,
+            min_size=12,
+            align="center",
+            valign="middle",
+            bold=True,
+        )
+        p.button(nxt, ctx.t("next"), Action("page", "+1") if page + 1 < ctx.pages else None, size=20)
+
+
+def title_band(
+    ctx: ScreenContext, body: Rect, title: str, *, height: float = 60, size: float = 30, max_lines: int = 2
+) -> Rect:
+    p = ctx.p
+    band, rest = body.take_top(p.px(height))
+    p.text(
+        band.inset(p.px(16), p.px(4)), title, size=size, min_size=15, bold=True, valign="middle", max_lines=max_lines
+    )
+    return rest
+
+
+def current_page(ctx: ScreenContext, pages: int) -> int:
+    ctx.pages = max(1, pages)
+    return min(ctx.state.page, ctx.pages - 1)
+
+
+# --- screens ---------------------------------------------------------------------------------------------
+
+
+def draw_loading(ctx: ScreenContext, body: Rect) -> None:
+    p = ctx.p
+    area = body.inset(p.px(60), p.px(60))
+    top, bottom = area.take_top(area.h // 3)
+    p.text(top, ctx.t("loading_title"), size=40, min_size=20, bold=True, align="center", valign="bottom")
+    p.text(
+        bottom.inset(0, p.px(20)),
+        ctx.t("loading_body") if ctx.state.connected else ctx.t("loading_offline"),
+        size=26,
+        min_size=14,
+        align="center",
+    )
+
+
+def draw_home(ctx: ScreenContext, body: Rect) -> None:
+    p = ctx.p
+    catalogue = ctx.catalogue
+    assert catalogue is not None
+    footer, body = body.take_bottom(p.px(92), p.px(4))
+    prompt, grid_area = body.take_top(p.px(58))
+    p.text(
+        prompt.inset(p.px(16), p.px(6)),
+        ctx.t("home_prompt"),
+        size=28,
+        min_size=15,
+        bold=True,
+        valign="middle",
+        max_lines=2,
+    )
+    services = catalogue.services
+    grid_area = grid_area.inset(p.px(16), p.px(6))
+    gap = p.px(14)
+    cols = 3 if p.width / p.height >= 1.5 and len(services) > 4 else 2
+    if len(services) <= 2:
+        cols = max(1, len(services))
+    max_rows = max(1, (grid_area.h + gap) // (p.px(118) + gap))
+    rows_needed = math.ceil(len(services) / cols) if services else 1
+    rows = min(rows_needed, max_rows)
+    per_page = cols * rows
+    page = current_page(ctx, math.ceil(len(services) / per_page) if services else 1)
+    cells = grid_area.grid(cols, rows, gap)
+    for cell, service in zip(cells, services[page * per_page : (page + 1) * per_page], strict=False):
+        fields = ", ".join(service.fields)
+        sub = ctx.t("closed") if not service.open_now else fields or None
+        p.button(
+            cell,
+            ctx.service_name(service),
+            Action("service", service.id),
+            color=PRIMARY if service.open_now else (120, 120, 120),
+            size=30,
+            min_size=15,
+            sublabel=sub,
+            sub_size=18,
+            max_lines=2,
+        )
+    # footer: search button, scan hint, pager
+    inner = footer.inset(p.px(16), p.px(10))
+    search, rest = inner.take_left(p.px(300), p.px(16))
+    p.button(search, ctx.t("search"), Action("search"), color=TAKE, size=28, min_size=16)
+    if ctx.pages > 1:
+        pager, rest = rest.take_right(p.px(320), p.px(12))
+        prev, nxt = pager.columns(2, p.px(10))
+        p.button(prev, ctx.t("previous"), Action("page", "-1") if page > 0 else None, size=20)
+        p.button(nxt, ctx.t("next"), Action("page", "+1") if page + 1 < ctx.pages else None, size=20)
+    if ctx.state.camera_ok is not False:
+        p.text(rest, ctx.t("scan_hint"), size=22, min_size=13, color=MUTED, valign="middle", max_lines=2)
+
+
+def _take_label(ctx: ScreenContext, service: ServiceInfo) -> tuple[str, str | None, Action | None]:
+    if not service.open_now:
+        hours = ctx.t("closed_hours", hours=service.opening_hours) if service.opening_hours else None
+        return ctx.t("closed"), hours, Action("take", service.id)
+    counters = format_counters_en(service.counters) if ctx.lang is Lang.EN else format_counters(service.counters)
+    return ctx.t("take_number"), ctx.t("go_to_counters", counters=counters), Action("take", service.id)
+
+
+def draw_service(ctx: ScreenContext, body: Rect) -> None:
+    p = ctx.p
+    catalogue = ctx.catalogue
+    assert catalogue is not None and ctx.state.service_id is not None
+    service = catalogue.service(ctx.state.service_id)
+    assert service is not None
+    nav, body = nav_bar(ctx, body)
+    body = title_band(ctx, body, ctx.service_name(service), height=62, size=30)
+    body = body.inset(p.px(16), p.px(4))
+    left, right = body.take_left(round(body.w * 0.34), p.px(18))
+    label, sub, action = _take_label(ctx, service)
+    take_box, _ = left.take_top(min(left.h, p.px(260)))
+    p.button(
+        take_box,
+        label,
+        action,
+        color=TAKE if service.open_now else (120, 120, 120),
+        size=40,
+        min_size=18,
+        sublabel=sub,
+        sub_size=20,
+    )
+    # the procedures, grouped by field, in pages
+    groups = catalogue.procedures_of(service.id)
+    heading_h, row_h, gap = p.px(36), p.px(64), p.px(8)
+    items: list[tuple[str, str | Procedure]] = []
+    for group in groups:
+        items.append(("heading", group.name))
+        items.extend(("procedure", procedure) for procedure in group.procedures)
+    pages: list[list[tuple[str, str | Procedure]]] = [[]]
+    used = 0
+    for index, item in enumerate(items):
+        height = heading_h if item[0] == "heading" else row_h
+        follow = row_h + gap if item[0] == "heading" and index + 1 < len(items) else 0
+        if pages[-1] and used + height + follow > right.h:
+            pages.append([])
+            used = 0
+        pages[-1].append(item)
+        used += height + gap
+    page = current_page(ctx, len(pages))
+    y = right.y
+    for kind, value in pages[page]:
+        if kind == "heading":
+            assert isinstance(value, str)
+            p.text(
+                Rect(right.x, y, right.w, heading_h),
+                value,
+                size=21,
+                min_size=13,
+                bold=True,
+                color=MUTED,
+                valign="bottom",
+                max_lines=1,
+                may_truncate=True,
+            )
+            y += heading_h + gap
+        else:
+            assert not isinstance(value, str)
+            p.button(
+                Rect(right.x, y, right.w, row_h),
+                ctx.procedure_name(value),
+                Action("procedure", value.code),
+                color=CARD,
+                ink=INK,
+                size=20,
+                min_size=13,
+                max_lines=2,
+                align="left",
+                may_truncate=True,
+            )
+            y += row_h + gap
+    if not items:
+        p.text(right, ctx.t("procedures_of"), size=20, color=MUTED)
+    draw_nav(ctx, nav)
+
+
+def _procedure_blocks(ctx: ScreenContext, procedure: Procedure) -> list[Block]:
+    blocks = [Block(ctx.t("documents"), "heading")]
+    blocks += [Block(d, "bullet") for d in procedure.documents]
+    if procedure.forms:
+        blocks.append(Block(ctx.t("forms"), "heading"))
+        blocks += [Block(f, "bullet") for f in procedure.forms]
+    blocks += [Block(ctx.t("time_limit"), "heading"), Block(procedure.time_limit)]
+    blocks += [Block(ctx.t("fee"), "heading"), Block(procedure.fee)]
+    blocks += [Block(ctx.t("agency"), "heading"), Block(procedure.agency)]
+    if procedure.result:
+        blocks += [Block(ctx.t("result"), "heading"), Block(procedure.result)]
+    return blocks
+
+
+def draw_procedure(ctx: ScreenContext, body: Rect) -> None:
+    p = ctx.p
+    catalogue = ctx.catalogue
+    assert catalogue is not None and ctx.state.procedure_code is not None
+    procedure = catalogue.procedure(ctx.state.procedure_code)
+    assert procedure is not None
+    service = catalogue.service(procedure.service)
+    nav, body = nav_bar(ctx, body)
+    title, body = body.take_top(p.px(96))
+    title = title.inset(p.px(16), p.px(4))
+    name_box, sub_box = title.take_top(title.h - p.px(28))
+    p.text(name_box, ctx.procedure_name(procedure), size=28, min_size=15, bold=True, valign="middle", max_lines=3)
+    sub = f"{ctx.t('code', code=procedure.code)}  ·  {ctx.t('field', field=procedure.field)}"
+    p.text(sub_box, sub, size=18, min_size=11, color=MUTED, max_lines=1, may_truncate=True)
+    body = body.inset(p.px(16), p.px(6))
+    side, content = body.take_right(p.px(290), p.px(18))
+    # right: take a number, and the online link as a QR for the citizen's phone
+    take_h = min(p.px(150), side.h // 2) if procedure.online_url else min(side.h, p.px(240))
+    take, qr_area = side.take_bottom(take_h, p.px(10))
+    if service is not None:
+        label, sub_label, _ = _take_label(ctx, service)
+        action = Action("take", procedure.code)  # the ticket carries the procedure, not only its service
+        p.button(
+            take,
+            label,
+            action,
+            color=TAKE if service.open_now else (120, 120, 120),
+            size=32,
+            min_size=16,
+            sublabel=sub_label,
+            sub_size=18,
+        )
+    if procedure.online_url:
+        caption, code_box = qr_area.take_bottom(p.px(56), p.px(4))
+        p.fill(code_box, WHITE, radius=p.px(8))
+        p.qr(code_box.inset(p.px(4)), procedure.online_url)
+        p.text(caption, ctx.t("online_qr"), size=17, min_size=11, color=MUTED, align="center", max_lines=2)
+    # left: documents, forms, time limit, fee, agency, result — in pages
+    p.fill(content, CARD, radius=p.px(10), border=BORDER)
+    inner = content.inset(p.px(14), p.px(10))
+    size, heading = p.px(21), p.px(22)
+    pages = paginate(
+        _procedure_blocks(ctx, procedure),
+        inner.w,
+        inner.h,
+        p.regular,
+        size=size,
+        heading_size=heading,
+        bullet_indent=p.px(26),
+        gap=p.px(6),
+    )
+    page = current_page(ctx, len(pages))
+    for line in pages[page]:
+        bold = line.kind == "heading"
+        font_size = heading if bold else size
+        metrics = p.bold if bold else p.regular
+        height = metrics.line_height(font_size)
+        box = Rect(inner.x + line.indent, inner.y + line.y, inner.w - line.indent, height)
+        p.text(box, line.text, size=font_size / p.scale, bold=bold, color=PRIMARY if bold else INK, max_lines=1)
+        if line.kind == "bullet" and line.first:
+            p.text(Rect(inner.x + p.px(4), inner.y + line.y, p.px(20), height), "•", size=font_size / p.scale)
+    draw_nav(ctx, nav)
+
+
+def draw_search(ctx: ScreenContext, body: Rect) -> None:
+    """Query row (back, the text typed, clear), results, and a keyboard as big as the screen allows; the pager
+    sits beside the space bar."""
+    p = ctx.p
+    catalogue = ctx.catalogue
+    assert catalogue is not None
+    body = body.inset(p.px(12), p.px(6))
+    top, body = body.take_top(p.px(60), p.px(8))
+    keyboard, results = body.take_bottom(round(body.h * 0.62), p.px(8))
+    back, top = top.take_left(p.px(170), p.px(10))
+    p.button(back, "◀ " + ctx.t("back"), Action("back"), color=SECONDARY, ink=INK, size=22)
+    clear, field = top.take_right(p.px(150), p.px(10))
+    p.button(clear, ctx.t("clear"), Action("clear") if ctx.state.query else None, color=SECONDARY, ink=INK, size=20)
+    p.fill(field, WHITE, radius=p.px(8), border=PRIMARY)
+    query = ctx.state.query
+    field_inner = field.inset(p.px(12), p.px(4))
+    if query:
+        p.text(field_inner, query + "|", size=28, min_size=14, valign="middle", max_lines=1, may_truncate=True)
+    else:
+        p.text(
+            field_inner,
+            ctx.t("search_prompt"),
+            size=22,
+            min_size=12,
+            color=MUTED,
+            valign="middle",
+            max_lines=1,
+            may_truncate=True,
+        )
+    found = catalogue.search(query) if query.strip() else []
+    row_h, gap = p.px(58), p.px(6)
+    per_page = max(1, (results.h + gap) // (row_h + gap))
+    page = current_page(ctx, math.ceil(len(found) / per_page) if found else 1)
+    if not query.strip():
+        p.text(
+            results,
+            ctx.t("search_example"),
+            size=22,
+            min_size=12,
+            color=MUTED,
+            valign="middle",
+            align="center",
+            max_lines=2,
+        )
+    elif not found:
+        p.text(results, ctx.t("search_none"), size=22, min_size=12, valign="middle", align="center", max_lines=3)
+    for index, procedure in enumerate(found[page * per_page : (page + 1) * per_page]):
+        row = Rect(results.x, results.y + index * (row_h + gap), results.w, row_h)
+        p.button(
+            row,
+            ctx.procedure_name(procedure),
+            Action("procedure", procedure.code),
+            color=CARD,
+            ink=INK,
+            size=20,
+            min_size=12,
+            max_lines=2,
+            align="left",
+            may_truncate=True,
+        )
+    draw_keyboard(ctx, keyboard)
+
+
+def draw_keyboard(ctx: ScreenContext, area: Rect) -> None:
+    p = ctx.p
+    rows = [*ctx.keyboard, ""]
+    gap = p.px(6)
+    row_rects = area.rows(len(rows), gap)
+    widest = max(len(r) for r in rows[:-1]) + 1
+    key_w = (area.w - gap * (widest - 1)) // widest
+    for row_rect, keys in zip(row_rects[:-1], rows[:-1], strict=True):
+        count = len(keys) + (1 if keys is rows[-2] else 0)
+        total = count * key_w + (count - 1) * gap
+        x = row_rect.x + (row_rect.w - total) // 2
+        for key in keys:
+            p.button(
+                Rect(x, row_rect.y, key_w, row_rect.h),
+                key,
+                Action("key", key),
+                color=WHITE,
+                ink=INK,
+                size=24,
+                min_size=12,
+            )
+            x += key_w + gap
+        if keys is rows[-2]:
+            p.button(
+                Rect(x, row_rect.y, key_w, row_rect.h),
+                "⌫",
+                Action("backspace"),
+                color=SECONDARY,
+                ink=INK,
+                size=24,
+                min_size=12,
+            )
+    last = row_rects[-1]
+    space_w = key_w * 5 + gap * 4
+    p.button(
+        Rect(last.x + (last.w - space_w) // 2, last.y, space_w, last.h),
+        ctx.t("space"),
+        Action("space"),
+        color=WHITE,
+        ink=INK,
+        size=20,
+        min_size=12,
+    )
+    if ctx.pages > 1:
+        page = min(ctx.state.page, ctx.pages - 1)
+        side = (last.w - space_w) // 2 - p.px(16)
+        prev = Rect(last.x, last.y, side, last.h)
+        nxt = Rect(last.right - side, last.y, side, last.h)
+        p.button(prev, ctx.t("previous"), Action("page", "-1") if page > 0 else None, size=20, min_size=12)
+        p.button(nxt, ctx.t("next"), Action("page", "+1") if page + 1 < ctx.pages else None, size=20, min_size=12)
+
+
+def draw_priority(ctx: ScreenContext, body: Rect) -> None:
+    p = ctx.p
+    catalogue = ctx.catalogue
+    assert catalogue is not None
+    nav, body = nav_bar(ctx, body)
+    body = title_band(ctx, body, ctx.t("priority_title"), height=58, size=32)
+    note, body = body.take_top(p.px(36))
+    p.text(note.inset(p.px(16), 0), ctx.t("priority_note"), size=19, min_size=11, color=MUTED, max_lines=2)
+    body = body.inset(p.px(16), p.px(6))
+    regular, grid = body.take_bottom(min(p.px(96), body.h // 3), p.px(14))
+    categories = catalogue.catalogue.priority_categories
+    cols = 3 if len(categories) > 4 else 2
+    rows = max(1, math.ceil(len(categories) / cols))
+    for cell, category in zip(grid.grid(cols, rows, p.px(12)), categories, strict=False):
+        p.button(
+            cell,
+            priority_label(category, ctx.lang),
+            Action("priority", category.value),
+            color=PRIORITY,
+            size=28,
+            min_size=14,
+            max_lines=2,
+        )
+    p.button(regular, ctx.t("priority_none"), Action("priority", "none"), color=PRIMARY, size=32, min_size=16)
+    draw_nav(ctx, nav)
+
+
+def draw_working(ctx: ScreenContext, body: Rect) -> None:
+    p = ctx.p
+    p.text(
+        body.inset(p.px(60), p.px(40)),
+        ctx.t("working"),
+        size=44,
+        min_size=20,
+        bold=True,
+        align="center",
+        valign="middle",
+    )
+
+
+def draw_ticket(ctx: ScreenContext, body: Rect) -> None:
+    p = ctx.p
+    result = ctx.state.result
+    assert result is not None and result.ticket is not None
+    ticket = result.ticket
+    english = ctx.lang is Lang.EN
+    buttons, body = body.take_bottom(p.px(96), p.px(4))
+    body = body.inset(p.px(24), p.px(8))
+    left, right = body.take_left(round(body.w * 0.46), p.px(24))
+    label_box, rest = left.take_top(round(left.h * 0.18))
+    number_box, service_box = rest.take_top(round(rest.h * 0.66))
+    p.text(label_box, ctx.t("your_number"), size=32, min_size=16, bold=True, align="center", valign="bottom")
+    p.fill(number_box, WHITE, radius=p.px(16), border=PRIMARY)
+    p.text(
+        number_box.inset(p.px(10), p.px(4)),
+        ticket.label,
+        size=190,
+        min_size=40,
+        bold=True,
+        align="center",
+        valign="middle",
+        color=PRIMARY,
+        max_lines=1,
+    )
+    service = (ticket.service_name_en or ticket.service_name) if english else ticket.service_name
+    if ticket.priority is not None:
+        service += " — " + priority_label(ticket.priority, ctx.lang)
+    p.text(service_box.inset(0, p.px(6)), service, size=26, min_size=13, bold=True, align="center", max_lines=3)
+    counters = format_counters_en(ticket.counters) if english else format_counters(ticket.counters)
+    lines = [
+        (ctx.t("go_to_counters", counters=counters), 34, True, INK),
+        (ctx.t("people_ahead", n=ticket.people_ahead), 28, False, INK),
+        (ctx.t("estimated_wait", wait=format_wait(ticket.estimated_wait_min, english=english)), 28, False, INK),
+        (ctx.t("take_ticket"), 24, True, TAKE),
+        (ctx.t("listen_call"), 22, False, MUTED),
+    ]
+    for row, (content, size, bold, color) in zip(right.rows(len(lines), p.px(6)), lines, strict=True):
+        p.text(row, content, size=size, min_size=12, bold=bold, color=color, valign="middle", max_lines=2)
+    inner = buttons.inset(p.px(24), p.px(10))
+    again, done = inner.take_left(round(inner.w * 0.42), p.px(24))
+    p.button(again, ctx.t("no_ticket_came"), Action("reprint"), color=SECONDARY, ink=INK, size=22, min_size=12)
+    p.button(done, ctx.t("done"), Action("done"), color=PRIMARY, size=30, min_size=16)
+
+
+def draw_print_failed(ctx: ScreenContext, body: Rect) -> None:
+    p = ctx.p
+    result = ctx.state.result
+    assert result is not None and result.ticket is not None
+    buttons, body = body.take_bottom(p.px(120), p.px(6))
+    body = body.inset(p.px(40), p.px(20))
+    title, text_box = body.take_top(p.px(64))
+    p.text(title, ctx.t("print_failed_title"), size=38, min_size=18, bold=True, color=ERROR, valign="middle")
+    problem = printer_problem(result.problem or "failed", ctx.lang)
+    p.text(text_box, ctx.t("print_failed_body", label=result.ticket.label, problem=problem), size=28, min_size=14)
+    inner = buttons.inset(p.px(40), p.px(14))
+    reprint, cancel = inner.take_left(round(inner.w * 0.58), p.px(28))
+    p.button(reprint, ctx.t("reprint"), Action("reprint"), color=TAKE, size=36, min_size=16)
+    p.button(cancel, ctx.t("cancel_ticket"), Action("cancel_ticket"), color=SECONDARY, ink=INK, size=26, min_size=14)
+
+
+def draw_message(ctx: ScreenContext, body: Rect) -> None:
+    p = ctx.p
+    message = ctx.state.message
+    assert message is not None
+    nav, body = nav_bar(ctx, body)
+    body = body.inset(p.px(48), p.px(24))
+    title, text_box = body.take_top(p.px(72))
+    color = {"error": ERROR, "warning": (150, 60, 0)}.get(message.tone, INK)
+    p.text(title, message.title, size=38, min_size=18, bold=True, color=color, valign="middle", max_lines=2)
+    p.text(text_box, message.body, size=30, min_size=14)
+    draw_nav(ctx, nav, back=bool(ctx.state.history))
+
+
+DRAWERS: dict[Screen, Callable[[ScreenContext, Rect], None]] = {
+    Screen.LOADING: draw_loading,
+    Screen.HOME: draw_home,
+    Screen.SERVICE: draw_service,
+    Screen.SEARCH: draw_search,
+    Screen.PROCEDURE: draw_procedure,
+    Screen.PRIORITY: draw_priority,
+    Screen.WORKING: draw_working,
+    Screen.TICKET: draw_ticket,
+    Screen.PRINT_FAILED: draw_print_failed,
+    Screen.MESSAGE: draw_message,
+}
+
+__all__ = ["DRAWERS", "PrinterStatus", "ScreenContext", "draw_screen"]
