@@ -113,7 +113,7 @@ class KioskApp:
         import pygame.freetype
 
         screen = self.config.screen
-        if screen.driver:
+        if screen.driver not in ("", "auto"):
             os.environ["SDL_VIDEODRIVER"] = screen.driver
         pygame.display.init()
         pygame.freetype.init()

@@ -21,9 +21,9 @@ class ScreenSection(Section):
     width: Annotated[int, Field(ge=320, le=7680)] = 1024
     height: Annotated[int, Field(ge=240, le=4320)] = 600
     fullscreen: bool = True
-    # SDL video driver: "" lets SDL choose (X11/Wayland on a desktop); "kmsdrm" on Raspberry Pi OS Lite;
+    # SDL video driver: "auto" lets SDL choose (X11/Wayland on a desktop); "kmsdrm" on Raspberry Pi OS Lite;
     # "dummy" renders off-screen (tests, headless demo).
-    driver: str = ""
+    driver: str = "auto"
     language: Literal["vi", "en"] = "vi"
     keyboard: Literal["qwerty", "abc"] = "qwerty"
     idle_timeout_s: Annotated[float, Field(ge=5, le=3600)] = 60.0  # back to the home screen after no touch

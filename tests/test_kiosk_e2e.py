@@ -265,3 +265,30 @@ drop_folder = "drop"
     assert not socket_path.exists()
     journal = json.loads((tmp_path / "state" / "requests.json").read_text())
     assert journal["requests"] == {}
+
+
+def test_missing_printer_and_camera_are_shown_and_no_ticket_is_asked_for(coordinator, broker, clock, tmp_path):
+    from kiosk.config import CameraSection, PrinterSection
+
+    base = kiosk_config(tmp_path, mqtt=broker.settings("kiosk-1"), control_socket=tmp_path / "kiosk.sock")
+    config = base.model_copy(
+        update={
+            "printer": PrinterSection(connection="usb", usb_vendor_id=0xDEAD, usb_product_id=0xBEEF, settle_s=0),
+            "camera": CameraSection(source="v4l2", index=63, retry_s=60),
+        }
+    )
+    app = KioskApp(config, clock=clock).start()
+    try:
+        run_until(
+            app,
+            lambda: app.controller.state.printer.value == "unplugged" and app.controller.state.camera_ok is False,
+            what="printer and camera reported missing",
+        )
+        run_until(app, lambda: screen(app) is Screen.HOME)
+        app.screenshot(OUTPUT / "e2e-printer-unplugged.png")
+        assert not (tmp_path / "kiosk.sock").exists()  # real hardware: no control socket
+        assert not app.controller.take_now("chung-thuc", None, time.monotonic())
+        assert "mất kết nối máy in" in app.controller.state.message.body
+        assert tickets(coordinator) == []
+    finally:
+        app.stop()

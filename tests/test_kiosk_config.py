@@ -1,0 +1,64 @@
+"""kiosk.toml: the examples load, mistakes are explained."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from kiosk_support import ROOT
+
+from kiosk.config import KioskConfig
+from motcua.config import load_config
+from motcua.errors import ConfigError
+
+DEVICES = ROOT / "examples" / "ward-hall" / "devices"
+
+
+def test_the_example_kiosks_load():
+    real = load_config(DEVICES / "kiosk-1.toml", KioskConfig)
+    assert real.device.id == "kiosk-1" and not real.simulated
+    assert (real.printer.connection, real.printer.dots, real.printer.usb_vendor_id) == ("usb", 576, 0x04B8)
+    assert real.camera.source == "v4l2" and real.screen.driver == "kmsdrm"
+    simulated = load_config(DEVICES / "kiosk-2.toml", KioskConfig)
+    assert simulated.simulated and simulated.printer.dots == 384
+    assert simulated.control_socket is not None and simulated.control_socket.is_absolute()
+    assert simulated.camera.drop_folder == DEVICES / "../../../demo-out/kiosk-2/camera"
+
+
+def test_the_example_kiosks_are_devices_of_the_sample_hall(hall):
+    kiosks = {k.id for k in hall.devices.kiosks}
+    for path in DEVICES.glob("kiosk-*.toml"):
+        config = load_config(path, KioskConfig)
+        assert config.device.id in kiosks and config.device.site == hall.hall.site
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "kiosk.toml"
+    path.write_text('[device]\nid = "kiosk-1"\nsite = "phuong-hoa-binh"\n' + text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[printer]\nconnection = "dummy"\n[screen]\nwidht = 800\n',
+            "screen.widht: unknown setting (did you mean 'width'?)",
+        ),
+        ("", "printer: required setting is missing"),
+        ('[printer]\nconnection = "serial"\n', "needs serial_device"),
+        ('[printer]\nconnection = "dummy"\npaper = "110mm"\n', "printer.paper"),
+        ('[printer]\nconnection = "dummy"\n[camera]\nsource = "webcam"\n', "camera.source"),
+        ('[printer]\nconnection = "dummy"\n[ticket]\ntimezone = "Asia/Hanoi"\n', "unknown time zone"),
+        ('[printer]\nconnection = "dummy"\n[screen]\nidle_timeout_s = 1\n', "screen.idle_timeout_s"),
+    ],
+)
+def test_mistakes_are_explained(tmp_path: Path, text: str, message: str):
+    with pytest.raises(ConfigError) as error:
+        load_config(write(tmp_path, text), KioskConfig)
+    assert message in str(error.value)
+
+
+def test_relative_paths_are_taken_from_the_file(tmp_path: Path):
+    config = load_config(write(tmp_path, '[printer]\nconnection = "dummy"\nsave_dir = "out"\n'), KioskConfig)
+    assert config.printer.save_dir == tmp_path / "out"
