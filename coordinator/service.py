@@ -71,6 +71,8 @@ VIEW_INTERVAL_S = 0.1
 #: Events for the province go out at most once per this interval, in one EventBatch.
 EVENT_INTERVAL_S = 1.0
 MAX_EVENT_BATCH = 1000
+#: The broker drops a call still undelivered after this (a display offline for longer shows the board instead).
+CALL_EXPIRY_S = 120
 
 
 @dataclass
@@ -372,8 +374,8 @@ class CoordinatorService:
             self.session.publish(topic, ack)
         for call in pending.calls:
             announced = self.call_message(call)
-            if announced is not None:
-                self.session.publish(self.topics.call(), announced)
+            if announced is not None:  # a call nobody heard within two minutes is not worth announcing late
+                self.session.publish(self.topics.call(), announced, expiry_s=CALL_EXPIRY_S)
         for number in sorted(pending.counters):
             self.session.publish(self.topics.counter_state(number), self.counter_state(number), retain=True)
         if pending.catalogue:
