@@ -41,6 +41,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "take_number": ("LẤY SỐ", "TAKE A NUMBER"),
     "take_number_for": ("Lấy số: {service}", "Take a number: {service}"),
     "procedures_of": ("Các thủ tục", "Procedures"),
+    "no_procedures": (
+        "Chạm nút LẤY SỐ để lấy số thứ tự cho lĩnh vực này.",
+        "Touch TAKE A NUMBER to get a number for this service.",
+    ),
     "closed": ("Ngoài giờ làm việc", "Closed now"),
     "closed_hours": ("Giờ làm việc: {hours}", "Opening hours: {hours}"),
     "code": ("Mã thủ tục: {code}", "Procedure code: {code}"),

@@ -99,6 +99,9 @@ def every_screen(hall, procedures, *, english: bool) -> Iterator[tuple[str, UiSt
     c.action(Action("page", "+1"), 1)
     yield "service-page2", c.state
     c.action(Action("home"), 1)
+    c.action(Action("service", "tra-ket-qua"), 1)
+    yield "service-without-procedures", c.state
+    c.action(Action("home"), 1)
     c.action(Action("service", "van-hoa-khac"), 1)
     yield "service-closed", c.state
     c.action(Action("procedure", "1.001193"), 2)
@@ -193,7 +196,7 @@ def test_every_screen_fits_at_every_resolution(display, hall, procedures, width:
         check(painter, f"{name} at {width}x{height}")
         assert painter.texts, name
         count += 1
-    assert count == 22
+    assert count == 23
 
 
 def test_the_abc_keyboard_layout(display, hall, procedures):
@@ -238,3 +241,38 @@ def test_every_text_and_catalogue_string_has_its_glyphs(display, hall, procedure
     for metrics in (painter.regular, painter.bold):
         missing = {ch for text in strings for ch in metrics.missing_glyphs(text)}
         assert not missing, missing
+
+
+def test_a_hall_with_many_services_pages_its_home_screen(display, hall, procedures):
+    from motcua.contract import ServiceInfo
+
+    view = sample_view(hall, procedures)
+    many = [
+        ServiceInfo(
+            id=f"dich-vu-{i}",
+            name=f"Lĩnh vực số {i}: Đất đai – Tài nguyên – Môi trường – Xây dựng đô thị",
+            fields=["Đất đai", "Xây dựng"],
+            counters=[1, 2, 3],
+            open_now=i % 3 != 0,
+        )
+        for i in range(14)
+    ]
+    catalogue = view.catalogue.model_copy(update={"services": many})
+    from kiosk.catalogue import CatalogueView
+
+    for width, height in RESOLUTIONS:
+        c = Controller(NoEffects(), tap_guard_s=0)
+        c.on_connection(True)
+        c.on_catalogue(CatalogueView(catalogue), 0)
+        surface = pygame.Surface((width, height))
+        seen: set[str] = set()
+        for page in range(5):
+            painter = Painter(surface)
+            context = ScreenContext(painter, c.state, now=NOW, zone=ZONE, keyboard="qwerty")
+            draw_screen(context)
+            check(painter, f"home page {page + 1} at {width}x{height}")
+            seen |= {h.action.arg for h in painter.hits if h.action.kind == "service"}
+            if page == 0:
+                pygame.image.save(surface, str(SCREENS / f"home-14-services-{width}x{height}.png"))
+            c.action(Action("page", "+1"), 1)
+        assert seen == {s.id for s in many}, (width, height)

@@ -71,7 +71,7 @@ class FreetypeMetrics:
         return sum(m[4] for m in metrics if m is not None)
 
     def line_height(self, size: int) -> int:
-        return math.ceil(size * LINE_PITCH)
+        return math.ceil(size * LINE_PITCH) + 1  # +1: glyph rounding at small sizes
 
     def missing_glyphs(self, text: str) -> set[str]:
         """Characters of `text` the font cannot draw (freetype returns no metrics for them)."""
@@ -174,6 +174,22 @@ class Painter:
         self.texts.append(DrawnText(content, rect, ink, fitted.size, fitted.truncated, may_truncate, bold))
         return fitted
 
+    def fit(
+        self,
+        rect: Rect,
+        content: str,
+        *,
+        size: float,
+        min_size: float | None = None,
+        bold: bool = False,
+        max_lines: int | None = None,
+    ) -> FittedText:
+        """How `content` would be laid out in `rect` (nothing is drawn)."""
+        metrics = self.bold if bold else self.regular
+        max_px = self.px(size)
+        min_px = self.px(min_size) if min_size is not None else max_px
+        return fit_text(nfc(content), rect.w, rect.h, metrics, max_size=max_px, min_size=min_px, max_lines=max_lines)
+
     def button(
         self,
         rect: Rect,
@@ -199,30 +215,45 @@ class Painter:
         self.fill(rect, color, radius=radius)
         inner = rect.inset(self.px(14), self.px(8))
         if sublabel:
-            main_h = inner.h * 3 // 5
-            top, bottom = inner.take_top(main_h)
+            # The label first (it is what the citizen looks for); the sublabel gets what is left, or is dropped.
+            sub_min = min(sub_size, max(12.0, sub_size * 0.8))
+            sub_line = self.regular.line_height(self.px(sub_min))
+            label_box = inner.take_top(max(1, inner.h - sub_line))[0]
+            # Two lines if the label fits in two (room for the sublabel), more only if it must.
+            label_fit = self.fit(label_box, label, size=size, min_size=min_size, bold=True, max_lines=2)
+            if label_fit.truncated and (max_lines is None or max_lines > 2):
+                label_fit = self.fit(label_box, label, size=size, min_size=min_size, bold=True, max_lines=max_lines)
+            sub_fit = self.fit(
+                Rect(inner.x, inner.y, inner.w, max(1, inner.h - label_fit.height)),
+                sublabel,
+                size=sub_size,
+                min_size=sub_min,
+                max_lines=2,
+            )
+            block = label_fit.height + (sub_fit.height if sub_fit.lines else 0)
+            top = inner.y + max(0, (inner.h - block) // 2)
             self.text(
-                top,
+                Rect(inner.x, top, inner.w, label_fit.height),
                 label,
                 size=size,
                 min_size=min_size,
                 bold=True,
                 color=ink,
                 align=align,
-                valign="bottom",
                 max_lines=max_lines,
                 may_truncate=may_truncate,
             )
-            self.text(
-                bottom,
-                sublabel,
-                size=sub_size,
-                min_size=min(sub_size, 12),
-                color=ink,
-                align=align,
-                max_lines=2,
-                may_truncate=True,
-            )
+            if sub_fit.lines:
+                self.text(
+                    Rect(inner.x, top + label_fit.height, inner.w, inner.bottom - top - label_fit.height),
+                    sublabel,
+                    size=sub_size,
+                    min_size=sub_min,
+                    color=ink,
+                    align=align,
+                    max_lines=2,
+                    may_truncate=True,
+                )
         else:
             self.text(
                 inner,

@@ -251,7 +251,7 @@ def draw_home(ctx: ScreenContext, body: Rect) -> None:
             min_size=15,
             sublabel=sub,
             sub_size=18,
-            max_lines=2,
+            max_lines=3,
         )
     # footer: search button, scan hint, pager
     inner = footer.inset(p.px(16), p.px(10))
@@ -346,7 +346,15 @@ def draw_service(ctx: ScreenContext, body: Rect) -> None:
             )
             y += row_h + gap
     if not items:
-        p.text(right, ctx.t("procedures_of"), size=20, color=MUTED)
+        p.text(
+            right.inset(p.px(10)),
+            ctx.t("no_procedures"),
+            size=26,
+            min_size=14,
+            color=MUTED,
+            valign="middle",
+            max_lines=4,
+        )
     draw_nav(ctx, nav)
 
 
