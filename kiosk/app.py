@@ -36,7 +36,7 @@ from kiosk.ticket import TicketHeader
 from kiosk.ui.controller import Controller, Screen
 from motcua.clock import Clock, clock_from_env
 from motcua.contract import Catalogue, PriorityCategory, parse
-from motcua.errors import ContractError
+from motcua.errors import ConfigError, ContractError
 from motcua.session import Inbound, MqttSession
 from motcua.simcontrol import ControlServer
 
@@ -109,18 +109,30 @@ class KioskApp:
     # --- life cycle -----------------------------------------------------------------------------------
 
     def start(self) -> KioskApp:
+        os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # no banner on stdout (journald)
         import pygame  # imported here: nothing touches SDL at import time
         import pygame.freetype
 
         screen = self.config.screen
         if screen.driver not in ("", "auto"):
             os.environ["SDL_VIDEODRIVER"] = screen.driver
-        pygame.display.init()
+        try:
+            pygame.display.init()
+        except pygame.error as exc:
+            raise ConfigError(f"SDL video driver {os.environ.get('SDL_VIDEODRIVER')!r} unavailable: {exc}") from None
         pygame.freetype.init()
         flags = 0
         if screen.fullscreen and os.environ.get("SDL_VIDEODRIVER") != "dummy":
             flags |= pygame.FULLSCREEN
-        self._surface = pygame.display.set_mode((screen.width, screen.height), flags)
+        try:
+            self._surface = pygame.display.set_mode((screen.width, screen.height), flags)
+        except pygame.error as exc:
+            pygame.display.quit()
+            raise ConfigError(
+                f"cannot open the {screen.width}x{screen.height} screen with SDL's "
+                f"{os.environ.get('SDL_VIDEODRIVER') or 'default'} driver: {exc}. On Raspberry Pi OS Lite set "
+                '[screen] driver = "kmsdrm" and add the user to the video, render and input groups (docs/kiosk.md)'
+            ) from None
         pygame.display.set_caption("motcua kiosk")
         pygame.mouse.set_visible(screen.show_cursor)
         self._wake_event = pygame.event.custom_type()

@@ -62,3 +62,15 @@ def test_mistakes_are_explained(tmp_path: Path, text: str, message: str):
 def test_relative_paths_are_taken_from_the_file(tmp_path: Path):
     config = load_config(write(tmp_path, '[printer]\nconnection = "dummy"\nsave_dir = "out"\n'), KioskConfig)
     assert config.printer.save_dir == tmp_path / "out"
+
+
+def test_a_screen_that_cannot_be_opened_is_a_readable_error(tmp_path: Path, monkeypatch):
+    from kiosk_support import kiosk_config
+
+    from kiosk.app import KioskApp
+
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")  # restored after the test: the app sets it from its config
+    config = kiosk_config(tmp_path, camera="none")
+    config = config.model_copy(update={"screen": config.screen.model_copy(update={"driver": "no-such-driver"})})
+    with pytest.raises(ConfigError, match="no-such-driver"):
+        KioskApp(config).start()
