@@ -392,14 +392,14 @@ class KioskApp:
         return TicketHeader(hall_name=hall.name, hotline=hall.hotline, thanks=self.config.ticket.thanks)
 
     def _refresh_printer(self) -> None:
-        self._worker.submit(self.printer.status)
+        self._worker.submit(lambda: self.printer.status(probe=True))
 
     def _monitor_printer(self) -> None:
         interval = self.config.printer.status_interval_s
-        self.printer.status()
+        self.printer.status(probe=True)
         while not self._stop_monitor.wait(interval):
             if self.controller.state.screen is not Screen.WORKING:
-                self.printer.status()
+                self.printer.status(probe=True)
 
     # --- simulated hardware: the control socket -------------------------------------------------------
 
@@ -479,7 +479,7 @@ class KioskApp:
         if state not in SimulatedPrinter.STATES:
             return {"ok": False, "error": f"printer state must be one of {', '.join(SimulatedPrinter.STATES)}"}
         simulated.state = state
-        return {"printer": self.printer.status().value}
+        return {"printer": self.printer.status(probe=True).value}
 
     def screenshot(self, path: Path) -> str:
         import pygame

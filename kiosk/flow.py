@@ -113,10 +113,7 @@ class TicketDesk:
         procedure_name: str | None = None,
     ) -> TicketResult:
         started = time.perf_counter()
-        request = TicketRequest(
-            request_id=uuid.uuid4(), sent_at=self.clock.now(), service=service, procedure=procedure, priority=priority
-        )
-        rid = request.request_id
+        rid = uuid.uuid4()
         status = self.printer.status()
         if not status.can_print:
             logger.warning("not requesting a ticket: printer %s", status.value)
@@ -124,6 +121,9 @@ class TicketDesk:
         if not self.session.connected:
             logger.warning("not requesting a ticket: not connected to the broker")
             return TicketResult(Outcome.OFFLINE, rid, lang=lang)
+        request = TicketRequest(
+            request_id=rid, sent_at=self.clock.now(), service=service, procedure=procedure, priority=priority
+        )
         self.journal.opened(rid, self.clock.now())
         try:
             inbound = self.session.request(

@@ -232,6 +232,7 @@ class TicketPrinter:
             factory = (lambda: simulated) if simulated is not None else escpos_factory(settings)
         self._factory: PrinterFactory = factory
         self._device: Escpos | None = None
+        self._silent = False  # the open device never answered a status query
         self._lock = threading.Lock()
         self.last_status = PrinterStatus.UNKNOWN
         self._listeners: list[Callable[[PrinterStatus], None]] = []
@@ -243,8 +244,12 @@ class TicketPrinter:
     def build_job(self, image: Image.Image) -> bytes:
         return build_job(image, self.settings, self.profile)
 
-    def status(self) -> PrinterStatus:
+    def status(self, *, probe: bool = False) -> PrinterStatus:
+        """The printer's state. A printer that did not answer before is not asked again on the ticket path
+        (each question would cost the citizen a timeout); `probe` (the background check) asks anyway."""
         with self._lock:
+            if probe:
+                self._silent = False
             return self._record(self._status_locked())
 
     def print_image(self, image: Image.Image) -> PrintResult:
@@ -264,7 +269,7 @@ class TicketPrinter:
                 self._drop_locked()
                 self._record(PrinterStatus.UNPLUGGED)
                 return PrintResult(False, PrinterStatus.UNPLUGGED, "unplugged", _explain(exc))
-            if self.settings.settle > 0:
+            if self.settings.settle > 0 and not self._silent and self.settings.check_status:
                 time.sleep(self.settings.settle)  # the paper runs out while printing, not while receiving
             after = self._record(self._status_locked())
         if after is PrinterStatus.NO_PAPER:
@@ -309,6 +314,7 @@ class TicketPrinter:
 
     def _drop_locked(self) -> None:
         device, self._device = self._device, None
+        self._silent = False
         if device is not None and device is not self.simulated:
             try:
                 device.close()
@@ -321,18 +327,22 @@ class TicketPrinter:
             return PrinterStatus.UNPLUGGED
         if not self.settings.check_status or self.settings.connection == "file":
             return PrinterStatus.UNKNOWN  # a device file is written, never read: a query would only print junk
+        if self._silent:
+            return PrinterStatus.UNKNOWN  # it did not answer before: do not make every citizen wait for a timeout
         try:
             paper = parse_paper_status(bytes(device.query_status(DLE_EOT_PAPER)))
             if paper is PrinterStatus.UNKNOWN:
+                self._note_silent("no or unreadable answer to DLE EOT 4")
                 return paper
             online = parse_printer_status(bytes(device.query_status(DLE_EOT_PRINTER)))
-        except NotImplementedError:  # write-only connection (a device file): nothing to read
+        except NotImplementedError:  # write-only connection: nothing to read
             return PrinterStatus.UNKNOWN
         except (TimeoutError, EscposError) as exc:
-            logger.debug("no status from the printer: %s", exc)
+            self._note_silent(str(exc))
             return PrinterStatus.UNKNOWN
         except Exception as exc:
             if _is_timeout(exc):
+                self._note_silent(str(exc))
                 return PrinterStatus.UNKNOWN
             logger.warning("printer status query failed: %s", _explain(exc))
             self._drop_locked()
@@ -340,6 +350,10 @@ class TicketPrinter:
         if online is PrinterStatus.OFFLINE:
             return online
         return paper
+
+    def _note_silent(self, why: str) -> None:
+        logger.info("the printer does not report its status (%s): status unknown until it is reconnected", why)
+        self._silent = True
 
 
 def _is_timeout(exc: BaseException) -> bool:

@@ -242,6 +242,12 @@ def test_a_silent_printer_is_unknown_not_ok_and_still_prints():
     assert printer.status().can_print
     result = printer.print_image(small_image())
     assert result.printed and result.status is PrinterStatus.UNKNOWN
+    # not asked again on the ticket path (a USB read would make each citizen wait for its timeout)...
+    printer.simulated.state = "no_paper"
+    assert printer.status() is PrinterStatus.UNKNOWN
+    # ... but the background check asks, and a printer that answers again is believed again
+    assert printer.status(probe=True) is PrinterStatus.NO_PAPER
+    assert printer.status() is PrinterStatus.NO_PAPER
 
 
 def test_an_unplugged_printer_is_reopened_when_it_comes_back():
