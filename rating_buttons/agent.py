@@ -248,9 +248,17 @@ class PadAgent:
             return
         now = self.monotonic()
         resend_s = self.config.pad.resend_s
-        for vote_id, sent in list(self._in_flight.items()):
-            if now - sent >= resend_s:
-                del self._in_flight[vote_id]  # no acknowledgement: send again below
+        overdue = [vote_id for vote_id, sent in self._in_flight.items() if now - sent >= resend_s]
+        for vote_id in overdue:
+            del self._in_flight[vote_id]  # no acknowledgement: send again below
+        if overdue:
+            logger.warning(
+                "%d vote(s) not acknowledged within %g s, sending again (is the coordinator running? is this pad "
+                "registered for counter %d in hall.toml?)",
+                len(overdue),
+                resend_s,
+                self.config.counter,
+            )
         room = self.config.pad.send_window - len(self._in_flight)
         if room <= 0:
             return

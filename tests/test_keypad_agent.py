@@ -96,9 +96,9 @@ def test_keypad_next_calls_the_next_ticket_and_shows_ok(keypads, coordinator, se
     issue(sessions, clock, 2)
     wait_until(lambda: keypad.status()["counter_status"] is not None)  # the retained state arrived
     tap(mock_factory, NEXT)
-    wait_until(lambda: keypad.status()["serving"] == "1001")
+    wait_until(lambda: keypad.status()["last_feedback"] == "ok")
     status = keypad.status()
-    assert (status["last_feedback"], status["showing"], status["pattern"]) == ("ok", "ok", "ok")
+    assert (status["serving"], status["showing"], status["pattern"]) == ("1001", "ok", "ok")
     assert mock_factory.pin(GREEN).state == 1.0
     wait_until(lambda: True in [s.state for s in mock_factory.pin(BUZZER).states])  # it beeped
     tap(mock_factory, RECALL)

@@ -121,12 +121,12 @@ def test_pad_vote_is_acknowledged_and_leaves_the_outbox(pads, coordinator: Coord
     pad = pads()
     before = clock.now()
     press(mock_factory, UNSATISFIED)
+    wait_until(lambda: pad.status()["pattern"] == "thanks-unsatisfied")
     rows = wait_until(lambda: ratings(coordinator.store))
     wait_until(lambda: len(pad.outbox) == 0 and pad.status()["acks"]["unbound"] == 1)
     (row,) = rows
     assert (row["level"], row["outcome"], row["counter"], row["device"]) == ("unsatisfied", "unbound", 1, "pad-1")
     assert row["pressed_at"] >= before.isoformat()[:19]  # the pad's own time, not the coordinator's
-    assert pad.status()["pattern"] == "thanks-unsatisfied"
 
 
 def test_pad_storm_of_1000_presses_in_a_second_is_1_vote_and_999_misuse(pads, coordinator, mock_factory):

@@ -26,7 +26,7 @@ import pytest
 from conftest import WARD_HALL
 
 from motcua.clock import ScaledClock, clock_spec
-from motcua.contract import TicketRequest
+from motcua.contract import DeviceStatus, TicketRequest
 from motcua.localbroker import LocalBroker
 from motcua.session import MqttSession
 from motcua.simcontrol import send_control
@@ -153,7 +153,7 @@ def test_e2e_keypad_calls_pad_invites_vote_counted_and_bound(devices, coordinato
     time.sleep(0.3)  # past the keypad's repeat guard: this "next" is a new call, not a double tap
     keypad.control("press", "next")  # 1001 finished, 1002 called: the pad invites a rating of 1001
     wait_until(lambda: pad.status()["pattern"] == "invite")
-    assert keypad.status()["serving"] == "1002" and keypad.status()["last_feedback"] == "ok"
+    wait_until(lambda: keypad.status()["serving"] == "1002" and keypad.status()["last_feedback"] == "ok")
 
     pad.control("press", "satisfied")
     pad.control("press", "unsatisfied")  # at once: inside the pad's lockout
@@ -170,12 +170,18 @@ def test_e2e_keypad_calls_pad_invites_vote_counted_and_bound(devices, coordinato
     assert [r["reason"] for r in rows[2:]] == ["inside the pad's lockout", "ticket already rated"]
     wait_until(lambda: pad.status()["outbox"] == 0 and pad.status()["pattern"] == "idle")
 
+    # hold "next" (2 s by default) through the control socket: the counter pauses, nobody is called
+    keypad.control("hold", "next", 2.3)
+    wait_until(lambda: keypad.status()["counter_status"] == "paused")
+    assert keypad.status()["serving"] == "1002"
+    wait_until(lambda: keypad.status()["pattern"] == "paused")
+
     assert pad.terminate() == 0  # SIGTERM: a clean stop
     assert keypad.terminate() == 0
     assert not pad.socket.exists()
 
 
-def test_e2e_pad_killed_and_broker_restarted_every_vote_counted_once(devices, coordinator, broker, tmp_path):
+def test_e2e_pad_killed_and_broker_restarted_every_vote_counted_once(devices, coordinator, broker, sessions, tmp_path):
     db = coordinator.store.path
     outbox = tmp_path / "pad-outbox.db"
     pad = devices("pad", "pad-1", "[pad]\noffline_grace_s = 0.2\n").start()
@@ -200,11 +206,20 @@ def test_e2e_pad_killed_and_broker_restarted_every_vote_counted_once(devices, co
     assert waiting <= {row["id"] for row in rows}
     wait_until(lambda: pad.status()["outbox"] == 0)
 
+    # the pad's retained status: online now, offline (its last will) when it dies without a goodbye
+    states: list[str] = []
+    admin = sessions("admin", role="admin")
+    admin.subscribe(
+        admin.topics.device_status("pad-1"), lambda i: states.append(DeviceStatus.model_validate_json(i.payload).state)
+    )
+    wait_until(lambda: states[-1:] == ["online"])
+
     # kill -9 again with votes in flight: stored, partly acknowledged, the rest sent by the next process
     for i in range(20):
         pad.control("press", ("satisfied", "neutral", "unsatisfied")[i % 3])
     wait_until(lambda: sum(pad.status()["presses"][k] for k in ("votes", "misuse")) == 20)
     pad.kill()
+    wait_until(lambda: states[-1:] == ["offline"])
     pad = devices("pad", "pad-1").start()
     wait_until(lambda: len(ratings(db)) == 28 and pad.status()["outbox"] == 0, timeout=40)
     time.sleep(0.5)  # anything sent twice would be stored twice (it is not: the id is the key) and acked duplicate
