@@ -137,13 +137,14 @@ def issue(kiosk: MqttSession, clock: ScaledClock, count: int) -> None:
 
 def test_e2e_keypad_calls_pad_invites_vote_counted_and_bound(devices, coordinator, sessions, clock):
     db = coordinator.store.path
-    pad = devices("pad", "pad-1", "[pad]\nlockout_s = 0.5\nthanks_s = 0.5\n").start()
+    pad = devices("pad", "pad-1", "[pad]\nlockout_s = 1.5\nthanks_s = 0.5\n").start()
     keypad = devices("keypad", "keypad-1", "[keypad]\nrepeat_guard_s = 0.2\n").start()
     wait_until(lambda: pad.status()["connected"] and keypad.status()["connected"])
     wait_until(lambda: pad.status()["pattern"] == "idle")
 
     # nobody served yet at counter 1: the vote is stored, unbound
     pad.control("press", "neutral")
+    first_press = time.monotonic()
     wait_until(lambda: len(ratings(db)) == 1)
     assert (ratings(db)[0]["outcome"], ratings(db)[0]["ticket_id"]) == ("unbound", None)
 
@@ -155,10 +156,11 @@ def test_e2e_keypad_calls_pad_invites_vote_counted_and_bound(devices, coordinato
     wait_until(lambda: pad.status()["pattern"] == "invite")
     wait_until(lambda: keypad.status()["serving"] == "1002" and keypad.status()["last_feedback"] == "ok")
 
+    time.sleep(max(0.0, first_press + 1.6 - time.monotonic()))  # the next citizen: past the lockout
     pad.control("press", "satisfied")
     pad.control("press", "unsatisfied")  # at once: inside the pad's lockout
     wait_until(lambda: len(ratings(db)) == 3)
-    time.sleep(0.6)  # past the lockout: the pad sends a normal vote, the coordinator sees 1001 already rated
+    time.sleep(1.6)  # past the lockout: the pad sends a normal vote, the coordinator sees 1001 already rated
     pad.control("press", "unsatisfied")
     rows = wait_until(lambda: len(ratings(db)) == 4 and ratings(db))
     assert [(r["level"], r["outcome"], r["ticket_id"]) for r in rows[1:]] == [
