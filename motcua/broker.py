@@ -7,6 +7,10 @@
 - ``acl`` — each device may publish and read only its own topics (built with `motcua.contract.Topics`);
 - ``credentials/<device>.password`` — the plain password each device is given (mode 0600). Existing
   passwords are kept, so generating again after adding a device changes nobody else's password.
+
+Generating again with nothing changed leaves every file byte for byte as it was (a hash that still matches its
+password is kept, identical files are not rewritten) and `BrokerFiles.changed` is empty: Ansible reports "changed"
+and restarts Mosquitto only when something really changed.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ class BrokerFiles:
     acl: Path
     credentials: Path  # folder of <device>.password
     port: int
+    changed: tuple[Path, ...] = ()  # the files this run created or modified (empty: everything was up to date)
 
     def password(self, device: str) -> str:
         return (self.credentials / f"{device}.password").read_text(encoding="utf-8").strip()
@@ -52,6 +57,18 @@ def hash_password(password: str, *, salt: bytes | None = None, iterations: int =
     salt = salt if salt is not None else os.urandom(SALT_BYTES)
     digest = hashlib.pbkdf2_hmac("sha512", password.encode("utf-8"), salt, iterations)
     return f"$7${iterations}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+def verifies(password: str, hashed: str) -> bool:
+    """True if `hashed` (a ``$7$`` password-file hash) is the hash of `password`."""
+    parts = hashed.split("$")
+    if len(parts) != 5 or parts[1] != "7" or not parts[2].isdigit():
+        return False
+    try:
+        salt = base64.b64decode(parts[3], validate=True)
+    except ValueError:
+        return False
+    return secrets.compare_digest(hash_password(password, salt=salt, iterations=int(parts[2])), hashed)
 
 
 def device_roles(hall: HallConfig) -> dict[str, str]:
@@ -150,6 +167,10 @@ def generate(
     credentials = out_dir / "credentials"
     credentials.mkdir(parents=True, exist_ok=True)
     os.chmod(credentials, 0o700)
+    passwd = out_dir / "passwd"
+    acl = out_dir / "acl"
+    previous = _password_lines(passwd)
+    changed: list[Path] = []
     users = []
     for device in sorted(device_roles(hall)):
         secret_file = credentials / f"{device}.password"
@@ -157,12 +178,11 @@ def generate(
             password = secret_file.read_text(encoding="utf-8").strip()
         else:
             password = secrets.token_urlsafe(18)
-            _write(secret_file, password + "\n", 0o600)
-        users.append(f"{device}:{hash_password(password)}")
-    passwd = out_dir / "passwd"
-    acl = out_dir / "acl"
-    _write(passwd, "\n".join(users) + "\n", 0o640)
-    _write(acl, acl_text(hall), 0o640)
+            _write(secret_file, password + "\n", 0o600, changed)
+        old = previous.get(device)
+        users.append(f"{device}:{old if old is not None and verifies(password, old) else hash_password(password)}")
+    _write(passwd, "\n".join(users) + "\n", 0o640, changed)
+    _write(acl, acl_text(hall), 0o640, changed)
     persistence = persistence_location or (out_dir / "data")
     persistence.mkdir(parents=True, exist_ok=True)
     tls_block = ""
@@ -182,10 +202,12 @@ def generate(
         run_as_user=run_as_user,
         log_types="\n".join(f"log_type {kind}" for kind in log_types),
     )
-    _write(config, text, 0o640)
+    _write(config, text, 0o640, changed)
     if os.geteuid() == 0 and run_as_user != "root":
         _give_to(run_as_user, readable=[passwd, acl, config], owned=[persistence])
-    return BrokerFiles(config=config, passwd=passwd, acl=acl, credentials=credentials, port=port)
+    return BrokerFiles(
+        config=config, passwd=passwd, acl=acl, credentials=credentials, port=port, changed=tuple(changed)
+    )
 
 
 def bridge_config(
@@ -221,7 +243,25 @@ def _template(name: str) -> Template:
     return Template(resources.files("broker_config").joinpath(name).read_text(encoding="utf-8"))
 
 
-def _write(path: Path, text: str, mode: int) -> None:
+def _password_lines(passwd: Path) -> dict[str, str]:
+    """The hashes of an existing password file, by user."""
+    try:
+        lines = passwd.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return {}
+    return dict(line.split(":", 1) for line in lines if ":" in line)
+
+
+def _write(path: Path, text: str, mode: int, changed: list[Path] | None = None) -> None:
+    """Write `text` atomically with `mode`; an identical file is left alone (only its mode is set)."""
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            os.chmod(path, mode)
+            return
+    except (FileNotFoundError, UnicodeDecodeError):
+        pass
+    if changed is not None:
+        changed.append(path)
     tmp = path.with_suffix(path.suffix + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:

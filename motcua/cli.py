@@ -74,6 +74,8 @@ def _broker_generate(args: argparse.Namespace) -> int:
         run_as_user=args.user,
     )
     print(f"wrote {files.config}, {files.passwd}, {files.acl} and device passwords in {files.credentials}/")
+    # Read by Ansible (roles/mosquitto): "changed: ..." only when a file's content really changed.
+    print("changed: " + ", ".join(p.name for p in files.changed) if files.changed else "unchanged")
     return 0
 
 
