@@ -122,7 +122,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The printer cannot print right now ({problem}), so no number was issued. Please tell the staff.",
     ),
     "camera_banner": ("Máy quét mã QR tạm thời không hoạt động.", "The QR scanner is not working at the moment."),
-    "scan_title": ("Không đọc được mã này", "This code cannot be used here"),
+    "scan_title": ("Mã này không dùng được ở đây", "This code cannot be used here"),
     "sorry": ("Xin lỗi", "Sorry"),
     "ok": ("Đồng ý", "OK"),
     "service_closed_title": ("Ngoài giờ làm việc", "Closed now"),

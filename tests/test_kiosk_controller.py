@@ -233,6 +233,14 @@ def test_the_ticket_screen_offers_a_reprint(kiosk):
     assert controller.state.screen is Screen.HOME
 
 
+def test_back_after_a_bad_scan_returns_to_the_screen_the_citizen_was_on(kiosk):
+    controller, _ = kiosk
+    controller.tap(Action("service", "ho-tich"), 1.0)
+    controller.on_scan(b"not a procedure", 2.0)
+    controller.tap(Action("back"), 3.0)
+    assert controller.state.screen is Screen.SERVICE
+
+
 def test_a_scanned_procedure_opens_its_screen(kiosk):
     controller, _ = kiosk
     assert controller.on_scan(portal_url("1.000894").encode(), 1.0)
@@ -259,6 +267,8 @@ def test_a_bad_scan_gets_a_polite_message_without_echoing_it(kiosk, payload: byt
     assert controller.state.screen is Screen.MESSAGE
     assert words in controller.state.message.body
     assert "alert" not in controller.state.message.body and "evil" not in controller.state.message.body
+    controller.tap(Action("back"), 2.0)
+    assert controller.state.screen is Screen.HOME
 
 
 def test_scans_do_not_interrupt_a_ticket_being_taken(kiosk):

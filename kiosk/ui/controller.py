@@ -225,6 +225,8 @@ class Controller:
             shorten(payload.decode("utf-8", "replace")),
         )
         body = pick(SCAN_MESSAGES[result.verdict], s.lang, code=result.code or "")
+        if s.screen is not Screen.MESSAGE:
+            self._push()  # "Quay lại" returns to where the citizen was
         self._show(Message(self.t("scan_title"), body, "warning"), now)
         return True
 
