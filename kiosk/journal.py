@@ -70,6 +70,14 @@ class RequestJournal:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, self.path)
+        try:  # the rename itself must survive a power cut
+            folder = os.open(self.path.parent, os.O_RDONLY)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
+        except OSError:
+            pass
 
     def opened(self, request_id: uuid.UUID, at: datetime) -> None:
         """Record a request before it is sent."""
