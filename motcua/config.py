@@ -46,7 +46,7 @@ ConfigPath = Annotated[Path, AfterValidator(_relative_to_file)]
 class Section(BaseModel):
     """Base of every configuration section: unknown keys are errors (a typo must not be ignored)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class MqttSettings(Section):

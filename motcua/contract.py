@@ -12,6 +12,7 @@ defined here; tests/test_contract.py keeps the two honest.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import uuid
@@ -131,7 +132,7 @@ class ErrorCode(StrEnum):
 class Message(BaseModel):
     """Base of every payload: strict, immutable, versioned."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True)
 
     v: Literal[1] = 1  # PROTOCOL_VERSION
 
@@ -507,9 +508,22 @@ KioskRequest = Annotated[TicketRequest | TicketCancel, Field(discriminator="kind
 KioskReply = Annotated[TicketIssued | TicketCancelled | ErrorReply, Field(discriminator="kind")]
 CounterResult = Annotated[CounterReply | ErrorReply, Field(discriminator="kind")]
 
-_KIOSK_REQUEST: TypeAdapter[TicketRequest | TicketCancel] = TypeAdapter(KioskRequest)
-_KIOSK_REPLY: TypeAdapter[TicketIssued | TicketCancelled | ErrorReply] = TypeAdapter(KioskReply)
-_COUNTER_RESULT: TypeAdapter[CounterReply | ErrorReply] = TypeAdapter(CounterResult)
+
+# Built on first use, like the models (defer_build): a pad never pays for the kiosk's or the board's schemas,
+# which keeps a Pi Zero agent's memory down.
+@functools.cache
+def _kiosk_request() -> TypeAdapter[TicketRequest | TicketCancel]:
+    return TypeAdapter(KioskRequest)
+
+
+@functools.cache
+def _kiosk_reply() -> TypeAdapter[TicketIssued | TicketCancelled | ErrorReply]:
+    return TypeAdapter(KioskReply)
+
+
+@functools.cache
+def _counter_result() -> TypeAdapter[CounterReply | ErrorReply]:
+    return TypeAdapter(CounterResult)
 
 
 def parse(model: type[M], payload: bytes, *, max_bytes: int | None = MAX_REQUEST_BYTES) -> M:
@@ -525,21 +539,21 @@ def parse(model: type[M], payload: bytes, *, max_bytes: int | None = MAX_REQUEST
 def parse_kiosk_request(payload: bytes) -> TicketRequest | TicketCancel:
     _check_size(payload, MAX_REQUEST_BYTES)
     try:
-        return _KIOSK_REQUEST.validate_python(_decode(payload))
+        return _kiosk_request().validate_python(_decode(payload))
     except ValidationError as exc:
         raise _invalid(exc) from None
 
 
 def parse_kiosk_reply(payload: bytes) -> TicketIssued | TicketCancelled | ErrorReply:
     try:
-        return _KIOSK_REPLY.validate_python(_decode(payload))
+        return _kiosk_reply().validate_python(_decode(payload))
     except ValidationError as exc:
         raise _invalid(exc) from None
 
 
 def parse_counter_result(payload: bytes) -> CounterReply | ErrorReply:
     try:
-        return _COUNTER_RESULT.validate_python(_decode(payload))
+        return _counter_result().validate_python(_decode(payload))
     except ValidationError as exc:
         raise _invalid(exc) from None
 
