@@ -176,7 +176,9 @@ class QueueSection(Section):
     recalls_before_no_show: Annotated[int, Field(ge=0, le=5)] = 0
     # Keypad commands and ticket requests older than this are refused: a press buffered during an outage must not
     # call someone, or print a ticket, minutes later. Devices' clocks must be synchronised (NTP, see docs/deploy.md).
-    max_request_age_s: Annotated[float, Field(gt=0, le=600)] = 30.0
+    # 10 s: well past the devices' own 5 s reply timeout, so a command a keypad gave up on (its connection had
+    # silently died; paho sends it again after reconnecting) is refused rather than carried out late.
+    max_request_age_s: Annotated[float, Field(gt=0, le=600)] = 10.0
     require_officer: bool = True  # a counter calls only with an officer signed in
     board_calls: Annotated[int, Field(ge=1, le=50)] = 8
 
