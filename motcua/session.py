@@ -143,7 +143,9 @@ class MqttSession:
         client = self._client_factory(
             CallbackAPIVersion.VERSION2, client_id=self.device, protocol=MQTTProtocolVersion.MQTTv5
         )
-        client.enable_logger(logging.getLogger("paho"))
+        paho_logger = logging.getLogger(f"paho.{self.device}")
+        paho_logger.addFilter(self._quiet_when_stopping)
+        client.enable_logger(paho_logger)
         username = self.settings.username or self.device
         client.username_pw_set(username, self.settings.resolved_password())
         if self.settings.ca_file is not None:
@@ -293,6 +295,11 @@ class MqttSession:
         return DeviceStatus(
             device=self.device, state=state, role=self.role, version=self.version, since=since
         ).to_bytes()
+
+    def _quiet_when_stopping(self, record: logging.LogRecord) -> bool:
+        # paho 2.2's network loop runs once more after a clean disconnect and logs "Client is not connected" as
+        # an error: noise in the journal on every stop.
+        return not (self._stopping and record.getMessage().startswith("Client is not connected"))
 
     # --- paho callbacks (network thread: hand off, never block) ----------------------------------------
 

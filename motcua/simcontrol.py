@@ -2,7 +2,7 @@
 another process, tap a kiosk's screen, drop a QR image in front of its camera or ask a display what it shows.
 
 A device started with simulated hardware listens on a local Unix socket. The protocol is one line of
-space-separated words in (``press satisfied``, ``tap 400 300``, ``status``), one line of JSON out
+shell-quoted words in (``press satisfied``, ``tap 400 300``, ``status``), one line of JSON out
 (``{"ok": true, ...}`` or ``{"ok": false, "error": "..."}``). Only the simulated hardware seams use it: a device
 on real hardware has no control socket.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shlex
 import socket
 import threading
 from collections.abc import Callable
@@ -78,7 +79,10 @@ class ControlServer:
                     logger.debug("control connection failed: %s", exc)
 
     def _answer(self, line: str) -> dict[str, Any]:
-        words = line.split()
+        try:
+            words = shlex.split(line)
+        except ValueError as exc:
+            return {"ok": False, "error": f"cannot parse {line!r}: {exc}"}
         if not words:
             return {"ok": False, "error": "empty command"}
         try:
@@ -94,7 +98,7 @@ def send_control(path: Path | str, *words: object, timeout: float = 10.0) -> dic
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(timeout)
         sock.connect(str(path))
-        sock.sendall(" ".join(str(w) for w in words).encode("utf-8") + b"\n")
+        sock.sendall(shlex.join(str(w) for w in words).encode("utf-8") + b"\n")
         reply: dict[str, Any] = json.loads(_read_line(sock))
         return reply
 

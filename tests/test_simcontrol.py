@@ -21,7 +21,11 @@ def test_commands_reach_the_handler_and_replies_come_back(tmp_path: Path):
         assert send_control(server.path, "press", "satisfied") == {"ok": True, "pressed": ["satisfied"]}
         assert send_control(server.path, "boom") == {"ok": False, "error": "broken button"}
         assert send_control(server.path, "") == {"ok": False, "error": "empty command"}
+        assert send_control(server.path, "press", "/tmp/a folder/qr.png") == {
+            "ok": True,
+            "pressed": ["/tmp/a folder/qr.png"],
+        }
     finally:
         server.stop()
-    assert seen == [["press", "satisfied"], ["boom"]]
+    assert seen == [["press", "satisfied"], ["boom"], ["press", "/tmp/a folder/qr.png"]]
     assert not server.path.exists()
