@@ -83,7 +83,7 @@ class ControlServer:
             words = shlex.split(line)
         except ValueError as exc:
             return {"ok": False, "error": f"cannot parse {line!r}: {exc}"}
-        if not words:
+        if not words or not words[0]:
             return {"ok": False, "error": "empty command"}
         try:
             reply = self.handler(words)
