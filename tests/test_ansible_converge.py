@@ -1,0 +1,624 @@
+"""A real converge of the Ansible roles: a Debian 12 (bookworm) root filesystem made with debootstrap, the sample
+hall's coordinator host and one counter Pi (pad + keypad) applied to copies of it through the
+`community.general.chroot` connection, twice (the second run must change nothing), then checked from outside:
+the venv imports motcua, the units pass `systemd-analyze verify`, the rootfs's own Mosquitto accepts the generated
+config and the password a device was given, owners and modes are as intended.
+
+Needs root (debootstrap, chroot) and fails, never skips, without it: CI runs as root. The root filesystem and the
+dependency wheels are cached in /var/cache/motcua-tests/ (MOTCUA_TEST_CACHE), keyed on what they contain; every
+other path is unique to the run, so the module can run in parallel with the rest of the suite (pytest-xdist:
+keep the module on one worker, e.g. --dist loadfile). Logs and timings: test-output/ansible-converge/<run>/.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import gzip
+import hashlib
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+import pytest
+import yaml
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+
+from motcua.contract import Topics
+from motcua.hall import load_hall
+from motcua.localbroker import free_port, wait_for_port
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+
+REPO = Path(__file__).resolve().parent.parent
+ANSIBLE = REPO / "ansible"
+VENV_BIN = Path(os.environ.get("VIRTUAL_ENV", REPO / ".venv")) / "bin"
+CACHE = Path(os.environ.get("MOTCUA_TEST_CACHE", "/var/cache/motcua-tests"))
+#: Logs of this run: one folder per run (several test runs may share the checkout), older ones pruned.
+OUTPUT_ROOT = REPO / "test-output" / "ansible-converge"
+OUTPUT = OUTPUT_ROOT / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+SUITE = "bookworm"
+#: The sample hall's hosts converged here (inventories/example/hosts.yml).
+HOSTS = {"coordinator": "coordinator", "counter": "counter-1"}
+SITE = "phuong-hoa-binh"
+NOT_AUTHORIZED = 135
+ACCEPTED = (0, 16)
+#: The source tree the wheel is built from (a snapshot: others may be editing the checkout during the run).
+SOURCE_IGNORE = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    "test-output",
+    "demo-out",
+    "*.egg-info",
+    "__pycache__",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".hypothesis",
+    "build",
+    "wheelhouse",
+    "backups",
+    "bench",
+)
+
+
+# --- the cached pieces: root filesystem and dependency wheels ---------------------------------------------------
+
+
+def rootfs_packages() -> list[str]:
+    """What the converged roles install on plain Debian (read from their defaults), so the converge needs no mirror."""
+    packages = {"systemd"}  # units are verified inside; Raspberry Pi OS has it
+    for role, key in [
+        ("common", "common_packages"),
+        ("mosquitto", "mosquitto_packages"),
+        ("coordinator", "coordinator_packages"),
+        ("rating_pad", "rating_pad_packages"),
+        ("counter_keypad", "counter_keypad_packages"),
+    ]:
+        defaults = yaml.safe_load((ANSIBLE / "roles" / role / "defaults" / "main.yml").read_text(encoding="utf-8"))
+        packages.update(defaults[key])
+    return sorted(packages)
+
+
+def debian_mirror() -> str:
+    """The machine's configured Debian mirror for bookworm (deb822 .sources or sources.list), else deb.debian.org."""
+    sources = Path("/etc/apt/sources.list.d")
+    for path in sorted(sources.glob("*.sources")) if sources.is_dir() else []:
+        for stanza in path.read_text(encoding="utf-8").split("\n\n"):
+            fields = dict(
+                line.split(":", 1) for line in stanza.splitlines() if ":" in line and not line.startswith("#")
+            )
+            suites = fields.get("Suites", "").split()
+            if "deb" in fields.get("Types", "").split() and SUITE in suites:
+                return fields["URIs"].split()[0]
+    listing = Path("/etc/apt/sources.list")
+    if listing.exists():
+        for line in listing.read_text(encoding="utf-8").splitlines():
+            parts = re.sub(r"\[[^]]*\]", "", line).split()
+            if len(parts) >= 3 and parts[0] == "deb" and parts[2] == SUITE:
+                return parts[1]
+    return "http://deb.debian.org/debian"
+
+
+@contextlib.contextmanager
+def locked(name: str) -> Iterator[None]:
+    """An exclusive lock on a cache entry (two test runs at once build it once)."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / f"{name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def cached_rootfs(timings: dict[str, float]) -> Path:
+    packages = rootfs_packages()
+    mirror = debian_mirror()
+    key = hashlib.sha256(json.dumps([SUITE, "minbase", mirror, packages]).encode()).hexdigest()[:16]
+    rootfs = CACHE / f"rootfs-{SUITE}-{key}"
+    with locked(rootfs.name):
+        if not (rootfs / ".complete").exists():
+            start = time.monotonic()
+            partial = CACHE / f"{rootfs.name}.partial"
+            shutil.rmtree(partial, ignore_errors=True)
+            log = OUTPUT / "debootstrap.log"
+            with log.open("w") as out:
+                result = subprocess.run(
+                    [
+                        "debootstrap",
+                        "--variant=minbase",
+                        f"--include={','.join(packages)}",
+                        SUITE,
+                        str(partial),
+                        mirror,
+                    ],
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    check=False,
+                )
+            assert result.returncode == 0, f"debootstrap failed (mirror {mirror}): see {log}"
+            shutil.rmtree(rootfs, ignore_errors=True)
+            partial.rename(rootfs)
+            (rootfs / ".complete").write_text(json.dumps({"mirror": mirror, "packages": packages}))
+            timings["debootstrap_s"] = round(time.monotonic() - start, 1)
+            for old in CACHE.glob(f"rootfs-{SUITE}-*"):  # earlier package lists: free the space
+                if old.is_dir() and old != rootfs and not old.name.endswith(".partial"):
+                    shutil.rmtree(old, ignore_errors=True)
+    return rootfs
+
+
+def cached_wheelhouse(timings: dict[str, float], source: Path) -> Path:
+    """x86_64.tar of the dependency wheels, made by the real wheelhouse.yml (the offline install path of a hall)."""
+    key = hashlib.sha256((REPO / "pyproject.toml").read_bytes()).hexdigest()[:16]
+    entry = CACHE / f"wheelhouse-{key}"
+    with locked(entry.name):
+        if not (entry / "x86_64.tar").exists():
+            start = time.monotonic()
+            work = CACHE / f"{entry.name}.partial"
+            shutil.rmtree(work, ignore_errors=True)
+            extra = {
+                "common_wheelhouse": str(work),
+                "motcua_source_dir": str(source),
+                "motcua_wheelhouse_architectures": ["x86_64"],
+                "motcua_wheelhouse_extras": ["coordinator", "report", "pad", "keypad"],
+            }
+            run = ansible_playbook(["wheelhouse.yml", "-e", json.dumps(extra)], "wheelhouse")
+            assert run.returncode == 0, f"wheelhouse.yml failed: see {run.log}"
+            entry.mkdir(exist_ok=True)
+            (work / "x86_64.tar").rename(entry / "x86_64.tar")
+            shutil.rmtree(work, ignore_errors=True)
+            timings["wheelhouse_s"] = round(time.monotonic() - start, 1)
+    return entry / "x86_64.tar"
+
+
+# --- running Ansible -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    returncode: int
+    log: Path
+    recap: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def ansible_env(*, into_chroot: bool) -> dict[str, str]:
+    env = dict(os.environ)
+    if into_chroot:  # the chroot connection passes the environment on: the host's pip settings must not leak in
+        env = {k: v for k, v in env.items() if not k.startswith("PIP_")}
+    env.update(
+        ANSIBLE_CONFIG=str(ANSIBLE / "ansible.cfg"),
+        ANSIBLE_FORCE_COLOR="0",
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks",
+        ANSIBLE_LOCAL_TEMP=str(OUTPUT / "tmp"),
+        PATH=f"{VENV_BIN}:{env.get('PATH', '')}",
+    )
+    return env
+
+
+def ansible_playbook(args: list[str], name: str) -> Run:
+    return wait(start_playbook(args, name, into_chroot=False))
+
+
+def start_playbook(args: list[str], name: str, *, into_chroot: bool = True) -> tuple[subprocess.Popen[bytes], Path]:
+    log = OUTPUT / f"{name}.log"
+    handle = log.open("wb")
+    process = subprocess.Popen(
+        [str(VENV_BIN / "ansible-playbook"), *args],
+        cwd=ANSIBLE,
+        env=ansible_env(into_chroot=into_chroot),
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+    )
+    handle.close()
+    return process, log
+
+
+def wait(started: tuple[subprocess.Popen[bytes], Path]) -> Run:
+    process, log = started
+    returncode = process.wait(timeout=600)
+    recap = {}
+    for line in log.read_text(errors="replace").splitlines():
+        match = re.match(r"^(\S+)\s+:\s+(ok=.*)$", line)
+        if match:
+            recap[match.group(1)] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(2))}
+    return Run(returncode, log, recap)
+
+
+# --- the converge ----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Converged:
+    roots: dict[str, Path]  # "coordinator" / "counter" -> root filesystem
+    first: dict[str, Run]
+    second: dict[str, Run]
+    timings: dict[str, float]
+
+    def chroot(self, which: str, *argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            ["chroot", str(self.roots[which]), *argv], capture_output=True, text=True, timeout=120, check=False
+        )
+        if check:
+            assert result.returncode == 0, f"{' '.join(argv)} in {which}: {result.stdout}{result.stderr}"
+        return result
+
+
+def converge_args(host: str, root: Path, workdir: Path, source: Path, deps: Path) -> list[str]:
+    """site.yml for one host of the sample hall, retargeted to a chroot by a second inventory source."""
+    wheelhouse = workdir / "wheelhouse"
+    wheelhouse.mkdir(exist_ok=True)
+    if not (wheelhouse / "x86_64.tar").exists():
+        os.link(deps, wheelhouse / "x86_64.tar")
+    inventory = workdir / "chroot-hosts.yml"
+    inventory.write_text(
+        yaml.safe_dump(
+            {
+                "all": {
+                    "vars": {"ansible_become": False, "ansible_python_interpreter": "/usr/bin/python3"},
+                    "hosts": {host: {"ansible_connection": "community.general.chroot", "ansible_host": str(root)}},
+                }
+            }
+        )
+    )
+    extra = {
+        "motcua_source_dir": str(source),
+        "common_wheelhouse": str(wheelhouse),
+        "common_pip_offline": True,  # the hall-without-Internet path: only the wheelhouse
+        "common_apt_update_cache": False,  # the rootfs has every package already; no mirror needed
+    }
+    return [
+        "-i",
+        "inventories/example/hosts.yml",
+        "-i",
+        str(inventory),
+        "--vault-password-file",
+        "inventories/example/DEMO-vault-password.txt",
+        "--limit",
+        host,
+        "-e",
+        json.dumps(extra),
+        "site.yml",
+    ]
+
+
+@pytest.fixture(scope="module")
+def converged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Converged]:
+    if os.geteuid() != 0:
+        pytest.fail(
+            "the Ansible converge test needs root (debootstrap and chroot build and enter a Debian root filesystem): "
+            "run `sudo make test` (CI runs as root)",
+            pytrace=False,
+        )
+    for tool in ("debootstrap", "chroot", "systemd-analyze"):
+        assert shutil.which(tool), f"{tool} is missing: scripts/setup.sh installs it"
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    (OUTPUT / "tmp").mkdir(exist_ok=True)
+    for old in OUTPUT_ROOT.iterdir():  # logs of runs more than a day old
+        if old.is_dir() and old != OUTPUT and time.time() - old.stat().st_mtime > 86400:
+            shutil.rmtree(old, ignore_errors=True)
+    timings: dict[str, float] = {}
+    started = time.monotonic()
+    base = tmp_path_factory.mktemp("converge")
+    roots: dict[str, Path] = {}
+    try:
+        rootfs = cached_rootfs(timings)
+        # Each host gets its own root filesystem, source snapshot and wheelhouse: the two converges run at once.
+        workdirs: dict[str, Path] = {}
+        sources: dict[str, Path] = {}
+        for which in HOSTS:
+            workdirs[which] = base / which
+            workdirs[which].mkdir()
+            sources[which] = workdirs[which] / "src"
+            shutil.copytree(REPO, sources[which], ignore=SOURCE_IGNORE, symlinks=True)
+            roots[which] = workdirs[which] / "rootfs"
+            subprocess.run(["cp", "-a", "--reflink=auto", str(rootfs), str(roots[which])], check=True)
+        deps = cached_wheelhouse(timings, sources["coordinator"])
+        timings["prepare_s"] = round(time.monotonic() - started, 1)
+
+        runs: list[dict[str, Run]] = []
+        for attempt in ("first", "second"):
+            start = time.monotonic()
+            processes = {
+                which: start_playbook(
+                    converge_args(host, roots[which], workdirs[which], sources[which], deps), f"{attempt}-{which}"
+                )
+                for which, host in HOSTS.items()
+            }
+            runs.append({which: wait(started) for which, started in processes.items()})
+            timings[f"{attempt}_converge_s"] = round(time.monotonic() - start, 1)
+            for which, run in runs[-1].items():
+                assert run.returncode == 0, f"the {attempt} converge of {HOSTS[which]} failed: see {run.log}"
+        timings["total_s"] = round(time.monotonic() - started, 1)
+        (OUTPUT / "timings.json").write_text(json.dumps(timings, indent=2) + "\n")
+        yield Converged(roots, runs[0], runs[1], timings)
+    finally:
+        for root in roots.values():  # ~0.5 GB each: do not leave them to pytest's kept temp folders
+            shutil.rmtree(root, ignore_errors=True)
+
+
+# --- what the converge produced --------------------------------------------------------------------------------------
+
+
+def test_second_converge_changes_nothing(converged: Converged) -> None:
+    for which, host in HOSTS.items():
+        first, second = converged.first[which].recap[host], converged.second[which].recap[host]
+        assert first["changed"] > 0 and first["failed"] == 0
+        assert second["changed"] == 0, f"{host} changed on the second run: see {converged.second[which].log}"
+        assert second["failed"] == 0 and second["unreachable"] == 0
+
+
+def test_venv_imports_motcua_and_each_hosts_packages(converged: Converged) -> None:
+    python = "/opt/motcua/venv/bin/python"
+    converged.chroot("coordinator", python, "-c", "import motcua, coordinator.main, coordinator.report.cli, matplotlib")
+    converged.chroot("counter", python, "-c", "import motcua, rating_buttons.main, counter_keypad.main, gpiozero")
+    result = converged.chroot("counter", python, "-c", "import matplotlib", check=False)
+    assert result.returncode != 0, "a counter Pi must not carry the coordinator's report dependencies"
+    version = converged.chroot("counter", "/usr/local/bin/motcua", "--version").stdout
+    assert version.startswith("motcua ")
+
+
+UNITS = {
+    "coordinator": ["motcua-coordinator.service", "motcua-backup.service", "motcua-backup.timer"],
+    "counter": ["motcua-pad.service", "motcua-keypad.service"],
+}
+
+
+def test_units_pass_systemd_analyze_verify(converged: Converged) -> None:
+    for which, units in UNITS.items():
+        paths = [f"/etc/systemd/system/{unit}" for unit in units]
+        result = converged.chroot(which, "systemd-analyze", "verify", *paths, check=False)
+        assert result.returncode == 0 and not result.stderr.strip(), f"{which}: {result.stderr}"
+
+
+def unit_settings(root: Path, unit: str) -> dict[str, list[str]]:
+    settings: dict[str, list[str]] = {}
+    for line in (root / "etc/systemd/system" / unit).read_text().splitlines():
+        if "=" in line and not line.startswith("#"):
+            key, value = line.split("=", 1)
+            settings.setdefault(key, []).append(value)
+    return settings
+
+
+def test_services_restart_always_as_the_motcua_user_and_are_enabled(converged: Converged) -> None:
+    for which, unit in [
+        ("coordinator", "motcua-coordinator.service"),
+        ("counter", "motcua-pad.service"),
+        ("counter", "motcua-keypad.service"),
+    ]:
+        root = converged.roots[which]
+        settings = unit_settings(root, unit)
+        assert settings["Restart"] == ["always"] and settings["User"] == ["motcua"], unit
+        assert (root / "etc/systemd/system/multi-user.target.wants" / unit).is_symlink(), f"{unit} not enabled"
+    for unit in ("motcua-pad.service", "motcua-keypad.service"):
+        assert "GPIOZERO_PIN_FACTORY=lgpio" in unit_settings(converged.roots["counter"], unit)["Environment"]
+    assert (converged.roots["coordinator"] / "etc/systemd/system/timers.target.wants/motcua-backup.timer").is_symlink()
+    dropin = converged.roots["coordinator"] / "etc/systemd/system/mosquitto.service.d/motcua.conf"
+    assert "Restart=always" in dropin.read_text()
+    groups = group_members(converged.roots["counter"])
+    assert {"gpio", "video", "render", "input", "audio"} <= {g for g, members in groups.items() if "motcua" in members}
+
+
+def test_configs_load_as_the_services_load_them(converged: Converged) -> None:
+    check = "/opt/motcua/bin/motcua-check-config"
+    converged.chroot("coordinator", check, "coordinator", "/etc/motcua/coordinator.toml")
+    converged.chroot("coordinator", check, "catalogue", "/etc/motcua/procedures.toml", "/etc/motcua/hall.toml")
+    converged.chroot("coordinator", check, "admin", "/etc/motcua/admin.toml")
+    converged.chroot("counter", check, "pad", "/etc/motcua/pad.toml")
+    converged.chroot("counter", check, "keypad", "/etc/motcua/keypad.toml")
+    pad = (converged.roots["counter"] / "etc/motcua/pad.toml").read_text()
+    assert 'id = "pad-1"' in pad and "counter = 1" in pad and 'host = "192.168.1.10"' in pad
+
+
+def test_hall_toml_from_the_inventory_is_the_sample_hall(converged: Converged) -> None:
+    """group_vars/all/hall.yml + hosts.yml describe exactly examples/ward-hall/hall.toml: one hall, one truth."""
+    written = load_hall(converged.roots["coordinator"] / "etc/motcua/hall.toml")
+    sample = load_hall(REPO / "examples/ward-hall/hall.toml")
+    assert written.model_dump(exclude={"hall": {"procedures"}}) == sample.model_dump(exclude={"hall": {"procedures"}})
+    assert str(written.hall.procedures) == "/etc/motcua/procedures.toml"
+
+
+def owners(root: Path, path: str) -> tuple[str, str, str]:
+    """(user, group, mode) of a file of the rootfs, named from the rootfs's own accounts."""
+    info = (root / path.lstrip("/")).lstat()
+    users = {int(line.split(":")[2]): line.split(":")[0] for line in (root / "etc/passwd").read_text().splitlines()}
+    groups = {int(line.split(":")[2]): line.split(":")[0] for line in (root / "etc/group").read_text().splitlines()}
+    return users[info.st_uid], groups[info.st_gid], oct(info.st_mode & 0o7777)
+
+
+def group_members(root: Path) -> dict[str, set[str]]:
+    members = {}
+    for line in (root / "etc/group").read_text().splitlines():
+        name, _, _, users = line.split(":")
+        members[name] = set(filter(None, users.split(",")))
+    return members
+
+
+def test_files_have_the_intended_owners_and_modes(converged: Converged) -> None:
+    expected = {
+        "coordinator": {
+            "/etc/motcua": ("root", "motcua", "0o750"),
+            "/etc/motcua/hall.toml": ("root", "motcua", "0o640"),
+            "/etc/motcua/coordinator.toml": ("root", "motcua", "0o640"),
+            "/etc/motcua/coordinator.password": ("root", "motcua", "0o640"),
+            "/etc/motcua/admin.password": ("root", "motcua", "0o640"),
+            "/var/lib/motcua": ("motcua", "motcua", "0o750"),
+            "/var/backups/motcua": ("motcua", "motcua", "0o750"),
+            "/etc/mosquitto/motcua": ("root", "mosquitto", "0o750"),
+            "/etc/mosquitto/motcua/mosquitto.conf": ("root", "mosquitto", "0o640"),
+            "/etc/mosquitto/motcua/passwd": ("root", "mosquitto", "0o640"),
+            "/etc/mosquitto/motcua/acl": ("root", "mosquitto", "0o640"),
+            "/etc/mosquitto/motcua/credentials": ("root", "root", "0o700"),
+            "/etc/mosquitto/motcua/credentials/pad-1.password": ("root", "root", "0o600"),
+            "/var/lib/mosquitto": ("mosquitto", "mosquitto", None),
+            "/opt/motcua/venv/bin/python3": ("root", "root", None),
+            "/usr/local/sbin/motcua-backup": ("root", "root", "0o755"),
+        },
+        "counter": {
+            "/etc/motcua/pad.toml": ("root", "motcua", "0o640"),
+            "/etc/motcua/keypad.toml": ("root", "motcua", "0o640"),
+            "/etc/motcua/pad-1.password": ("root", "motcua", "0o640"),
+            "/etc/motcua/keypad-1.password": ("root", "motcua", "0o640"),
+            "/var/lib/motcua": ("motcua", "motcua", "0o750"),
+        },
+    }
+    for which, files in expected.items():
+        for path, (user, group, mode) in files.items():
+            got = owners(converged.roots[which], path)
+            assert got[:2] == (user, group) and (mode is None or got[2] == mode), f"{which}:{path} is {got}"
+    counter = converged.roots["counter"]
+    assert not (counter / "etc/mosquitto/motcua").exists(), "the broker belongs to the coordinator only"
+    assert not (counter / "etc/motcua/procedures.toml").exists()
+
+
+def test_time_zone_time_sync_and_firewall(converged: Converged) -> None:
+    for which in HOSTS:
+        root = converged.roots[which]
+        assert os.readlink(root / "etc/localtime").endswith("Asia/Ho_Chi_Minh")
+        converged.chroot(which, "nft", "-c", "-f", "/etc/nftables.conf")
+        converged.chroot(which, "chronyd", "-p", "-f", "/etc/chrony/chrony.conf")
+    coordinator_chrony = (converged.roots["coordinator"] / "etc/chrony/chrony.conf").read_text()
+    assert "allow 192.168.1.0/24" in coordinator_chrony and "local stratum" in coordinator_chrony
+    counter_chrony = (converged.roots["counter"] / "etc/chrony/chrony.conf").read_text()
+    assert re.search(r"^server 192\.168\.1\.10 ", counter_chrony, re.M) and "allow" not in counter_chrony
+    mqtt_rule = (converged.roots["coordinator"] / "etc/nftables.d/mosquitto.nft").read_text()
+    assert "ip saddr 192.168.1.0/24 tcp dport 1883 accept" in mqtt_rule
+    assert "policy drop" in (converged.roots["counter"] / "etc/nftables.conf").read_text()
+    assert not (converged.roots["counter"] / "etc/nftables.d/mosquitto.nft").exists()
+
+
+# --- Mosquitto from the rootfs, with the generated files and a device's password ----------------------------------
+
+
+class Client:
+    """A bare paho MQTT 5 client recording CONNACK and PUBACK reason codes."""
+
+    def __init__(self, port: int, username: str, password: str) -> None:
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id=f"converge-{username}", protocol=MQTTProtocolVersion.MQTTv5
+        )
+        self.client.username_pw_set(username, password)
+        self.connack: int | None = None
+        self.done = threading.Event()
+        self.pubacks: dict[int, int] = {}
+        self.acked = threading.Condition()
+        self.client.on_connect = self._on_connect
+        self.client.on_publish = self._on_publish
+        self.client.connect("127.0.0.1", port)
+        self.client.loop_start()
+        assert self.done.wait(10), "no CONNACK from the rootfs's Mosquitto"
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties):  # type: ignore[no-untyped-def]
+        self.connack = reason_code.value
+        self.done.set()
+
+    def _on_publish(self, client, userdata, mid, reason_code, properties):  # type: ignore[no-untyped-def]
+        with self.acked:
+            self.pubacks[mid] = reason_code.value
+            self.acked.notify_all()
+
+    def publish(self, topic: str) -> int:
+        info = self.client.publish(topic, b'{"v": 1}', qos=1)
+        with self.acked:
+            assert self.acked.wait_for(lambda: info.mid in self.pubacks, timeout=5)
+            return self.pubacks[info.mid]
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+@pytest.fixture
+def rootfs_broker(converged: Converged) -> Iterator[int]:
+    """The coordinator rootfs's own /usr/sbin/mosquitto, run in the chroot with the generated config, on a free port."""
+    root = converged.roots["coordinator"]
+    port = free_port()
+    generated = (root / "etc/mosquitto/motcua/mosquitto.conf").read_text()
+    assert re.search(r"^listener 1883 0\.0\.0\.0$", generated, re.M)
+    test_config = re.sub(r"^listener .*$", f"listener {port} 127.0.0.1", generated, flags=re.M)
+    test_config = test_config.replace("log_dest syslog", "log_dest stderr")
+    (root / "tmp/test-mosquitto.conf").write_text(test_config)
+    log = (OUTPUT / "rootfs-mosquitto.log").open("wb")
+    broker = subprocess.Popen(
+        ["chroot", str(root), "/usr/sbin/mosquitto", "-c", "/tmp/test-mosquitto.conf"], stdout=log, stderr=log
+    )
+    try:
+        wait_for_port(port, timeout=10)
+        yield port
+    finally:
+        broker.terminate()
+        try:
+            broker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            broker.kill()
+            broker.wait()
+        log.close()
+
+
+def test_rootfs_mosquitto_accepts_the_generated_config_and_the_devices_password(
+    converged: Converged, rootfs_broker: int
+) -> None:
+    topics = Topics(SITE)
+    # The password the pad's Pi was given (device side) against the hash the broker's Pi generated (broker side).
+    pad_password = (converged.roots["counter"] / "etc/motcua/pad-1.password").read_text().strip()
+    pad = Client(rootfs_broker, "pad-1", pad_password)
+    try:
+        assert pad.connack == 0
+        assert pad.publish(topics.device_status("pad-1")) in ACCEPTED
+        assert pad.publish(topics.rating(1)) in ACCEPTED
+        assert pad.publish(topics.rating(2)) == NOT_AUTHORIZED, "the ACL must keep pad-1 to its own counter"
+    finally:
+        pad.close()
+    coordinator_password = (converged.roots["coordinator"] / "etc/motcua/coordinator.password").read_text().strip()
+    coordinator = Client(rootfs_broker, "coordinator", coordinator_password)
+    try:
+        assert coordinator.connack == 0 and coordinator.publish(topics.board()) in ACCEPTED
+    finally:
+        coordinator.close()
+    intruder = mqtt.Client(
+        CallbackAPIVersion.VERSION2, client_id="converge-intruder", protocol=MQTTProtocolVersion.MQTTv5
+    )
+    intruder.username_pw_set("pad-1", "not-the-password")
+    refused = threading.Event()
+    codes: list[int] = []
+    intruder.on_connect = lambda c, u, f, rc, p: (codes.append(rc.value), refused.set())
+    intruder.connect("127.0.0.1", rootfs_broker)
+    intruder.loop_start()
+    try:
+        assert refused.wait(10) and codes[0] != 0
+    finally:
+        intruder.loop_stop()
+        intruder.disconnect()
+
+
+# --- the nightly backup ---------------------------------------------------------------------------------------------
+
+
+def test_backup_script_copies_a_live_wal_database(converged: Converged) -> None:
+    root = converged.roots["coordinator"]
+    database = root / "var/lib/motcua/coordinator.db"
+    live = sqlite3.connect(database)
+    try:
+        live.execute("PRAGMA journal_mode=WAL")
+        live.execute("CREATE TABLE tickets (label TEXT)")
+        live.execute("INSERT INTO tickets VALUES ('1001')")
+        live.commit()  # still open (and in WAL) while the backup runs, as with the coordinator running
+        output = converged.chroot("coordinator", "/usr/local/sbin/motcua-backup").stdout
+    finally:
+        live.close()
+    backups = sorted((root / "var/backups/motcua").glob("coordinator-*.db.gz"))
+    assert len(backups) == 1, output
+    restored = converged.roots["coordinator"] / "tmp/restored.db"
+    restored.write_bytes(gzip.decompress(backups[0].read_bytes()))
+    with contextlib.closing(sqlite3.connect(restored)) as copy:
+        assert copy.execute("SELECT label FROM tickets").fetchall() == [("1001",)]
