@@ -533,6 +533,10 @@ class QueueEngine:
     def _pause(self, now: datetime, counter: Counter) -> None:
         if counter.status is CounterStatus.CLOSED:
             raise QueueError(ErrorCode.COUNTER_CLOSED, f"counter {counter.number} is closed")
+        if counter.serving is not None:
+            # An officer does not leave in the middle of a citizen: the keypad's long press means "this one is
+            # done, I am taking a break" (the keypad has no finish key).
+            self._finish(now, counter)
         if counter.status is CounterStatus.PAUSED:
             return
         counter.status = CounterStatus.PAUSED

@@ -301,6 +301,7 @@ class DaySimulation:
         on_progress: Callable[[float], None] | None = None,
         *,
         turnaround_s: float = 20.0,
+        finish_by_next: bool = False,
     ) -> None:
         self.hall = hall
         self.plan = plan
@@ -308,6 +309,9 @@ class DaySimulation:
         self.timeline = timeline
         self.on_progress = on_progress
         self.turnaround = timedelta(seconds=turnaround_s)  # from one citizen leaving to the next call
+        # True: officers press "next" when a citizen leaves (it finishes and calls), as with the 3-key keypad;
+        # False: "finish", then "next" a little later.
+        self.finish_by_next = finish_by_next
         self.visits: dict[str, Visit] = {}  # by ticket label
         self.unissued: list[Citizen] = []
         self.counters = {c.number: CounterLog() for c in hall.counters}
@@ -368,22 +372,25 @@ class DaySimulation:
             self._break_pending.discard(number)
             self._start_break(event.at, number)
             return
+        self._call_next(event.at, number)
+
+    def _call_next(self, at: datetime, number: int) -> None:
         reply = self.actions.press(number, CounterAction.NEXT)
         if not isinstance(reply, CounterReply) or reply.state.serving is None:
             self._idle.add(number)
             return
         visit = self.visits.get(reply.state.serving.label)
         if visit is None:  # a ticket this simulation did not issue (a second run on the same database)
-            self._schedule(event.at + timedelta(minutes=1), "finish", number)
+            self._schedule(at + timedelta(minutes=1), "finish", number)
             return
-        visit.called, visit.counter = event.at, number
+        visit.called, visit.counter = at, number
         log = self.counters[number]
-        log.first_call = log.first_call or event.at
+        log.first_call = log.first_call or at
         self._busy[number] = visit
         if visit.citizen.shows_up:
-            self._schedule(event.at + timedelta(minutes=visit.citizen.service_min), "finish", number)
+            self._schedule(at + timedelta(minutes=visit.citizen.service_min), "finish", number)
         else:
-            self._schedule(event.at + timedelta(minutes=1), "recall", number)
+            self._schedule(at + timedelta(minutes=1), "recall", number)
 
     def _on_recall(self, event: _Event) -> None:
         self.actions.press(event.counter, CounterAction.RECALL)
@@ -399,7 +406,6 @@ class DaySimulation:
     def _on_finish(self, event: _Event) -> None:
         number = event.counter
         visit = self._busy.pop(number, None)
-        self.actions.press(number, CounterAction.FINISH)
         if visit is not None and visit.called is not None:
             visit.finished = event.at
             log = self.counters[number]
@@ -410,7 +416,14 @@ class DaySimulation:
                 self._schedule(
                     event.at + timedelta(seconds=visit.citizen.rating_delay_s), "rate", number, visit.citizen
                 )
-        self._schedule(event.at + self.turnaround, "free", number)
+        if number in self._break_pending:  # pausing finishes the citizen at the desk
+            self._break_pending.discard(number)
+            self._start_break(event.at, number)
+        elif self.finish_by_next:
+            self._call_next(event.at, number)
+        else:
+            self.actions.press(number, CounterAction.FINISH)
+            self._schedule(event.at + self.turnaround, "free", number)
 
     def _on_rate(self, event: _Event) -> None:
         citizen = event.citizen

@@ -278,6 +278,15 @@ def test_pause_then_next_resumes():
     assert engine.counters[1].status is CounterStatus.OPEN
 
 
+def test_pause_finishes_the_citizen_at_the_desk():
+    engine = QueueEngine(small_hall())
+    ticket = issue(engine)
+    call(engine, 1)
+    engine.command(NOW + timedelta(minutes=6), 1, CounterAction.PAUSE)
+    assert ticket.status is TicketStatus.SERVED and ticket.finished_at == NOW + timedelta(minutes=6)
+    assert engine.counters[1].serving is None and engine.counters[1].last_finished == ticket.id
+
+
 def test_pause_a_closed_counter_is_refused():
     engine = QueueEngine(small_hall())
     with pytest.raises(QueueError) as refused:
