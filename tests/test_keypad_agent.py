@@ -126,7 +126,9 @@ def test_keypad_hold_next_pauses_then_resumes(keypads, coordinator, sessions, cl
     tap(mock_factory, NEXT, hold_s=0.9)  # hold_s is 0.6 in these tests (2 s by default)
     wait_until(lambda: coordinator.engine.counters[1].status is CounterStatus.PAUSED)
     wait_until(lambda: keypad.status()["pattern"] == "paused")
-    assert keypad.status()["serving"] == "1001"  # a hold does not call anyone
+    # a hold calls nobody; it finishes the citizen at the desk (the officer is taking a break)
+    assert keypad.status()["serving"] is None
+    assert coordinator.engine.tickets["20261123-1001"].status.value == "served"
     assert keypad.status()["leds"]["green"] == "pulse"
     time.sleep(1.0)  # past the repeat guard (1 s): a second hold is a new intent
     tap(mock_factory, NEXT, hold_s=0.9)
