@@ -171,10 +171,6 @@ ERROR_MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ),
     ErrorCode.UNKNOWN_COUNTER: ("Quầy không tồn tại.", "Unknown counter."),
     ErrorCode.UNKNOWN_OFFICER: ("Cán bộ không có trong danh sách.", "Unknown officer."),
-    ErrorCode.UNKNOWN_REQUEST: (
-        "Không tìm thấy yêu cầu lấy số. Xin vui lòng thử lại.",
-        "The request was not found. Please try again.",
-    ),
     ErrorCode.SERVICE_CLOSED: (
         "Lĩnh vực này hiện ngoài giờ làm việc nên chưa lấy số được. Xin mời quay lại trong giờ làm việc.",
         "This service is closed now, so no number can be issued. Please come back during opening hours.",
@@ -196,7 +192,6 @@ ERROR_MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "The request has expired. Please take a new number.",
     ),
     ErrorCode.COUNTER_CLOSED: ("Quầy đang đóng.", "The counter is closed."),
-    ErrorCode.COUNTER_PAUSED: ("Quầy đang tạm dừng.", "The counter is paused."),
     ErrorCode.NOT_SIGNED_IN: ("Chưa có cán bộ tại quầy.", "No officer at the counter."),
     ErrorCode.NOTHING_SERVING: ("Quầy chưa phục vụ ai.", "The counter is not serving anyone."),
     ErrorCode.QUEUE_EMPTY: ("Không có ai đang chờ.", "Nobody is waiting."),
