@@ -33,6 +33,7 @@ import pytest
 import yaml
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
+from motcua.config import load_config
 from motcua.contract import Topics
 from motcua.hall import load_hall
 from motcua.localbroker import free_port, wait_for_port
@@ -422,10 +423,33 @@ def test_configs_load_as_the_services_load_them(converged: Converged) -> None:
 
 def test_hall_toml_from_the_inventory_is_the_sample_hall(converged: Converged) -> None:
     """group_vars/all/hall.yml + hosts.yml describe exactly examples/ward-hall/hall.toml: one hall, one truth."""
-    written = load_hall(converged.roots["coordinator"] / "etc/motcua/hall.toml")
-    sample = load_hall(REPO / "examples/ward-hall/hall.toml")
-    assert written.model_dump(exclude={"hall": {"procedures"}}) == sample.model_dump(exclude={"hall": {"procedures"}})
-    assert str(written.hall.procedures) == "/etc/motcua/procedures.toml"
+    written = load_hall(converged.roots["coordinator"] / "etc/motcua/hall.toml").model_dump()
+    sample = load_hall(REPO / "examples/ward-hall/hall.toml").model_dump()
+    assert str(written["hall"].pop("procedures")) == "/etc/motcua/procedures.toml"
+    sample["hall"].pop("procedures")
+    differ = [
+        f"{section}.{key}" if key else section
+        for section, value in sample.items()
+        for key in (value if isinstance(value, dict) else [None])
+        if (written[section].get(key) if key else written[section]) != (value.get(key) if key else value)
+    ]
+    inventory = "ansible/inventories/example/group_vars/all/hall.yml"
+    assert not differ, f"{inventory} no longer describes examples/ward-hall/hall.toml: {differ}"
+
+
+def test_device_configs_are_the_sample_devices(converged: Converged) -> None:
+    """pad.toml and keypad.toml written from the inventory say what examples/ward-hall/devices/ say, but for the
+    deployment's own paths (hall.toml and the password file in /etc/motcua)."""
+    from counter_keypad.config import KeypadConfig
+    from rating_buttons.config import PadConfig
+
+    deployment_paths = {"hall": True, "mqtt": {"password_file"}}
+    for name, model in [("pad", PadConfig), ("keypad", KeypadConfig)]:
+        written = load_config(converged.roots["counter"] / f"etc/motcua/{name}.toml", model)
+        sample = load_config(REPO / f"examples/ward-hall/devices/{name}-1.toml", model)
+        assert written.model_dump(exclude=deployment_paths) == sample.model_dump(exclude=deployment_paths), name
+        assert str(written.hall) == "/etc/motcua/hall.toml"
+        assert str(written.mqtt.password_file) == f"/etc/motcua/{name}-1.password"
 
 
 def owners(root: Path, path: str) -> tuple[str, str, str]:
