@@ -128,6 +128,8 @@ def cached_rootfs(timings: dict[str, float]) -> Path:
     key = hashlib.sha256(json.dumps([SUITE, "minbase", mirror, packages]).encode()).hexdigest()[:16]
     rootfs = CACHE / f"rootfs-{SUITE}-{key}"
     with locked(rootfs.name):
+        if rootfs.exists():
+            os.utime(rootfs)
         if not (rootfs / ".complete").exists():
             start = time.monotonic()
             partial = CACHE / f"{rootfs.name}.partial"
@@ -152,9 +154,7 @@ def cached_rootfs(timings: dict[str, float]) -> Path:
             partial.rename(rootfs)
             (rootfs / ".complete").write_text(json.dumps({"mirror": mirror, "packages": packages}))
             timings["debootstrap_s"] = round(time.monotonic() - start, 1)
-            for old in CACHE.glob(f"rootfs-{SUITE}-*"):  # earlier package lists: free the space
-                if old.is_dir() and old != rootfs and not old.name.endswith(".partial"):
-                    shutil.rmtree(old, ignore_errors=True)
+    prune(f"rootfs-{SUITE}-*", keep=rootfs)
     return rootfs
 
 
@@ -163,6 +163,8 @@ def cached_wheelhouse(timings: dict[str, float], source: Path) -> Path:
     key = hashlib.sha256((REPO / "pyproject.toml").read_bytes()).hexdigest()[:16]
     entry = CACHE / f"wheelhouse-{key}"
     with locked(entry.name):
+        if entry.exists():
+            os.utime(entry)
         if not (entry / "x86_64.tar").exists():
             start = time.monotonic()
             work = CACHE / f"{entry.name}.partial"
@@ -179,7 +181,15 @@ def cached_wheelhouse(timings: dict[str, float], source: Path) -> Path:
             (work / "x86_64.tar").rename(entry / "x86_64.tar")
             shutil.rmtree(work, ignore_errors=True)
             timings["wheelhouse_s"] = round(time.monotonic() - start, 1)
+    prune("wheelhouse-*", keep=entry)
     return entry / "x86_64.tar"
+
+
+def prune(pattern: str, keep: Path) -> None:
+    """Free the space of cache entries of earlier package lists, once unused for a day (a run may still use one)."""
+    for old in CACHE.glob(pattern):
+        if old.is_dir() and old != keep and time.time() - old.stat().st_mtime > 86400:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 # --- running Ansible -----------------------------------------------------------------------------------------------
