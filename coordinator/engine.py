@@ -203,6 +203,20 @@ class WaitingLines:
 
 
 @dataclass(frozen=True)
+class DayState:
+    """What the store kept of the last business day: enough to rebuild the engine (`QueueEngine.restore`)."""
+
+    business_day: date | None
+    tickets: list[Ticket]
+    counters: list[Counter]
+    issued_numbers: dict[str, int]
+    max_seq: int
+    cancelled_requests: set[str]
+    recent_calls: list[CallEvent]
+    earlier_requests: set[str]  # the previous business day's request ids (issued or cancelled)
+
+
+@dataclass(frozen=True)
 class Estimate:
     people_ahead: int
     minutes: int | None  # None: no counter open for the service
@@ -664,40 +678,29 @@ class QueueEngine:
 
     # --- restore ----------------------------------------------------------------------------------------
 
-    def restore(
-        self,
-        now: datetime,
-        *,
-        business_day: date | None,
-        tickets: list[Ticket],
-        counters: list[Counter],
-        issued_numbers: dict[str, int],
-        max_seq: int,
-        cancelled_requests: set[str],
-        recent_calls: list[CallEvent],
-        earlier_requests: set[str] | None = None,
-    ) -> None:
+    def restore(self, now: datetime, state: DayState) -> None:
         """Rebuild the state after a restart from what the store kept (the last business day's tickets and every
         counter), then catch up with `now` (a coordinator down over midnight rolls the day over on restart)."""
-        self.business_day = business_day or self.business_day_of(now)
+        self.business_day = state.business_day or self.business_day_of(now)
+        tickets = state.tickets
         self.tickets = {t.id: t for t in tickets}
         self.lines.clear()
         for ticket in tickets:
             if ticket.status is TicketStatus.WAITING:
                 self.lines.add(ticket)
-        for saved in counters:
+        for saved in state.counters:
             if saved.number in self.counters:
                 self.counters[saved.number] = replace(saved, services=self.counters[saved.number].services)
-        self.last_number = dict(issued_numbers)
-        self.seq = max_seq
+        self.last_number = dict(state.issued_numbers)
+        self.seq = state.max_seq
         self.requests = {t.request_id: t.id for t in tickets if t.request_id}
-        self.cancelled_requests = set(cancelled_requests)
-        self.earlier_requests = set(earlier_requests or ())
+        self.cancelled_requests = set(state.cancelled_requests)
+        self.earlier_requests = set(state.earlier_requests)
         for ticket in sorted(tickets, key=lambda t: t.finished_at or t.issued_at):
             if ticket.status is TicketStatus.SERVED and ticket.called_at and ticket.finished_at:
                 self._learn_service_time(ticket.service, (ticket.finished_at - ticket.called_at).total_seconds() / 60)
         self.recent_calls.clear()
-        self.recent_calls.extend(recent_calls)
+        self.recent_calls.extend(state.recent_calls)
         self.changes = Changes()
         self.tick(now)
 

@@ -155,17 +155,7 @@ class CoordinatorService:
         now = self.clock.now()
         state = self.store.load()
         self.engine = QueueEngine(self.hall, self.procedures)
-        self.engine.restore(
-            now,
-            business_day=state.business_day,
-            tickets=state.tickets,
-            counters=state.counters,
-            issued_numbers=state.issued_numbers,
-            max_seq=state.max_seq,
-            cancelled_requests=state.cancelled_requests,
-            earlier_requests=state.earlier_requests,
-            recent_calls=state.recent_calls,
-        )
+        self.engine.restore(now, state)
         changes = self.engine.take_changes()
         self._absorb(changes, self.store.save(changes, self.engine.counters, self.engine.business_day))
         self.store.commit()

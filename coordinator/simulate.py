@@ -35,7 +35,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TextIO
 
 from motcua.clock import FixedClock
 from motcua.config import Section, load_config, validate_config
@@ -686,13 +686,15 @@ def simulate(
 # --- command line ----------------------------------------------------------------------------------------
 
 
-def _progress(fraction: float) -> None:
-    width = 30
+def progress_bar(fraction: float, stream: TextIO | None = None) -> None:
+    """Draw a progress bar on one terminal line (standard error by default)."""
+    stream = stream or sys.stderr
+    width = 40
     filled = int(fraction * width)
-    sys.stderr.write(f"\r  [{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%}")
+    stream.write(f"\r  [{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%}")
     if fraction >= 1:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
+        stream.write("\n")
+    stream.flush()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -729,7 +731,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 hall = staffing_hall(base, n, single_service=False)
                 plan = plan_day(hall, args.date, behaviour, random.Random(args.seed))
                 print(f"{n} counters:", file=sys.stderr)
-                summary = simulate(hall, plan, Path(folder) / f"n{n}", on_progress=_progress)
+                summary = simulate(hall, plan, Path(folder) / f"n{n}", on_progress=progress_bar)
                 rows.append(
                     {
                         "counters": n,
@@ -747,7 +749,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             plan = plan_day(base, args.date, profile.behaviour(args.citizens), random.Random(args.seed))
             print(f"Simulating {len(plan.citizens)} citizens on {args.date} in {base.hall.name}", file=sys.stderr)
-            results = simulate(base, plan, Path(folder), on_progress=_progress)
+            results = simulate(base, plan, Path(folder), on_progress=progress_bar)
             results.pop("database", None)
             results.pop("waits_min", None)
             _print_day(results)
@@ -781,7 +783,7 @@ def run_erlang(
             hours=hours,
             rng=random.Random(seed + run),
         )
-        summary = simulate(hall, plan, workdir / f"run{run}", on_progress=_progress, turnaround_s=0)
+        summary = simulate(hall, plan, workdir / f"run{run}", on_progress=progress_bar, turnaround_s=0)
         waits.extend(summary["waits_min"])
         reference.extend(reference_fifo(plan, counters))
     theory = erlang_c(counters, rate, service_min)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from coordinator.engine import AuditEvent, CallEvent, Changes, Counter, Ticket, TicketStatus
+from coordinator.engine import AuditEvent, CallEvent, Changes, Counter, DayState, Ticket, TicketStatus
 from coordinator.ratings import Visit
 from motcua.contract import CounterStatus, PriorityCategory, RatingLevel, RatingOutcome
 from motcua.errors import ConfigError
@@ -107,20 +107,6 @@ class StoredRating:
     id: str
     outcome: RatingOutcome
     ticket_id: str | None
-
-
-@dataclass(frozen=True)
-class DayState:
-    """What `load` returns: enough to rebuild the engine."""
-
-    business_day: date | None
-    tickets: list[Ticket]
-    counters: list[Counter]
-    issued_numbers: dict[str, int]
-    max_seq: int
-    cancelled_requests: set[str]
-    recent_calls: list[CallEvent]
-    earlier_requests: set[str]  # the previous business day's request ids (issued or cancelled)
 
 
 class Store:

@@ -6,13 +6,12 @@ No decisions here: edges go out to a callback, light patterns come in.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
 from counter_keypad.config import KeypadBuzzer, KeypadKeys, KeypadLeds
 from counter_keypad.domain import KEYS, Key
-from motcua.gpio import LightDriver, LightPattern, gpio_error, trim_mock_history
+from motcua.gpio import LightDriver, LightPattern, close_devices, gpio_error, press_mock, trim_mock_history
 
 logger = logging.getLogger(__name__)
 
@@ -78,13 +77,7 @@ class KeypadHardware:
 
     def press(self, key: Key, hold_s: float = 0.0) -> None:
         """Press and release a key on mock pins (the demo's ``press``/``hold``)."""
-        pin = getattr(self.keys, key.value).pin
-        if not hasattr(pin, "drive_low"):
-            raise RuntimeError("only simulated (mock) keys can be pressed remotely")
-        pin.drive_low()
-        if hold_s > 0:
-            time.sleep(hold_s)
-        pin.drive_high()
+        press_mock(getattr(self.keys, key.value).pin, hold_s)
 
     def trim_history(self) -> None:
         if self.pin_factory is not None:
@@ -92,13 +85,7 @@ class KeypadHardware:
 
     def close(self) -> None:
         self._edge = None
-        for device in (self.keys, self.buzzer, self.leds):
-            if device is None:
-                continue
-            try:
-                device.close()
-            except Exception:
-                logger.debug("closing %r failed", device, exc_info=True)
+        close_devices(self.keys, self.buzzer, self.leds)
         self.keys = self.leds = self.buzzer = None
 
     def __enter__(self) -> KeypadHardware:

@@ -9,8 +9,7 @@ from counter_keypad.agent import KeypadAgent
 from counter_keypad.config import load_keypad_config
 from counter_keypad.hardware import KeypadHardware
 from motcua.clock import clock_from_env
-from motcua.gpio import open_pin_factory
-from motcua.runtime import run_until_stopped
+from motcua.gpio import open_pin_factory, run_agent
 from motcua.session import MqttSession
 
 logger = logging.getLogger(__name__)
@@ -30,25 +29,4 @@ def build(config_path: Path | str) -> KeypadAgent:
 
 def run(config_path: Path | str) -> int:
     agent = build(config_path)
-    socket_path = agent.config.simulation.control_socket
-    control = None
-    if socket_path is not None:  # simulated pins only (the demo, end-to-end tests); a device never imports it
-        from motcua.simcontrol import ControlServer
-
-        control = ControlServer(socket_path, agent.control)
-
-    def start() -> None:
-        try:
-            agent.start()
-            if control is not None:
-                control.start()
-        except Exception:
-            agent.stop()
-            raise
-
-    def stop() -> None:
-        if control is not None:
-            control.stop()
-        agent.stop()
-
-    return run_until_stopped(start, stop)
+    return run_agent(agent, agent.config.simulation.control_socket)

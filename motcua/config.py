@@ -16,6 +16,7 @@ import difflib
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -41,6 +42,18 @@ def _relative_to_file(value: Path, info: ValidationInfo) -> Path:
 
 #: A path in a config file; relative paths are taken from the file's folder.
 ConfigPath = Annotated[Path, AfterValidator(_relative_to_file)]
+
+
+def _known_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (e.g. 'Asia/Ho_Chi_Minh')") from None
+    return value
+
+
+#: An IANA time zone name, checked against the system's zone database.
+TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
 
 
 class Section(BaseModel):

@@ -16,6 +16,7 @@ Ctrl-C stops every process cleanly; nothing is left running.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import os
@@ -613,15 +614,6 @@ def print_summary(result: DemoResult) -> None:
     print("==================================================================================")
 
 
-def _progress_bar(fraction: float) -> None:
-    width = 40
-    filled = int(fraction * width)
-    sys.stdout.write(f"\r  [{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%}")
-    if fraction >= 1:
-        sys.stdout.write("\n")
-    sys.stdout.flush()
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="motcua demo", description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("demo-out"))
@@ -631,6 +623,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--until", default="11:30", help="the scripted morning ends (hall time)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
+    from coordinator.simulate import progress_bar
+
     windows = not args.headless and bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     speed = args.speed or (1.0 if windows else 120.0)
     stopped = threading.Event()
@@ -652,7 +646,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             until=args.until,
             seed=args.seed,
             stopped=stopped,
-            progress=None if windows else _progress_bar,
+            progress=None if windows else functools.partial(progress_bar, stream=sys.stdout),
         )
     except DemoStopped:
         print("stopped; every process has exited.")

@@ -14,10 +14,11 @@ import time.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
 
 from pydantic import AfterValidator
 
@@ -243,6 +244,62 @@ def trim_mock_history(factory: Any, keep: int = 200) -> None:
         states = getattr(pin, "states", None)
         if isinstance(states, list) and len(states) > 5 * keep:
             del states[:-keep]
+
+
+def press_mock(pin: Any, hold_s: float = 0.0) -> None:
+    """Press and release a button wired to a mock pin (the demo's and tests' ``press``/``hold``)."""
+    if not hasattr(pin, "drive_low"):
+        raise RuntimeError("only simulated (mock) buttons can be pressed remotely")
+    pin.drive_low()
+    if hold_s > 0:
+        time.sleep(hold_s)
+    pin.drive_high()
+
+
+def close_devices(*devices: Any) -> None:
+    """Close gpiozero devices, any of them None, none of their errors stopping the others."""
+    for device in devices:
+        if device is None:
+            continue
+        try:
+            device.close()
+        except Exception:
+            logger.debug("closing %r failed", device, exc_info=True)
+
+
+class ControlledAgent(Protocol):
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def control(self, words: list[str]) -> dict[str, Any]: ...
+
+
+def run_agent(agent: ControlledAgent, control_socket: Path | None) -> int:
+    """Run a GPIO agent until SIGTERM, with the simulated buttons' control socket when it has one."""
+    from motcua.runtime import run_until_stopped
+
+    control = None
+    if control_socket is not None:  # simulated pins only (the demo, end-to-end tests); a device never imports it
+        from motcua.simcontrol import ControlServer
+
+        control = ControlServer(control_socket, agent.control)
+
+    def start() -> None:
+        try:
+            agent.start()
+            if control is not None:
+                control.start()
+        except Exception:
+            agent.stop()
+            raise
+
+    def stop() -> None:
+        if control is not None:
+            control.stop()
+        agent.stop()
+
+    return run_until_stopped(start, stop)
 
 
 class SimulationSection(Section):

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from motcua.config import ConfigPath, Section, load_config, load_toml, validate_config
+from motcua.config import ConfigPath, Section, TimeZoneName, load_config, load_toml, validate_config
 from motcua.contract import CounterNumber, PriorityCategory, Procedure, RatingLevel, Slug
 from motcua.errors import ConfigError
 
@@ -87,20 +87,11 @@ class HallSection(Section):
     name_en: str | None = None
     address: str | None = None
     hotline: str | None = None  # printed on tickets for feedback (đường dây nóng)
-    timezone: str = "Asia/Ho_Chi_Minh"
+    timezone: TimeZoneName = "Asia/Ho_Chi_Minh"
     day_starts_at: time = time(0, 0)  # ticket numbers restart at this local time
     procedures: ConfigPath | None = None  # the catalogue file (procedures.toml)
     hours: OpeningHours | None = None  # None: always open
     issue_early_min: Annotated[int, Field(ge=0, le=240)] = 30  # kiosks issue tickets this long before opening
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (e.g. 'Asia/Ho_Chi_Minh')") from None
-        return value
 
     @field_validator("name", "name_en", "address")
     @classmethod

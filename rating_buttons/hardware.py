@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from motcua.contract import RatingLevel
-from motcua.gpio import LightDriver, LightPattern, gpio_error, trim_mock_history
+from motcua.gpio import LightDriver, LightPattern, close_devices, gpio_error, press_mock, trim_mock_history
 from rating_buttons.config import PadButtons, PadLeds
 from rating_buttons.domain import LEVELS
 
@@ -93,13 +93,7 @@ class PadHardware:
 
     def press(self, level: RatingLevel, hold_s: float = 0.0) -> None:
         """Press and release a button on mock pins (the demo's ``press``/``hold``)."""
-        pin = getattr(self.buttons, level.value).pin
-        if not hasattr(pin, "drive_low"):
-            raise RuntimeError("only simulated (mock) buttons can be pressed remotely")
-        pin.drive_low()
-        if hold_s > 0:
-            time.sleep(hold_s)
-        pin.drive_high()
+        press_mock(getattr(self.buttons, level.value).pin, hold_s)
 
     def trim_history(self) -> None:
         if self.pin_factory is not None:
@@ -109,13 +103,7 @@ class PadHardware:
 
     def close(self) -> None:
         self._edge = None
-        for device in (self.buttons, self.status_led, self.leds):
-            if device is None:
-                continue
-            try:
-                device.close()
-            except Exception:
-                logger.debug("closing %r failed", device, exc_info=True)
+        close_devices(self.buttons, self.status_led, self.leds)
         self.buttons = self.leds = self.status_led = None
 
     def __enter__(self) -> PadHardware:

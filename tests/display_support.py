@@ -10,11 +10,12 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+
+from waiting import wait_until
 
 from motcua.contract import Board, BoardCounter, BoardService, Call, CounterStatus
 from motcua.simcontrol import send_control
@@ -32,17 +33,6 @@ SERVICES = [
     ("van-hoa-khac", "Văn hóa – Thi đua – Lĩnh vực khác", "Culture, awards and other fields", 1, 10),
     ("tra-ket-qua", "Nhận kết quả", "Collect results", 2, 5),
 ]
-
-
-def wait_until(condition: Callable[[], Any], timeout: float = 10.0, message: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{message} not met within {timeout} s")
-        time.sleep(0.02)
 
 
 def make_call(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from waiting import wait_until
 
 from coordinator.service import CoordinatorService
 from coordinator.store import Store
@@ -33,17 +33,6 @@ from motcua.contract import (
 )
 from motcua.errors import ConfigError, RequestTimeoutError
 from motcua.session import Inbound, MqttSession
-
-
-def wait_until(condition: Callable[[], Any], timeout: float = 5.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.01)
 
 
 class Hall:

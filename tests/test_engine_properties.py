@@ -157,17 +157,7 @@ class HallDay(RuleBasedStateMachine):
     def restart_restores_exactly(self) -> None:
         state = self.store.load()
         restored = QueueEngine(self.hall)
-        restored.restore(
-            self.now,
-            business_day=state.business_day,
-            tickets=state.tickets,
-            counters=state.counters,
-            issued_numbers=state.issued_numbers,
-            max_seq=state.max_seq,
-            cancelled_requests=state.cancelled_requests,
-            earlier_requests=state.earlier_requests,
-            recent_calls=state.recent_calls,
-        )
+        restored.restore(self.now, state)
         assert {k: asdict(v) for k, v in restored.tickets.items()} == {
             k: asdict(v) for k, v in self.engine.tickets.items()
         }

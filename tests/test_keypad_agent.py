@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from gpiozero.pins.mock import MockFactory, MockPWMPin
+from waiting import wait_until
 
 from counter_keypad.agent import KeypadAgent
 from counter_keypad.config import KeypadConfig
@@ -30,17 +31,6 @@ def mock_factory() -> Iterator[MockFactory]:
         yield factory
     finally:
         factory.reset()
-
-
-def wait_until(condition: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.01)
 
 
 @pytest.fixture

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 from gpiozero.pins.mock import MockFactory, MockPWMPin
+from waiting import wait_until
 
 from counter_keypad.config import KeypadBuzzer, KeypadKeys, KeypadLeds
 from counter_keypad.domain import Feedback, Key, KeypadLights
@@ -31,17 +30,6 @@ def mock_factory() -> Iterator[MockFactory]:
 def keypad(mock_factory: MockFactory) -> Iterator[KeypadHardware]:
     with KeypadHardware(KEYS, LEDS, KeypadBuzzer(pin=12), pin_factory=mock_factory) as hardware:
         yield hardware
-
-
-def wait_until(condition: Callable[[], Any], timeout: float = 5.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.01)
 
 
 def test_keypad_hardware_uses_the_configured_pins(keypad: KeypadHardware, mock_factory: MockFactory):

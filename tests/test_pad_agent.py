@@ -7,12 +7,13 @@ from __future__ import annotations
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from gpiozero.pins.mock import MockFactory, MockPWMPin
+from waiting import wait_until
 
 from coordinator.service import CoordinatorService
 from coordinator.store import Store
@@ -36,17 +37,6 @@ def mock_factory() -> Iterator[MockFactory]:
         yield factory
     finally:
         factory.reset()
-
-
-def wait_until(condition: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.01)
 
 
 def pad_config(tmp_path: Path, counter: int = 1, **behaviour: Any) -> PadConfig:

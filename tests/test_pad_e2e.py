@@ -24,23 +24,13 @@ from typing import Any
 
 import pytest
 from conftest import WARD_HALL
+from waiting import wait_until
 
 from motcua.clock import ScaledClock, clock_spec
 from motcua.contract import DeviceStatus, TicketRequest
 from motcua.localbroker import LocalBroker
 from motcua.session import MqttSession
 from motcua.simcontrol import send_control
-
-
-def wait_until(condition: Callable[[], Any], timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.02)
 
 
 class Device:
@@ -172,10 +162,12 @@ def test_e2e_keypad_calls_pad_invites_vote_counted_and_bound(devices, coordinato
     assert [r["reason"] for r in rows[2:]] == ["inside the pad's lockout", "ticket already rated"]
     wait_until(lambda: pad.status()["outbox"] == 0 and pad.status()["pattern"] == "idle")
 
-    # hold "next" (2 s by default) through the control socket: the counter pauses, nobody is called
+    # hold "next" (2 s by default) through the control socket: the counter pauses, nobody is called, and the
+    # citizen at the desk (1002) is finished — the pad invites a rating for 1002
     keypad.control("hold", "next", 2.3)
     wait_until(lambda: keypad.status()["counter_status"] == "paused")
-    assert keypad.status()["serving"] == "1002"
+    assert keypad.status()["serving"] is None
+    wait_until(lambda: pad.status()["rating_open_until"] is not None)
     wait_until(lambda: keypad.status()["pattern"] == "paused")
 
     assert pad.terminate() == 0  # SIGTERM: a clean stop

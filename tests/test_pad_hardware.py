@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 import pytest
 from gpiozero.pins.mock import MockFactory, MockPWMPin
+from waiting import wait_until
 
 from motcua.contract import RatingLevel
 from motcua.gpio import GpioSetupError
@@ -35,17 +34,6 @@ def mock_factory() -> Iterator[MockFactory]:
 def pad(mock_factory: MockFactory) -> Iterator[PadHardware]:
     with PadHardware(BUTTONS, LEDS, pin_factory=mock_factory) as hardware:
         yield hardware
-
-
-def wait_until(condition: Callable[[], Any], timeout: float = 5.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.01)
 
 
 def test_hardware_uses_the_configured_pins(pad: PadHardware, mock_factory: MockFactory):

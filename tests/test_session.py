@@ -11,22 +11,14 @@ import textwrap
 import threading
 import time
 import uuid
-from collections.abc import Callable
 
 import pytest
+from waiting import wait_until
 
 from motcua.contract import DeviceStatus, ErrorCode, ErrorReply, TicketCancel
 from motcua.errors import NotConnectedError, RequestTimeoutError
 from motcua.localbroker import LocalBroker
 from motcua.session import Inbound, MqttSession
-
-
-def wait_until(condition: Callable[[], object], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.01)
 
 
 class Collector:
