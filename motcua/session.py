@@ -297,9 +297,10 @@ class MqttSession:
         ).to_bytes()
 
     def _quiet_when_stopping(self, record: logging.LogRecord) -> bool:
-        # paho 2.2's network loop runs once more after a clean disconnect and logs "Client is not connected" as
-        # an error: noise in the journal on every stop.
-        return not (self._stopping and record.getMessage().startswith("Client is not connected"))
+        # paho 2.2's network loop logs "Client is not connected" as an error on every turn while the broker is
+        # unreachable, and once more after a clean disconnect: journal noise. This session logs the connection's
+        # state itself (connected / connection lost / refused).
+        return not record.getMessage().startswith("Client is not connected")
 
     # --- paho callbacks (network thread: hand off, never block) ----------------------------------------
 

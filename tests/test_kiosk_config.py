@@ -22,7 +22,7 @@ def test_the_example_kiosks_load():
     simulated = load_config(DEVICES / "kiosk-2.toml", KioskConfig)
     assert simulated.simulated and simulated.printer.dots == 384
     assert simulated.control_socket is not None and simulated.control_socket.is_absolute()
-    assert simulated.camera.drop_folder == DEVICES / "../../../demo-out/kiosk-2/camera"
+    assert simulated.camera.drop_folder == DEVICES / "../sim/kiosk-2/camera"
 
 
 def test_the_example_kiosks_are_devices_of_the_sample_hall(hall):
