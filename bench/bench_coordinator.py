@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,6 +38,7 @@ SAMPLE = ROOT / "examples" / "ward-hall" / "hall.toml"
 RATE = int(os.environ.get("BENCH_RATE", "500"))
 STEADY_S = float(os.environ.get("BENCH_STEADY_S", "10"))
 SATURATE_S = float(os.environ.get("BENCH_SATURATE_S", "6"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 WINDOW = 32
 
 
@@ -231,11 +233,25 @@ def main() -> None:
         hall = load_hall(bench_hall(workdir))
         topics = Topics(hall.hall.site)
         clock_text = clock_spec(parse_clock("2026-11-23T08:00:00+07:00").now(), 1, time.time())
+        rounds = []
         with LocalBroker(hall, workdir / "broker") as broker:
-            echo = measure("echo", broker, workdir, clock_text, topics)
-            real = measure("coordinator", broker, workdir, clock_text, topics)
-    p99_ratio = real["steady"]["p99_ms"] / echo["steady"]["p99_ms"]
-    throughput_ratio = real["saturated"]["replies_per_s"] / echo["saturated"]["replies_per_s"]
+            for _ in range(ROUNDS):  # alternate: drift of the shared machine hits both sides alike
+                echo = measure("echo", broker, workdir, clock_text, topics)
+                real = measure("coordinator", broker, workdir, clock_text, topics)
+                rounds.append(
+                    {
+                        "echo": echo,
+                        "coordinator": real,
+                        "p99_ratio": real["steady"]["p99_ms"] / echo["steady"]["p99_ms"],
+                        "throughput_ratio": real["saturated"]["replies_per_s"] / echo["saturated"]["replies_per_s"],
+                    }
+                )
+    # the round with the median p99 ratio is the one reported in full; the ratios are medians over the rounds
+    rounds.sort(key=lambda r: r["p99_ratio"])
+    median = rounds[len(rounds) // 2]
+    echo, real = median["echo"], median["coordinator"]
+    p99_ratio = statistics.median(r["p99_ratio"] for r in rounds)
+    throughput_ratio = statistics.median(r["throughput_ratio"] for r in rounds)
     headline = [
         {
             "measure": f"ticket p50 / p95 / p99 at {RATE}/s (ms)",
@@ -270,6 +286,10 @@ def main() -> None:
             "coordinator": real,
             "p99_ratio": round(p99_ratio, 3),
             "throughput_ratio": round(throughput_ratio, 3),
+            "rounds": [
+                {"p99_ratio": round(r["p99_ratio"], 3), "throughput_ratio": round(r["throughput_ratio"], 3)}
+                for r in rounds
+            ],
             "headline": headline,
         },
         goals={"p99_ratio_max": 3, "throughput_ratio_min": 0.6},

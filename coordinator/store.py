@@ -10,7 +10,7 @@ Times are stored as ISO-8601 text in UTC, readable with the ``sqlite3`` shell by
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -184,6 +184,19 @@ class Store:
                    ON CONFLICT (key) DO UPDATE SET value = excluded.value""",
                 (business_day.isoformat(),),
             )
+        if changes.tickets:
+            self._save_tickets(changes.tickets.values())
+        if changes.counters:
+            self._save_counters([counters[n] for n in sorted(changes.counters) if n in counters])
+        if changes.cancelled_requests:
+            self.db.executemany(
+                """INSERT INTO cancelled_requests (request_id, business_day) VALUES (?, ?)
+                   ON CONFLICT (request_id) DO UPDATE SET business_day = excluded.business_day""",
+                [(request, day.isoformat()) for request, day in sorted(changes.cancelled_requests.items())],
+            )
+        return [self.add_event(event) for event in changes.events]
+
+    def _save_tickets(self, tickets: Iterable[Ticket]) -> None:
         self.db.executemany(
             """INSERT INTO tickets (id, business_day, issued_service, service, number, label, issued_at, seq, priority,
                    procedure, kiosk, request_id, status, counter, officer, first_called_at, called_at, recalls,
@@ -193,22 +206,18 @@ class Store:
                    counter = excluded.counter, officer = excluded.officer, first_called_at = excluded.first_called_at,
                    called_at = excluded.called_at, recalls = excluded.recalls, finished_at = excluded.finished_at,
                    transfers = excluded.transfers, rated = excluded.rated""",
-            [_ticket_row(t) for t in changes.tickets.values()],
+            [_ticket_row(t) for t in tickets],
         )
+
+    def _save_counters(self, counters: list[Counter]) -> None:
         self.db.executemany(
             """INSERT INTO counters (number, status, officer, serving, last_finished, last_finished_at, priority_streak)
                VALUES (?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (number) DO UPDATE SET status = excluded.status, officer = excluded.officer,
                    serving = excluded.serving, last_finished = excluded.last_finished,
                    last_finished_at = excluded.last_finished_at, priority_streak = excluded.priority_streak""",
-            [_counter_row(counters[n]) for n in sorted(changes.counters) if n in counters],
+            [_counter_row(c) for c in counters],
         )
-        self.db.executemany(
-            """INSERT INTO cancelled_requests (request_id, business_day) VALUES (?, ?)
-               ON CONFLICT (request_id) DO UPDATE SET business_day = excluded.business_day""",
-            [(request, day.isoformat()) for request, day in sorted(changes.cancelled_requests.items())],
-        )
-        return [self.add_event(event) for event in changes.events]
 
     def add_event(self, event: AuditEvent) -> int:
         cursor = self.db.execute(
