@@ -53,6 +53,9 @@ def write_table() -> None:
         ]
     lines += ["| benchmark | measure | result | goal | met |", "|---|---|---|---|---|"]
     lines += rows
+    notes = Path(__file__).resolve().parent / "notes.md"
+    if notes.exists():  # what the numbers mean, what was tried: kept by hand next to the benchmarks
+        lines += ["", notes.read_text(encoding="utf-8").rstrip()]
     DOC.parent.mkdir(parents=True, exist_ok=True)
     DOC.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {DOC}")
