@@ -178,7 +178,7 @@ def write_device_configs(
                 "mqtt": mqtt(f"pad-{number}"),
                 "gpio": {"factory": "mock"},
                 # hall time runs `speed` times faster: the lockout (real seconds) would swallow the next citizen's vote
-                "pad": {**pad.get("pad", {}), "lockout_s": min(5.0, max(0.3, 60 / speed)), "resend_s": 5.0},
+                "pad": {**pad.get("pad", {}), "lockout_s": min(5.0, max(0.3, 36 / speed)), "resend_s": 5.0},
                 "simulation": {"control_socket": str(workspace.socket(f"pad-{number}"))},
             },
         )
@@ -393,10 +393,14 @@ class DeviceActions:
         wait = self.last_key.get(key, 0) + 0.3 - time.monotonic()  # the keypad's double-tap guard
         if wait > 0:
             time.sleep(wait)
+        done = _keypad_commands(keypad)
         send_control(keypad, *command)
         self.last_key[key] = time.monotonic()
-        got = self.watcher.wait(lambda: len(replies.get(counter, [])) > before, 15)
-        if not got:
+        # The keypad takes one command at a time and ignores keys pressed while it waits for a reply (an officer's
+        # impatient second press): the next press waits until this one is done, as an officer watching the LEDs.
+        finished = wait_for(lambda: _keypad_commands(keypad) > done, 20, f"keypad-{counter} to finish {action}")
+        got = self.watcher.wait(lambda: len(replies.get(counter, [])) > before, 5)
+        if not finished or not got:
             return ErrorReply(error="internal", message=f"keypad-{counter} gave no reply")
         return replies[counter][before]
 
@@ -404,6 +408,12 @@ class DeviceActions:
         before = self.watcher.ack_count.get(counter, 0)
         send_control(self.workspace.socket(f"pad-{counter}"), "press", level.value)
         self.watcher.wait(lambda: self.watcher.ack_count.get(counter, 0) > before, 15)
+
+
+def _keypad_commands(keypad: Path) -> int:
+    """How many commands the keypad has finished (answered, refused, or refused for lack of connection)."""
+    stats = send_control(keypad, "status")["commands"]
+    return int(stats["sent"]) + int(stats["not_connected"])
 
 
 @dataclass
@@ -493,7 +503,11 @@ def run_demo(
             summary = {"mode": "windows"}
         else:
             profile = load_profile(SAMPLE / "hall.toml")
-            plan = plan_day(hall, MONDAY, profile.behaviour(citizens), random.Random(seed))
+            # the sample ward's citizens, in proportion to the counters the demo keeps
+            busy = citizens or profile.citizens_per_day * len(hall.counters) / len(
+                load_hall(SAMPLE / "hall.toml").counters
+            )
+            plan = plan_day(hall, MONDAY, profile.behaviour(busy), random.Random(seed))
             closing = datetime.combine(MONDAY, datetime.strptime(until, "%H:%M").time(), VN)
             plan = replace(
                 plan,
