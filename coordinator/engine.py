@@ -193,9 +193,9 @@ class WaitingLines:
             return len(self._lines[(service, False)]) + len(self._lines[(service, True)])
         return len(self._lines[(service, priority)])
 
-    def before(self, ticket: Ticket) -> int:
-        """How many tickets of the same line were issued before `ticket`."""
-        return bisect_left(self._lines[(ticket.service, ticket.priority is not None)], self._key(ticket))
+    def before_key(self, service: str, priority: bool, key: tuple[datetime, int, str]) -> int:
+        """How many tickets of that line were issued before `key` (issue time, issue order, id)."""
+        return bisect_left(self._lines[(service, priority)], key)
 
     def ids(self, service: str) -> list[str]:
         merged = sorted(self._lines[(service, False)] + self._lines[(service, True)])
@@ -640,31 +640,42 @@ class QueueEngine:
         return {service: self.lines.count(service) for service in self.mean_service_min}
 
     def estimate(self, service: str, *, ticket: Ticket | None = None) -> Estimate:
-        """People ahead of `ticket` (or of a new normal ticket) and the expected wait in minutes.
+        """The tickets that will be called before `ticket` (or a new normal ticket) at the counters serving its
+        service, and the expected wait in minutes.
 
-        Capacity: every open or paused counter serving the service contributes the share of its time that
-        this service's queue represents among the counter's services. Before any counter has opened (tickets
-        taken at 07:15 for a 07:30 opening), the counters configured for the service are assumed to open.
+        Counters call in issue order across their services, so a ticket waits behind every earlier ticket of
+        every service its counters serve, not only its own. A ticket of another service that other counters can
+        also take counts for the share of its counters that are ours. Its work is the running mean service time
+        of its service; the pool's counters share the work. Before any counter has opened (tickets taken at 07:15
+        for 07:30), the counters configured for the service are assumed to open.
         """
-        counts = self.waiting_counts()
-        if ticket is None or ticket.status is not TicketStatus.WAITING:
-            ahead = counts[service]
-        elif ticket.priority is not None:
-            ahead = self.lines.before(ticket)
-        else:
-            ahead = self.lines.before(ticket) + self.lines.count(service, priority=True)
         serving = [c for c in self.counters.values() if service in c.services]
         staffed = [c for c in serving if c.status is not CounterStatus.CLOSED]
-        if not staffed and any(c.status is not CounterStatus.CLOSED for c in self.counters.values()):
-            return Estimate(people_ahead=ahead, minutes=None)  # the hall is working, but not this service
-        capacity = 0.0
-        for counter in staffed or serving:
-            load = sum(counts[s] for s in counter.services)
-            capacity += counts[service] / load if load else 1 / len(counter.services)
-        if capacity <= 0:
-            return Estimate(people_ahead=ahead, minutes=None)
-        minutes = (ahead + 0.5) * self.mean_service_min[service] / capacity
-        return Estimate(people_ahead=ahead, minutes=round(minutes))
+        hall_working = any(c.status is not CounterStatus.CLOSED for c in self.counters.values())
+        pool = staffed if hall_working else serving
+        if not pool:
+            return Estimate(people_ahead=self._ahead(service, ticket), minutes=None)  # no counter for it now
+        ours = {c.number for c in pool}
+        people = work = 0.0
+        for other in {s for c in pool for s in c.services}:
+            servers = [c for c in self.counters.values() if other in c.services]
+            if hall_working:
+                servers = [c for c in servers if c.status is not CounterStatus.CLOSED]
+            share = sum(1 for c in servers if c.number in ours) / len(servers) if servers else 1.0
+            ahead = self._ahead(other, ticket)
+            people += ahead * share
+            work += ahead * share * self.mean_service_min[other]
+        minutes = (work + 0.5 * self.mean_service_min[service]) / len(pool)
+        return Estimate(people_ahead=round(people), minutes=round(minutes))
+
+    def _ahead(self, service: str, ticket: Ticket | None) -> int:
+        """Waiting tickets of `service` called before `ticket` (a new normal ticket: all of them)."""
+        if ticket is None or ticket.status is not TicketStatus.WAITING:
+            return self.lines.count(service)
+        key = (ticket.issued_at, ticket.seq, ticket.id)
+        if ticket.priority is not None:
+            return self.lines.before_key(service, True, key)
+        return self.lines.count(service, priority=True) + self.lines.before_key(service, False, key)
 
     def counters_for(self, service: str) -> list[int]:
         return sorted(c.number for c in self.counters.values() if service in c.services)

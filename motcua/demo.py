@@ -520,8 +520,27 @@ def run_demo(
                 f"real time",
                 flush=True,
             )
+            taken: set[str] = set()
+
+            def progress_and_pictures(fraction: float) -> None:
+                if progress is not None:
+                    progress(fraction)
+                if fraction >= 0.4 and "morning" not in taken:  # the hall in full swing
+                    taken.add("morning")
+                    for device in ("kiosk-1", "display-1"):
+                        send_control(
+                            workspace.socket(device),
+                            "screenshot",
+                            workspace.screenshots / f"{device.split('-')[0]}-morning.png",
+                        )
+
             day = DaySimulation(
-                hall, plan, DeviceActions(workspace, watcher), RealTime(clock, stopped), progress, finish_by_next=True
+                hall,
+                plan,
+                DeviceActions(workspace, watcher),
+                RealTime(clock, stopped),
+                progress_and_pictures,
+                finish_by_next=True,
             )
             day.run()
             processes.check()

@@ -388,6 +388,22 @@ def test_estimate_uses_queue_position_capacity_and_learned_service_time():
     assert engine.mean_service_min["a"] == pytest.approx(10 + 0.2 * (2 - 10))
 
 
+def test_estimate_counts_every_earlier_ticket_of_the_counters_services():
+    """Counter 2 (the only one open) calls A and B in issue order: a B ticket waits behind the A tickets too."""
+    engine = QueueEngine(small_hall())
+    engine.command(NOW, 2, CounterAction.SIGN_IN, officer="minh")
+    for _ in range(3):
+        issue(engine, "a")  # 10 min each
+    issue(engine, "b")  # 5 min
+    estimate = engine.estimate("b")
+    assert estimate.people_ahead == 4
+    assert estimate.minutes == round((3 * 10 + 1 * 5 + 0.5 * 5) / 1)
+    engine.command(NOW, 3, CounterAction.SIGN_IN, officer="hoa")  # counter 3 takes B only: B tickets go faster
+    faster = engine.estimate("b")
+    # the pool is now counters 2 and 3: the A tickets' work stays in it (only counter 2 takes them), shared by two
+    assert faster.minutes == round((3 * 10 * 1 + 1 * 5 + 0.5 * 5) / 2)
+
+
 def test_estimate_for_a_priority_ticket_counts_only_priority_ahead():
     engine = QueueEngine(small_hall())
     for _ in range(5):
