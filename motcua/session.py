@@ -144,7 +144,7 @@ class MqttSession:
             CallbackAPIVersion.VERSION2, client_id=self.device, protocol=MQTTProtocolVersion.MQTTv5
         )
         paho_logger = logging.getLogger(f"paho.{self.device}")
-        paho_logger.addFilter(self._quiet_when_stopping)
+        paho_logger.addFilter(self._drop_paho_noise)
         client.enable_logger(paho_logger)
         username = self.settings.username or self.device
         client.username_pw_set(username, self.settings.resolved_password())
@@ -296,7 +296,7 @@ class MqttSession:
             device=self.device, state=state, role=self.role, version=self.version, since=since
         ).to_bytes()
 
-    def _quiet_when_stopping(self, record: logging.LogRecord) -> bool:
+    def _drop_paho_noise(self, record: logging.LogRecord) -> bool:
         # paho 2.2's network loop logs "Client is not connected" as an error on every turn while the broker is
         # unreachable, and once more after a clean disconnect: journal noise. This session logs the connection's
         # state itself (connected / connection lost / refused).
