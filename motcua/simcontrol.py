@@ -39,10 +39,15 @@ class ControlServer:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists():
             self.path.unlink()
+        # Bind and listen under a temporary name, then move it into place: whoever waits for the socket file to
+        # appear can connect at once (between bind and listen a connect would be refused).
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+        temporary.unlink(missing_ok=True)
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.bind(str(self.path))
-        os.chmod(self.path, 0o600)
+        sock.bind(str(temporary))
+        os.chmod(temporary, 0o600)
         sock.listen(8)
+        os.replace(temporary, self.path)
         sock.settimeout(0.2)
         self._sock = sock
         self._thread = threading.Thread(target=self._serve, name=f"control-{self.path.name}", daemon=True)
