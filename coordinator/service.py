@@ -374,12 +374,14 @@ class CoordinatorService:
         later.board |= pending.board
         later.views |= pending.views - pending.counters
         later.events.extend(pending.events)
-        self._publish_throttled()
+        # A call changes what the hall's TV must show after any reconnect: its board goes out with it, unthrottled
+        # (calls come at a human pace; the throttle is for bursts of tickets).
+        self._publish_throttled(now_too=bool(pending.calls))
 
-    def _publish_throttled(self) -> None:
+    def _publish_throttled(self, *, now_too: bool = False) -> None:
         later = self._throttled
         now = time.monotonic()
-        if (later.board or later.views) and now - later.views_sent >= VIEW_INTERVAL_S:
+        if (later.board or later.views) and (now_too or now - later.views_sent >= VIEW_INTERVAL_S):
             for number in sorted(later.views):
                 self.session.publish(self.topics.counter_state(number), self.counter_state(number), retain=True)
             if later.board:
