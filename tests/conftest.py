@@ -75,6 +75,18 @@ def sessions(broker: LocalBroker, hall: HallConfig) -> Iterator[Callable[..., Mq
 
 
 @pytest.fixture
+def mock_factory():  # type: ignore[no-untyped-def]
+    """gpiozero's simulated pins (with PWM), reset even if the test fails (else GPIOPinInUse in the next one)."""
+    from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+    factory = MockFactory(pin_class=MockPWMPin)
+    try:
+        yield factory
+    finally:
+        factory.reset()
+
+
+@pytest.fixture
 def coordinator(broker: LocalBroker, hall: HallConfig, procedures, clock: ScaledClock, tmp_path: Path):  # type: ignore[no-untyped-def]
     """The real coordinator service, in this process, on the test broker and a fresh SQLite file."""
     session = MqttSession(broker.settings("coordinator"), device="coordinator", site=hall.hall.site, role="coordinator")

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from gpiozero.pins.mock import MockFactory, MockPWMPin
+from gpiozero.pins.mock import MockFactory
 from waiting import wait_until
 
 from counter_keypad.agent import KeypadAgent
@@ -22,15 +22,6 @@ from motcua.session import MqttSession
 
 NEXT, RECALL, NO_SHOW = 5, 6, 13
 GREEN, RED, BUZZER = 19, 26, 12
-
-
-@pytest.fixture
-def mock_factory() -> Iterator[MockFactory]:
-    factory = MockFactory(pin_class=MockPWMPin)
-    try:
-        yield factory
-    finally:
-        factory.reset()
 
 
 @pytest.fixture

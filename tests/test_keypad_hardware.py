@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from gpiozero.pins.mock import MockFactory, MockPWMPin
+from gpiozero.pins.mock import MockFactory
 from waiting import wait_until
 
 from counter_keypad.config import KeypadBuzzer, KeypadKeys, KeypadLeds
@@ -15,15 +15,6 @@ from motcua.contract import CounterStatus
 
 KEYS = KeypadKeys(next=5, recall=6, no_show=13)
 LEDS = KeypadLeds(green=19, red=26)
-
-
-@pytest.fixture
-def mock_factory() -> Iterator[MockFactory]:
-    factory = MockFactory(pin_class=MockPWMPin)
-    try:
-        yield factory
-    finally:
-        factory.reset()
 
 
 @pytest.fixture

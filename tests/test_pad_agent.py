@@ -7,12 +7,11 @@ from __future__ import annotations
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from gpiozero.pins.mock import MockFactory, MockPWMPin
+from gpiozero.pins.mock import MockFactory
 from waiting import wait_until
 
 from coordinator.service import CoordinatorService
@@ -28,15 +27,6 @@ from rating_buttons.hardware import PadHardware
 from rating_buttons.outbox import Outbox
 
 SATISFIED, NEUTRAL, UNSATISFIED = 17, 27, 22
-
-
-@pytest.fixture
-def mock_factory() -> Iterator[MockFactory]:
-    factory = MockFactory(pin_class=MockPWMPin)
-    try:
-        yield factory
-    finally:
-        factory.reset()
 
 
 def pad_config(tmp_path: Path, counter: int = 1, **behaviour: Any) -> PadConfig:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from gpiozero.pins.mock import MockFactory, MockPWMPin
+from gpiozero.pins.mock import MockFactory
 from waiting import wait_until
 
 from motcua.contract import RatingLevel
@@ -19,15 +19,6 @@ VN = timezone(timedelta(hours=7))
 NOON = datetime(2026, 11, 23, 12, 0, tzinfo=VN)
 BUTTONS = PadButtons(satisfied=17, neutral=27, unsatisfied=22)
 LEDS = PadLeds(satisfied=23, neutral=24, unsatisfied=25)
-
-
-@pytest.fixture
-def mock_factory() -> Iterator[MockFactory]:
-    factory = MockFactory(pin_class=MockPWMPin)
-    try:
-        yield factory
-    finally:
-        factory.reset()
 
 
 @pytest.fixture
