@@ -113,12 +113,10 @@ def load_toml(path: Path | str) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
 
 
-def load_config(path: Path | str, model: type[C], *, overrides: dict[str, Any] | None = None) -> C:
+def load_config(path: Path | str, model: type[C]) -> C:
     """Read `path` and validate it as `model`; relative paths in it are taken from the file's folder."""
     path = Path(path)
     data = load_toml(path)
-    if overrides:
-        data = _merge(data, overrides)
     return validate_config(data, model, source=str(path), base_dir=path.parent)
 
 
@@ -169,13 +167,3 @@ def _inner_model(annotation: Any) -> type[BaseModel] | None:
         if found is not None:
             return found
     return None
-
-
-def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged

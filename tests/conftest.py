@@ -6,6 +6,7 @@ clock, which is pinned inside the hall's opening hours so tests do not depend on
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
@@ -28,6 +29,20 @@ MONDAY_MORNING = datetime(2026, 11, 23, 8, 0, tzinfo=VN)
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+
+@pytest.fixture(autouse=True)
+def keep_logging() -> Iterator[None]:
+    """Tests that run `motcua.cli.main` (which sets up logging for a service) must not change the logging of the
+    tests after them: put the root and paho loggers back."""
+    root, paho = logging.getLogger(), logging.getLogger("paho")
+    handlers, level, paho_level = root.handlers[:], root.level, paho.level
+    try:
+        yield
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        paho.setLevel(paho_level)
 
 
 @pytest.fixture(scope="session")

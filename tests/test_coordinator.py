@@ -333,3 +333,11 @@ def test_a_database_of_another_hall_is_refused(tmp_path, hall):
     store.claim("xa-an-binh")
     with pytest.raises(ConfigError, match="database of hall 'xa-an-binh', not 'phuong-hoa-binh'"):
         store.claim(hall.hall.site)
+
+
+def test_a_rating_for_an_unknown_counter_is_dropped_and_the_coordinator_goes_on(hall_devices: Hall, sessions):
+    rogue = sessions("coordinator-rogue-vote", username="coordinator")
+    vote = RatingVote(id=uuid.uuid4(), level="satisfied", pressed_at=hall_devices.clock.now())
+    rogue.publish(hall_devices.topics.rating(99), vote).wait_for_publish(5)  # at the broker before the ticket
+    assert isinstance(hall_devices.ticket(), TicketIssued)  # handled after the vote: it was processed and dropped
+    assert hall_devices.db().execute("SELECT COUNT(*) FROM ratings").fetchone()[0] == 0

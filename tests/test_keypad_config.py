@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,20 +12,6 @@ from motcua.cli import main
 from motcua.errors import ConfigError
 
 SAMPLE = ROOT / "examples" / "ward-hall" / "devices" / "keypad-1.toml"
-
-
-@pytest.fixture(autouse=True)
-def keep_logging() -> Iterator[None]:
-    """`motcua.cli.main` sets up logging on this test's captured stderr: put the root logger back afterwards, or
-    later tests' threads would log into a closed stream."""
-    root, paho = logging.getLogger(), logging.getLogger("paho")
-    handlers, level, paho_level = root.handlers[:], root.level, paho.level
-    try:
-        yield
-    finally:
-        root.handlers[:] = handlers
-        root.setLevel(level)
-        paho.setLevel(paho_level)
 
 
 def write(tmp_path: Path, body: str, counter: int = 1) -> Path:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,20 +21,6 @@ GOOD = {
     "leds": "satisfied = 23\nneutral = 24\nunsatisfied = 25",
     "device": 'id = "pad-1"\nsite = "phuong-hoa-binh"',
 }
-
-
-@pytest.fixture(autouse=True)
-def keep_logging() -> Iterator[None]:
-    """`motcua.cli.main` sets up logging on this test's captured stderr: put the root logger back afterwards, or
-    later tests' threads would log into a closed stream."""
-    root, paho = logging.getLogger(), logging.getLogger("paho")
-    handlers, level, paho_level = root.handlers[:], root.level, paho.level
-    try:
-        yield
-    finally:
-        root.handlers[:] = handlers
-        root.setLevel(level)
-        paho.setLevel(paho_level)
 
 
 def write(tmp_path: Path, **changes: str | None) -> Path:
