@@ -1,0 +1,61 @@
+"""docs/protocol.md and motcua/contract.py agree field by field.
+
+A client built from the docs alone must be able to read every message the hall sends, and the docs say unknown
+fields are refused: so every field of every message must appear in an example of that message, and every
+example must parse with the contract's strict parser. The next field added without docs fails here.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from motcua import contract
+from motcua.contract import Message, parse
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "protocol.md"
+TEXT = DOC.read_text(encoding="utf-8")
+EXAMPLES = re.findall(r"<!-- example: (\w+) -->\n```json\n(.*?)```", TEXT, flags=re.S)
+
+MESSAGES = sorted(
+    (
+        cls
+        for cls in vars(contract).values()
+        if isinstance(cls, type) and issubclass(cls, Message) and cls is not Message
+    ),
+    key=lambda cls: cls.__name__,
+)
+
+
+def _walk(message: BaseModel, seen: dict[str, set[str]]) -> None:
+    """Record the fields each (nested) message of an example actually spells out."""
+    seen.setdefault(type(message).__name__, set()).update(message.model_fields_set)
+    for name in message.model_fields_set:
+        value = getattr(message, name)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, BaseModel):
+                _walk(item, seen)
+
+
+def _documented() -> dict[str, set[str]]:
+    seen: dict[str, set[str]] = {}
+    for name, body in EXAMPLES:
+        _walk(parse(getattr(contract, name), body.encode(), max_bytes=None), seen)
+    return seen
+
+
+@pytest.mark.parametrize(("name", "body"), EXAMPLES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(EXAMPLES)])
+def test_every_example_parses_strictly(name: str, body: str):
+    model = getattr(contract, name)
+    assert isinstance(model, type) and issubclass(model, Message), name
+    parse(model, body.encode(), max_bytes=None)
+
+
+@pytest.mark.parametrize("model", MESSAGES, ids=[m.__name__ for m in MESSAGES])
+def test_every_field_of_every_message_is_in_an_example(model: type[Message]):
+    shown = _documented().get(model.__name__, set())
+    missing = sorted(set(model.model_fields) - shown)
+    assert not missing, f"docs/protocol.md shows no example of {model.__name__} with {missing}"
