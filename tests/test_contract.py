@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import time
+import typing
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from pydantic import AwareDatetime, FutureDatetime, NaiveDatetime, PastDatetime, PlainValidator
 
+from motcua import contract
 from motcua.contract import (
     ANY,
     MAX_REQUEST_BYTES,
@@ -18,6 +21,7 @@ from motcua.contract import (
     CounterState,
     ErrorCode,
     InvalidMessage,
+    Message,
     RatingVote,
     TicketCancel,
     TicketRequest,
@@ -280,3 +284,43 @@ def test_refusing_hostile_json_costs_what_garbage_costs():
     hostile = max(cost(HOSTILE[0][1]), cost(HOSTILE[2][1]))
     assert hostile < 0.5, f"1,000 hostile payloads took {hostile:.3f} s"
     assert hostile < 20 * garbage + 0.05, (hostile, garbage)
+
+
+#: pydantic's datetime markers are classes of their own, not datetime subclasses.
+TIME_TYPES = (AwareDatetime, NaiveDatetime, PastDatetime, FutureDatetime)
+
+
+def _time_checks(annotation: object, metadata: list[object]) -> list[bool]:
+    """For each datetime in a field's type: does it go through the contract's UTC time validator?"""
+    if typing.get_origin(annotation) is typing.Annotated:
+        base, *more = typing.get_args(annotation)
+        return _time_checks(base, [*metadata, *more])
+    if annotation in TIME_TYPES or (isinstance(annotation, type) and issubclass(annotation, datetime)):
+        return [any(isinstance(m, PlainValidator) and m.func is contract._utc_time for m in metadata)]
+    return [check for arg in typing.get_args(annotation) for check in _time_checks(arg, [])]
+
+
+def test_every_time_field_of_every_message_is_a_utc_time():
+    """A new field typed AwareDatetime would keep the sender's offset and take Unix times: it must be UtcTime."""
+    messages = [m for m in vars(contract).values() if isinstance(m, type) and issubclass(m, Message)]
+    times = {
+        f"{message.__name__}.{name}": _time_checks(field.annotation, list(field.metadata))
+        for message in messages
+        for name, field in message.model_fields.items()
+    }
+    times = {name: checks for name, checks in times.items() if checks}
+    assert "RatingVote.pressed_at" in times and "CounterState.rating_open_until" in times
+    assert [name for name, checks in times.items() if not all(checks)] == []
+    assert _time_checks(AwareDatetime | None, []) == [False]  # what the check catches
+
+
+def test_times_are_held_in_utc_and_written_with_z_whatever_offset_was_sent():
+    hanoi = timezone(timedelta(hours=7))
+    vote = parse(RatingVote, _with(VOTE, pressed_at="2026-11-23T08:31:05.25+07:00"))
+    assert vote.pressed_at.tzinfo is UTC
+    assert json.loads(vote.to_bytes())["pressed_at"] == "2026-11-23T01:31:05.250000Z"
+    built = CounterCommand(request_id=uuid.uuid4(), action="next", sent_at=datetime(2026, 11, 23, 8, 20, tzinfo=hanoi))
+    assert json.loads(built.to_bytes())["sent_at"] == "2026-11-23T01:20:00Z"  # built in code: the same rule
+    assert parse(CounterCommand, built.to_bytes()) == built
+    with pytest.raises(ValueError, match="offset"):
+        RatingVote(id=uuid.uuid4(), level="neutral", pressed_at=datetime(2026, 11, 23, 8, 31))

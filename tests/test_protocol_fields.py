@@ -7,8 +7,10 @@ example must parse with the contract's strict parser. The next field added witho
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import BaseModel
@@ -59,3 +61,29 @@ def test_every_field_of_every_message_is_in_an_example(model: type[Message]):
     shown = _documented().get(model.__name__, set())
     missing = sorted(set(model.model_fields) - shown)
     assert not missing, f"docs/protocol.md shows no example of {model.__name__} with {missing}"
+
+
+ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def _times(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], str]]:
+    if isinstance(value, dict):
+        return [t for key, item in value.items() for t in _times(item, (*path, key))]
+    if isinstance(value, list):
+        return [t for i, item in enumerate(value) for t in _times(item, (*path, i))]
+    return [(path, value)] if isinstance(value, str) and ISO_TIME.match(value) else []
+
+
+def _at(value: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        value = value[step]
+    return value
+
+
+@pytest.mark.parametrize(("name", "body"), EXAMPLES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(EXAMPLES)])
+def test_every_time_in_the_examples_is_written_as_motcua_writes_it(name: str, body: str):
+    """UTC with Z, exactly as the contract serialises it (one documented form, not three)."""
+    written = json.loads(parse(getattr(contract, name), body.encode(), max_bytes=None).to_bytes())
+    for path, text in _times(json.loads(body)):
+        assert text.endswith("Z"), (path, text)
+        assert _at(written, path) == text, path

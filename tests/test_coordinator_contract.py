@@ -1,12 +1,16 @@
-"""Hostile payloads through the real coordinator: refused with a code, no traceback, no reload of the day."""
+"""The real coordinator at the edge of the contract: hostile payloads are refused with a code (no traceback, no
+reload of the day), and times come back in UTC written with Z whatever offset a device sent."""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
+from datetime import UTC
 
 import pytest
+from conftest import VN
 from waiting import wait_until
 
 from coordinator.service import CoordinatorService
@@ -99,3 +103,23 @@ def test_a_thousand_hostile_payloads_are_answered_quickly(watched, sessions, cap
         kiosk.request(topics.ticket_request("kiosk-1"), request, response_topic=topics.ticket_reply("kiosk-1")).payload
     )
     assert isinstance(issued, TicketIssued)
+
+
+def test_a_pads_local_time_comes_back_in_utc_with_z(coordinator: CoordinatorService, sessions):
+    """The pad stamps presses in the hall's time (+07:00); the rating event and everything else say UTC, Z."""
+    pad = sessions("pad-1", role="pad")
+    watcher = sessions("admin")
+    topics = pad.topics
+    events: list[dict] = []
+    acks: list[bytes] = []
+    watcher.subscribe(topics.events(), lambda i: events.extend(json.loads(i.payload)["events"]))
+    pad.subscribe(topics.rating_ack(1), lambda i: acks.append(i.payload))
+    pressed = coordinator.clock.now().astimezone(VN)
+    vote = {"v": 1, "id": str(uuid.uuid4()), "level": "neutral", "pressed_at": pressed.isoformat()}
+    assert vote["pressed_at"].endswith("+07:00")
+    pad.publish(topics.rating(1), json.dumps(vote).encode())
+    wait_until(lambda: acks, what="the rating's ack")
+    rating = wait_until(lambda: [e for e in events if e["kind"] == "rating"], what="the rating event")[0]
+    assert rating["at"] == pressed.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    times = [e["at"] for e in events]
+    assert times and all(t.endswith("Z") for t in times), times
