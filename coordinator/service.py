@@ -542,5 +542,5 @@ def _request_id(inbound: Inbound) -> uuid.UUID | None:
     """Best effort: the request id of a refused request, so the kiosk can match the error to its request."""
     try:
         return uuid.UUID(json.loads(inbound.payload)["request_id"])
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):  # never an "internal" for bad input
         return None

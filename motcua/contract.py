@@ -4,32 +4,37 @@ Nothing else in motcua spells a topic string or builds a payload by hand. docs/p
 defined here; tests/test_contract.py keeps the two honest.
 
 - Topics live under ``motcua/v1/{site}/`` and are built by `Topics`.
-- Payloads are UTF-8 JSON objects with a version field ``"v": 1``, parsed and validated with pydantic:
-  unknown fields, wrong types and missing fields are refused with a `ContractError` that says which field.
-- Times are ISO-8601 with a UTC offset. A time without an offset is refused (a device's local clock would
-  otherwise silently shift ratings by seven hours).
+- Payloads are UTF-8 JSON objects with a version field ``"v": 1``, parsed and validated strictly with pydantic
+  (JSON straight into the models, no coercion: ``true`` is not 1, ``"1"`` is not a number, ``"yes"`` is not a
+  boolean): unknown fields, wrong types and missing fields are refused with a `ContractError` that says which
+  field. Malformed or hostile JSON (deep nesting, huge numbers) is refused as ``bad_json`` at the cost of garbage.
+- Times are ISO-8601 strings with a UTC offset (`UtcTime`). A time without an offset is refused (a device's local
+  clock would otherwise silently shift ratings by seven hours), and so is a Unix number. Any offset is accepted
+  and normalised to UTC on the way in; everything motcua writes is UTC with ``Z``.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import re
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import (
     AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
+    PlainSerializer,
+    PlainValidator,
     StringConstraints,
     TypeAdapter,
     ValidationError,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from motcua.errors import ContractError
 
@@ -48,6 +53,51 @@ ProcedureCode = Annotated[str, StringConstraints(pattern=r"^[0-9]\.[0-9]{6}$")]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+#: ISO-8601 date and time with an offset, as JSON carries it: ``2026-11-23T08:15:02+07:00``, ``...01:15:02.12Z``.
+_ISO_TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})", re.ASCII)
+
+
+def _utc_time(value: object) -> datetime:
+    """Accept an aware datetime (built in code) or an ISO-8601 string with an offset (parsed); return it in UTC.
+
+    Pydantic's own datetime parsing, even strict, also takes Unix times written as strings ("1795891234") and
+    keeps the sender's offset; the contract wants neither.
+    """
+    if isinstance(value, str) and _ISO_TIME_RE.fullmatch(value):
+        value = datetime.fromisoformat(value)  # a ValueError (month 13) becomes a validation error
+    if not isinstance(value, datetime):
+        raise PydanticCustomError(
+            "iso_time", "expected an ISO-8601 time with a UTC offset as a string, e.g. 2026-11-23T08:15:02+07:00"
+        )
+    if value.utcoffset() is None:
+        raise PydanticCustomError("iso_time_offset", "a time without a UTC offset is refused")
+    return value.astimezone(UTC)
+
+
+def _write_utc_time(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+#: Every time in every message: validated by `_utc_time`, held in UTC, written as ``2026-11-23T01:15:02Z``.
+#: Use it for every new time field (tests/test_contract.py checks that no message uses a bare datetime).
+UtcTime = Annotated[
+    AwareDatetime, PlainValidator(_utc_time), PlainSerializer(_write_utc_time, return_type=str, when_used="json")
+]
+
+
+def _protocol_version(value: object) -> Literal[1]:
+    if type(value) is int and value == PROTOCOL_VERSION:  # not True, not 1.0
+        return 1
+    shown = repr(value) if len(repr(value)) <= 20 else repr(value)[:20] + "..."
+    raise PydanticCustomError(
+        "protocol_version",
+        "protocol version {version} not supported (expected {expected})",
+        {"version": shown, "expected": PROTOCOL_VERSION},
+    )
+
+
+ProtocolVersion = Annotated[Literal[1], PlainValidator(_protocol_version)]
 
 
 class PriorityCategory(StrEnum):
@@ -132,7 +182,7 @@ class Message(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True)
 
-    v: Literal[1] = 1  # PROTOCOL_VERSION
+    v: ProtocolVersion = 1  # PROTOCOL_VERSION
 
     def to_bytes(self) -> bytes:
         return self.model_dump_json(exclude_none=True).encode("utf-8")
@@ -147,7 +197,7 @@ class TicketRequest(Message):
 
     kind: Literal["issue"] = "issue"
     request_id: uuid.UUID
-    sent_at: AwareDatetime  # a request that arrives too late (replayed after an outage) is refused
+    sent_at: UtcTime  # a request that arrives too late (replayed after an outage) is refused
     service: Slug | None = None
     procedure: ProcedureCode | None = None
     priority: PriorityCategory | None = None
@@ -179,7 +229,7 @@ class TicketInfo(Message):
     service_name_en: str | None = None
     procedure: ProcedureCode | None = None
     priority: PriorityCategory | None = None
-    issued_at: AwareDatetime
+    issued_at: UtcTime
     counters: list[CounterNumber]  # counters that serve this service
     people_ahead: int
     estimated_wait_min: int | None = None  # None: no counter open, cannot estimate
@@ -213,7 +263,7 @@ class CounterCommand(Message):
 
     request_id: uuid.UUID
     action: CounterAction
-    sent_at: AwareDatetime
+    sent_at: UtcTime
     officer: Slug | None = None  # sign_in
     service: Slug | None = None  # transfer target
 
@@ -232,7 +282,7 @@ class ServingTicket(Message):
     number: int
     service: Slug
     priority: PriorityCategory | None = None
-    called_at: AwareDatetime
+    called_at: UtcTime
     recalls: int = 0
 
 
@@ -246,9 +296,9 @@ class CounterState(Message):
     officer_name: str | None = None
     serving: ServingTicket | None = None
     last_finished: str | None = None  # ticket id
-    rating_open_until: AwareDatetime | None = None  # the pad invites a rating until then
+    rating_open_until: UtcTime | None = None  # the pad invites a rating until then
     waiting: int = 0  # tickets waiting for this counter's services
-    updated_at: AwareDatetime
+    updated_at: UtcTime
 
 
 class CounterReply(Message):
@@ -267,7 +317,7 @@ class RatingVote(Message):
 
     id: uuid.UUID
     level: RatingLevel
-    pressed_at: AwareDatetime
+    pressed_at: UtcTime
     misuse: bool = False
 
 
@@ -292,7 +342,7 @@ class Call(Message):
     service: Slug
     service_name: str
     recall: int = 0
-    called_at: AwareDatetime
+    called_at: UtcTime
 
 
 class BoardCounter(Message):
@@ -319,7 +369,7 @@ class Board(Message):
     calls: list[Call]  # newest first
     counters: list[BoardCounter]
     services: list[BoardService]
-    updated_at: AwareDatetime
+    updated_at: UtcTime
 
 
 # --- catalogue (coordinator → kiosks) --------------------------------------------------------------------
@@ -368,7 +418,7 @@ class Catalogue(Message):
     services: list[ServiceInfo]
     procedures: list[Procedure]
     priority_categories: list[PriorityCategory]
-    updated_at: AwareDatetime
+    updated_at: UtcTime
 
 
 # --- coordinator → province (bridged) --------------------------------------------------------------------
@@ -381,7 +431,7 @@ class HallEvent(Message):
     seq: int  # the coordinator's event number: gaps show lost events, repeats are duplicates
     kind: str  # issued, called, recalled, served, no_show, transferred, cancelled, expired, sign_in, sign_out,
     #            paused, resumed, rating
-    at: AwareDatetime
+    at: UtcTime
     counter: CounterNumber | None = None
     ticket_id: str | None = None
     service: Slug | None = None
@@ -407,7 +457,7 @@ class DeviceStatus(Message):
     state: DeviceState
     role: str
     version: str
-    since: AwareDatetime | None = None  # when it came online; absent in the last will (written at connect time)
+    since: UtcTime | None = None  # when it came online; absent in the last will (written at connect time)
 
 
 # --- topics ----------------------------------------------------------------------------------------------
@@ -525,11 +575,14 @@ def _counter_result() -> TypeAdapter[CounterReply | ErrorReply]:
 
 
 def parse(model: type[M], payload: bytes, *, max_bytes: int | None = MAX_REQUEST_BYTES) -> M:
-    """Decode and validate one payload, or raise `ContractError` with a readable reason and an error code."""
+    """Decode and validate one payload, or raise `InvalidMessage` with a readable reason and an error code.
+
+    The JSON goes straight into the model in strict mode: no coercion, and pydantic's JSON parser bounds nesting
+    and number sizes itself, so a hostile payload costs what garbage costs and is refused as ``bad_json``.
+    """
     _check_size(payload, max_bytes)
-    data = _decode(payload)
     try:
-        return model.model_validate(data)
+        return model.model_validate_json(payload, strict=True)
     except ValidationError as exc:
         raise _invalid(exc) from None
 
@@ -537,21 +590,21 @@ def parse(model: type[M], payload: bytes, *, max_bytes: int | None = MAX_REQUEST
 def parse_kiosk_request(payload: bytes) -> TicketRequest | TicketCancel:
     _check_size(payload, MAX_REQUEST_BYTES)
     try:
-        return _kiosk_request().validate_python(_decode(payload))
+        return _kiosk_request().validate_json(payload, strict=True)
     except ValidationError as exc:
         raise _invalid(exc) from None
 
 
 def parse_kiosk_reply(payload: bytes) -> TicketIssued | TicketCancelled | ErrorReply:
     try:
-        return _kiosk_reply().validate_python(_decode(payload))
+        return _kiosk_reply().validate_json(payload, strict=True)
     except ValidationError as exc:
         raise _invalid(exc) from None
 
 
 def parse_counter_result(payload: bytes) -> CounterReply | ErrorReply:
     try:
-        return _counter_result().validate_python(_decode(payload))
+        return _counter_result().validate_json(payload, strict=True)
     except ValidationError as exc:
         raise _invalid(exc) from None
 
@@ -569,21 +622,20 @@ def _check_size(payload: bytes, max_bytes: int | None) -> None:
         raise InvalidMessage(ErrorCode.TOO_LARGE, f"payload of {len(payload)} bytes exceeds {max_bytes}")
 
 
-def _decode(payload: bytes) -> Any:
-    try:
-        data = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidMessage(ErrorCode.BAD_JSON, f"payload is not UTF-8 JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise InvalidMessage(ErrorCode.BAD_JSON, "payload must be a JSON object")
-    if data.get("v", PROTOCOL_VERSION) != PROTOCOL_VERSION:
-        raise InvalidMessage(
-            ErrorCode.BAD_REQUEST, f"protocol version {data.get('v')!r} not supported (expected {PROTOCOL_VERSION})"
-        )
-    return data
+#: Errors pydantic reports at the top of a payload that is not a JSON object at all.
+_NOT_AN_OBJECT = {"model_type", "model_attributes_type", "dict_type"}
 
 
 def _invalid(exc: ValidationError) -> InvalidMessage:
+    errors = exc.errors(include_url=False, include_context=False, include_input=False)
+    first = errors[0]
+    if first["type"] == "json_invalid":
+        return InvalidMessage(ErrorCode.BAD_JSON, f"payload is not UTF-8 JSON: {first['msg']}")
+    if not first["loc"] and first["type"] in _NOT_AN_OBJECT:
+        return InvalidMessage(ErrorCode.BAD_JSON, "payload must be a JSON object")
+    version = [err for err in errors if err["type"] == "protocol_version"]
+    if version:  # another version's message: its other fields are not worth listing
+        return InvalidMessage(ErrorCode.BAD_REQUEST, f"v: {version[0]['msg']}")
     return InvalidMessage(ErrorCode.BAD_REQUEST, describe_validation_error(exc))
 
 

@@ -6,6 +6,10 @@ What it takes care of, so device code does not:
 - A persistent session (``clean_start=False`` *and* a SessionExpiryInterval, see PITFALLS): QoS 1 messages sent
   while the device was away are delivered when it comes back. Subscriptions are renewed on every connect.
 - A retained ``device/{id}/status``: online on connect, offline on a clean stop, offline as the last will.
+- Client ids: a device's long-lived session uses its device id (stable, so the broker keeps its session); a
+  one-shot tool (``one_shot=True``: ``motcua counter``, scripts) uses ``<device>-<8 hex digits>`` with a clean
+  session, so two tools of the same broker user can be connected at once (with equal client ids the broker
+  disconnects the first). Both start with the broker username, for an ACL or broker rule keyed on that prefix.
 - Nagle off on the socket: without it a QoS 1 round trip over loopback takes 40+ ms instead of under 1 ms.
 - Nothing runs in paho's callbacks but hand-offs: incoming messages go to a queue and are handled, in order,
   on one dispatch thread. Handlers may publish and may block briefly; they never stall the network loop.
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import secrets
 import socket
 import threading
 import uuid
@@ -84,10 +89,13 @@ class MqttSession:
         site: str,
         role: str,
         version: str = __version__,
+        one_shot: bool = False,
         client_factory: Callable[..., mqtt.Client] = mqtt.Client,
     ) -> None:
         self.settings = settings
         self.device = device
+        self.one_shot = one_shot
+        self.client_id = one_shot_client_id(device) if one_shot else device
         self.role = role
         self.version = version
         self.topics = Topics(site)
@@ -141,18 +149,19 @@ class MqttSession:
         if self._client is not None:
             raise RuntimeError("session already started")
         client = self._client_factory(
-            CallbackAPIVersion.VERSION2, client_id=self.device, protocol=MQTTProtocolVersion.MQTTv5
+            CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=MQTTProtocolVersion.MQTTv5
         )
-        paho_logger = logging.getLogger(f"paho.{self.device}")
+        paho_logger = logging.getLogger(f"paho.{self.client_id}")
         paho_logger.addFilter(self._drop_paho_noise)
         client.enable_logger(paho_logger)
         username = self.settings.username or self.device
         client.username_pw_set(username, self.settings.resolved_password())
         if self.settings.ca_file is not None:
             client.tls_set(ca_certs=str(self.settings.ca_file))
-        client.will_set(
-            self.topics.device_status(self.device), self._status(DeviceState.OFFLINE, None), qos=1, retain=True
-        )
+        if not self.one_shot:  # a tool is not a device of the hall: two at once would contradict each other
+            client.will_set(
+                self.topics.device_status(self.device), self._status(DeviceState.OFFLINE, None), qos=1, retain=True
+            )
         client.reconnect_delay_set(min_delay=1, max_delay=30)
         client.max_queued_messages_set(1000)
         client.on_connect = self._on_connect
@@ -160,7 +169,8 @@ class MqttSession:
         client.on_message = self._on_message
         client.on_socket_open = _no_delay
         connect_properties = _properties(PacketTypes.CONNECT)
-        connect_properties.SessionExpiryInterval = self.settings.session_expiry_s
+        # A one-shot tool's random id never comes back: its session ends with the connection.
+        connect_properties.SessionExpiryInterval = 0 if self.one_shot else self.settings.session_expiry_s
         self._client = client
         self._dispatcher = threading.Thread(target=self._dispatch, name=f"mqtt-dispatch-{self.device}", daemon=True)
         self._dispatcher.start()
@@ -168,11 +178,13 @@ class MqttSession:
             self.settings.host,
             self.settings.port,
             keepalive=self.settings.keepalive_s,
-            clean_start=False,
+            clean_start=self.one_shot,
             properties=connect_properties,
         )
         client.loop_start()
-        logger.info("connecting to %s:%s as %s", self.settings.host, self.settings.port, username)
+        logger.info(
+            "connecting to %s:%s as %s (client id %s)", self.settings.host, self.settings.port, username, self.client_id
+        )
 
     def stop(self, timeout: float = 3.0) -> None:
         """Finish the queued work, say offline (retained), disconnect cleanly. Safe to call twice."""
@@ -184,7 +196,7 @@ class MqttSession:
         self._inbox.put(_Stop())
         if self._dispatcher is not None and self._dispatcher is not threading.current_thread():
             self._dispatcher.join(timeout)
-        if self.connected:
+        if self.connected and not self.one_shot:
             info = self._publish_raw(
                 self.topics.device_status(self.device), self._status(DeviceState.OFFLINE, None), 1, True
             )
@@ -316,9 +328,10 @@ class MqttSession:
         filters = [topic for topic, _ in self._subscriptions] + sorted(self._reply_topics)
         if filters:
             client.subscribe([(topic, 1) for topic in dict.fromkeys(filters)])
-        self._publish_raw(
-            self.topics.device_status(self.device), self._status(DeviceState.ONLINE, datetime.now(UTC)), 1, True
-        )
+        if not self.one_shot:
+            self._publish_raw(
+                self.topics.device_status(self.device), self._status(DeviceState.ONLINE, datetime.now(UTC)), 1, True
+            )
         logger.info("connected (session present: %s)", flags.session_present)
         self._connected.set()
         self._inbox.put(_ConnectionChange(True))
@@ -392,6 +405,11 @@ class MqttSession:
     def _run_after_batch(self) -> None:
         for hook in self._after_batch:
             _guarded(hook)
+
+
+def one_shot_client_id(device: str) -> str:
+    """``<device>-<8 hex digits>``: unique per run, and still starting with the device's broker username."""
+    return f"{device}-{secrets.token_hex(4)}"
 
 
 def _properties(packet_type: int) -> Properties:

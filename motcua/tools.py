@@ -24,7 +24,8 @@ def send_counter_command(
 ) -> int:
     """Send one counter command and print the outcome (exit status 0 when done, 1 when refused)."""
     config = load_config(config_path, ToolConfig)
-    session = MqttSession(config.mqtt, device=config.device.id, site=config.device.site, role="admin")
+    # one_shot: its own client id, so two tools (or a tool and the hall's monitoring) never kick each other off.
+    session = MqttSession(config.mqtt, device=config.device.id, site=config.device.site, role="admin", one_shot=True)
     session.start()
     try:
         if not session.wait_connected(config.mqtt.request_timeout_s):

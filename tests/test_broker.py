@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from pathlib import Path
@@ -134,6 +135,81 @@ def test_a_pad_cannot_read_another_counters_state(raw, hall):
         deadline.wait(0.05)
     deadline.wait(0.3)
     assert [m.topic for m in pad.received] == [topics.counter_state(1)]
+
+
+PROTOCOL_DOC = Path(__file__).resolve().parent.parent / "docs" / "protocol.md"
+
+
+def _documented_rights() -> dict[str, tuple[list[str], list[str]]]:
+    """The "who may do what" table of docs/protocol.md: role -> (topics it publishes, topics it reads)."""
+    text = PROTOCOL_DOC.read_text(encoding="utf-8")
+    table = text[text.index("Who may do what") :].split("\n\n")[1]
+    rows: dict[str, tuple[list[str], list[str]]] = {}
+    for line in table.splitlines()[2:]:
+        user, publishes, reads = (cell.strip() for cell in line.strip("|").split("|"))
+        role = user.strip("`").removesuffix("-N")
+        rows[role] = (re.findall(r"`([^`]+)`", publishes), re.findall(r"`([^`]+)`", reads))
+    return rows
+
+
+def _generated_rights(acl: str) -> dict[str, set[tuple[str, str]]]:
+    """The generated ACL file: user -> {("write"|"read", topic)}."""
+    rights: dict[str, set[tuple[str, str]]] = {}
+    user = None
+    for line in acl.splitlines():
+        if line.startswith("user "):
+            user = line.removeprefix("user ")
+            rights[user] = set()
+        elif line.startswith("topic "):
+            assert user is not None, line
+            _, access, topic = line.split(" ", 2)
+            for right in ("write", "read"):
+                if right in access:
+                    rights[user].add((right, topic))
+    return rights
+
+
+def test_generated_acl_is_what_the_protocol_doc_says(hall):
+    documented = _documented_rights()
+    generated = _generated_rights(acl_text(hall))
+    topics = Topics(hall.hall.site)
+    counters = {d.id: d.counter for d in [*hall.devices.pads, *hall.devices.keypads]}
+    assert set(documented) == set(device_roles(hall).values())
+    assert set(generated) == set(device_roles(hall))
+    for device, role in device_roles(hall).items():
+        publishes, reads = documented[role]
+
+        def topic(pattern: str, device: str = device) -> str:
+            if pattern == "#":
+                return topics.everything()
+            level = pattern.replace("{id}", device).replace("{n}", str(counters.get(device, "?")))
+            return f"{topics.root}/{level}"
+
+        expected = {("write", topic(t)) for t in publishes} | {("read", topic(t)) for t in reads}
+        assert generated[device] == expected, device
+
+
+def test_every_device_reads_back_its_own_status_and_no_one_elses(raw, hall):
+    topics = Topics(hall.hall.site)
+    coordinator = raw("coordinator")
+    assert coordinator.publish(topics.device_status("kiosk-2"), b'{"other": true}', retain=True) in ACCEPTED
+    for device in ("kiosk-1", "pad-1", "keypad-1", "display-1", "admin"):
+        client = raw(device)
+        assert client.publish(topics.device_status(device), device.encode(), retain=True) in ACCEPTED
+        client.client.subscribe([(topics.device_status(device), 1), (topics.device_status("kiosk-2"), 1)])
+        for _ in range(100):
+            if client.received:
+                break
+            threading.Event().wait(0.02)
+        threading.Event().wait(0.2)
+        seen = {m.topic: m.payload for m in client.received}
+        if device == "admin":  # the hall's tools read everything
+            assert seen == {
+                topics.device_status(device): device.encode(),
+                topics.device_status("kiosk-2"): b'{"other": true}',
+            }
+        else:
+            assert seen == {topics.device_status(device): device.encode()}, device
 
 
 def test_acl_covers_every_device_of_the_hall(hall):

@@ -177,3 +177,74 @@ def test_wrong_password_keeps_retrying_without_crashing(broker: LocalBroker, hal
         assert not session.wait_connected(1.5)
     finally:
         session.stop()
+
+
+def _tool_config(tmp_path, broker: LocalBroker, hall) -> object:
+    assert broker.files is not None
+    path = tmp_path / "admin.toml"
+    path.write_text(
+        f'[device]\nid = "admin"\nsite = "{hall.hall.site}"\n\n'
+        f'[mqtt]\nport = {broker.port}\npassword = "{broker.files.password("admin")}"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_two_admin_tools_can_be_connected_at_once(
+    coordinator, broker: LocalBroker, hall, tmp_path, capsys, monkeypatch
+):
+    """With client id = device id the broker disconnected the first tool when the second connected."""
+    from motcua.cli import main
+
+    monkeypatch.setenv("MOTCUA_CLOCK", f"{coordinator.clock.now().isoformat()}@1")  # the coordinator's pinned time
+    watching = MqttSession(broker.settings("admin"), device="admin", site=hall.hall.site, role="admin", one_shot=True)
+    changes: list[bool] = []
+    watching.on_connection_change(changes.append)
+    watching.start()
+    try:
+        assert watching.wait_connected(5)
+        config = _tool_config(tmp_path, broker, hall)
+        results: dict[str, int] = {}
+        tools = [
+            threading.Thread(
+                target=lambda c=counter, o=officer: results.__setitem__(
+                    o, main(["counter", "--config", str(config), str(c), "sign_in", "--officer", o])
+                )
+            )
+            for counter, officer in ((1, "nguyen-thi-lan"), (2, "tran-van-minh"))
+        ]
+        for tool in tools:
+            tool.start()
+        for tool in tools:
+            tool.join(30)
+        assert results == {"nguyen-thi-lan": 0, "tran-van-minh": 0}, capsys.readouterr()
+        out = capsys.readouterr().out
+        assert "counter 1: open, officer nguyen-thi-lan" in out and "counter 2: open, officer tran-van-minh" in out
+        time.sleep(0.3)
+        assert watching.connected and changes == [True], changes  # never kicked off by the tools
+    finally:
+        watching.stop()
+
+
+def test_one_shot_client_ids_are_unique_and_start_with_the_username(sessions, broker: LocalBroker, hall):
+    kiosk = sessions("kiosk-1")
+    assert kiosk.client_id == "kiosk-1"  # a device keeps its id: the broker keeps its session for it
+    ids = {
+        MqttSession(
+            broker.settings("admin"), device="admin", site=hall.hall.site, role="admin", one_shot=True
+        ).client_id
+        for _ in range(50)
+    }
+    assert len(ids) == 50 and all(i.startswith("admin-") and len(i) == len("admin-") + 8 for i in ids)
+
+
+def test_a_one_shot_tool_publishes_no_status_and_leaves_no_session(sessions, broker: LocalBroker, hall):
+    watcher = sessions("coordinator")
+    seen = Collector()
+    watcher.subscribe(watcher.topics.device_status("admin"), seen)
+    tool = MqttSession(broker.settings("admin"), device="admin", site=hall.hall.site, role="admin", one_shot=True)
+    tool.start()
+    assert tool.wait_connected(5)
+    tool.stop()
+    time.sleep(0.5)
+    assert seen.messages == []  # a tool is not a device: no online/offline flapping for the hall's monitoring
