@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, model_validator
 
+from kiosk.model import DEFAULT_THANKS
 from kiosk.qrpayload import DEFAULT_PORTAL_HOSTS
 from kiosk.ticket import PAPER_WIDTHS
 from motcua.config import ConfigPath, DeviceSection, MqttSettings, Section, TimeZoneName
@@ -29,6 +30,7 @@ class ScreenSection(Section):
     idle_timeout_s: Annotated[float, Field(ge=5, le=3600)] = 60.0  # back to the home screen after no touch
     ticket_screen_s: Annotated[float, Field(ge=3, le=600)] = 20.0  # how long the number stays on screen
     show_cursor: bool = False
+    # How many times a second, at most, the touchscreen is read and the screen redrawn (idle, the kiosk sleeps).
     fps_limit: Annotated[int, Field(ge=1, le=120)] = 30
 
 
@@ -110,7 +112,8 @@ class ScannerSection(Section):
 
 class TicketSection(Section):
     timezone: TimeZoneName = "Asia/Ho_Chi_Minh"  # for the date and time printed on tickets
-    thanks: str = "Xin cảm ơn!"
+    thanks: str = DEFAULT_THANKS  # the last line of every ticket, Vietnamese and English
+    thanks_en: str | None = None  # instead of `thanks` on English tickets (default: "Thank you!" if `thanks` is)
     request_timeout_s: Annotated[float, Field(gt=0, le=30)] = 5.0  # wait for the coordinator's answer
 
     @property

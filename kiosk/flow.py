@@ -8,7 +8,8 @@
                                                    printed ▶ journal settled ▶ PRINTED
                                                    not printed ▶ PRINT_FAILED: the citizen chooses reprint or cancel
 
-Runs on a worker thread (requests block up to the timeout); the screen only ever sees `TicketResult`s.
+Runs on a worker thread (requests block up to the timeout); the screen only ever sees `TicketResult`s, and
+everything the desk needs from the screen comes with the request (`TakeRequest`).
 Cancellations go through the journal and `CancelSender`, so they survive a broker outage and a restart.
 """
 
@@ -18,20 +19,17 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import tzinfo
-from enum import StrEnum
 
 from kiosk.i18n import Lang
 from kiosk.journal import RequestJournal
-from kiosk.printer import PrinterStatus, TicketPrinter
-from kiosk.ticket import TicketHeader, render_ticket
+from kiosk.model import Outcome, TakeRequest, TicketHeader, TicketResult
+from kiosk.printer import TicketPrinter
+from kiosk.ticket import render_ticket
 from motcua.clock import Clock
 from motcua.contract import (
     ErrorCode,
     ErrorReply,
-    PriorityCategory,
     TicketCancel,
     TicketCancelled,
     TicketInfo,
@@ -43,29 +41,6 @@ from motcua.errors import ContractError, NotConnectedError, RequestTimeoutError
 from motcua.session import MqttSession
 
 logger = logging.getLogger(__name__)
-
-
-class Outcome(StrEnum):
-    PRINTED = "printed"
-    PRINT_FAILED = "print_failed"  # issued, not printed: reprint or cancel
-    REFUSED = "refused"  # the coordinator said no (closed, unknown service...): `error` says why
-    OFFLINE = "offline"  # not connected to the broker
-    TIMEOUT = "timeout"  # no answer in time
-    PRINTER_UNAVAILABLE = "printer_unavailable"  # known unable to print: nothing was requested
-    FAILED = "failed"  # a reply nobody could read
-
-
-@dataclass(frozen=True)
-class TicketResult:
-    outcome: Outcome
-    request_id: uuid.UUID
-    ticket: TicketInfo | None = None
-    error: ErrorCode | None = None
-    printer: PrinterStatus | None = None
-    problem: str | None = None  # printer problem (kiosk.i18n.PRINTER_PROBLEMS)
-    lang: Lang = Lang.VI
-    procedure_name: str | None = None
-    timings: dict[str, float] = field(default_factory=dict)  # seconds: reply, bytes_ready, printed
 
 
 class TicketDesk:
@@ -80,7 +55,6 @@ class TicketDesk:
         *,
         clock: Clock,
         zone: tzinfo,
-        header: Callable[[], TicketHeader],
         request_timeout_s: float = 5.0,
     ) -> None:
         self.session = session
@@ -89,7 +63,6 @@ class TicketDesk:
         self.journal = journal
         self.clock = clock
         self.zone = zone
-        self.header = header
         self.request_timeout_s = request_timeout_s
         self.topics = session.topics
         self.cancels = CancelSender(session, kiosk, journal, clock=clock, timeout_s=request_timeout_s)
@@ -103,16 +76,9 @@ class TicketDesk:
     def stop(self) -> None:
         self.cancels.stop()
 
-    def take(
-        self,
-        *,
-        service: str | None = None,
-        procedure: str | None = None,
-        priority: PriorityCategory | None = None,
-        lang: Lang = Lang.VI,
-        procedure_name: str | None = None,
-    ) -> TicketResult:
+    def take(self, wanted: TakeRequest) -> TicketResult:
         started = time.perf_counter()
+        lang = wanted.lang
         rid = uuid.uuid4()
         status = self.printer.status()
         if not status.can_print:
@@ -122,7 +88,11 @@ class TicketDesk:
             logger.warning("not requesting a ticket: not connected to the broker")
             return TicketResult(Outcome.OFFLINE, rid, lang=lang)
         request = TicketRequest(
-            request_id=rid, sent_at=self.clock.now(), service=service, procedure=procedure, priority=priority
+            request_id=rid,
+            sent_at=self.clock.now(),
+            service=wanted.service,
+            procedure=wanted.procedure,
+            priority=wanted.priority,
         )
         self.journal.opened(rid, self.clock.now())
         try:
@@ -159,7 +129,7 @@ class TicketDesk:
         assert isinstance(reply, TicketIssued)
         logger.info("ticket %s issued for request %s", reply.ticket.label, rid)
         try:
-            result = self._print(reply.ticket, rid, lang, procedure_name)
+            result = self._print(reply.ticket, rid, lang, wanted.procedure_name, wanted.header)
         except Exception:
             logger.exception("could not render or print ticket %s; cancelling it", reply.ticket.label)
             self.cancel(rid, "print_error")
@@ -173,8 +143,9 @@ class TicketDesk:
         assert previous.ticket is not None
         if self.journal.state_of(previous.request_id) is None:
             self.journal.opened(previous.request_id, self.clock.now())  # settled before: open again until printed
+        header = previous.header or TicketHeader(hall_name="")
         try:
-            return self._print(previous.ticket, previous.request_id, previous.lang, previous.procedure_name)
+            return self._print(previous.ticket, previous.request_id, previous.lang, previous.procedure_name, header)
         except Exception:
             logger.exception("could not reprint ticket %s", previous.ticket.label)
             return TicketResult(
@@ -184,6 +155,7 @@ class TicketDesk:
                 problem="failed",
                 lang=previous.lang,
                 procedure_name=previous.procedure_name,
+                header=previous.header,
             )
 
     def cancel(self, request_id: uuid.UUID, reason: str) -> None:
@@ -191,10 +163,12 @@ class TicketDesk:
         self.journal.cancel(request_id, reason, self.clock.now())
         self.cancels.wake()
 
-    def _print(self, ticket: TicketInfo, rid: uuid.UUID, lang: Lang, procedure_name: str | None) -> TicketResult:
+    def _print(
+        self, ticket: TicketInfo, rid: uuid.UUID, lang: Lang, procedure_name: str | None, header: TicketHeader
+    ) -> TicketResult:
         image = render_ticket(
             ticket,
-            self.header(),
+            header,
             width=self.printer.settings.dots,
             zone=self.zone,
             lang=lang,
@@ -215,6 +189,7 @@ class TicketDesk:
                 printer=printed.status,
                 lang=lang,
                 procedure_name=procedure_name,
+                header=header,
                 timings=timings,
             )
         logger.warning("ticket %s not printed: %s", ticket.label, printed.detail)
@@ -226,6 +201,7 @@ class TicketDesk:
             problem=printed.problem,
             lang=lang,
             procedure_name=procedure_name,
+            header=header,
             timings=timings,
         )
 

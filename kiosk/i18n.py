@@ -126,6 +126,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sorry": ("Xin lỗi", "Sorry"),
     "ok": ("Đồng ý", "OK"),
     "service_closed_title": ("Ngoài giờ làm việc", "Closed now"),
+    # The printed ticket (kiosk.ticket).
+    "ticket_number": ("SỐ THỨ TỰ", "YOUR NUMBER"),
+    "ticket_priority": ("ƯU TIÊN: {label}", "PRIORITY: {label}"),
+    "ticket_counters": ("Mời đến quầy: {counters}", "Counter: {counters}"),
+    "ticket_people_ahead": ("Số người chờ trước bạn: {n}", "People ahead of you: {n}"),
+    "ticket_wait": ("Thời gian chờ dự kiến: {wait}", "Estimated wait: {wait}"),
+    "ticket_id": ("Mã phiếu: {id}", "Ticket: {id}"),
+    "ticket_hotline": ("Góp ý, phản ánh: {hotline}", "Feedback hotline: {hotline}"),
+    "ticket_thanks": ("Xin cảm ơn!", "Thank you!"),
 }
 
 PRINTER_PROBLEMS: dict[str, tuple[str, str]] = {

@@ -22,7 +22,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -34,34 +33,12 @@ from PIL import Image
 
 from kiosk.config import PrinterSection
 from kiosk.escpos_raster import decode_tickets
+from kiosk.model import PrinterStatus as PrinterStatus  # re-exported: the status belongs to the model
 
 logger = logging.getLogger(__name__)
 
 DLE_EOT_PAPER = b"\x10\x04\x04"  # real-time paper sensor status (DLE EOT 4)
 DLE_EOT_PRINTER = b"\x10\x04\x01"  # real-time printer status (DLE EOT 1)
-
-
-class PrinterStatus(StrEnum):
-    OK = "ok"
-    PAPER_LOW = "paper_low"  # near-end sensor: still prints
-    NO_PAPER = "no_paper"
-    OFFLINE = "offline"  # answers, but says it is offline (cover open, error)
-    UNPLUGGED = "unplugged"  # cannot be opened or written to
-    UNKNOWN = "unknown"  # no answer (silent printer, write-only connection)
-
-    @property
-    def can_print(self) -> bool:
-        """Worth trying: a ticket is requested only when the printer is not known to be unable to print."""
-        return self in (PrinterStatus.OK, PrinterStatus.PAPER_LOW, PrinterStatus.UNKNOWN)
-
-    @property
-    def problem(self) -> str | None:
-        """The key of the citizen's message (kiosk.i18n.PRINTER_PROBLEMS), None when printing works."""
-        return {
-            PrinterStatus.NO_PAPER: "no_paper",
-            PrinterStatus.UNPLUGGED: "unplugged",
-            PrinterStatus.OFFLINE: "offline",
-        }.get(self)
 
 
 @dataclass(frozen=True)

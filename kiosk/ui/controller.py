@@ -1,8 +1,10 @@
-"""What a touch, a scan, a reply or the passing of time does to the kiosk's screen. Pure: no pygame, no MQTT.
+"""What a touch, a scan, a reply or the passing of time does to the kiosk's screen. Pure: no pygame, no MQTT,
+no printer, no imaging (importing it loads none of them; tests/test_kiosk_model.py checks).
 
 The controller holds the screen state and calls `Effects` for the work done elsewhere (taking, reprinting and
-cancelling tickets run on a worker thread); results come back through `on_result`. Every method takes the
-monotonic time as an argument, so idle timeouts and the tap guard are tested without waiting.
+cancelling tickets run on a worker thread); everything that work needs goes with the call (`TakeRequest`), and
+results come back through `on_result`. Every method takes the monotonic time as an
+argument, so idle timeouts and the tap guard are tested without waiting.
 """
 
 from __future__ import annotations
@@ -14,9 +16,16 @@ from enum import StrEnum
 from typing import NamedTuple, Protocol
 
 from kiosk.catalogue import CatalogueView
-from kiosk.flow import Outcome, TicketResult
 from kiosk.i18n import ERROR_MESSAGES, SCAN_MESSAGES, Lang, error_message, pick, printer_problem, text
-from kiosk.printer import PrinterStatus
+from kiosk.model import (
+    DEFAULT_THANKS,
+    Outcome,
+    PrinterStatus,
+    TakeRequest,
+    TicketHeader,
+    TicketResult,
+    thanks_line,
+)
 from kiosk.qrpayload import DEFAULT_PORTAL_HOSTS, parse_scan
 from kiosk.text import shorten
 from motcua.contract import ErrorCode, PriorityCategory
@@ -93,15 +102,7 @@ class UiState:
 class Effects(Protocol):
     """Work the controller asks for; results come back through `Controller.on_result`."""
 
-    def take(
-        self,
-        *,
-        service: str | None,
-        procedure: str | None,
-        priority: PriorityCategory | None,
-        lang: Lang,
-        procedure_name: str | None,
-    ) -> None: ...
+    def take(self, request: TakeRequest) -> None: ...
 
     def reprint(self, result: TicketResult) -> None: ...
 
@@ -118,8 +119,12 @@ class Controller:
         ticket_screen_s: float = 20.0,
         tap_guard_s: float = 0.35,
         portal_hosts: Sequence[str] = DEFAULT_PORTAL_HOSTS,
+        thanks: str = DEFAULT_THANKS,
+        thanks_en: str | None = None,
     ) -> None:
         self.effects = effects
+        self.thanks = thanks
+        self.thanks_en = thanks_en
         self.default_lang = default_lang
         self.idle_timeout_s = idle_timeout_s
         self.ticket_screen_s = ticket_screen_s
@@ -413,19 +418,31 @@ class Controller:
         self._start(intent, priority, now)
 
     def _start(self, intent: TakeIntent, priority: PriorityCategory | None, now: float) -> None:
+        self._go(Screen.WORKING, now, result=None)
+        self.effects.take(self._request(intent, priority))
+
+    def _request(self, intent: TakeIntent, priority: PriorityCategory | None) -> TakeRequest:
+        """The request with everything the ticket needs, read from the screen's state here, on its thread."""
+        lang = self.state.lang
         catalogue = self.state.catalogue
         name = None
         if intent.procedure and catalogue is not None:
             procedure = catalogue.procedure(intent.procedure)
             if procedure is not None:
-                name = procedure.name_en if self.state.lang is Lang.EN and procedure.name_en else procedure.name
-        self._go(Screen.WORKING, now, result=None)
-        self.effects.take(
+                name = procedure.name_en if lang is Lang.EN and procedure.name_en else procedure.name
+        thanks = thanks_line(self.thanks, self.thanks_en, lang, text("ticket_thanks", Lang.EN))
+        if catalogue is None:
+            header = TicketHeader(hall_name="", thanks=thanks)
+        else:
+            hall = catalogue.catalogue.hall
+            header = TicketHeader(hall_name=hall.name, hotline=hall.hotline, thanks=thanks)
+        return TakeRequest(
             service=intent.service,
             procedure=intent.procedure,
             priority=priority,
-            lang=self.state.lang,
+            lang=lang,
             procedure_name=name,
+            header=header,
         )
 
     def _do_reprint(self, arg: str | None, now: float) -> None:
