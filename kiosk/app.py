@@ -33,6 +33,7 @@ from kiosk.catalogue import CatalogueView
 from kiosk.config import KioskConfig
 from kiosk.events import (
     CameraChanged,
+    CancelAnswered,
     CatalogueReceived,
     ConnectionChanged,
     InboxEvent,
@@ -90,6 +91,7 @@ class KioskApp:
             clock=self.clock,
             zone=config.ticket.zone,
             request_timeout_s=config.ticket.request_timeout_s,
+            on_cancel_answer=lambda answer: self._post(CancelAnswered(answer)),
         )
         screen = config.screen
         self.controller = Controller(
@@ -323,6 +325,8 @@ class KioskApp:
                 waiters, self._result_waiters = self._result_waiters, []
                 for waiter in waiters:
                     waiter.set_result(result)
+            case CancelAnswered(answer):
+                self.controller.on_cancel_answer(answer, now)
             case RunOnLoop(function, future):
                 try:
                     future.set_result(function())

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.catalogue import CatalogueView
-from kiosk.model import PrinterStatus, TicketResult
+from kiosk.model import CancelAnswer, PrinterStatus, TicketResult
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,13 @@ class TicketDone:
 
 
 @dataclass(frozen=True)
+class CancelAnswered:
+    """The coordinator answered a cancellation (cancelled, or refused: the ticket was already called)."""
+
+    answer: CancelAnswer
+
+
+@dataclass(frozen=True)
 class RunOnLoop:
     """Run `function` on the loop's thread and put its result (or exception) in `future` (the control socket)."""
 
@@ -61,5 +68,13 @@ class Wake:
 
 
 InboxEvent = (
-    CatalogueReceived | ConnectionChanged | PrinterChanged | CameraChanged | QrScanned | TicketDone | RunOnLoop | Wake
+    CatalogueReceived
+    | ConnectionChanged
+    | PrinterChanged
+    | CameraChanged
+    | QrScanned
+    | TicketDone
+    | CancelAnswered
+    | RunOnLoop
+    | Wake
 )

@@ -10,7 +10,9 @@
 
 Runs on a worker thread (requests block up to the timeout); the screen only ever sees `TicketResult`s, and
 everything the desk needs from the screen comes with the request (`TakeRequest`).
-Cancellations go through the journal and `CancelSender`, so they survive a broker outage and a restart.
+Cancellations go through the journal and `CancelSender`, so they survive a broker outage and a restart; a
+cancellation the coordinator refuses because a counter already called the ticket settles the request too (the
+ticket stands) and is reported to `on_cancel_answer`.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import tzinfo
 
 from kiosk.i18n import Lang
 from kiosk.journal import RequestJournal
-from kiosk.model import Outcome, TakeRequest, TicketHeader, TicketResult
+from kiosk.model import CancelAnswer, CancelOutcome, Outcome, TakeRequest, TicketHeader, TicketResult
 from kiosk.printer import TicketPrinter
 from kiosk.ticket import render_ticket
 from motcua.clock import Clock
@@ -56,6 +59,7 @@ class TicketDesk:
         clock: Clock,
         zone: tzinfo,
         request_timeout_s: float = 5.0,
+        on_cancel_answer: Callable[[CancelAnswer], None] | None = None,
     ) -> None:
         self.session = session
         self.kiosk = kiosk
@@ -65,7 +69,9 @@ class TicketDesk:
         self.zone = zone
         self.request_timeout_s = request_timeout_s
         self.topics = session.topics
-        self.cancels = CancelSender(session, kiosk, journal, clock=clock, timeout_s=request_timeout_s)
+        self.cancels = CancelSender(
+            session, kiosk, journal, clock=clock, timeout_s=request_timeout_s, on_answer=on_cancel_answer
+        )
 
     def start(self) -> None:
         self.journal.recover(self.clock.now())
@@ -219,6 +225,7 @@ class CancelSender:
         clock: Clock,
         retry_s: float = 15.0,
         timeout_s: float = 5.0,
+        on_answer: Callable[[CancelAnswer], None] | None = None,
     ) -> None:
         self.session = session
         self.kiosk = kiosk
@@ -226,6 +233,7 @@ class CancelSender:
         self.clock = clock
         self.retry_s = retry_s
         self.timeout_s = timeout_s
+        self.on_answer = on_answer
         self.confirmed: list[TicketCancelled] = []
         self._sending = threading.Lock()  # one pass at a time (the thread, and callers of send_pending)
         self._wake = threading.Event()
@@ -254,7 +262,8 @@ class CancelSender:
             self.send_pending()
 
     def send_pending(self) -> int:
-        """Try every pending cancellation once. Returns how many were confirmed."""
+        """Try every pending cancellation once. Returns how many were answered (cancelled, or refused because
+        the ticket was already called)."""
         with self._sending:
             return self._send_pending()
 
@@ -288,6 +297,18 @@ class CancelSender:
                 )
                 self.confirmed.append(reply)
                 self.journal.settled(entry.request_id)
+                self._tell(CancelAnswer(entry.request_id, CancelOutcome.CANCELLED, reply.ticket_id))
+                done += 1
+            elif isinstance(reply, ErrorReply) and reply.error is ErrorCode.ALREADY_CALLED:
+                # A counter called the ticket before the cancellation arrived: the number stands and will be
+                # served. Not a cancellation to retry, and nothing left to settle later.
+                logger.warning(
+                    "cancellation of %s (%s) refused: a counter already called its ticket, which stands",
+                    entry.request_id,
+                    entry.reason,
+                )
+                self.journal.settled(entry.request_id)
+                self._tell(CancelAnswer(entry.request_id, CancelOutcome.ALREADY_CALLED))
                 done += 1
             elif isinstance(reply, ErrorReply) and reply.error in (ErrorCode.BAD_REQUEST, ErrorCode.UNKNOWN_DEVICE):
                 logger.error("coordinator refused the cancellation of %s: %s", entry.request_id, reply.message)
@@ -295,3 +316,11 @@ class CancelSender:
             else:
                 logger.warning("unexpected reply to the cancellation of %s: %s", entry.request_id, reply.kind)
         return done
+
+    def _tell(self, answer: CancelAnswer) -> None:
+        if self.on_answer is None:
+            return
+        try:
+            self.on_answer(answer)
+        except Exception:
+            logger.exception("cancel answer listener failed")

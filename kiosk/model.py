@@ -87,6 +87,20 @@ class TicketResult:
     timings: dict[str, float] = field(default_factory=dict)  # seconds: reply, bytes_ready, printed
 
 
+class CancelOutcome(StrEnum):
+    """What the coordinator answered to the cancellation of a request."""
+
+    CANCELLED = "cancelled"  # the ticket (if one was issued) will never be called
+    ALREADY_CALLED = "already_called"  # refused: a counter has called that ticket, so it stands
+
+
+@dataclass(frozen=True)
+class CancelAnswer:
+    request_id: uuid.UUID
+    outcome: CancelOutcome
+    ticket_id: str | None = None
+
+
 def thanks_line(thanks: str, thanks_en: str | None, lang: Lang, english_default: str) -> str:
     """The last line of a ticket in `lang`: the hall's configured line in every language (an English ticket
     gets `thanks_en` when set, and the English default only when the hall kept the default line)."""

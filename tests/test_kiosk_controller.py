@@ -9,7 +9,15 @@ import pytest
 from kiosk_support import portal_url, sample_view
 
 from kiosk.i18n import Lang
-from kiosk.model import Outcome, PrinterStatus, TakeRequest, TicketHeader, TicketResult
+from kiosk.model import (
+    CancelAnswer,
+    CancelOutcome,
+    Outcome,
+    PrinterStatus,
+    TakeRequest,
+    TicketHeader,
+    TicketResult,
+)
 from kiosk.ui.controller import Action, Controller, Screen
 from motcua.contract import ErrorCode, PriorityCategory, TicketInfo
 
@@ -228,6 +236,44 @@ def test_a_failed_print_is_reprinted_or_cancelled_never_forgotten(kiosk):
     controller.on_result(failed, 80.0)
     controller.tap(Action("home"), 81.0)
     assert effects.cancelled[-1] == (failed, "citizen_left")
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "words"),
+    [
+        (Lang.VI, "Số 1001 vẫn còn hiệu lực", ["đã được gọi tại quầy nên không hủy được", "quầy 1 và 2"]),
+        (Lang.EN, "Number 1001 still stands", ["already been called at a counter", "counter 1 and 2"]),
+    ],
+)
+def test_a_cancel_refused_because_the_number_was_called_tells_the_citizen_it_stands(
+    kiosk, lang: Lang, title: str, words: list[str]
+):
+    controller, effects = kiosk
+    controller.state.lang = lang
+    failed = result(Outcome.PRINT_FAILED, ticket=TICKET, problem="no_paper")
+    controller.on_result(failed, 1.0)
+    controller.tap(Action("cancel_ticket"), 2.0)
+    assert effects.cancelled == [(failed, "citizen_cancelled")]
+    assert controller.on_cancel_answer(CancelAnswer(failed.request_id, CancelOutcome.ALREADY_CALLED), 2.1)
+    message = controller.state.message
+    assert controller.state.screen is Screen.MESSAGE and message is not None
+    assert message.title == title
+    assert all(w in message.body for w in words) and "1001" in message.body
+    assert controller.tick(2.1 + 59) is False  # the citizen has the whole idle time to read it
+
+
+def test_a_cancel_answer_for_a_citizen_who_left_changes_nothing_on_screen(kiosk):
+    controller, _ = kiosk
+    failed = result(Outcome.PRINT_FAILED, ticket=TICKET, problem="no_paper")
+    controller.on_result(failed, 1.0)
+    controller.tap(Action("cancel_ticket"), 2.0)
+    controller.tap(Action("done"), 3.0)  # gone; the next citizen is reading the home screen
+    assert not controller.on_cancel_answer(CancelAnswer(failed.request_id, CancelOutcome.ALREADY_CALLED), 4.0)
+    assert controller.state.screen is Screen.HOME
+    controller.on_result(failed, 5.0)
+    controller.tap(Action("cancel_ticket"), 6.0)
+    assert not controller.on_cancel_answer(CancelAnswer(failed.request_id, CancelOutcome.CANCELLED), 6.1)
+    assert controller.state.message is not None and "đã được hủy" in controller.state.message.body
 
 
 def test_the_ticket_screen_offers_a_reprint(kiosk):

@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
+from datetime import UTC, datetime
 
 import pygame
 import pytest
-from kiosk_support import kiosk_config, run_until
+from kiosk_support import kiosk_config, run_until, sample_view
 
 from kiosk.app import KioskApp
-from kiosk.events import ConnectionChanged, Wake
-from kiosk.ui.controller import Screen
+from kiosk.events import CancelAnswered, ConnectionChanged, TicketDone, Wake
+from kiosk.model import CancelAnswer, CancelOutcome, Outcome, TicketResult
+from kiosk.ui.controller import Action, Screen
+from motcua.contract import TicketInfo
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -95,3 +99,27 @@ def test_a_stop_request_wakes_the_loop_and_draws_nothing(make_app):
     app.step(0)
     assert app.frames_drawn == drawn
     assert app.controller.state.screen is Screen.LOADING
+
+
+def test_a_refused_cancel_reaches_the_citizen_through_the_inbox(make_app, hall, procedures):
+    app = make_app()
+    app.controller.on_catalogue(sample_view(hall, procedures), time.monotonic())
+    ticket = TicketInfo(
+        id="20261123-1001",
+        label="1001",
+        number=1001,
+        service="ho-tich",
+        service_name="Hộ tịch – Nuôi con nuôi",
+        issued_at=datetime(2026, 11, 23, 1, 0, tzinfo=UTC),
+        counters=[2],
+        people_ahead=0,
+        estimated_wait_min=4,
+    )
+    failed = TicketResult(Outcome.PRINT_FAILED, uuid.uuid4(), ticket, problem="no_paper")
+    app._post(TicketDone(failed))
+    app.step(0)
+    assert app.controller.state.screen is Screen.PRINT_FAILED
+    app.controller.action(Action("cancel_ticket"), time.monotonic())
+    app._post(CancelAnswered(CancelAnswer(failed.request_id, CancelOutcome.ALREADY_CALLED)))
+    app.step(0)
+    assert app.status()["message"].startswith("Số 1001 đã được gọi tại quầy nên không hủy được")

@@ -19,17 +19,23 @@ from kiosk.config import PrinterSection
 from kiosk.flow import TicketDesk
 from kiosk.i18n import Lang
 from kiosk.journal import CANCEL, OPEN, RequestJournal
-from kiosk.model import Outcome, PrinterStatus, TakeRequest, TicketHeader
+from kiosk.model import CancelAnswer, CancelOutcome, Outcome, PrinterStatus, TakeRequest, TicketHeader
 from kiosk.printer import SimulatedPrinter, TicketPrinter
 from motcua.clock import FixedClock
-from motcua.contract import ErrorCode, PriorityCategory, TicketRequest
-from motcua.session import MqttSession
+from motcua.contract import ErrorCode, ErrorReply, PriorityCategory, TicketCancel, TicketRequest, parse
+from motcua.session import Inbound, MqttSession
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def make_desk(
-    session: MqttSession, tmp_path: Path, clock, *, printer: TicketPrinter | None = None, timeout: float = 2.0
+    session: MqttSession,
+    tmp_path: Path,
+    clock,
+    *,
+    printer: TicketPrinter | None = None,
+    timeout: float = 2.0,
+    on_cancel_answer=None,
 ) -> TicketDesk:
     printer = printer or TicketPrinter(PrinterSection(connection="dummy", paper="58mm"))
     desk = TicketDesk(
@@ -40,6 +46,7 @@ def make_desk(
         clock=clock,
         zone=ZONE,
         request_timeout_s=timeout,
+        on_cancel_answer=on_cancel_answer,
     )
     desk.start()
     return desk
@@ -158,6 +165,38 @@ def test_coordinator_down_times_out_prints_nothing_and_the_request_is_cancelled_
             service.stop()
     finally:
         desk.stop()
+
+
+def test_a_cancel_refused_because_a_counter_called_the_ticket_settles_it_and_is_reported(sessions, clock, tmp_path):
+    """The coordinator refuses to cancel a ticket a counter has already called (issue 11.10): the ticket stands,
+    the request leaves the journal (never retried, never "cancelled") and the screen hears about it."""
+    coordinator = sessions("coordinator", role="coordinator")
+    received: list[TicketCancel] = []
+
+    def refuse(inbound: Inbound) -> None:
+        cancel = parse(TicketCancel, inbound.payload)
+        received.append(cancel)
+        refusal = ErrorReply(
+            error=ErrorCode.ALREADY_CALLED, message="called at counter 2", request_id=cancel.request_id
+        )
+        coordinator.reply(inbound, refusal, topic=coordinator.topics.ticket_reply("kiosk-1"))
+
+    coordinator.subscribe(coordinator.topics.ticket_cancel("kiosk-1"), refuse)
+    answers: list[CancelAnswer] = []
+    desk = make_desk(sessions("kiosk-1"), tmp_path, clock, on_cancel_answer=answers.append)
+    try:
+        request_id = uuid.uuid4()
+        desk.journal.opened(request_id, clock.now())
+        desk.cancel(request_id, "citizen_cancelled")
+        assert _wait(lambda: answers)
+        assert answers == [CancelAnswer(request_id, CancelOutcome.ALREADY_CALLED)]
+        assert desk.journal.entries() == []
+        assert desk.cancels.confirmed == []  # not a cancellation
+        assert desk.cancels.send_pending() == 0
+        assert [c.request_id for c in received] == [request_id]  # asked once, not retried
+    finally:
+        desk.stop()
+    assert RequestJournal(tmp_path / "requests.json").entries() == []  # and not cancelled after a restart
 
 
 def test_broker_unreachable_is_offline_and_prints_nothing(broker, sessions, clock, tmp_path):

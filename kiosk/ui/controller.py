@@ -3,13 +3,14 @@ no printer, no imaging (importing it loads none of them; tests/test_kiosk_model.
 
 The controller holds the screen state and calls `Effects` for the work done elsewhere (taking, reprinting and
 cancelling tickets run on a worker thread); everything that work needs goes with the call (`TakeRequest`), and
-results come back through `on_result`. Every method takes the monotonic time as an
+results come back through `on_result` and `on_cancel_answer`. Every method takes the monotonic time as an
 argument, so idle timeouts and the tap guard are tested without waiting.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -19,6 +20,8 @@ from kiosk.catalogue import CatalogueView
 from kiosk.i18n import ERROR_MESSAGES, SCAN_MESSAGES, Lang, error_message, pick, printer_problem, text
 from kiosk.model import (
     DEFAULT_THANKS,
+    CancelAnswer,
+    CancelOutcome,
     Outcome,
     PrinterStatus,
     TakeRequest,
@@ -27,7 +30,7 @@ from kiosk.model import (
     thanks_line,
 )
 from kiosk.qrpayload import DEFAULT_PORTAL_HOSTS, parse_scan
-from kiosk.text import shorten
+from kiosk.text import format_counters, format_counters_en, shorten
 from motcua.contract import ErrorCode, PriorityCategory
 
 logger = logging.getLogger(__name__)
@@ -97,6 +100,7 @@ class UiState:
     history: list[Place] = field(default_factory=list)
     last_ticket: str | None = None
     tickets_printed: int = 0
+    cancelling: uuid.UUID | None = None  # the request the citizen on screen asked to cancel
 
 
 class Effects(Protocol):
@@ -161,6 +165,7 @@ class Controller:
             intent=None,
             message=None,
             history=[],
+            cancelling=None,
         )
 
     def _show(self, message: Message, now: float) -> None:
@@ -263,6 +268,25 @@ class Controller:
         else:
             self._show(Message(self.t("offline_title"), pick(ERROR_MESSAGES[ErrorCode.INTERNAL], s.lang), "error"), now)
         self.last_touch = now
+
+    def on_cancel_answer(self, answer: CancelAnswer, now: float) -> bool:
+        """The coordinator answered a cancellation. A refusal because a counter already called the ticket means
+        the number stands: the citizen who asked to cancel it, if still here, is told so. Returns whether the
+        screen changed."""
+        s = self.state
+        if answer.request_id != s.cancelling:
+            if answer.outcome is CancelOutcome.ALREADY_CALLED:
+                logger.warning("request %s: cancel refused, its ticket was already called", answer.request_id)
+            return False
+        s.cancelling = None
+        if answer.outcome is not CancelOutcome.ALREADY_CALLED or s.result is None or s.result.ticket is None:
+            return False
+        ticket = s.result.ticket
+        counters = format_counters_en(ticket.counters) if s.lang is Lang.EN else format_counters(ticket.counters)
+        body = self.t("already_called_body", label=ticket.label, counters=counters)
+        self._show(Message(self.t("already_called_title", label=ticket.label), body, "info"), now)
+        self.last_touch = now
+        return True
 
     def tick(self, now: float) -> bool:
         """Time passes: idle screens go home. Returns whether the screen changed."""
@@ -458,6 +482,7 @@ class Controller:
             self.effects.cancel(result, "citizen_cancelled")
             self._show(Message(self.t("print_failed_title"), self.t("cancelled"), "warning"), now)
             self.state.history = []
+            self.state.cancelling = result.request_id
 
     def _do_done(self, arg: str | None, now: float) -> None:
         self._home(now, reset_language=True)
