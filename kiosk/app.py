@@ -99,7 +99,7 @@ class KioskApp:
             default_lang=Lang(screen.language),
             idle_timeout_s=screen.idle_timeout_s,
             ticket_screen_s=screen.ticket_screen_s,
-            portal_hosts=config.scanner.portal_hosts,
+            portals=config.scanner.trusted_portals,
             thanks=config.ticket.thanks,
             thanks_en=config.ticket.thanks_en,
         )

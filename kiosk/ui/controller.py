@@ -29,7 +29,7 @@ from kiosk.model import (
     TicketResult,
     thanks_line,
 )
-from kiosk.qrpayload import DEFAULT_PORTAL_HOSTS, parse_scan
+from kiosk.qrpayload import DEFAULT_PORTALS, Portal, parse_scan
 from kiosk.text import format_counters, format_counters_en, shorten
 from motcua.contract import ErrorCode, PriorityCategory
 
@@ -122,7 +122,7 @@ class Controller:
         idle_timeout_s: float = 60.0,
         ticket_screen_s: float = 20.0,
         tap_guard_s: float = 0.35,
-        portal_hosts: Sequence[str] = DEFAULT_PORTAL_HOSTS,
+        portals: Sequence[Portal] = DEFAULT_PORTALS,
         thanks: str = DEFAULT_THANKS,
         thanks_en: str | None = None,
     ) -> None:
@@ -133,7 +133,7 @@ class Controller:
         self.idle_timeout_s = idle_timeout_s
         self.ticket_screen_s = ticket_screen_s
         self.tap_guard_s = tap_guard_s
-        self.portal_hosts = tuple(portal_hosts)
+        self.portals = tuple(portals)
         self.state = UiState(lang=default_lang)
         self.last_touch = 0.0
         self.screen_since = 0.0
@@ -218,10 +218,10 @@ class Controller:
         if s.catalogue is None or s.screen in (Screen.WORKING, Screen.TICKET, Screen.PRINT_FAILED, Screen.PRIORITY):
             logger.info("scan ignored on the %s screen", s.screen.value)
             return False
-        result = parse_scan(payload, known_codes=s.catalogue.codes, portal_hosts=self.portal_hosts)
+        result = parse_scan(payload, known_codes=s.catalogue.codes, portals=self.portals)
         self.last_touch = now
         if result.accepted and result.code is not None:
-            logger.info("scanned procedure %s (%s)", result.code, result.detail)
+            logger.info("scanned procedure %s (%s)", result.code, result.detail)  # the detail names a local code
             if s.screen is Screen.PROCEDURE and s.procedure_code == result.code:
                 return False
             if s.screen is not Screen.MESSAGE:
@@ -234,7 +234,7 @@ class Controller:
             result.detail,
             shorten(payload.decode("utf-8", "replace")),
         )
-        body = pick(SCAN_MESSAGES[result.verdict], s.lang, code=result.code or "")
+        body = pick(SCAN_MESSAGES[result.verdict], s.lang, code=result.shown or "")  # as printed on the sheet
         if s.screen is not Screen.MESSAGE:
             self._push()  # "Quay lại" returns to where the citizen was
         self._show(Message(self.t("scan_title"), body, "warning"), now)
