@@ -6,9 +6,13 @@
     printer monitor ─────── printer status ─────────┤
     control socket ──────── tap / scan / take ... ──┘
 
-Other threads never draw and never touch the controller: they put a message in the inbox and post one wake-up
-event; the loop blocks in ``pygame.event.wait`` until something arrives or a timer (idle timeout, the clock in
-the header) is due, and redraws only when something changed.
+Other threads never draw and never touch the controller: they put a typed event (`kiosk.events`) in the inbox,
+a ``queue.Queue``. The loop sleeps on that queue until something arrives, a timer (idle timeout, the clock in
+the header) is due, or it is time to read the touchscreen (SDL's events are pumped ``screen.fps_limit`` times a
+second); it redraws only when something changed, at most ``fps_limit`` times a second.
+
+Why not ``pygame.event.wait(timeout)``: pygame-ce implements it as a loop polling SDL every millisecond, which
+kept ~1.2 % of a core busy on an idle kiosk; a queue sleeps in the kernel between the touchscreen reads.
 """
 
 from __future__ import annotations
@@ -22,17 +26,29 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, assert_never
 
 from kiosk.camera import Camera, FileCamera, make_camera
 from kiosk.catalogue import CatalogueView
 from kiosk.config import KioskConfig
-from kiosk.flow import Outcome, TicketDesk, TicketResult
+from kiosk.events import (
+    CameraChanged,
+    CancelAnswered,
+    CatalogueReceived,
+    ConnectionChanged,
+    InboxEvent,
+    PrinterChanged,
+    QrScanned,
+    RunOnLoop,
+    TicketDone,
+    Wake,
+)
+from kiosk.flow import TicketDesk
 from kiosk.i18n import Lang
 from kiosk.journal import RequestJournal
+from kiosk.model import Outcome, TakeRequest, TicketResult
 from kiosk.printer import SimulatedPrinter, TicketPrinter
 from kiosk.scanner import Scanner
-from kiosk.ticket import TicketHeader
 from kiosk.ui.controller import Controller, Screen
 from motcua.clock import Clock, clock_from_env
 from motcua.contract import Catalogue, PriorityCategory, parse
@@ -74,8 +90,8 @@ class KioskApp:
             self.journal,
             clock=self.clock,
             zone=config.ticket.zone,
-            header=self._ticket_header,
             request_timeout_s=config.ticket.request_timeout_s,
+            on_cancel_answer=lambda answer: self._post(CancelAnswered(answer)),
         )
         screen = config.screen
         self.controller = Controller(
@@ -83,23 +99,28 @@ class KioskApp:
             default_lang=Lang(screen.language),
             idle_timeout_s=screen.idle_timeout_s,
             ticket_screen_s=screen.ticket_screen_s,
-            portal_hosts=config.scanner.portal_hosts,
+            portals=config.scanner.trusted_portals,
+            thanks=config.ticket.thanks,
+            thanks_en=config.ticket.thanks_en,
         )
         self.scanner = Scanner(
             self.camera,
-            lambda payload: self._post("scan", payload),
-            on_camera=lambda ok: self._post("camera", ok),
+            lambda payload: self._post(QrScanned(payload)),
+            on_camera=lambda ok: self._post(CameraChanged(ok)),
             cooldown_s=config.camera.cooldown_s,
             retry_s=config.camera.retry_s,
         )
-        self.printer.on_status(lambda status: self._post("printer", status))
-        self._inbox: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self.printer.on_status(lambda status: self._post(PrinterChanged(status)))
+        self._inbox: queue.Queue[InboxEvent] = queue.Queue()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ticket-worker")
         self._control: ControlServer | None = None
         self._running = False
         self._dirty = True
         self._minute = -1
-        self._wake_event = 0
+        self._frame_s = 1.0 / screen.fps_limit  # the touchscreen is read, and the screen redrawn, at most this often
+        self._next_pump = 0.0
+        self._next_draw = 0.0
+        self._worker_busy = threading.Event()  # a ticket is being taken, reprinted or cancelled
         self._surface: Any = None
         self._painter: Any = None
         self._stop_monitor = threading.Event()
@@ -135,12 +156,11 @@ class KioskApp:
             ) from None
         pygame.display.set_caption("motcua kiosk")
         pygame.mouse.set_visible(screen.show_cursor)
-        self._wake_event = pygame.event.custom_type()
         pygame.event.set_blocked([pygame.MOUSEMOTION, pygame.FINGERMOTION])
 
         self._load_saved_catalogue()
         self.session.subscribe(self.session.topics.catalogue(), self._on_catalogue)
-        self.session.on_connection_change(lambda up: self._post("connection", up))
+        self.session.on_connection_change(lambda up: self._post(ConnectionChanged(up)))
         self.session.start()
         self.desk.start()
         self.scanner.start()
@@ -184,7 +204,7 @@ class KioskApp:
     def request_stop(self) -> None:
         """From a signal handler or another thread: leave `run()` soon."""
         self._running = False
-        self._post("wake", None)
+        self._post(Wake())
 
     def run(self) -> int:
         while self._running:
@@ -194,22 +214,35 @@ class KioskApp:
     # --- the loop -------------------------------------------------------------------------------------
 
     def step(self, max_wait_s: float = MAX_WAIT_S) -> None:
-        """Wait for one event (at most `max_wait_s`, less if a timer is due), handle everything pending,
-        redraw if anything changed."""
+        """Sleep on the inbox (at most `max_wait_s`, less if a timer, a touchscreen read or a pending redraw is
+        due), handle everything that arrived, read the touchscreen when its turn has come, redraw if anything
+        changed (at most `fps_limit` times a second). ``step(0)`` turns once without waiting or pacing: it reads
+        the touchscreen and redraws now (what a test means by "and then")."""
         import pygame
 
+        now_please = max_wait_s <= 0
+
         now = time.monotonic()
+        wait = min(max_wait_s, self._next_pump - now)
         deadline = self.controller.next_deadline(now)
-        wait = max_wait_s if deadline is None else min(max_wait_s, deadline)
-        if self._dirty or not self._inbox.empty():
-            wait = 0
-        wait_ms = int(wait * 1000)
-        # pygame.event.wait(0) would wait for ever: with nothing to wait for, just take what is there.
-        events = [pygame.event.wait(wait_ms)] if wait_ms > 0 else []
-        events += pygame.event.get()
-        for item in events:
-            self._handle_pygame(item)
-        self._drain_inbox()
+        if deadline is not None:
+            wait = min(wait, deadline)
+        if self._dirty:
+            wait = min(wait, self._next_draw - now)
+        events: list[InboxEvent] = []
+        try:
+            events.append(self._inbox.get(timeout=wait) if wait > 0 else self._inbox.get_nowait())
+            while True:
+                events.append(self._inbox.get_nowait())
+        except queue.Empty:
+            pass
+        now = time.monotonic()
+        if now >= self._next_pump or now_please:
+            self._next_pump = now + self._frame_s
+            for item in pygame.event.get():
+                self._handle_pygame(item)
+        for event in events:
+            self._apply(event)
         now = time.monotonic()
         if self.controller.tick(now):
             self._dirty = True
@@ -217,7 +250,7 @@ class KioskApp:
         if minute != self._minute:
             self._minute = minute
             self._dirty = True
-        if self._dirty:
+        if self._dirty and (now >= self._next_draw or now_please):
             self.draw()
 
     def _handle_pygame(self, event: Any) -> None:
@@ -259,6 +292,7 @@ class KioskApp:
         pygame.display.flip()
         self._painter = painter
         self._dirty = False
+        self._next_draw = time.monotonic() + self._frame_s
         self.frames_drawn += 1
 
     @property
@@ -267,86 +301,79 @@ class KioskApp:
 
     # --- the inbox: everything other threads tell the loop -------------------------------------------
 
-    def _post(self, kind: str, value: Any) -> None:
-        self._inbox.put((kind, value))
-        if self._wake_event:
-            import pygame
+    def _post(self, event: InboxEvent) -> None:
+        self._inbox.put(event)
 
-            try:
-                pygame.event.post(pygame.event.Event(self._wake_event))
-            except pygame.error:  # the display is gone (stopping)
-                pass
-
-    def _drain_inbox(self) -> None:
-        while True:
-            try:
-                kind, value = self._inbox.get_nowait()
-            except queue.Empty:
-                return
-            now = time.monotonic()
-            self._dirty = True
-            if kind == "catalogue":
-                self.controller.on_catalogue(value, now)
-            elif kind == "connection":
-                self.controller.on_connection(value)
-                if value:
+    def _apply(self, event: InboxEvent) -> None:
+        now = time.monotonic()
+        self._dirty = not isinstance(event, Wake)
+        match event:
+            case CatalogueReceived(view):
+                self.controller.on_catalogue(view, now)
+            case ConnectionChanged(connected):
+                self.controller.on_connection(connected)
+                if connected:
                     self._refresh_printer()
-            elif kind == "printer":
-                self.controller.on_printer(value)
-            elif kind == "camera":
-                self.controller.on_camera(value)
-            elif kind == "scan":
-                self.controller.on_scan(value, now)
-            elif kind == "result":
-                self.controller.on_result(value, now)
+            case PrinterChanged(status):
+                self.controller.on_printer(status)
+            case CameraChanged(ok):
+                self.controller.on_camera(ok)
+            case QrScanned(payload):
+                self.controller.on_scan(payload, now)
+            case TicketDone(result):
+                self.controller.on_result(result, now)
                 waiters, self._result_waiters = self._result_waiters, []
                 for waiter in waiters:
-                    waiter.set_result(value)
-            elif kind == "call":
-                function, future = value
+                    waiter.set_result(result)
+            case CancelAnswered(answer):
+                self.controller.on_cancel_answer(answer, now)
+            case RunOnLoop(function, future):
                 try:
                     future.set_result(function())
                 except Exception as exc:
                     future.set_exception(exc)
+            case Wake():
+                pass  # only there to end the sleep (a stop was requested)
+            case _:
+                assert_never(event)
 
     def call(self, function: Callable[[], Any], timeout: float = 10.0) -> Any:
         """Run `function` on the loop's thread and return its result (from another thread)."""
         future: Future[Any] = Future()
-        self._post("call", (function, future))
+        self._post(RunOnLoop(function, future))
         return future.result(timeout)
 
     # --- Effects: what the controller asks of the rest -----------------------------------------------
 
-    def take(
-        self,
-        *,
-        service: str | None,
-        procedure: str | None,
-        priority: PriorityCategory | None,
-        lang: Lang,
-        procedure_name: str | None,
-    ) -> None:
+    def take(self, request: TakeRequest) -> None:
         def job() -> None:
             try:
-                result = self.desk.take(
-                    service=service, procedure=procedure, priority=priority, lang=lang, procedure_name=procedure_name
-                )
+                result = self.desk.take(request)
             except Exception:
                 logger.exception("taking a ticket failed")
-                result = TicketResult(Outcome.FAILED, uuid.uuid4(), lang=lang)
-            self._post("result", result)
+                result = TicketResult(Outcome.FAILED, uuid.uuid4(), lang=request.lang)
+            self._post(TicketDone(result))
 
-        self._worker.submit(job)
+        self._work(job)
 
     def reprint(self, result: TicketResult) -> None:
-        def job() -> None:
-            self._post("result", self.desk.reprint(result))
-
-        self._worker.submit(job)
+        self._work(lambda: self._post(TicketDone(self.desk.reprint(result))))
 
     def cancel(self, result: TicketResult, reason: str) -> None:
         logger.info("cancelling ticket %s (%s)", result.ticket.label if result.ticket else "-", reason)
-        self._worker.submit(self.desk.cancel, result.request_id, reason)
+        self._work(lambda: self.desk.cancel(result.request_id, reason))
+
+    def _work(self, job: Callable[[], None]) -> None:
+        """Run `job` on the ticket worker; the printer monitor leaves the printer alone meanwhile."""
+
+        def run() -> None:
+            self._worker_busy.set()
+            try:
+                job()
+            finally:
+                self._worker_busy.clear()
+
+        self._worker.submit(run)
 
     # --- sources --------------------------------------------------------------------------------------
 
@@ -357,7 +384,7 @@ class KioskApp:
         except ContractError as exc:
             logger.error("catalogue refused, keeping the previous one: %s", exc)
             return
-        self._post("catalogue", CatalogueView(catalogue))
+        self._post(CatalogueReceived(CatalogueView(catalogue)))
         logger.info(
             "catalogue: %d services (%d open), %d procedures",
             len(catalogue.services),
@@ -384,13 +411,6 @@ class KioskApp:
             return
         self.controller.on_catalogue(CatalogueView(catalogue), time.monotonic())
 
-    def _ticket_header(self) -> TicketHeader:
-        view = self.controller.state.catalogue
-        if view is None:
-            return TicketHeader(hall_name="", thanks=self.config.ticket.thanks)
-        hall = view.catalogue.hall
-        return TicketHeader(hall_name=hall.name, hotline=hall.hotline, thanks=self.config.ticket.thanks)
-
     def _refresh_printer(self) -> None:
         self._worker.submit(lambda: self.printer.status(probe=True))
 
@@ -398,7 +418,7 @@ class KioskApp:
         interval = self.config.printer.status_interval_s
         self.printer.status(probe=True)
         while not self._stop_monitor.wait(interval):
-            if self.controller.state.screen is not Screen.WORKING:
+            if not self._worker_busy.is_set():  # never delay a citizen's ticket for a background check
                 self.printer.status(probe=True)
 
     # --- simulated hardware: the control socket -------------------------------------------------------

@@ -4,13 +4,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
-from kiosk.qrpayload import DEFAULT_PORTAL_HOSTS
+from kiosk.model import DEFAULT_THANKS
+from kiosk.qrpayload import CODE_PARAMETERS, DEFAULT_PORTALS, Portal
 from kiosk.ticket import PAPER_WIDTHS
 from motcua.config import ConfigPath, DeviceSection, MqttSettings, Section, TimeZoneName
 
@@ -29,6 +31,7 @@ class ScreenSection(Section):
     idle_timeout_s: Annotated[float, Field(ge=5, le=3600)] = 60.0  # back to the home screen after no touch
     ticket_screen_s: Annotated[float, Field(ge=3, le=600)] = 20.0  # how long the number stays on screen
     show_cursor: bool = False
+    # How many times a second, at most, the touchscreen is read and the screen redrawn (idle, the kiosk sleeps).
     fps_limit: Annotated[int, Field(ge=1, le=120)] = 30
 
 
@@ -103,14 +106,46 @@ class CameraSection(Section):
     retry_s: Annotated[float, Field(ge=1, le=600)] = 10.0  # how often a missing camera is looked for again
 
 
+_HOST_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$")
+
+
+def _host_name(value: str) -> str:
+    host = value.strip().lower().rstrip(".")
+    if not _HOST_NAME.match(host):
+        raise ValueError(f"{value!r} is not a host name: write it like dichvucong.laocai.gov.vn (no https://, no path)")
+    return host
+
+
+HostName = Annotated[str, AfterValidator(_host_name)]
+ParameterName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.-]{1,40}$")]
+
+
+class PortalSection(Section):
+    """A public-service portal whose links may carry a procedure code."""
+
+    host: HostName  # its subdomains are trusted too
+    parameters: Annotated[list[ParameterName], Field(min_length=1)] = list(CODE_PARAMETERS)  # carry the code
+
+    def portal(self) -> Portal:
+        return Portal(self.host, tuple(self.parameters))
+
+
 class ScannerSection(Section):
-    #: Sites whose links may carry a procedure code (a host also covers its subdomains).
-    portal_hosts: list[str] = list(DEFAULT_PORTAL_HOSTS)
+    #: Portals whose links may carry a procedure code, with the query parameters that carry it there. Setting
+    #: ``[[scanner.portals]]`` replaces the default list (the national portal and a few provinces').
+    portals: list[PortalSection] = [PortalSection(host=p.host, parameters=list(p.parameters)) for p in DEFAULT_PORTALS]
+    #: More hosts, with the national portal's parameters (ma_thu_tuc, keyword). Kept for older kiosk.toml files.
+    portal_hosts: list[HostName] = []
+
+    @property
+    def trusted_portals(self) -> tuple[Portal, ...]:
+        return (*(p.portal() for p in self.portals), *(Portal(host) for host in self.portal_hosts))
 
 
 class TicketSection(Section):
     timezone: TimeZoneName = "Asia/Ho_Chi_Minh"  # for the date and time printed on tickets
-    thanks: str = "Xin cảm ơn!"
+    thanks: str = DEFAULT_THANKS  # the last line of every ticket, Vietnamese and English
+    thanks_en: str | None = None  # instead of `thanks` on English tickets (default: "Thank you!" if `thanks` is)
     request_timeout_s: Annotated[float, Field(gt=0, le=30)] = 5.0  # wait for the coordinator's answer
 
     @property

@@ -8,8 +8,11 @@
                                                    printed ▶ journal settled ▶ PRINTED
                                                    not printed ▶ PRINT_FAILED: the citizen chooses reprint or cancel
 
-Runs on a worker thread (requests block up to the timeout); the screen only ever sees `TicketResult`s.
-Cancellations go through the journal and `CancelSender`, so they survive a broker outage and a restart.
+Runs on a worker thread (requests block up to the timeout); the screen only ever sees `TicketResult`s, and
+everything the desk needs from the screen comes with the request (`TakeRequest`).
+Cancellations go through the journal and `CancelSender`, so they survive a broker outage and a restart; a
+cancellation the coordinator refuses because a counter already called the ticket settles the request too (the
+ticket stands) and is reported to `on_cancel_answer`.
 """
 
 from __future__ import annotations
@@ -19,19 +22,17 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import tzinfo
-from enum import StrEnum
 
 from kiosk.i18n import Lang
 from kiosk.journal import RequestJournal
-from kiosk.printer import PrinterStatus, TicketPrinter
-from kiosk.ticket import TicketHeader, render_ticket
+from kiosk.model import CancelAnswer, CancelOutcome, Outcome, TakeRequest, TicketHeader, TicketResult
+from kiosk.printer import TicketPrinter
+from kiosk.ticket import render_ticket
 from motcua.clock import Clock
 from motcua.contract import (
     ErrorCode,
     ErrorReply,
-    PriorityCategory,
     TicketCancel,
     TicketCancelled,
     TicketInfo,
@@ -43,29 +44,6 @@ from motcua.errors import ContractError, NotConnectedError, RequestTimeoutError
 from motcua.session import MqttSession
 
 logger = logging.getLogger(__name__)
-
-
-class Outcome(StrEnum):
-    PRINTED = "printed"
-    PRINT_FAILED = "print_failed"  # issued, not printed: reprint or cancel
-    REFUSED = "refused"  # the coordinator said no (closed, unknown service...): `error` says why
-    OFFLINE = "offline"  # not connected to the broker
-    TIMEOUT = "timeout"  # no answer in time
-    PRINTER_UNAVAILABLE = "printer_unavailable"  # known unable to print: nothing was requested
-    FAILED = "failed"  # a reply nobody could read
-
-
-@dataclass(frozen=True)
-class TicketResult:
-    outcome: Outcome
-    request_id: uuid.UUID
-    ticket: TicketInfo | None = None
-    error: ErrorCode | None = None
-    printer: PrinterStatus | None = None
-    problem: str | None = None  # printer problem (kiosk.i18n.PRINTER_PROBLEMS)
-    lang: Lang = Lang.VI
-    procedure_name: str | None = None
-    timings: dict[str, float] = field(default_factory=dict)  # seconds: reply, bytes_ready, printed
 
 
 class TicketDesk:
@@ -80,8 +58,8 @@ class TicketDesk:
         *,
         clock: Clock,
         zone: tzinfo,
-        header: Callable[[], TicketHeader],
         request_timeout_s: float = 5.0,
+        on_cancel_answer: Callable[[CancelAnswer], None] | None = None,
     ) -> None:
         self.session = session
         self.kiosk = kiosk
@@ -89,10 +67,11 @@ class TicketDesk:
         self.journal = journal
         self.clock = clock
         self.zone = zone
-        self.header = header
         self.request_timeout_s = request_timeout_s
         self.topics = session.topics
-        self.cancels = CancelSender(session, kiosk, journal, clock=clock, timeout_s=request_timeout_s)
+        self.cancels = CancelSender(
+            session, kiosk, journal, clock=clock, timeout_s=request_timeout_s, on_answer=on_cancel_answer
+        )
 
     def start(self) -> None:
         self.journal.recover(self.clock.now())
@@ -103,16 +82,9 @@ class TicketDesk:
     def stop(self) -> None:
         self.cancels.stop()
 
-    def take(
-        self,
-        *,
-        service: str | None = None,
-        procedure: str | None = None,
-        priority: PriorityCategory | None = None,
-        lang: Lang = Lang.VI,
-        procedure_name: str | None = None,
-    ) -> TicketResult:
+    def take(self, wanted: TakeRequest) -> TicketResult:
         started = time.perf_counter()
+        lang = wanted.lang
         rid = uuid.uuid4()
         status = self.printer.status()
         if not status.can_print:
@@ -122,7 +94,11 @@ class TicketDesk:
             logger.warning("not requesting a ticket: not connected to the broker")
             return TicketResult(Outcome.OFFLINE, rid, lang=lang)
         request = TicketRequest(
-            request_id=rid, sent_at=self.clock.now(), service=service, procedure=procedure, priority=priority
+            request_id=rid,
+            sent_at=self.clock.now(),
+            service=wanted.service,
+            procedure=wanted.procedure,
+            priority=wanted.priority,
         )
         self.journal.opened(rid, self.clock.now())
         try:
@@ -159,7 +135,7 @@ class TicketDesk:
         assert isinstance(reply, TicketIssued)
         logger.info("ticket %s issued for request %s", reply.ticket.label, rid)
         try:
-            result = self._print(reply.ticket, rid, lang, procedure_name)
+            result = self._print(reply.ticket, rid, lang, wanted.procedure_name, wanted.header)
         except Exception:
             logger.exception("could not render or print ticket %s; cancelling it", reply.ticket.label)
             self.cancel(rid, "print_error")
@@ -173,8 +149,9 @@ class TicketDesk:
         assert previous.ticket is not None
         if self.journal.state_of(previous.request_id) is None:
             self.journal.opened(previous.request_id, self.clock.now())  # settled before: open again until printed
+        header = previous.header or TicketHeader(hall_name="")
         try:
-            return self._print(previous.ticket, previous.request_id, previous.lang, previous.procedure_name)
+            return self._print(previous.ticket, previous.request_id, previous.lang, previous.procedure_name, header)
         except Exception:
             logger.exception("could not reprint ticket %s", previous.ticket.label)
             return TicketResult(
@@ -184,6 +161,7 @@ class TicketDesk:
                 problem="failed",
                 lang=previous.lang,
                 procedure_name=previous.procedure_name,
+                header=previous.header,
             )
 
     def cancel(self, request_id: uuid.UUID, reason: str) -> None:
@@ -191,10 +169,12 @@ class TicketDesk:
         self.journal.cancel(request_id, reason, self.clock.now())
         self.cancels.wake()
 
-    def _print(self, ticket: TicketInfo, rid: uuid.UUID, lang: Lang, procedure_name: str | None) -> TicketResult:
+    def _print(
+        self, ticket: TicketInfo, rid: uuid.UUID, lang: Lang, procedure_name: str | None, header: TicketHeader
+    ) -> TicketResult:
         image = render_ticket(
             ticket,
-            self.header(),
+            header,
             width=self.printer.settings.dots,
             zone=self.zone,
             lang=lang,
@@ -215,6 +195,7 @@ class TicketDesk:
                 printer=printed.status,
                 lang=lang,
                 procedure_name=procedure_name,
+                header=header,
                 timings=timings,
             )
         logger.warning("ticket %s not printed: %s", ticket.label, printed.detail)
@@ -226,6 +207,7 @@ class TicketDesk:
             problem=printed.problem,
             lang=lang,
             procedure_name=procedure_name,
+            header=header,
             timings=timings,
         )
 
@@ -243,6 +225,7 @@ class CancelSender:
         clock: Clock,
         retry_s: float = 15.0,
         timeout_s: float = 5.0,
+        on_answer: Callable[[CancelAnswer], None] | None = None,
     ) -> None:
         self.session = session
         self.kiosk = kiosk
@@ -250,6 +233,7 @@ class CancelSender:
         self.clock = clock
         self.retry_s = retry_s
         self.timeout_s = timeout_s
+        self.on_answer = on_answer
         self.confirmed: list[TicketCancelled] = []
         self._sending = threading.Lock()  # one pass at a time (the thread, and callers of send_pending)
         self._wake = threading.Event()
@@ -278,7 +262,8 @@ class CancelSender:
             self.send_pending()
 
     def send_pending(self) -> int:
-        """Try every pending cancellation once. Returns how many were confirmed."""
+        """Try every pending cancellation once. Returns how many were answered (cancelled, or refused because
+        the ticket was already called)."""
         with self._sending:
             return self._send_pending()
 
@@ -312,6 +297,18 @@ class CancelSender:
                 )
                 self.confirmed.append(reply)
                 self.journal.settled(entry.request_id)
+                self._tell(CancelAnswer(entry.request_id, CancelOutcome.CANCELLED, reply.ticket_id))
+                done += 1
+            elif isinstance(reply, ErrorReply) and reply.error is ErrorCode.ALREADY_CALLED:
+                # A counter called the ticket before the cancellation arrived: the number stands and will be
+                # served. Not a cancellation to retry, and nothing left to settle later.
+                logger.warning(
+                    "cancellation of %s (%s) refused: a counter already called its ticket, which stands",
+                    entry.request_id,
+                    entry.reason,
+                )
+                self.journal.settled(entry.request_id)
+                self._tell(CancelAnswer(entry.request_id, CancelOutcome.ALREADY_CALLED))
                 done += 1
             elif isinstance(reply, ErrorReply) and reply.error in (ErrorCode.BAD_REQUEST, ErrorCode.UNKNOWN_DEVICE):
                 logger.error("coordinator refused the cancellation of %s: %s", entry.request_id, reply.message)
@@ -319,3 +316,11 @@ class CancelSender:
             else:
                 logger.warning("unexpected reply to the cancellation of %s: %s", entry.request_id, reply.kind)
         return done
+
+    def _tell(self, answer: CancelAnswer) -> None:
+        if self.on_answer is None:
+            return
+        try:
+            self.on_answer(answer)
+        except Exception:
+            logger.exception("cancel answer listener failed")

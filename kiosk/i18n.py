@@ -126,6 +126,22 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sorry": ("Xin lỗi", "Sorry"),
     "ok": ("Đồng ý", "OK"),
     "service_closed_title": ("Ngoài giờ làm việc", "Closed now"),
+    "already_called_title": ("Số {label} vẫn còn hiệu lực", "Number {label} still stands"),
+    "already_called_body": (
+        "Số {label} đã được gọi tại quầy nên không hủy được. Xin mời bạn đến ngay quầy {counters} "
+        "và đọc số {label} cho cán bộ.",
+        "Number {label} has already been called at a counter, so it was not cancelled. Please go to counter "
+        "{counters} now and tell the staff your number, {label}.",
+    ),
+    # The printed ticket (kiosk.ticket).
+    "ticket_number": ("SỐ THỨ TỰ", "YOUR NUMBER"),
+    "ticket_priority": ("ƯU TIÊN: {label}", "PRIORITY: {label}"),
+    "ticket_counters": ("Mời đến quầy: {counters}", "Counter: {counters}"),
+    "ticket_people_ahead": ("Số người chờ trước bạn: {n}", "People ahead of you: {n}"),
+    "ticket_wait": ("Thời gian chờ dự kiến: {wait}", "Estimated wait: {wait}"),
+    "ticket_id": ("Mã phiếu: {id}", "Ticket: {id}"),
+    "ticket_hotline": ("Góp ý, phản ánh: {hotline}", "Feedback hotline: {hotline}"),
+    "ticket_thanks": ("Xin cảm ơn!", "Thank you!"),
 }
 
 PRINTER_PROBLEMS: dict[str, tuple[str, str]] = {
@@ -186,6 +202,10 @@ ERROR_MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.REQUEST_CANCELLED: (
         "Yêu cầu lấy số này đã bị hủy. Xin vui lòng lấy số mới.",
         "This request was cancelled. Please take a new number.",
+    ),
+    ErrorCode.ALREADY_CALLED: (
+        "Số này đã được gọi tại quầy nên vẫn còn hiệu lực. Xin mời đến quầy ghi trên phiếu.",
+        "This number has already been called at a counter, so it stands. Please go to the counter on the ticket.",
     ),
     ErrorCode.STALE_REQUEST: (
         "Yêu cầu lấy số đã quá hạn. Xin vui lòng lấy số mới.",

@@ -22,7 +22,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -34,34 +33,12 @@ from PIL import Image
 
 from kiosk.config import PrinterSection
 from kiosk.escpos_raster import decode_tickets
+from kiosk.model import PrinterStatus as PrinterStatus  # re-exported: the status belongs to the model
 
 logger = logging.getLogger(__name__)
 
 DLE_EOT_PAPER = b"\x10\x04\x04"  # real-time paper sensor status (DLE EOT 4)
 DLE_EOT_PRINTER = b"\x10\x04\x01"  # real-time printer status (DLE EOT 1)
-
-
-class PrinterStatus(StrEnum):
-    OK = "ok"
-    PAPER_LOW = "paper_low"  # near-end sensor: still prints
-    NO_PAPER = "no_paper"
-    OFFLINE = "offline"  # answers, but says it is offline (cover open, error)
-    UNPLUGGED = "unplugged"  # cannot be opened or written to
-    UNKNOWN = "unknown"  # no answer (silent printer, write-only connection)
-
-    @property
-    def can_print(self) -> bool:
-        """Worth trying: a ticket is requested only when the printer is not known to be unable to print."""
-        return self in (PrinterStatus.OK, PrinterStatus.PAPER_LOW, PrinterStatus.UNKNOWN)
-
-    @property
-    def problem(self) -> str | None:
-        """The key of the citizen's message (kiosk.i18n.PRINTER_PROBLEMS), None when printing works."""
-        return {
-            PrinterStatus.NO_PAPER: "no_paper",
-            PrinterStatus.UNPLUGGED: "unplugged",
-            PrinterStatus.OFFLINE: "offline",
-        }.get(self)
 
 
 @dataclass(frozen=True)
@@ -97,6 +74,21 @@ def parse_printer_status(reply: bytes) -> PrinterStatus:
     return PrinterStatus.OFFLINE if value & 0x08 else PrinterStatus.OK
 
 
+# --- python-escpos internals ----------------------------------------------------------------------------
+# python-escpos 3.x has no public call that writes bytes as they are, nor a public way for a fake printer to
+# answer status queries: every printer class implements `_raw(msg)` (write) and `_read()` (read back), and the
+# public `query_status(mode)` is `_raw(mode)` then `_read()`. This module relies on exactly that, here and in
+# `SimulatedPrinter`; tests/test_escpos_seam.py fails loudly if a python-escpos release changes any of it.
+
+#: The private methods relied on, with their parameters (checked by the tests against the installed version).
+ESCPOS_INTERNALS = {"_raw": ("self", "msg"), "_read": ("self",)}
+
+
+def send_raw(device: Escpos, data: bytes) -> None:
+    """Write `data` to the printer unchanged (python-escpos' `_raw`, the write every printer class implements)."""
+    device._raw(data)
+
+
 def escpos_profile(settings: PrinterSection) -> Any:
     """The python-escpos profile of the configured model, told the real paper width when it does not know it."""
     from escpos.capabilities import get_profile
@@ -129,6 +121,9 @@ def build_job(image: Image.Image, settings: PrinterSection, profile: Any | None 
 
 class SimulatedPrinter(Dummy):  # type: ignore[misc]
     """A thermal printer in software: python-escpos `Dummy` plus a paper sensor, a cable and a folder of PNGs.
+
+    It overrides python-escpos' `_raw` and `_read` (see ESCPOS_INTERNALS): what the library writes arrives in
+    `_raw`, and `query_status` reads its answer from `_read`.
 
     `state`: ``ok``, ``paper_low``, ``no_paper`` (accepts bytes, prints nothing), ``unplugged`` (cannot be opened
     or written), ``silent`` (prints, but never answers a status query), ``offline`` (cover open).
@@ -263,7 +258,7 @@ class TicketPrinter:
                 self._record(PrinterStatus.UNPLUGGED)
                 return PrintResult(False, PrinterStatus.UNPLUGGED, "unplugged", "printer cannot be opened")
             try:
-                device._raw(job)  # one write: python-escpos' documented raw path of every printer class
+                send_raw(device, job)  # one write
             except Exception as exc:  # USBError, OSError, SerialException...: the cable, the driver, the device
                 logger.warning("printing failed: %s", _explain(exc))
                 self._drop_locked()
@@ -306,7 +301,7 @@ class TicketPrinter:
         except Exception as exc:  # DeviceNotFoundError, USBError (busy), OSError, SerialException
             logger.warning("printer cannot be opened: %s", _explain(exc))
             return None
-        if getattr(device, "_device", None) is None and not isinstance(device, Dummy):
+        if device.device is None and not isinstance(device, Dummy):  # public: the connection object, None if closed
             logger.warning("printer cannot be opened (no device)")
             return None
         self._device = device

@@ -8,7 +8,6 @@ only ever receives a picture.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import tzinfo
 from functools import lru_cache
 from pathlib import Path
@@ -17,8 +16,10 @@ import numpy as np
 import segno
 from PIL import Image, ImageDraw, ImageFont
 
+from kiosk import i18n
 from kiosk.i18n import Lang, priority_label
 from kiosk.layout import fit_text, wrap
+from kiosk.model import TicketHeader as TicketHeader  # re-exported
 from kiosk.text import format_counters, format_counters_en, format_datetime, format_wait, nfc
 from motcua.contract import TicketInfo
 from motcua.fonts import font_path
@@ -49,15 +50,6 @@ class PillowMetrics:
 @lru_cache(maxsize=64)
 def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size)
-
-
-@dataclass(frozen=True)
-class TicketHeader:
-    """What the hall prints on every ticket (from the catalogue's hall info)."""
-
-    hall_name: str
-    hotline: str | None = None
-    thanks: str = "Xin cảm ơn!"
 
 
 def qr_image(data: str, *, scale: int, border: int = 4, error: str = "m") -> Image.Image:
@@ -111,7 +103,7 @@ def render_ticket(
 
     paragraph(header.hall_name, round(24 * scale), strong=True)
     rule()
-    paragraph("YOUR NUMBER" if english else "SỐ THỨ TỰ", round(28 * scale), strong=True, space=0)
+    paragraph(i18n.text("ticket_number", lang), round(28 * scale), strong=True, space=0)
     fitted = fit_text(
         ticket.label, inner, round(220 * scale), bold, max_size=round(200 * scale), min_size=40, max_lines=1
     )
@@ -124,25 +116,15 @@ def render_ticket(
     paragraph(service, round(30 * scale), strong=True)
     if ticket.priority is not None:
         label = priority_label(ticket.priority, lang)
-        paragraph(f"{'PRIORITY' if english else 'ƯU TIÊN'}: {label}", round(26 * scale), strong=True)
+        paragraph(i18n.text("ticket_priority", lang, label=label), round(26 * scale), strong=True)
     if procedure_name:
         paragraph(f"{ticket.procedure} — {procedure_name}" if ticket.procedure else procedure_name, round(20 * scale))
     rule()
     counters = format_counters_en(ticket.counters) if english else format_counters(ticket.counters)
     lines = [
-        (f"Counter: {counters}" if english else f"Mời đến quầy: {counters}", True),
-        (
-            f"People ahead of you: {ticket.people_ahead}"
-            if english
-            else f"Số người chờ trước bạn: {ticket.people_ahead}",
-            False,
-        ),
-        (
-            f"Estimated wait: {format_wait(ticket.estimated_wait_min, english=True)}"
-            if english
-            else f"Thời gian chờ dự kiến: {format_wait(ticket.estimated_wait_min)}",
-            False,
-        ),
+        (i18n.text("ticket_counters", lang, counters=counters), True),
+        (i18n.text("ticket_people_ahead", lang, n=ticket.people_ahead), False),
+        (i18n.text("ticket_wait", lang, wait=format_wait(ticket.estimated_wait_min, english=english)), False),
         (format_datetime(ticket.issued_at, zone, english=english), False),
     ]
     for text, strong in lines:
@@ -151,12 +133,10 @@ def render_ticket(
     code = qr_image(ticket.id, scale=max(4, round(5 * scale)))  # modules of 0.5 mm or more: phones read them
     canvas.paste(code, (margin + (inner - code.width) // 2, y))
     y += code.height + 2
-    paragraph(f"{'Ticket' if english else 'Mã phiếu'}: {ticket.id}", round(20 * scale))
+    paragraph(i18n.text("ticket_id", lang, id=ticket.id), round(20 * scale))
     if header.hotline:
-        paragraph(
-            f"{'Feedback hotline' if english else 'Góp ý, phản ánh'}: {header.hotline}", round(22 * scale), strong=True
-        )
-    paragraph(header.thanks if not english else "Thank you!", round(30 * scale), strong=True)
+        paragraph(i18n.text("ticket_hotline", lang, hotline=header.hotline), round(22 * scale), strong=True)
+    paragraph(header.thanks, round(30 * scale), strong=True)  # in the ticket's language (kiosk.model.thanks_line)
     y += margin
     # Black text on white, thresholded (not dithered: dithered letters are grey fuzz on thermal paper).
     # A threshold above mid-grey keeps the anti-aliased edges of thin strokes black: bolder, more legible print.

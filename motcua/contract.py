@@ -167,6 +167,7 @@ class ErrorCode(StrEnum):
     SERIES_EXHAUSTED = "series_exhausted"
     PRIORITY_DISABLED = "priority_disabled"
     REQUEST_CANCELLED = "request_cancelled"
+    ALREADY_CALLED = "already_called"
     STALE_REQUEST = "stale_request"  # the request id belongs to an earlier business day
     COUNTER_CLOSED = "counter_closed"
     NOT_SIGNED_IN = "not_signed_in"

@@ -32,6 +32,29 @@ def test_the_example_kiosks_are_devices_of_the_sample_hall(hall):
         assert config.device.id in kiosks and config.device.site == hall.hall.site
 
 
+def test_a_kiosk_toml_of_the_previous_release_still_loads(tmp_path: Path):
+    """portal_hosts (now: more hosts with the national parameters) and fps_limit (now read) as they were written."""
+    old = write(
+        tmp_path,
+        '[printer]\nconnection = "dummy"\n[screen]\nfps_limit = 20\n'
+        '[scanner]\nportal_hosts = ["dichvucong.gov.vn", "Dichvucong.LaoCai.gov.vn"]\n',
+    )
+    config = load_config(old, KioskConfig)
+    assert config.screen.fps_limit == 20
+    hosts = [portal.host for portal in config.scanner.trusted_portals]
+    assert hosts[0] == "dichvucong.gov.vn" and "dichvucong.khanhhoa.gov.vn" in hosts
+    assert hosts[-1] == "dichvucong.laocai.gov.vn"
+    assert config.scanner.trusted_portals[-1].parameters == ("ma_thu_tuc", "keyword")
+
+
+def test_the_example_kiosk_trusts_its_province_portal_with_its_parameters():
+    real = load_config(DEVICES / "kiosk-1.toml", KioskConfig)
+    assert [(p.host, p.parameters) for p in real.scanner.trusted_portals] == [
+        ("dichvucong.gov.vn", ("ma_thu_tuc", "keyword")),
+        ("dichvucong.laocai.gov.vn", ("ma_thu_tuc", "ma", "keyword")),
+    ]
+
+
 def write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "kiosk.toml"
     path.write_text('[device]\nid = "kiosk-1"\nsite = "phuong-hoa-binh"\n' + text, encoding="utf-8")
@@ -50,6 +73,11 @@ def write(tmp_path: Path, text: str) -> Path:
         ('[printer]\nconnection = "dummy"\npaper = "110mm"\n', "printer.paper"),
         ('[printer]\nconnection = "dummy"\n[camera]\nsource = "webcam"\n', "camera.source"),
         ('[printer]\nconnection = "dummy"\n[ticket]\ntimezone = "Asia/Hanoi"\n', "unknown time zone"),
+        (
+            '[printer]\nconnection = "dummy"\n[[scanner.portals]]\nhost = "https://dichvucong.laocai.gov.vn/"\n',
+            "write it like dichvucong.laocai.gov.vn",
+        ),
+        ('[printer]\nconnection = "dummy"\n[[scanner.portals]]\nhost = "a.vn"\nparameters = []\n', "parameters"),
         ('[printer]\nconnection = "dummy"\n[screen]\nidle_timeout_s = 1\n', "screen.idle_timeout_s"),
     ],
 )

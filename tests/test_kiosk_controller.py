@@ -8,21 +8,28 @@ from datetime import UTC, datetime
 import pytest
 from kiosk_support import portal_url, sample_view
 
-from kiosk.flow import Outcome, TicketResult
 from kiosk.i18n import Lang
-from kiosk.printer import PrinterStatus
+from kiosk.model import (
+    CancelAnswer,
+    CancelOutcome,
+    Outcome,
+    PrinterStatus,
+    TakeRequest,
+    TicketHeader,
+    TicketResult,
+)
 from kiosk.ui.controller import Action, Controller, Screen
 from motcua.contract import ErrorCode, PriorityCategory, TicketInfo
 
 
 class FakeEffects:
     def __init__(self) -> None:
-        self.taken: list[dict] = []
+        self.taken: list[TakeRequest] = []
         self.reprinted: list[TicketResult] = []
         self.cancelled: list[tuple[TicketResult, str]] = []
 
-    def take(self, **kwargs) -> None:
-        self.taken.append(kwargs)
+    def take(self, request: TakeRequest) -> None:
+        self.taken.append(request)
 
     def reprint(self, result: TicketResult) -> None:
         self.reprinted.append(result)
@@ -31,6 +38,8 @@ class FakeEffects:
         self.cancelled.append((result, reason))
 
 
+HALL_NAME = "Bộ phận Tiếp nhận và Trả kết quả — UBND phường Hòa Bình"
+HOTLINE = "0214 3 000 000"
 TICKET = TicketInfo(
     id="20261123-1001",
     label="1001",
@@ -76,7 +85,14 @@ def test_service_then_priority_then_ticket(kiosk):
     controller.tap(Action("priority", "elderly"), 3.0)
     assert controller.state.screen is Screen.WORKING
     assert effects.taken == [
-        dict(service="ho-tich", procedure=None, priority=PriorityCategory.ELDERLY, lang=Lang.VI, procedure_name=None)
+        TakeRequest(
+            service="ho-tich",
+            procedure=None,
+            priority=PriorityCategory.ELDERLY,
+            lang=Lang.VI,
+            procedure_name=None,
+            header=TicketHeader(HALL_NAME, HOTLINE, "Xin cảm ơn!"),
+        )
     ]
     controller.on_result(result(Outcome.PRINTED, ticket=TICKET, printer=PrinterStatus.OK), 4.0)
     assert controller.state.screen is Screen.TICKET
@@ -93,10 +109,10 @@ def test_a_procedure_ticket_carries_the_procedure_name_in_the_chosen_language(ki
     controller.tap(Action("procedure", "1.001193"), 2.0)
     controller.tap(Action("take", "1.001193"), 3.0)
     controller.tap(Action("priority", "none"), 4.0)
-    assert effects.taken[-1]["procedure"] == "1.001193"
-    assert effects.taken[-1]["priority"] is None
-    assert effects.taken[-1]["procedure_name"] == "Birth registration"
-    assert effects.taken[-1]["lang"] is Lang.EN
+    assert effects.taken[-1].procedure == "1.001193"
+    assert effects.taken[-1].priority is None
+    assert effects.taken[-1].procedure_name == "Birth registration"
+    assert effects.taken[-1].lang is Lang.EN
 
 
 def test_a_second_tap_right_after_a_screen_change_is_ignored(kiosk):
@@ -222,6 +238,44 @@ def test_a_failed_print_is_reprinted_or_cancelled_never_forgotten(kiosk):
     assert effects.cancelled[-1] == (failed, "citizen_left")
 
 
+@pytest.mark.parametrize(
+    ("lang", "title", "words"),
+    [
+        (Lang.VI, "Số 1001 vẫn còn hiệu lực", ["đã được gọi tại quầy nên không hủy được", "quầy 1 và 2"]),
+        (Lang.EN, "Number 1001 still stands", ["already been called at a counter", "counter 1 and 2"]),
+    ],
+)
+def test_a_cancel_refused_because_the_number_was_called_tells_the_citizen_it_stands(
+    kiosk, lang: Lang, title: str, words: list[str]
+):
+    controller, effects = kiosk
+    controller.state.lang = lang
+    failed = result(Outcome.PRINT_FAILED, ticket=TICKET, problem="no_paper")
+    controller.on_result(failed, 1.0)
+    controller.tap(Action("cancel_ticket"), 2.0)
+    assert effects.cancelled == [(failed, "citizen_cancelled")]
+    assert controller.on_cancel_answer(CancelAnswer(failed.request_id, CancelOutcome.ALREADY_CALLED), 2.1)
+    message = controller.state.message
+    assert controller.state.screen is Screen.MESSAGE and message is not None
+    assert message.title == title
+    assert all(w in message.body for w in words) and "1001" in message.body
+    assert controller.tick(2.1 + 59) is False  # the citizen has the whole idle time to read it
+
+
+def test_a_cancel_answer_for_a_citizen_who_left_changes_nothing_on_screen(kiosk):
+    controller, _ = kiosk
+    failed = result(Outcome.PRINT_FAILED, ticket=TICKET, problem="no_paper")
+    controller.on_result(failed, 1.0)
+    controller.tap(Action("cancel_ticket"), 2.0)
+    controller.tap(Action("done"), 3.0)  # gone; the next citizen is reading the home screen
+    assert not controller.on_cancel_answer(CancelAnswer(failed.request_id, CancelOutcome.ALREADY_CALLED), 4.0)
+    assert controller.state.screen is Screen.HOME
+    controller.on_result(failed, 5.0)
+    controller.tap(Action("cancel_ticket"), 6.0)
+    assert not controller.on_cancel_answer(CancelAnswer(failed.request_id, CancelOutcome.CANCELLED), 6.1)
+    assert controller.state.message is not None and "đã được hủy" in controller.state.message.body
+
+
 def test_the_ticket_screen_offers_a_reprint(kiosk):
     controller, effects = kiosk
     printed = result(Outcome.PRINTED, ticket=TICKET, printer=PrinterStatus.UNKNOWN)
@@ -293,7 +347,7 @@ def test_a_catalogue_update_leaves_a_screen_whose_procedure_is_gone(kiosk, hall,
 def test_take_now_is_the_demo_shortcut(kiosk):
     controller, effects = kiosk
     assert controller.take_now("chung-thuc", PriorityCategory.PREGNANT, 1.0)
-    assert effects.taken[-1]["service"] == "chung-thuc" and effects.taken[-1]["priority"] is PriorityCategory.PREGNANT
+    assert effects.taken[-1].service == "chung-thuc" and effects.taken[-1].priority is PriorityCategory.PREGNANT
     with pytest.raises(RuntimeError):
         controller.take_now("chung-thuc", None, 1.0)
     controller.on_result(result(Outcome.OFFLINE), 2.0)

@@ -14,9 +14,8 @@ import pygame
 import pytest
 from kiosk_support import OUTPUT, RESOLUTIONS, portal_url, sample_view
 
-from kiosk.flow import Outcome, TicketResult
 from kiosk.i18n import ERROR_MESSAGES, PRINTER_PROBLEMS, PRIORITY_LABELS, SCAN_MESSAGES, TEXTS
-from kiosk.printer import PrinterStatus
+from kiosk.model import Outcome, PrinterStatus, TicketResult
 from kiosk.ui.controller import Action, Controller, UiState
 from kiosk.ui.painter import Painter
 from kiosk.ui.screens import ScreenContext, draw_screen
@@ -69,7 +68,7 @@ TICKET = TicketInfo(
 
 
 class NoEffects:
-    def take(self, **kwargs) -> None:
+    def take(self, request) -> None:
         pass
 
     def reprint(self, result) -> None:

@@ -16,19 +16,26 @@ from pyzbar.pyzbar import decode as zbar_decode
 from coordinator.service import CoordinatorService
 from coordinator.store import Store, open_readonly
 from kiosk.config import PrinterSection
-from kiosk.flow import Outcome, TicketDesk
+from kiosk.flow import TicketDesk
+from kiosk.i18n import Lang
 from kiosk.journal import CANCEL, OPEN, RequestJournal
-from kiosk.printer import PrinterStatus, SimulatedPrinter, TicketPrinter
-from kiosk.ticket import TicketHeader
+from kiosk.model import CancelAnswer, CancelOutcome, Outcome, PrinterStatus, TakeRequest, TicketHeader
+from kiosk.printer import SimulatedPrinter, TicketPrinter
 from motcua.clock import FixedClock
-from motcua.contract import ErrorCode, PriorityCategory, TicketRequest
-from motcua.session import MqttSession
+from motcua.contract import ErrorCode, ErrorReply, PriorityCategory, TicketCancel, TicketRequest, parse
+from motcua.session import Inbound, MqttSession
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def make_desk(
-    session: MqttSession, tmp_path: Path, clock, *, printer: TicketPrinter | None = None, timeout: float = 2.0
+    session: MqttSession,
+    tmp_path: Path,
+    clock,
+    *,
+    printer: TicketPrinter | None = None,
+    timeout: float = 2.0,
+    on_cancel_answer=None,
 ) -> TicketDesk:
     printer = printer or TicketPrinter(PrinterSection(connection="dummy", paper="58mm"))
     desk = TicketDesk(
@@ -38,11 +45,21 @@ def make_desk(
         RequestJournal(tmp_path / "requests.json"),
         clock=clock,
         zone=ZONE,
-        header=lambda: TicketHeader("Bộ phận Một cửa phường Hòa Bình", "0214 3 000 000"),
         request_timeout_s=timeout,
+        on_cancel_answer=on_cancel_answer,
     )
     desk.start()
     return desk
+
+
+HEADER = TicketHeader("Bộ phận Một cửa phường Hòa Bình", "0214 3 000 000")
+
+
+def wanted(
+    *, service: str | None = None, procedure: str | None = None, priority: PriorityCategory | None = None
+) -> TakeRequest:
+    """What the screen hands the desk for one ticket."""
+    return TakeRequest(service, procedure, priority, Lang.VI, None, HEADER)
 
 
 def tickets(service: CoordinatorService) -> list[dict]:
@@ -74,8 +91,8 @@ def printed_ids(printer: TicketPrinter) -> list[bytes]:
 def test_a_ticket_is_issued_printed_and_stored(coordinator, sessions, clock, tmp_path):
     desk = make_desk(sessions("kiosk-1"), tmp_path, clock)
     try:
-        result = desk.take(service="ho-tich", priority=PriorityCategory.ELDERLY)
-        second = desk.take(procedure="1.000894")
+        result = desk.take(wanted(service="ho-tich", priority=PriorityCategory.ELDERLY))
+        second = desk.take(wanted(procedure="1.000894"))
     finally:
         desk.stop()
     assert result.outcome is Outcome.PRINTED and result.ticket is not None
@@ -95,7 +112,7 @@ def test_a_ticket_is_issued_printed_and_stored(coordinator, sessions, clock, tmp
 def test_a_refusal_prints_nothing_and_leaves_nothing_open(coordinator, sessions, clock, tmp_path):
     desk = make_desk(sessions("kiosk-1"), tmp_path, clock)
     try:
-        unknown = desk.take(procedure="9.999999")
+        unknown = desk.take(wanted(procedure="9.999999"))
         assert desk.printer.status() is PrinterStatus.OK
     finally:
         desk.stop()
@@ -109,7 +126,7 @@ def test_a_kiosk_with_a_wrong_clock_is_refused_with_a_reason(coordinator, sessio
     wrong = FixedClock(clock.now() - timedelta(minutes=10))
     desk = make_desk(sessions("kiosk-1"), tmp_path, wrong)
     try:
-        result = desk.take(service="chung-thuc")
+        result = desk.take(wanted(service="chung-thuc"))
     finally:
         desk.stop()
     assert result.outcome is Outcome.REFUSED and result.error is ErrorCode.STALE_COMMAND
@@ -121,7 +138,7 @@ def test_coordinator_down_times_out_prints_nothing_and_the_request_is_cancelled_
 ):
     desk = make_desk(sessions("kiosk-1"), tmp_path, clock, timeout=0.5)
     try:
-        result = desk.take(service="ho-tich")
+        result = desk.take(wanted(service="ho-tich"))
         assert result.outcome is Outcome.TIMEOUT
         assert desk.printer.simulated is not None and desk.printer.simulated.tickets == []
         assert [e.state for e in desk.journal.entries()] == [CANCEL]
@@ -150,13 +167,45 @@ def test_coordinator_down_times_out_prints_nothing_and_the_request_is_cancelled_
         desk.stop()
 
 
+def test_a_cancel_refused_because_a_counter_called_the_ticket_settles_it_and_is_reported(sessions, clock, tmp_path):
+    """The coordinator refuses to cancel a ticket a counter has already called (issue 11.10): the ticket stands,
+    the request leaves the journal (never retried, never "cancelled") and the screen hears about it."""
+    coordinator = sessions("coordinator", role="coordinator")
+    received: list[TicketCancel] = []
+
+    def refuse(inbound: Inbound) -> None:
+        cancel = parse(TicketCancel, inbound.payload)
+        received.append(cancel)
+        refusal = ErrorReply(
+            error=ErrorCode.ALREADY_CALLED, message="called at counter 2", request_id=cancel.request_id
+        )
+        coordinator.reply(inbound, refusal, topic=coordinator.topics.ticket_reply("kiosk-1"))
+
+    coordinator.subscribe(coordinator.topics.ticket_cancel("kiosk-1"), refuse)
+    answers: list[CancelAnswer] = []
+    desk = make_desk(sessions("kiosk-1"), tmp_path, clock, on_cancel_answer=answers.append)
+    try:
+        request_id = uuid.uuid4()
+        desk.journal.opened(request_id, clock.now())
+        desk.cancel(request_id, "citizen_cancelled")
+        assert _wait(lambda: answers)
+        assert answers == [CancelAnswer(request_id, CancelOutcome.ALREADY_CALLED)]
+        assert desk.journal.entries() == []
+        assert desk.cancels.confirmed == []  # not a cancellation
+        assert desk.cancels.send_pending() == 0
+        assert [c.request_id for c in received] == [request_id]  # asked once, not retried
+    finally:
+        desk.stop()
+    assert RequestJournal(tmp_path / "requests.json").entries() == []  # and not cancelled after a restart
+
+
 def test_broker_unreachable_is_offline_and_prints_nothing(broker, sessions, clock, tmp_path):
     session = sessions("kiosk-1")
     broker.kill()
     assert _wait(lambda: not session.connected)
     desk = make_desk(session, tmp_path, clock)
     try:
-        result = desk.take(service="ho-tich")
+        result = desk.take(wanted(service="ho-tich"))
     finally:
         desk.stop()
     assert result.outcome is Outcome.OFFLINE
@@ -169,7 +218,7 @@ def test_a_printer_out_of_paper_asks_for_nothing(coordinator, sessions, clock, t
     assert desk.printer.simulated is not None
     desk.printer.simulated.state = "no_paper"
     try:
-        result = desk.take(service="ho-tich")
+        result = desk.take(wanted(service="ho-tich"))
     finally:
         desk.stop()
     assert result.outcome is Outcome.PRINTER_UNAVAILABLE and result.problem == "no_paper"
@@ -190,7 +239,7 @@ def test_paper_out_mid_ticket_then_reprint_gives_the_same_ticket(coordinator, se
     printer = TicketPrinter(PrinterSection(connection="dummy", paper="58mm"), simulated=device)
     desk = make_desk(sessions("kiosk-1"), tmp_path, clock, printer=printer)
     try:
-        failed = desk.take(service="chung-thuc")
+        failed = desk.take(wanted(service="chung-thuc"))
         assert failed.outcome is Outcome.PRINT_FAILED and failed.problem == "no_paper"
         assert [e.state for e in desk.journal.entries()] == [OPEN]  # not settled: reprint or cancel
         again = desk.reprint(failed)
@@ -215,7 +264,7 @@ def test_a_ticket_that_cannot_be_printed_is_cancelled_at_the_coordinator(coordin
         printer=TicketPrinter(PrinterSection(connection="dummy"), simulated=RunsOutOfPaper()),
     )
     try:
-        failed = desk.take(service="ho-tich")
+        failed = desk.take(wanted(service="ho-tich"))
         assert failed.outcome is Outcome.PRINT_FAILED and failed.ticket is not None
         desk.cancel(failed.request_id, "citizen_cancelled")
         assert _wait(lambda: desk.journal.entries() == [])

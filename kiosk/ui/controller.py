@@ -1,24 +1,36 @@
-"""What a touch, a scan, a reply or the passing of time does to the kiosk's screen. Pure: no pygame, no MQTT.
+"""What a touch, a scan, a reply or the passing of time does to the kiosk's screen. Pure: no pygame, no MQTT,
+no printer, no imaging (importing it loads none of them; tests/test_kiosk_model.py checks).
 
 The controller holds the screen state and calls `Effects` for the work done elsewhere (taking, reprinting and
-cancelling tickets run on a worker thread); results come back through `on_result`. Every method takes the
-monotonic time as an argument, so idle timeouts and the tap guard are tested without waiting.
+cancelling tickets run on a worker thread); everything that work needs goes with the call (`TakeRequest`), and
+results come back through `on_result` and `on_cancel_answer`. Every method takes the monotonic time as an
+argument, so idle timeouts and the tap guard are tested without waiting.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import NamedTuple, Protocol
 
 from kiosk.catalogue import CatalogueView
-from kiosk.flow import Outcome, TicketResult
 from kiosk.i18n import ERROR_MESSAGES, SCAN_MESSAGES, Lang, error_message, pick, printer_problem, text
-from kiosk.printer import PrinterStatus
-from kiosk.qrpayload import DEFAULT_PORTAL_HOSTS, parse_scan
-from kiosk.text import shorten
+from kiosk.model import (
+    DEFAULT_THANKS,
+    CancelAnswer,
+    CancelOutcome,
+    Outcome,
+    PrinterStatus,
+    TakeRequest,
+    TicketHeader,
+    TicketResult,
+    thanks_line,
+)
+from kiosk.qrpayload import DEFAULT_PORTALS, Portal, parse_scan
+from kiosk.text import format_counters, format_counters_en, shorten
 from motcua.contract import ErrorCode, PriorityCategory
 
 logger = logging.getLogger(__name__)
@@ -88,20 +100,13 @@ class UiState:
     history: list[Place] = field(default_factory=list)
     last_ticket: str | None = None
     tickets_printed: int = 0
+    cancelling: uuid.UUID | None = None  # the request the citizen on screen asked to cancel
 
 
 class Effects(Protocol):
     """Work the controller asks for; results come back through `Controller.on_result`."""
 
-    def take(
-        self,
-        *,
-        service: str | None,
-        procedure: str | None,
-        priority: PriorityCategory | None,
-        lang: Lang,
-        procedure_name: str | None,
-    ) -> None: ...
+    def take(self, request: TakeRequest) -> None: ...
 
     def reprint(self, result: TicketResult) -> None: ...
 
@@ -117,14 +122,18 @@ class Controller:
         idle_timeout_s: float = 60.0,
         ticket_screen_s: float = 20.0,
         tap_guard_s: float = 0.35,
-        portal_hosts: Sequence[str] = DEFAULT_PORTAL_HOSTS,
+        portals: Sequence[Portal] = DEFAULT_PORTALS,
+        thanks: str = DEFAULT_THANKS,
+        thanks_en: str | None = None,
     ) -> None:
         self.effects = effects
+        self.thanks = thanks
+        self.thanks_en = thanks_en
         self.default_lang = default_lang
         self.idle_timeout_s = idle_timeout_s
         self.ticket_screen_s = ticket_screen_s
         self.tap_guard_s = tap_guard_s
-        self.portal_hosts = tuple(portal_hosts)
+        self.portals = tuple(portals)
         self.state = UiState(lang=default_lang)
         self.last_touch = 0.0
         self.screen_since = 0.0
@@ -156,6 +165,7 @@ class Controller:
             intent=None,
             message=None,
             history=[],
+            cancelling=None,
         )
 
     def _show(self, message: Message, now: float) -> None:
@@ -208,10 +218,10 @@ class Controller:
         if s.catalogue is None or s.screen in (Screen.WORKING, Screen.TICKET, Screen.PRINT_FAILED, Screen.PRIORITY):
             logger.info("scan ignored on the %s screen", s.screen.value)
             return False
-        result = parse_scan(payload, known_codes=s.catalogue.codes, portal_hosts=self.portal_hosts)
+        result = parse_scan(payload, known_codes=s.catalogue.codes, portals=self.portals)
         self.last_touch = now
         if result.accepted and result.code is not None:
-            logger.info("scanned procedure %s (%s)", result.code, result.detail)
+            logger.info("scanned procedure %s (%s)", result.code, result.detail)  # the detail names a local code
             if s.screen is Screen.PROCEDURE and s.procedure_code == result.code:
                 return False
             if s.screen is not Screen.MESSAGE:
@@ -224,7 +234,7 @@ class Controller:
             result.detail,
             shorten(payload.decode("utf-8", "replace")),
         )
-        body = pick(SCAN_MESSAGES[result.verdict], s.lang, code=result.code or "")
+        body = pick(SCAN_MESSAGES[result.verdict], s.lang, code=result.shown or "")  # as printed on the sheet
         if s.screen is not Screen.MESSAGE:
             self._push()  # "Quay lại" returns to where the citizen was
         self._show(Message(self.t("scan_title"), body, "warning"), now)
@@ -258,6 +268,25 @@ class Controller:
         else:
             self._show(Message(self.t("offline_title"), pick(ERROR_MESSAGES[ErrorCode.INTERNAL], s.lang), "error"), now)
         self.last_touch = now
+
+    def on_cancel_answer(self, answer: CancelAnswer, now: float) -> bool:
+        """The coordinator answered a cancellation. A refusal because a counter already called the ticket means
+        the number stands: the citizen who asked to cancel it, if still here, is told so. Returns whether the
+        screen changed."""
+        s = self.state
+        if answer.request_id != s.cancelling:
+            if answer.outcome is CancelOutcome.ALREADY_CALLED:
+                logger.warning("request %s: cancel refused, its ticket was already called", answer.request_id)
+            return False
+        s.cancelling = None
+        if answer.outcome is not CancelOutcome.ALREADY_CALLED or s.result is None or s.result.ticket is None:
+            return False
+        ticket = s.result.ticket
+        counters = format_counters_en(ticket.counters) if s.lang is Lang.EN else format_counters(ticket.counters)
+        body = self.t("already_called_body", label=ticket.label, counters=counters)
+        self._show(Message(self.t("already_called_title", label=ticket.label), body, "info"), now)
+        self.last_touch = now
+        return True
 
     def tick(self, now: float) -> bool:
         """Time passes: idle screens go home. Returns whether the screen changed."""
@@ -413,19 +442,31 @@ class Controller:
         self._start(intent, priority, now)
 
     def _start(self, intent: TakeIntent, priority: PriorityCategory | None, now: float) -> None:
+        self._go(Screen.WORKING, now, result=None)
+        self.effects.take(self._request(intent, priority))
+
+    def _request(self, intent: TakeIntent, priority: PriorityCategory | None) -> TakeRequest:
+        """The request with everything the ticket needs, read from the screen's state here, on its thread."""
+        lang = self.state.lang
         catalogue = self.state.catalogue
         name = None
         if intent.procedure and catalogue is not None:
             procedure = catalogue.procedure(intent.procedure)
             if procedure is not None:
-                name = procedure.name_en if self.state.lang is Lang.EN and procedure.name_en else procedure.name
-        self._go(Screen.WORKING, now, result=None)
-        self.effects.take(
+                name = procedure.name_en if lang is Lang.EN and procedure.name_en else procedure.name
+        thanks = thanks_line(self.thanks, self.thanks_en, lang, text("ticket_thanks", Lang.EN))
+        if catalogue is None:
+            header = TicketHeader(hall_name="", thanks=thanks)
+        else:
+            hall = catalogue.catalogue.hall
+            header = TicketHeader(hall_name=hall.name, hotline=hall.hotline, thanks=thanks)
+        return TakeRequest(
             service=intent.service,
             procedure=intent.procedure,
             priority=priority,
-            lang=self.state.lang,
+            lang=lang,
             procedure_name=name,
+            header=header,
         )
 
     def _do_reprint(self, arg: str | None, now: float) -> None:
@@ -441,6 +482,7 @@ class Controller:
             self.effects.cancel(result, "citizen_cancelled")
             self._show(Message(self.t("print_failed_title"), self.t("cancelled"), "warning"), now)
             self.state.history = []
+            self.state.cancelling = result.request_id
 
     def _do_done(self, arg: str | None, now: float) -> None:
         self._home(now, reset_language=True)

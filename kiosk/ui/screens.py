@@ -11,7 +11,7 @@ from datetime import datetime, tzinfo
 from kiosk.catalogue import CatalogueView
 from kiosk.i18n import Lang, printer_problem, priority_label, text
 from kiosk.layout import Block, Rect, paginate
-from kiosk.printer import PrinterStatus
+from kiosk.model import PrinterStatus
 from kiosk.text import format_clock, format_counters, format_counters_en, format_wait
 from kiosk.ui.controller import Action, Screen, UiState
 from kiosk.ui.painter import (
