@@ -18,10 +18,10 @@ import segno
 from PIL import Image, ImageDraw, ImageFont
 
 from kiosk.i18n import Lang, priority_label
-from kiosk.layout import fit_text, wrap
-from kiosk.text import format_counters, format_counters_en, format_datetime, format_wait, nfc
+from kiosk.text import format_counters, format_counters_en, format_datetime, format_wait
 from motcua.contract import TicketInfo
 from motcua.fonts import font_path
+from motcua.text import fit_text, nfc, wrap
 
 #: Smallest text on paper, in dots (2.1 mm at 203 dpi): thinner strokes break up on thermal paper.
 MIN_TEXT_DOTS = 17

@@ -11,10 +11,11 @@ from hypothesis import strategies as st
 from kiosk_support import sample_view
 
 from kiosk.i18n import ERROR_MESSAGES, PRIORITY_LABELS, SCAN_MESSAGES, TEXTS, Lang, error_message, text
-from kiosk.layout import ELLIPSIS, Block, Rect, ellipsize, fit_text, paginate, wrap
+from kiosk.layout import Block, paginate
 from kiosk.qrpayload import ScanVerdict
-from kiosk.text import fold, format_counters, format_counters_en, format_datetime, format_wait, nfc, shorten, words
+from kiosk.text import fold, format_counters, format_counters_en, format_datetime, format_wait, shorten, words
 from motcua.contract import ErrorCode, PriorityCategory
+from motcua.text import ELLIPSIS, Rect, ellipsize, fit_text, nfc, wrap
 
 
 class Mono:

@@ -15,10 +15,9 @@ import pygame
 import pygame.freetype
 import segno
 
-from kiosk.layout import FittedText, Rect, fit_text
-from kiosk.text import nfc
 from kiosk.ui.controller import Action
 from motcua.fonts import font_path
+from motcua.text import FittedText, Rect, fit_text, nfc
 
 Color = tuple[int, int, int]
 

@@ -10,7 +10,7 @@ from datetime import datetime, tzinfo
 
 from kiosk.catalogue import CatalogueView
 from kiosk.i18n import Lang, printer_problem, priority_label, text
-from kiosk.layout import Block, Rect, paginate
+from kiosk.layout import Block, paginate
 from kiosk.printer import PrinterStatus
 from kiosk.text import format_clock, format_counters, format_counters_en, format_wait
 from kiosk.ui.controller import Action, Screen, UiState
@@ -32,6 +32,7 @@ from kiosk.ui.painter import (
     Painter,
 )
 from motcua.contract import Procedure, ServiceInfo
+from motcua.text import Rect
 
 KEYBOARDS = {
     "qwerty": ("1234567890.", "QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM"),
