@@ -64,6 +64,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Priority citizens are served first. Staff may ask for proof.",
     ),
     "priority_none": ("KHÔNG — lấy số thường", "NO — regular number"),
+    "priority_of_ticket": ("ƯU TIÊN: {category}", "PRIORITY: {category}"),
     "working": ("Đang lấy số, xin vui lòng chờ…", "Getting your number, please wait…"),
     "your_number": ("Số thứ tự của bạn", "Your number"),
     "go_to_counters": ("Mời đến quầy: {counters}", "Please go to counter: {counters}"),

@@ -18,10 +18,11 @@ import segno
 from PIL import Image, ImageDraw, ImageFont
 
 from kiosk.i18n import Lang, priority_label
+from kiosk.i18n import text as say
 from kiosk.text import format_counters, format_counters_en, format_datetime, format_wait
 from motcua.contract import TicketInfo
 from motcua.fonts import font_path
-from motcua.text import fit_text, nfc, wrap
+from motcua.text import Lexicon, fit_text, nfc, wrap
 
 #: Smallest text on paper, in dots (2.1 mm at 203 dpi): thinner strokes break up on thermal paper.
 MIN_TEXT_DOTS = 17
@@ -34,12 +35,19 @@ class PillowMetrics:
 
     def __init__(self, *, bold: bool = False, condensed: bool = False) -> None:
         self.path = font_path(bold=bold, condensed=condensed)
+        self._widths: dict[tuple[str, int], int] = {}
 
     def font(self, size: int) -> ImageFont.FreeTypeFont:
         return _font(str(self.path), size)
 
     def width(self, text: str, size: int) -> int:
-        return math.ceil(self.font(size).getlength(text))
+        key = (text, size)
+        found = self._widths.get(key)
+        if found is None:
+            if len(self._widths) > 20000:
+                self._widths.clear()
+            found = self._widths[key] = math.ceil(self.font(size).getlength(text))
+        return found
 
     def line_height(self, size: int) -> int:
         ascent, descent = self.font(size).getmetrics()
@@ -71,6 +79,16 @@ def qr_image(data: str, *, scale: int, border: int = 4, error: str = "m") -> Ima
     return image.resize((size, size), Image.Resampling.NEAREST)
 
 
+def ticket_margin(width: int) -> int:
+    """The white margin left and right of a ticket `width` dots wide (and above and below it)."""
+    return max(8, round(16 * width / 576))
+
+
+def ticket_text_size(width: int, size_on_80mm: int) -> int:
+    """A text size on a ticket `width` dots wide, designed for 80 mm paper (576 dots)."""
+    return max(MIN_TEXT_DOTS, round(size_on_80mm * width / 576))
+
+
 def render_ticket(
     ticket: TicketInfo,
     header: TicketHeader,
@@ -85,9 +103,12 @@ def render_ticket(
         raise ValueError(f"a ticket needs at least 256 dots across, not {width}")
     english = lang is Lang.EN
     scale = width / 576
-    margin = max(8, round(16 * scale))
+    margin = ticket_margin(width)
     inner = width - 2 * margin
     regular, bold = PillowMetrics(), PillowMetrics(bold=True)
+    service = (ticket.service_name_en or ticket.service_name) if english else ticket.service_name
+    # Lines never split a word of the hall's own names ("Bảo trợ xã hội"), nor a common one.
+    lexicon = Lexicon.common().with_names([header.hall_name, service, procedure_name or ""])
     canvas = Image.new("L", (width, 2400), 255)
     draw = ImageDraw.Draw(canvas)
     y = margin
@@ -97,7 +118,7 @@ def render_ticket(
         size = max(size, MIN_TEXT_DOTS)
         metrics = bold if strong else regular
         font = metrics.font(size)
-        for line in wrap(nfc(text), inner, size, metrics):
+        for line in wrap(nfc(text), inner, size, metrics, lexicon=lexicon):
             x = margin + ((inner - metrics.width(line, size)) // 2 if center else 0)
             draw.text((x, y), line, font=font, fill=0)
             y += metrics.line_height(size)
@@ -120,11 +141,10 @@ def render_ticket(
     x = margin + (inner - (right - left)) // 2 - left
     draw.text((x, y - top), fitted.lines[0], font=number_font, fill=0)
     y += bottom - top + round(18 * scale)
-    service = (ticket.service_name_en or ticket.service_name) if english else ticket.service_name
     paragraph(service, round(30 * scale), strong=True)
     if ticket.priority is not None:
-        label = priority_label(ticket.priority, lang)
-        paragraph(f"{'PRIORITY' if english else 'ƯU TIÊN'}: {label}", round(26 * scale), strong=True)
+        category = priority_label(ticket.priority, lang)
+        paragraph(say("priority_of_ticket", lang, category=category), round(26 * scale), strong=True)
     if procedure_name:
         paragraph(f"{ticket.procedure} — {procedure_name}" if ticket.procedure else procedure_name, round(20 * scale))
     rule()

@@ -8,9 +8,11 @@ letters (``e`` + U+0301) that render with misplaced marks in some fonts and neve
 
 from __future__ import annotations
 
+import itertools
 import math
+import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -129,25 +131,156 @@ class FittedText:
         return self.line_height * len(self.lines)
 
 
-def wrap(text: str, width: int, size: int, metrics: TextWidths) -> list[str]:
-    """Greedy word wrap at `size`; explicit newlines are kept; a word wider than the box is broken."""
+# --- line breaking -------------------------------------------------------------------------------------------
+#
+# Vietnamese is written one syllable per space-separated token, so a space is not a word boundary: "Bảo trợ xã hội"
+# is two words of two syllables, and "Bảo / trợ xã hội" breaks a word in half. Lines are chosen for the whole
+# paragraph at once (a small Knuth-Plass): every way of breaking is given a cost and the cheapest wins. Breaking
+# inside a known word costs more than a whole extra line; a lone syllable on the last line of a paragraph (an
+# orphan: "tháng", "dưới.") costs more than a less full line above it; a number is kept with the word after it
+# ("15 phút"); punctuation and dashes are good places to break.
+
+#: Multi-syllable words of the hall's texts (lower case): a line never breaks inside them when it can avoid it.
+COMMON_WORDS = (
+    "bảo trợ", "xã hội", "bảo trợ xã hội", "hộ tịch", "khai sinh", "khai tử", "kết hôn", "hôn nhân", "chứng thực",
+    "đất đai", "thủ tục", "hồ sơ", "công dân", "ưu tiên", "người cao tuổi", "cao tuổi", "khuyết tật",
+    "người khuyết tật", "phụ nữ", "mang thai", "trẻ nhỏ", "trẻ em", "người có công", "có công", "cách mạng",
+    "đăng ký", "giấy tờ", "giấy khai sinh", "bản sao", "bản chính", "chữ ký", "hợp đồng", "giao dịch", "lao động",
+    "việc làm", "thương binh", "liệt sĩ", "môi trường", "xây dựng", "văn hóa", "thi đua", "khen thưởng",
+    "lĩnh vực", "hành chính", "một cửa", "bộ phận", "tiếp nhận", "kết quả", "trả kết quả", "thứ tự", "số thứ tự",
+    "thời gian", "dự kiến", "phục vụ", "cảm ơn", "góp ý", "phản ánh", "con nuôi", "nuôi con nuôi", "cư trú",
+    "thường trú", "tạm trú", "căn cước", "ủy ban", "nhân dân", "thị trấn", "thành phố", "điện thoại", "trực tuyến",
+    "dịch vụ", "dịch vụ công", "cán bộ", "máy in", "tình trạng", "xác nhận", "trích lục", "cải chính", "bổ sung",
+    "thông tin", "dân tộc", "xác định", "giải quyết", "lệ phí", "thời hạn", "biểu mẫu", "tờ khai", "chính sách",
+    "trợ cấp", "bảo hiểm", "y tế", "nhà ở", "giấy phép", "kinh doanh", "sử dụng", "tài sản", "thứ hai", "thứ ba",
+    "thứ tư", "thứ năm", "thứ sáu", "thứ bảy", "chủ nhật", "xin mời", "vui lòng", "màn hình", "chú ý", "bên dưới",
+    "người chờ", "chờ đợi", "quét mã", "mã số", "đi cùng", "người đi cùng",
+)  # fmt: skip
+
+#: Break costs, in units of a badly filled line (100 = a line left empty).
+KNOWN_WORD = 1000  # inside a word of the list or a two-syllable part of a name
+NAME_PHRASE = 150  # inside a longer part of a name ("Người có công")
+NEW_LINE = 400  # every line: an extra line is better than a broken word, worse than a broken phrase
+ORPHAN = 120  # a single syllable alone on the last line of a paragraph
+AFTER_NUMBER = 500  # between a number and its word ("15 / phút")
+BEFORE_DASH = 60  # a dash opening a line
+PLAIN_BREAK = 3  # any other space: punctuation and dashes are the better places (cost 0)
+
+_PUNCTUATION = ",.;:!?…()[]\"“”'«»"
+_DASHES = ("–", "—", "-")
+_SEPARATORS = re.compile(r"\s+[–—-]\s+|[,;:()/]|\s+và\s+|\s+and\s+")
+
+
+def _key(token: str) -> str:
+    return token.strip(_PUNCTUATION).lower()
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The multi-syllable words (từ ghép) a line must not split: a built-in list and the parts of the hall's names.
+
+    Both sets hold lower-case NFC syllable tuples. `phrases` are the longer parts of names, which may be split
+    where nothing better exists.
+    """
+
+    words: frozenset[tuple[str, ...]]
+    phrases: frozenset[tuple[str, ...]] = frozenset()
+
+    @classmethod
+    def common(cls) -> Lexicon:
+        return _COMMON
+
+    def with_names(self, names: Iterable[str]) -> Lexicon:
+        """Also the parts of the hall's service, field and procedure names: "Lao động – Người có công – Bảo trợ xã
+        hội" teaches "lao động" (a word), "người có công" and "bảo trợ xã hội" (phrases)."""
+        words, phrases = set(self.words), set(self.phrases)
+        for name in names:
+            for part in _SEPARATORS.split(nfc(name)):
+                syllables = tuple(key for key in (_key(token) for token in part.split()) if key)
+                if len(syllables) == 2:
+                    words.add(syllables)
+                elif 3 <= len(syllables) <= 4:
+                    phrases.add(syllables)
+        return Lexicon(frozenset(words), frozenset(phrases))
+
+    def break_costs(self, tokens: Sequence[str]) -> list[int]:
+        """The cost of breaking after each token but the last (what the words and the characters say)."""
+        keys = [_key(token) for token in tokens]
+        costs = [PLAIN_BREAK] * max(0, len(tokens) - 1)
+        for index in range(len(costs)):
+            token, following = tokens[index], tokens[index + 1]
+            if token[-1] in ",.;:!?" or token in _DASHES:
+                costs[index] = 0
+            if following in _DASHES:
+                costs[index] = BEFORE_DASH
+            if keys[index].isdigit() and keys[index + 1].isalpha() and token[-1].isdigit():
+                costs[index] = max(costs[index], AFTER_NUMBER)
+        for entries, cost in ((self.phrases, NAME_PHRASE), (self.words, KNOWN_WORD)):
+            lengths = {len(entry) for entry in entries}
+            for length in lengths:
+                for start in range(len(keys) - length + 1):
+                    if tuple(keys[start : start + length]) in entries:
+                        for inside in range(start, start + length - 1):
+                            if tokens[inside][-1] not in ",.;:!?":  # "xã, hội" is not the word "xã hội"
+                                costs[inside] = max(costs[inside], cost)
+        return costs
+
+
+_COMMON = Lexicon(frozenset(tuple(nfc(word).split()) for word in COMMON_WORDS))
+
+
+@dataclass(frozen=True)
+class _Broken:
+    lines: list[str]
+    cost: float
+    broke_word: bool  # a known word had to be split (the box is too narrow for it)
+
+
+def wrap(
+    text: str,
+    width: int,
+    size: int,
+    metrics: TextWidths,
+    *,
+    lexicon: Lexicon | None = None,
+    max_lines: int | None = None,
+) -> list[str]:
+    """`text` broken into lines no wider than `width` at `size`, at the best places for a Vietnamese reader.
+
+    Explicit newlines are kept; a token wider than the box is broken between characters. With `max_lines`, the
+    best layout in that many lines is chosen when one exists (a known word may then be split); otherwise the
+    fewest lines.
+    """
+    return _break_text(text, width, size, metrics, lexicon or _COMMON, max_lines).lines
+
+
+def _break_text(
+    text: str, width: int, size: int, metrics: TextWidths, lexicon: Lexicon, max_lines: int | None
+) -> _Broken:
+    paragraphs = text.split("\n")
+    pieces = [_tokens(paragraph, width, size, metrics) for paragraph in paragraphs]
+    fewest = [_fewest_lines(tokens, width, size, metrics) for tokens in pieces] if max_lines is not None else []
     lines: list[str] = []
-    for paragraph in text.split("\n"):
-        current = ""
-        for word in paragraph.split():
-            candidate = f"{current} {word}" if current else word
-            if metrics.width(candidate, size) <= width:
-                current = candidate
-                continue
-            if current:
-                lines.append(current)
-            current = ""
-            for piece in _break_word(word, width, size, metrics):
-                if current:
-                    lines.append(current)
-                current = piece
-        lines.append(current)
-    return lines
+    cost = 0.0
+    broke = False
+    for index, tokens in enumerate(pieces):
+        limit = None
+        if max_lines is not None:
+            limit = max(fewest[index], max_lines - len(lines) - sum(fewest[index + 1 :]))
+        broken = _break_paragraph(tokens, width, size, metrics, lexicon, limit)
+        lines += broken.lines
+        cost += broken.cost
+        broke = broke or broken.broke_word
+    return _Broken(lines, cost, broke)
+
+
+def _tokens(paragraph: str, width: int, size: int, metrics: TextWidths) -> list[tuple[str, str]]:
+    """(glue before, token): a space between syllables, nothing between the pieces of a token too wide."""
+    out: list[tuple[str, str]] = []
+    for word in paragraph.split():
+        for number, piece in enumerate(_break_word(word, width, size, metrics)):
+            out.append(("" if number else " ", piece))
+    return out
 
 
 def _break_word(word: str, width: int, size: int, metrics: TextWidths) -> Iterator[str]:
@@ -165,6 +298,120 @@ def _break_word(word: str, width: int, size: int, metrics: TextWidths) -> Iterat
         yield piece
 
 
+def _join(tokens: Sequence[tuple[str, str]]) -> str:
+    return "".join(glue + token for glue, token in tokens).lstrip(" ") if tokens else ""
+
+
+def _fewest_lines(tokens: list[tuple[str, str]], width: int, size: int, metrics: TextWidths) -> int:
+    count, start = 1, 0
+    for end in range(1, len(tokens) + 1):
+        if end - start > 1 and metrics.width(_join(tokens[start:end]), size) > width:
+            count += 1
+            start = end - 1
+    return count
+
+
+def _break_paragraph(
+    tokens: list[tuple[str, str]],
+    width: int,
+    size: int,
+    metrics: TextWidths,
+    lexicon: Lexicon,
+    limit: int | None,
+) -> _Broken:
+    n = len(tokens)
+    if n == 0:
+        return _Broken([""], 0.0, False)
+    words = [token for _, token in tokens]
+    costs = lexicon.break_costs(words)
+    costs = [0 if glue == "" else cost for (glue, _), cost in zip(tokens[1:], costs, strict=True)]
+    # Lines are estimated as the sum of their syllables and spaces (fast), and the chosen ones measured whole: a
+    # line found too wide (kerning, bearings) is ruled out and the choice made again.
+    known = {token: metrics.width(token, size) for token in set(words)}
+    token_widths = [known[token] for token in words]
+    space = metrics.width(" ", size)
+    too_wide: set[tuple[int, int]] = set()
+    while True:
+        fits: dict[tuple[int, int], int] = {}
+        for start in range(n):
+            line_width = token_widths[start]
+            for end in range(start + 1, n + 1):
+                if end > start + 1:
+                    line_width += token_widths[end - 1] + (space if tokens[end - 1][0] else 0)
+                    if line_width > width:
+                        break
+                if (start, end) not in too_wide:
+                    fits[start, end] = line_width
+        line_cost = _line_costs(fits, costs, n, width)
+        free = _cheapest(line_cost, n, None)
+        if limit is None or len(free[1]) <= limit:
+            total, starts = free
+        else:
+            total, starts = _cheapest(line_cost, n, limit)
+        wide = {
+            (start, end)
+            for start, end in itertools.pairwise([*starts, n])
+            if end - start > 1 and metrics.width(_join(tokens[start:end]), size) > width
+        }
+        if not wide:
+            break
+        too_wide |= wide
+    out = [_join(tokens[start:end]) for start, end in itertools.pairwise([*starts, n])]
+    broke = any(costs[start - 1] >= KNOWN_WORD for start in starts[1:])
+    return _Broken(out, total, broke)
+
+
+def _line_costs(fits: dict[tuple[int, int], int], costs: list[int], n: int, width: int) -> dict[tuple[int, int], float]:
+    """The cost of each possible line tokens[start:end], the break after it included."""
+    out = {}
+    for (start, end), line_width in fits.items():
+        cost = float(NEW_LINE)
+        if end < n:
+            slack = max(0, width - line_width) / max(1, width)
+            cost += 100 * slack * slack + costs[end - 1]
+        elif start > 0 and end - start == 1:
+            cost += ORPHAN
+        out[start, end] = cost
+    return out
+
+
+def _cheapest(line_cost: dict[tuple[int, int], float], n: int, limit: int | None) -> tuple[float, list[int]]:
+    """The cheapest set of lines for tokens[:n] (at most `limit` lines if given, the fewest if none is possible):
+    its cost and where each line starts."""
+    inf = float("inf")
+    ends: dict[int, list[tuple[int, float]]] = {}
+    for (start, end), cost in line_cost.items():
+        ends.setdefault(end, []).append((start, cost))
+    if limit is None:
+        best: list[tuple[float, int]] = [(0.0, -1)] + [(inf, -1)] * n
+        for end in range(1, n + 1):
+            best[end] = min(((best[start][0] + cost, start) for start, cost in ends.get(end, [])), default=(inf, -1))
+        starts, end = [], n
+        while end > 0:
+            end = best[end][1]
+            starts.append(end)
+        return best[n][0], starts[::-1]
+    # table[k][end]: tokens[:end] in exactly k lines
+    table: list[list[tuple[float, int]]] = [[(0.0, -1)] + [(inf, -1)] * n]
+    for _ in range(limit):
+        previous = table[-1]
+        row = [(inf, -1)] * (n + 1)
+        for end in range(1, n + 1):
+            row[end] = min(((previous[start][0] + cost, start) for start, cost in ends.get(end, [])), default=(inf, -1))
+        table.append(row)
+    reachable = [k for k in range(1, len(table)) if table[k][n][0] < inf]
+    if not reachable:
+        return _cheapest(line_cost, n, None)
+    k = min(reachable, key=lambda lines: table[lines][n][0])
+    total = table[k][n][0]
+    starts, end = [], n
+    while k > 0:
+        end = table[k][end][1]
+        starts.append(end)
+        k -= 1
+    return total, starts[::-1]
+
+
 def fit_text(
     text: str,
     width: int,
@@ -174,24 +421,39 @@ def fit_text(
     max_size: int,
     min_size: int,
     max_lines: int | None = None,
+    lexicon: Lexicon | None = None,
 ) -> FittedText:
     """The largest size in [min_size, max_size] at which `text` wraps into the box (and `max_lines`).
 
-    Sizes are tried from the largest down in steps of about 6 %. At the smallest size, text that still does not
-    fit is cut to the lines that fit and the last one ends with an ellipsis (``truncated``) — never drawn past
-    the box.
+    Sizes are tried from the largest down in steps of about 6 %. A size at which a known word would have to be
+    split is passed over for a smaller one (down to 80 % of it) that keeps every word whole. At the smallest size,
+    text that still does not fit is cut to the lines that fit and the last one ends with an ellipsis
+    (``truncated``) — never drawn past the box.
     """
+    lexicon = lexicon or _COMMON
     min_size = max(1, min(min_size, max_size))
     size = max_size
+    floor = min_size
+    split_word: FittedText | None = None  # the largest fit that splits a word, if nothing better comes
     while True:
-        lines = wrap(text, width, size, metrics)
         line_height = metrics.line_height(size)
-        fits = len(lines) * line_height <= height and (max_lines is None or len(lines) <= max_lines)
-        if fits and all(metrics.width(line, size) <= width for line in lines):
-            return FittedText(size, tuple(lines), line_height, False)
-        if size <= min_size:
+        room = height // line_height
+        if max_lines is not None:
+            room = min(room, max_lines)
+        broken = _break_text(text, width, size, metrics, lexicon, max(1, room))
+        lines = broken.lines
+        if len(lines) <= room and all(metrics.width(line, size) <= width for line in lines):
+            fitted = FittedText(size, tuple(lines), line_height, False)
+            if not broken.broke_word:
+                return fitted
+            if split_word is None:
+                split_word = fitted
+                floor = max(min_size, math.floor(size * 0.8))
+        if size <= floor:
             break
-        size = max(min_size, min(size - 1, math.floor(size * 0.94)))
+        size = max(floor, min(size - 1, math.floor(size * 0.94)))
+    if split_word is not None:
+        return split_word
     line_height = metrics.line_height(size)
     room = max(1, height // line_height) if line_height <= height else 0
     if max_lines is not None:

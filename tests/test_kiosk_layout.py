@@ -63,7 +63,7 @@ def test_rows_columns_and_grid_cover_the_rect_without_overlap():
 
 def test_wrap_keeps_words_and_newlines_and_breaks_long_words():
     assert wrap("aa bb cc", 50, 10, MONO) == ["aa bb cc"]
-    assert wrap("aa bb cc", 25, 10, MONO) == ["aa bb", "cc"]
+    assert wrap("aa bb cc", 25, 10, MONO) == ["aa", "bb cc"]  # no lone word on the last line
     assert wrap("aa\nbb", 100, 10, MONO) == ["aa", "bb"]
     assert wrap("abcdefghij", 20, 10, MONO) == ["abcd", "efgh", "ij"]
     assert wrap("", 20, 10, MONO) == [""]

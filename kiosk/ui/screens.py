@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import datetime, tzinfo
+from functools import lru_cache
 
 from kiosk.catalogue import CatalogueView
 from kiosk.i18n import Lang, printer_problem, priority_label, text
@@ -32,7 +33,7 @@ from kiosk.ui.painter import (
     Painter,
 )
 from motcua.contract import Procedure, ServiceInfo
-from motcua.text import Rect
+from motcua.text import Lexicon, Rect
 
 KEYBOARDS = {
     "qwerty": ("1234567890.", "QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM"),
@@ -69,10 +70,32 @@ class ScreenContext:
 def draw_screen(ctx: ScreenContext) -> None:
     """Draw the current screen of `ctx.state` on `ctx.p`."""
     p = ctx.p
+    if ctx.catalogue is not None:
+        p.lexicon = hall_lexicon(hall_names(ctx.catalogue))
     p.surface.fill(BACKGROUND)
     body = header(ctx)
     body = banner(ctx, body)
     DRAWERS[ctx.state.screen](ctx, body)
+
+
+def hall_names(view: CatalogueView) -> tuple[str, ...]:
+    """The hall's own names (services, fields, procedures): their parts are words lines must not split."""
+    catalogue = view.catalogue
+    names = [catalogue.hall.name]
+    for service in catalogue.services:
+        names += [service.name, *service.fields]
+    names += [procedure.name for procedure in catalogue.procedures]
+    return tuple(names)
+
+
+@lru_cache(maxsize=4)
+def hall_lexicon(names: tuple[str, ...]) -> Lexicon:
+    return Lexicon.common().with_names(names)
+
+
+#: The priority line of the ticket screen: the orange of the priority buttons, darkened for text (6.5:1 on the
+#: background).
+PRIORITY_INK = (150, 60, 0)
 
 
 # --- shared parts ----------------------------------------------------------------------------------------
@@ -617,9 +640,24 @@ def draw_ticket(ctx: ScreenContext, body: Rect) -> None:
         max_lines=1,
     )
     service = (ticket.service_name_en or ticket.service_name) if english else ticket.service_name
+    service_box = service_box.inset(0, p.px(6))
     if ticket.priority is not None:
-        service += " — " + priority_label(ticket.priority, ctx.lang)
-    p.text(service_box.inset(0, p.px(6)), service, size=26, min_size=13, bold=True, align="center", max_lines=3)
+        # Labelled as on the paper ticket: without its label the category read as part of the service's name.
+        service_box, priority_box = service_box.take_top(round(service_box.h * 0.58), p.px(4))
+        category = priority_label(ticket.priority, ctx.lang)
+        p.text(
+            priority_box,
+            ctx.t("priority_of_ticket", category=category),
+            size=22,
+            min_size=12,
+            bold=True,
+            color=PRIORITY_INK,
+            align="center",
+            max_lines=2,
+        )
+        p.text(service_box, service, size=26, min_size=13, bold=True, align="center", max_lines=2, valign="bottom")
+    else:
+        p.text(service_box, service, size=26, min_size=13, bold=True, align="center", max_lines=3)
     counters = format_counters_en(ticket.counters) if english else format_counters(ticket.counters)
     lines = [
         (ctx.t("go_to_counters", counters=counters), 34, True, INK),

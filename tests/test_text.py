@@ -1,0 +1,102 @@
+"""Vietnamese line breaking (motcua.text.wrap) with the real fonts at the real widths: the 58 mm and 80 mm tickets,
+the kiosk's screens. A line never splits a word it can know (the built-in list, the parts of the hall's names),
+keeps a number with its word, and leaves no lone syllable on the last line when a better break exists."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from text_support import has_orphan, split_words
+
+from kiosk.ticket import PAPER_WIDTHS, PillowMetrics, ticket_margin, ticket_text_size
+from motcua.text import KNOWN_WORD, Lexicon, fit_text, wrap
+
+BOLD, REGULAR = PillowMetrics(bold=True), PillowMetrics()
+
+
+class Mono:
+    """Every character is `size // 2` wide; lines are `size + 4` high."""
+
+    def width(self, text: str, size: int) -> int:
+        return len(text) * (size // 2)
+
+    def line_height(self, size: int) -> int:
+        return size + 4
+
+
+MONO = Mono()
+
+
+def inner(paper: str) -> int:
+    width = PAPER_WIDTHS[paper]
+    return width - 2 * ticket_margin(width)
+
+
+def test_bao_tro_xa_hoi_stays_whole_on_the_58mm_ticket():
+    service = "Lao động – Người có công – Bảo trợ xã hội"
+    lines = wrap(service, inner("58mm"), ticket_text_size(384, 30), BOLD)
+    assert lines == ["Lao động – Người có công –", "Bảo trợ xã hội"]
+
+
+def test_no_lone_syllable_on_the_last_line_of_a_ticket():
+    priority = wrap("ƯU TIÊN: Người có công với cách mạng", inner("58mm"), ticket_text_size(384, 26), BOLD)
+    assert priority == ["ƯU TIÊN: Người có công với", "cách mạng"]
+    wait = wrap("Thời gian chờ dự kiến: khoảng 1 giờ 20 phút", inner("58mm"), ticket_text_size(384, 24), REGULAR)
+    assert not has_orphan(wait) and not any(line.endswith(" 20") for line in wait)
+    taken = wrap("Xin mời nhận phiếu ở khe máy in bên dưới.", 300, 24, REGULAR)
+    assert len(taken) == 2 and not has_orphan(taken), taken
+
+
+@pytest.mark.parametrize("paper", ["58mm", "80mm"])
+def test_the_halls_names_on_tickets_split_no_word_and_leave_no_orphan(paper: str, hall, procedures):
+    lexicon = Lexicon.common()
+    width = PAPER_WIDTHS[paper]
+    texts = [(service.name, ticket_text_size(width, 30), BOLD) for service in hall.services]
+    texts += [(f"{p.code} — {p.name}", ticket_text_size(width, 20), REGULAR) for p in procedures]
+    texts.append((hall.hall.name, ticket_text_size(width, 24), BOLD))
+    for text, size, metrics in texts:
+        lines = wrap(text, inner(paper), size, metrics, lexicon=lexicon.with_names([text]))
+        assert all(metrics.width(line, size) <= inner(paper) for line in lines)
+        assert " ".join(lines) == " ".join(text.split())
+        assert not split_words(lines, lexicon), (text, lines)
+        assert not has_orphan(lines), (text, lines)
+
+
+def test_the_lexicon_learns_the_parts_of_names():
+    lexicon = Lexicon.common().with_names(["Hộ tịch – Nuôi con nuôi", "Văn hóa – Thi đua – Lĩnh vực khác"])
+    assert ("nuôi", "con", "nuôi") in lexicon.phrases and ("thi", "đua") in lexicon.words
+    assert ("lĩnh", "vực", "khác") in lexicon.phrases
+    costs = lexicon.break_costs(["Văn", "hóa", "–", "Thi", "đua,", "bảo", "trợ", "xã", "hội:", "15", "phút"])
+    assert costs[0] >= KNOWN_WORD  # văn / hóa
+    assert costs[1] > costs[2] == 0  # before the dash is worse than after it
+    assert costs[4] == 0  # after a comma: "đua, bảo" is no word
+    assert costs[5] >= KNOWN_WORD and costs[7] >= KNOWN_WORD  # bảo / trợ, xã / hội
+    assert costs[8] == 0 and costs[9] > 0  # after the colon; 15 / phút
+
+
+def test_an_extra_line_rather_than_a_split_word_unless_the_lines_are_counted():
+    lexicon = Lexicon(frozenset({("bb", "cc")}))
+    assert wrap("aa bb cc", 25, 10, MONO, lexicon=lexicon) == ["aa", "bb cc"]
+    assert wrap("aa bb cc dd", 25, 10, MONO, lexicon=lexicon) == ["aa", "bb cc", "dd"]
+    assert wrap("aa bb cc dd", 25, 10, MONO, lexicon=lexicon, max_lines=2) == ["aa bb", "cc dd"]
+    assert wrap("aa\nbb cc dd", 25, 10, MONO, lexicon=lexicon, max_lines=3) == ["aa", "bb cc", "dd"]
+
+
+def test_fit_text_shrinks_a_little_rather_than_split_a_word():
+    lexicon = Lexicon(frozenset({("bb", "cc")}))
+    # At 10 (7 letters a line, 2 lines) only "aaa bb / cc dd" fits; at 9 (8 letters) the word stays whole.
+    fitted = fit_text("aaa bb cc dd", 35, 28, MONO, max_size=10, min_size=6, lexicon=lexicon)
+    assert (fitted.size, fitted.lines) == (9, ("aaa", "bb cc dd"))
+    # Where no smaller size is allowed, the word is split rather than the text cut.
+    fitted = fit_text("aaa bb cc dd", 35, 28, MONO, max_size=10, min_size=10, lexicon=lexicon)
+    assert fitted.lines == ("aaa bb", "cc dd") and not fitted.truncated
+
+
+def test_newlines_and_over_wide_tokens_are_kept():
+    assert wrap("aa\nbb", 100, 10, MONO) == ["aa", "bb"]
+    assert wrap("abcdefghij", 20, 10, MONO) == ["abcd", "efgh", "ij"]
+    assert wrap("xx abcdefghij", 20, 10, MONO) == ["xx", "abcd", "efgh", "ij"]
+    assert wrap("", 20, 10, MONO) == [""]
+    for a, b in itertools.pairwise(wrap("một hai ba bốn năm sáu bảy tám chín mười", 40, 10, MONO)):
+        assert a and b
