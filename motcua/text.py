@@ -138,7 +138,7 @@ class FittedText:
 # paragraph at once (a small Knuth-Plass): every way of breaking is given a cost and the cheapest wins. Breaking
 # inside a known word costs more than a whole extra line; a lone syllable on the last line of a paragraph (an
 # orphan: "tháng", "dưới.") costs more than a less full line above it; a number is kept with the word after it
-# ("15 phút"); punctuation and dashes are good places to break.
+# ("15 phút", "1 giờ 35 phút"); punctuation and dashes are good places to break.
 
 #: Multi-syllable words of the hall's texts (lower case): a line never breaks inside them when it can avoid it.
 COMMON_WORDS = (
@@ -166,6 +166,8 @@ AFTER_NUMBER = 500  # between a number and its word ("15 / phút")
 BEFORE_DASH = 60  # a dash opening a line
 PLAIN_BREAK = 3  # any other space: punctuation and dashes are the better places (cost 0)
 
+#: Words that belong with the number after them.
+_BEFORE_NUMBER = frozenset({"giờ", "khoảng", "dưới", "quầy", "số", "about", "under", "counter", "number"})
 _PUNCTUATION = ",.;:!?…()[]\"“”'«»"
 _DASHES = ("–", "—", "-")
 _SEPARATORS = re.compile(r"\s+[–—-]\s+|[,;:()/]|\s+và\s+|\s+and\s+")
@@ -215,6 +217,8 @@ class Lexicon:
                 costs[index] = BEFORE_DASH
             if keys[index].isdigit() and keys[index + 1].isalpha() and token[-1].isdigit():
                 costs[index] = max(costs[index], AFTER_NUMBER)
+            if keys[index] in _BEFORE_NUMBER and keys[index + 1].isdigit():  # "khoảng / 1 giờ / 35 phút"
+                costs[index] = max(costs[index], AFTER_NUMBER)
         for entries, cost in ((self.phrases, NAME_PHRASE), (self.words, KNOWN_WORD)):
             lengths = {len(entry) for entry in entries}
             for length in lengths:
@@ -233,7 +237,7 @@ _COMMON = Lexicon(frozenset(tuple(nfc(word).split()) for word in COMMON_WORDS))
 class _Broken:
     lines: list[str]
     cost: float
-    broke_word: bool  # a known word had to be split (the box is too narrow for it)
+    worst: int  # the dearest break made (KNOWN_WORD: a word had to be split)
 
 
 def wrap(
@@ -262,7 +266,7 @@ def _break_text(
     fewest = [_fewest_lines(tokens, width, size, metrics) for tokens in pieces] if max_lines is not None else []
     lines: list[str] = []
     cost = 0.0
-    broke = False
+    worst = 0
     for index, tokens in enumerate(pieces):
         limit = None
         if max_lines is not None:
@@ -270,8 +274,8 @@ def _break_text(
         broken = _break_paragraph(tokens, width, size, metrics, lexicon, limit)
         lines += broken.lines
         cost += broken.cost
-        broke = broke or broken.broke_word
-    return _Broken(lines, cost, broke)
+        worst = max(worst, broken.worst)
+    return _Broken(lines, cost, worst)
 
 
 def _tokens(paragraph: str, width: int, size: int, metrics: TextWidths) -> list[tuple[str, str]]:
@@ -321,7 +325,7 @@ def _break_paragraph(
 ) -> _Broken:
     n = len(tokens)
     if n == 0:
-        return _Broken([""], 0.0, False)
+        return _Broken([""], 0.0, 0)
     words = [token for _, token in tokens]
     costs = lexicon.break_costs(words)
     costs = [0 if glue == "" else cost for (glue, _), cost in zip(tokens[1:], costs, strict=True)]
@@ -357,8 +361,8 @@ def _break_paragraph(
             break
         too_wide |= wide
     out = [_join(tokens[start:end]) for start, end in itertools.pairwise([*starts, n])]
-    broke = any(costs[start - 1] >= KNOWN_WORD for start in starts[1:])
-    return _Broken(out, total, broke)
+    worst = max((costs[start - 1] for start in starts[1:]), default=0)
+    return _Broken(out, total, worst)
 
 
 def _line_costs(fits: dict[tuple[int, int], int], costs: list[int], n: int, width: int) -> dict[tuple[int, int], float]:
@@ -425,16 +429,17 @@ def fit_text(
 ) -> FittedText:
     """The largest size in [min_size, max_size] at which `text` wraps into the box (and `max_lines`).
 
-    Sizes are tried from the largest down in steps of about 6 %. A size at which a known word would have to be
-    split is passed over for a smaller one (down to 80 % of it) that keeps every word whole. At the smallest size,
-    text that still does not fit is cut to the lines that fit and the last one ends with an ellipsis
-    (``truncated``) — never drawn past the box.
+    Sizes are tried from the largest down in steps of about 6 %. A size at which a known word (or a phrase, a
+    number and its word) would have to be split, or a line would open with a dash, is passed over for a smaller one
+    (down to 80 % of it) that breaks well; a word is split only when no size down to `min_size` keeps it whole.
+    At the smallest size, text that still does not fit is cut to the lines that fit and the last one ends with an
+    ellipsis (``truncated``) — never drawn past the box.
     """
     lexicon = lexicon or _COMMON
     min_size = max(1, min(min_size, max_size))
     size = max_size
-    floor = min_size
-    split_word: FittedText | None = None  # the largest fit that splits a word, if nothing better comes
+    first: FittedText | None = None  # the largest size that fits, however it breaks
+    whole: FittedText | None = None  # the largest that fits without splitting a word
     while True:
         line_height = metrics.line_height(size)
         room = height // line_height
@@ -444,16 +449,17 @@ def fit_text(
         lines = broken.lines
         if len(lines) <= room and all(metrics.width(line, size) <= width for line in lines):
             fitted = FittedText(size, tuple(lines), line_height, False)
-            if not broken.broke_word:
+            if broken.worst < BEFORE_DASH and (first is None or size >= first.size * 0.8):
                 return fitted
-            if split_word is None:
-                split_word = fitted
-                floor = max(min_size, math.floor(size * 0.8))
-        if size <= floor:
+            first = first or fitted
+            if whole is None and broken.worst < KNOWN_WORD:
+                whole = fitted
+        if size <= min_size:
             break
-        size = max(floor, min(size - 1, math.floor(size * 0.94)))
-    if split_word is not None:
-        return split_word
+        size = max(min_size, min(size - 1, math.floor(size * 0.94)))
+    fallback = whole or first
+    if fallback is not None:
+        return fallback
     line_height = metrics.line_height(size)
     room = max(1, height // line_height) if line_height <= height else 0
     if max_lines is not None:
