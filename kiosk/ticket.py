@@ -89,6 +89,19 @@ def ticket_text_size(width: int, size_on_80mm: int) -> int:
     return max(MIN_TEXT_DOTS, round(size_on_80mm * width / 576))
 
 
+def ticket_details(ticket: TicketInfo, zone: tzinfo, lang: Lang) -> list[tuple[str, bool]]:
+    """The lines under the number, each with whether it is printed bold: where the citizen will be called (not
+    "Mời đến quầy", which reads as "go now" while people are still ahead), people ahead, the wait, the time."""
+    english = lang is Lang.EN
+    counters = format_counters_en(ticket.counters) if english else format_counters(ticket.counters)
+    return [
+        (say("served_at", lang, counters=counters), True),
+        (say("people_ahead", lang, n=ticket.people_ahead), False),
+        (say("estimated_wait", lang, wait=format_wait(ticket.estimated_wait_min, english=english)), False),
+        (format_datetime(ticket.issued_at, zone, english=english), False),
+    ]
+
+
 def render_ticket(
     ticket: TicketInfo,
     header: TicketHeader,
@@ -148,24 +161,7 @@ def render_ticket(
     if procedure_name:
         paragraph(f"{ticket.procedure} — {procedure_name}" if ticket.procedure else procedure_name, round(20 * scale))
     rule()
-    counters = format_counters_en(ticket.counters) if english else format_counters(ticket.counters)
-    lines = [
-        (f"Counter: {counters}" if english else f"Mời đến quầy: {counters}", True),
-        (
-            f"People ahead of you: {ticket.people_ahead}"
-            if english
-            else f"Số người chờ trước bạn: {ticket.people_ahead}",
-            False,
-        ),
-        (
-            f"Estimated wait: {format_wait(ticket.estimated_wait_min, english=True)}"
-            if english
-            else f"Thời gian chờ dự kiến: {format_wait(ticket.estimated_wait_min)}",
-            False,
-        ),
-        (format_datetime(ticket.issued_at, zone, english=english), False),
-    ]
-    for text, strong in lines:
+    for text, strong in ticket_details(ticket, zone, lang):
         paragraph(text, round(26 * scale) if strong else round(24 * scale), strong=strong, space=2)
     rule()
     code = qr_image(ticket.id, scale=max(4, round(5 * scale)))  # modules of 0.5 mm or more: phones read them

@@ -280,7 +280,7 @@ def test_a_hall_with_many_services_pages_its_home_screen(display, hall, procedur
 
 
 @pytest.mark.parametrize(("width", "height"), RESOLUTIONS, ids=[f"{w}x{h}" for w, h in RESOLUTIONS])
-def test_the_ticket_screen_splits_no_word(display, hall, procedures, width: int, height: int):
+def test_the_ticket_screen_splits_no_word_and_labels_what_it_shows(display, hall, procedures, width: int, height: int):
     """ "Bảo / trợ xã hội" was split on the ticket screen; no text of it may split a word or end on a lone syllable."""
     c = Controller(NoEffects(), tap_guard_s=0)
     c.on_connection(True)
@@ -297,6 +297,9 @@ def test_the_ticket_screen_splits_no_word(display, hall, procedures, width: int,
     check(painter, f"ticket at {width}x{height}")
     service = next(d for d in painter.texts if d.text.startswith("Lao động"))
     assert service.lines[-1].startswith("Bảo trợ") or len(service.lines) == 1, service.lines
+    texts = [drawn.text for drawn in painter.texts]
+    assert "ƯU TIÊN: Người có công với cách mạng" in texts  # labelled, not glued to the service's name
+    assert "Quầy phục vụ: 1 và 2" in texts and not any("Mời đến quầy" in text for text in texts)
     for drawn in painter.texts:
         assert not split_words(list(drawn.lines), painter.lexicon), drawn.lines
         assert not has_orphan(list(drawn.lines)), drawn.lines

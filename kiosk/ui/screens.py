@@ -295,7 +295,7 @@ def _take_label(ctx: ScreenContext, service: ServiceInfo) -> tuple[str, str | No
         hours = ctx.t("closed_hours", hours=service.opening_hours) if service.opening_hours else None
         return ctx.t("closed"), hours, Action("take", service.id)
     counters = format_counters_en(service.counters) if ctx.lang is Lang.EN else format_counters(service.counters)
-    return ctx.t("take_number"), ctx.t("go_to_counters", counters=counters), Action("take", service.id)
+    return ctx.t("take_number"), ctx.t("served_at", counters=counters), Action("take", service.id)
 
 
 def draw_service(ctx: ScreenContext, body: Rect) -> None:
@@ -660,7 +660,7 @@ def draw_ticket(ctx: ScreenContext, body: Rect) -> None:
         p.text(service_box, service, size=26, min_size=13, bold=True, align="center", max_lines=3)
     counters = format_counters_en(ticket.counters) if english else format_counters(ticket.counters)
     lines = [
-        (ctx.t("go_to_counters", counters=counters), 34, True, INK),
+        (ctx.t("served_at", counters=counters), 34, True, INK),
         (ctx.t("people_ahead", n=ticket.people_ahead), 28, False, INK),
         (ctx.t("estimated_wait", wait=format_wait(ticket.estimated_wait_min, english=english)), 28, False, INK),
         (ctx.t("take_ticket"), 24, True, TAKE),
