@@ -471,27 +471,38 @@ def fit_text(
     return FittedText(size, tuple(kept), line_height, True)
 
 
-def ellipsize(text: str, width: int, size: int, metrics: TextWidths) -> str:
-    """`text` cut (at a word if possible) so that it plus an ellipsis fits `width`."""
+def ellipsize(text: str, width: int, size: int, metrics: TextWidths, *, lexicon: Lexicon | None = None) -> str:
+    """`text` cut so that it plus an ellipsis fits `width`: after a whole syllable, never inside a word the lexicon
+    knows (nor a two-syllable part of the text's own name: "Bảo trợ", not "Bảo…"), else between letters."""
     if metrics.width(text, size) <= width:
         return text
-    cut = text
-    while cut and metrics.width(cut + ELLIPSIS, size) > width:
-        shorter = cut.rsplit(" ", 1)[0] if " " in cut else cut[:-1]
-        cut = shorter if shorter != cut else cut[:-1]
-    return (cut.rstrip(" ,;:–—-") + ELLIPSIS) if cut else ELLIPSIS
+    tokens = text.split()
+    costs = (lexicon or _COMMON).with_names([text]).break_costs(tokens)
 
+    def cut(count: int) -> str:
+        return " ".join(tokens[:count]).rstrip(" ,;:–—-") + ELLIPSIS
 
-def ellipsize_prefix(text: str, fits: Callable[[str], bool]) -> str:
-    """The longest prefix of `text` that, followed by an ellipsis, `fits` (one line; binary search)."""
-    low, high = 0, len(text)  # prefix lengths: low fits (with the ellipsis), high does not
+    # The most whole syllables that fit (the width grows with their number), then back to a place between words.
+    low, high = 0, len(tokens)  # low fit (0 always "fits"), high does not
     while high - low > 1:
         middle = (low + high) // 2
-        if fits(text[:middle].rstrip() + ELLIPSIS):
+        if metrics.width(cut(middle), size) <= width:
             low = middle
         else:
             high = middle
-    return text[:low].rstrip() + ELLIPSIS
+    while low > 0 and costs[low - 1] >= KNOWN_WORD:
+        low -= 1
+    if low > 0 and cut(low) != ELLIPSIS:
+        return cut(low)
+    first = tokens[0] if tokens else ""
+    short, long = 0, len(first)  # letters of the first word: short fit, long does not
+    while long - short > 1:
+        middle = (short + long) // 2
+        if metrics.width(first[:middle] + ELLIPSIS, size) <= width:
+            short = middle
+        else:
+            long = middle
+    return first[:short] + ELLIPSIS
 
 
 def largest_size(fits: Callable[[int], bool], low: int, high: int) -> int | None:

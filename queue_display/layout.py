@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from motcua.text import Rect, ellipsize_prefix, largest_size, nfc
+from motcua.text import Rect, ellipsize, largest_size, nfc
 from queue_display.state import BoardView, CounterRow, ServiceRow
 
 FontKey = Literal["regular", "bold", "condensed", "condensed-bold"]
@@ -168,8 +168,19 @@ def _largest_fitting(text: str, font: FontKey, box: Rect, measure: Measure, low:
     return largest_size(lambda size: _fits(text, font, size, box, measure), low, high)
 
 
+@dataclass(frozen=True)
+class _Widths:
+    """`motcua.text.TextWidths` of one of the board's fonts: the width its ink covers."""
+
+    measure: Measure
+    font: FontKey
+
+    def width(self, text: str, size: int) -> int:
+        return self.measure(text, self.font, size).w
+
+
 def _ellipsize(text: str, font: FontKey, size: int, width: int, measure: Measure) -> str:
-    return ellipsize_prefix(text, lambda shorter: measure(shorter, font, size).w <= width)
+    return ellipsize(text, width, size, _Widths(measure, font))
 
 
 def _place(

@@ -255,6 +255,18 @@ def test_fit_text_shrinks_then_shortens():
     assert fit_text("   ", "bold", box, mono, size=100, min_size=20, color="text", role="x") is None
 
 
+def test_a_shortened_name_ends_after_a_whole_word():
+    """The board cut names between letters ("… – Phòng c…"), and could leave half of "Bảo trợ"."""
+    name = "Lao động – Người có công – Bảo trợ xã hội"
+    for width in range(120, 600, 7):
+        item = fit_text(name, "regular", Rect(0, 0, width, 40), mono, size=20, min_size=20, color="text", role="x")
+        assert item is not None
+        if item.text != name:
+            kept = item.text.removesuffix("…").split()
+            assert kept == name.split()[: len(kept)], item.text
+            assert kept[-1] not in ("Bảo", "xã", "Người", "Lao"), item.text
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     text=st.text(alphabet="abcQầy Ấ0123456789–", min_size=1, max_size=80).filter(str.strip),
