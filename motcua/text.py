@@ -263,7 +263,8 @@ def _break_text(
 ) -> _Broken:
     paragraphs = text.split("\n")
     pieces = [_tokens(paragraph, width, size, metrics) for paragraph in paragraphs]
-    fewest = [_fewest_lines(tokens, width, size, metrics) for tokens in pieces] if max_lines is not None else []
+    several = max_lines is not None and len(pieces) > 1
+    fewest = [_fewest_lines(tokens, width, size, metrics) for tokens in pieces] if several else [1] * len(pieces)
     lines: list[str] = []
     cost = 0.0
     worst = 0
@@ -307,11 +308,17 @@ def _join(tokens: Sequence[tuple[str, str]]) -> str:
 
 
 def _fewest_lines(tokens: list[tuple[str, str]], width: int, size: int, metrics: TextWidths) -> int:
-    count, start = 1, 0
-    for end in range(1, len(tokens) + 1):
-        if end - start > 1 and metrics.width(_join(tokens[start:end]), size) > width:
+    """About how many lines the paragraph needs at least (greedy, on the estimate of `_break_paragraph`)."""
+    space = metrics.width(" ", size)
+    count, line = 1, 0
+    for index, (glue, token) in enumerate(tokens):
+        token_width = metrics.width(token, size)
+        extra = token_width + (space if glue and index else 0)
+        if line and line + extra > width:
             count += 1
-            start = end - 1
+            line = token_width
+        else:
+            line += extra
     return count
 
 
@@ -326,6 +333,9 @@ def _break_paragraph(
     n = len(tokens)
     if n == 0:
         return _Broken([""], 0.0, 0)
+    whole = _join(tokens)
+    if metrics.width(whole, size) <= width:
+        return _Broken([whole], float(NEW_LINE), 0)
     words = [token for _, token in tokens]
     costs = lexicon.break_costs(words)
     costs = [0 if glue == "" else cost for (glue, _), cost in zip(tokens[1:], costs, strict=True)]
