@@ -505,7 +505,7 @@ def ellipsize(text: str, width: int, size: int, metrics: TextWidths, *, lexicon:
     if low > 0 and cut(low) != ELLIPSIS:
         return cut(low)
     first = tokens[0] if tokens else ""
-    short, long = 0, len(first)  # letters of the first word: short fit, long does not
+    short, long = 0, len(first) + 1  # letters of the first word: short fit, long does not
     while long - short > 1:
         middle = (short + long) // 2
         if metrics.width(first[:middle] + ELLIPSIS, size) <= width:
