@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kiosk.text import fold, nfc, words
+from kiosk.text import fold, words
 from motcua.contract import Catalogue, Procedure, ServiceInfo
+from motcua.text import nfc
 
 
 @dataclass(frozen=True)

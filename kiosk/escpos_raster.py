@@ -28,6 +28,7 @@ class PrintedPaper:
     blocks: list[np.ndarray] = field(default_factory=list)  # rows of dots, True = black
     width: int = 0  # dots
     cut: bool = False
+    printed_rows: int = 0  # rows up to the end of the last image (the rest is blank paper fed before the cut)
 
     def image(self) -> Image.Image:
         if not self.blocks:
@@ -96,6 +97,7 @@ def decode(data: bytes) -> list[PrintedPaper]:
                 paper = papers[-1]
                 paper.width = max(paper.width, dots.shape[1])
                 paper.blocks.append(dots)
+                paper.printed_rows = sum(block.shape[0] for block in paper.blocks)
                 i += 8 + size
             elif command == ord("V"):
                 need(3)
@@ -120,13 +122,12 @@ def decode(data: bytes) -> list[PrintedPaper]:
 
 
 def decode_tickets(data: bytes) -> list[Image.Image]:
-    """The image of each cut paper in `data`, blank feed at the end trimmed."""
+    """The image of each cut paper in `data`, without the blank paper fed after the last image (the ticket's own
+    white margins are part of its image and stay)."""
     images = []
     for paper in decode(data):
         image = paper.image()
-        inverted = Image.eval(image.convert("L"), lambda v: 255 - v)
-        box = inverted.getbbox()
-        if box is not None:
-            image = image.crop((0, 0, image.width, box[3]))
+        if 0 < paper.printed_rows < image.height:
+            image = image.crop((0, 0, image.width, paper.printed_rows))
         images.append(image)
     return images

@@ -64,9 +64,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Priority citizens are served first. Staff may ask for proof.",
     ),
     "priority_none": ("KHÔNG — lấy số thường", "NO — regular number"),
+    "priority_of_ticket": ("ƯU TIÊN: {category}", "PRIORITY: {category}"),
     "working": ("Đang lấy số, xin vui lòng chờ…", "Getting your number, please wait…"),
     "your_number": ("Số thứ tự của bạn", "Your number"),
-    "go_to_counters": ("Mời đến quầy: {counters}", "Please go to counter: {counters}"),
+    # Where the citizen will be called, not an invitation to go now ("Mời đến quầy" is for the board and the voice).
+    "served_at": ("Quầy phục vụ: {counters}", "Served at counter: {counters}"),
     "people_ahead": ("Số người chờ trước bạn: {n}", "People ahead of you: {n}"),
     "estimated_wait": ("Thời gian chờ dự kiến: {wait}", "Estimated wait: {wait}"),
     "take_ticket": ("Xin mời nhận phiếu ở khe máy in bên dưới.", "Please take your ticket from the printer below."),
@@ -135,10 +137,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     # The printed ticket (kiosk.ticket).
     "ticket_number": ("SỐ THỨ TỰ", "YOUR NUMBER"),
-    "ticket_priority": ("ƯU TIÊN: {label}", "PRIORITY: {label}"),
-    "ticket_counters": ("Mời đến quầy: {counters}", "Counter: {counters}"),
-    "ticket_people_ahead": ("Số người chờ trước bạn: {n}", "People ahead of you: {n}"),
-    "ticket_wait": ("Thời gian chờ dự kiến: {wait}", "Estimated wait: {wait}"),
     "ticket_id": ("Mã phiếu: {id}", "Ticket: {id}"),
     "ticket_hotline": ("Góp ý, phản ánh: {hotline}", "Feedback hotline: {hotline}"),
     "ticket_thanks": ("Xin cảm ơn!", "Thank you!"),

@@ -20,14 +20,14 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from kiosk.layout import Block, paginate, wrap
+from kiosk.layout import Block, paginate
 from kiosk.qrpayload import DEFAULT_PORTAL_HOSTS, parse_scan
-from kiosk.text import nfc
 from kiosk.ticket import PillowMetrics, qr_image
 from motcua.config import load_toml, validate_config
 from motcua.contract import Procedure
 from motcua.errors import ConfigError
 from motcua.hall import CatalogueFile, load_hall, load_procedures
+from motcua.text import nfc, wrap
 
 logger = logging.getLogger(__name__)
 

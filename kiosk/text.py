@@ -1,8 +1,6 @@
 """Vietnamese text for citizens: one canonical form, accent-insensitive search, dates and waits as people say them.
 
-Pure functions, no I/O. Everything shown on the screen or printed goes through `nfc` first: a catalogue typed on
-a Windows machine may carry decomposed letters (``e`` + U+0301) that render as a box in some fonts and never
-compare equal to the composed form.
+Pure functions, no I/O. Everything shown on the screen or printed goes through `motcua.text.nfc` first.
 """
 
 from __future__ import annotations
@@ -16,11 +14,6 @@ ENGLISH_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Sat
 
 _SPACES = re.compile(r"\s+")
 _NOT_WORD = re.compile(r"[^0-9a-z.]+")
-
-
-def nfc(text: str) -> str:
-    """The composed (NFC) form: how every string is compared, measured and drawn."""
-    return unicodedata.normalize("NFC", text)
 
 
 def fold(text: str) -> str:

@@ -18,11 +18,11 @@ from PIL import Image, ImageDraw, ImageFont
 
 from kiosk import i18n
 from kiosk.i18n import Lang, priority_label
-from kiosk.layout import fit_text, wrap
 from kiosk.model import TicketHeader as TicketHeader  # re-exported
-from kiosk.text import format_counters, format_counters_en, format_datetime, format_wait, nfc
+from kiosk.text import format_counters, format_counters_en, format_datetime, format_wait
 from motcua.contract import TicketInfo
 from motcua.fonts import font_path
+from motcua.text import Lexicon, fit_text, nfc, wrap
 
 #: Smallest text on paper, in dots (2.1 mm at 203 dpi): thinner strokes break up on thermal paper.
 MIN_TEXT_DOTS = 17
@@ -35,12 +35,19 @@ class PillowMetrics:
 
     def __init__(self, *, bold: bool = False, condensed: bool = False) -> None:
         self.path = font_path(bold=bold, condensed=condensed)
+        self._widths: dict[tuple[str, int], int] = {}
 
     def font(self, size: int) -> ImageFont.FreeTypeFont:
         return _font(str(self.path), size)
 
     def width(self, text: str, size: int) -> int:
-        return math.ceil(self.font(size).getlength(text))
+        key = (text, size)
+        found = self._widths.get(key)
+        if found is None:
+            if len(self._widths) > 20000:
+                self._widths.clear()
+            found = self._widths[key] = math.ceil(self.font(size).getlength(text))
+        return found
 
     def line_height(self, size: int) -> int:
         ascent, descent = self.font(size).getmetrics()
@@ -63,6 +70,29 @@ def qr_image(data: str, *, scale: int, border: int = 4, error: str = "m") -> Ima
     return image.resize((size, size), Image.Resampling.NEAREST)
 
 
+def ticket_margin(width: int) -> int:
+    """The white margin left and right of a ticket `width` dots wide (and above and below it)."""
+    return max(8, round(16 * width / 576))
+
+
+def ticket_text_size(width: int, size_on_80mm: int) -> int:
+    """A text size on a ticket `width` dots wide, designed for 80 mm paper (576 dots)."""
+    return max(MIN_TEXT_DOTS, round(size_on_80mm * width / 576))
+
+
+def ticket_details(ticket: TicketInfo, zone: tzinfo, lang: Lang) -> list[tuple[str, bool]]:
+    """The lines under the number, each with whether it is printed bold: where the citizen will be called (not
+    "Mời đến quầy", which reads as "go now" while people are still ahead), people ahead, the wait, the time."""
+    english = lang is Lang.EN
+    counters = format_counters_en(ticket.counters) if english else format_counters(ticket.counters)
+    return [
+        (i18n.text("served_at", lang, counters=counters), True),
+        (i18n.text("people_ahead", lang, n=ticket.people_ahead), False),
+        (i18n.text("estimated_wait", lang, wait=format_wait(ticket.estimated_wait_min, english=english)), False),
+        (format_datetime(ticket.issued_at, zone, english=english), False),
+    ]
+
+
 def render_ticket(
     ticket: TicketInfo,
     header: TicketHeader,
@@ -77,9 +107,12 @@ def render_ticket(
         raise ValueError(f"a ticket needs at least 256 dots across, not {width}")
     english = lang is Lang.EN
     scale = width / 576
-    margin = max(8, round(16 * scale))
+    margin = ticket_margin(width)
     inner = width - 2 * margin
     regular, bold = PillowMetrics(), PillowMetrics(bold=True)
+    service = (ticket.service_name_en or ticket.service_name) if english else ticket.service_name
+    # Lines never split a word of the hall's own names ("Bảo trợ xã hội"), nor a common one.
+    lexicon = Lexicon.common().with_names([header.hall_name, service, procedure_name or ""])
     canvas = Image.new("L", (width, 2400), 255)
     draw = ImageDraw.Draw(canvas)
     y = margin
@@ -89,7 +122,7 @@ def render_ticket(
         size = max(size, MIN_TEXT_DOTS)
         metrics = bold if strong else regular
         font = metrics.font(size)
-        for line in wrap(nfc(text), inner, size, metrics):
+        for line in wrap(nfc(text), inner, size, metrics, lexicon=lexicon):
             x = margin + ((inner - metrics.width(line, size)) // 2 if center else 0)
             draw.text((x, y), line, font=font, fill=0)
             y += metrics.line_height(size)
@@ -112,22 +145,14 @@ def render_ticket(
     x = margin + (inner - (right - left)) // 2 - left
     draw.text((x, y - top), fitted.lines[0], font=number_font, fill=0)
     y += bottom - top + round(18 * scale)
-    service = (ticket.service_name_en or ticket.service_name) if english else ticket.service_name
     paragraph(service, round(30 * scale), strong=True)
     if ticket.priority is not None:
-        label = priority_label(ticket.priority, lang)
-        paragraph(i18n.text("ticket_priority", lang, label=label), round(26 * scale), strong=True)
+        category = priority_label(ticket.priority, lang)
+        paragraph(i18n.text("priority_of_ticket", lang, category=category), round(26 * scale), strong=True)
     if procedure_name:
         paragraph(f"{ticket.procedure} — {procedure_name}" if ticket.procedure else procedure_name, round(20 * scale))
     rule()
-    counters = format_counters_en(ticket.counters) if english else format_counters(ticket.counters)
-    lines = [
-        (i18n.text("ticket_counters", lang, counters=counters), True),
-        (i18n.text("ticket_people_ahead", lang, n=ticket.people_ahead), False),
-        (i18n.text("ticket_wait", lang, wait=format_wait(ticket.estimated_wait_min, english=english)), False),
-        (format_datetime(ticket.issued_at, zone, english=english), False),
-    ]
-    for text, strong in lines:
+    for text, strong in ticket_details(ticket, zone, lang):
         paragraph(text, round(26 * scale) if strong else round(24 * scale), strong=strong, space=2)
     rule()
     code = qr_image(ticket.id, scale=max(4, round(5 * scale)))  # modules of 0.5 mm or more: phones read them

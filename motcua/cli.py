@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -159,7 +161,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(args.log_level)
     try:
         result: int = args.func(args)
+        sys.stdout.flush()  # a reader that went away shows here, not as a traceback at exit
         return result
+    except BrokenPipeError:
+        if args.command in SERVICES:
+            raise
+        # `motcua voice --list | head -1`: stop quietly, as command-line tools do, and let nothing more reach the
+        # closed pipe (Python flushes stdout again at exit); the exit status of a process killed by SIGPIPE.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
     except MotcuaError as exc:
         # Configuration and contract errors are for a person to read, not a traceback.
         print(f"motcua: {exc}", file=sys.stderr)

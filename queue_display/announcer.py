@@ -20,7 +20,7 @@ from typing import Any
 
 from motcua.clock import Clock
 from motcua.contract import Call
-from queue_display.audio import AudioSink, ClipLibrary
+from queue_display.audio import AudioSink, ClipLibrary, NullSink
 from queue_display.script import DEFAULT_OPTIONS, ScriptOptions, call_script, clip_names, spoken_text
 
 logger = logging.getLogger(__name__)
@@ -75,6 +75,9 @@ class Announcer:
         self._accepted_ids: collections.deque[str] = collections.deque(maxlen=HISTORY)
         self._played_ids: collections.deque[str] = collections.deque(maxlen=HISTORY)
         self._skew_warned = False
+        # Without a speaker the voice being off is said once at start: nothing is logged per call above DEBUG.
+        self._silent = isinstance(sink, NullSink)
+        self._per_call = logging.DEBUG if self._silent else logging.INFO
 
     # --- any thread -------------------------------------------------------------------------------------
 
@@ -93,7 +96,7 @@ class Announcer:
             self._queue.append(_Item(call, time.monotonic()))
             self._accepted_ids.append(call.id)
             self._cond.notify()
-        logger.info("call %s -> counter %d queued for announcement", call.label, call.counter)
+        logger.log(self._per_call, "call %s -> counter %d queued for announcement", call.label, call.counter)
         return Outcome.QUEUED
 
     def status(self) -> dict[str, Any]:
@@ -138,7 +141,9 @@ class Announcer:
     # --- worker -----------------------------------------------------------------------------------------
 
     def _run(self) -> None:
-        if self.library is None:
+        if isinstance(self.sink, NullSink):
+            logger.info("voice off (%s): calls are shown, not announced", self.sink.reason)
+        elif self.library is None:
             source = self._library_source
             try:
                 self.library = source() if callable(source) else source
@@ -176,6 +181,8 @@ class Announcer:
                 time.sleep(0.5)  # a broken audio device must not spin the CPU
 
     def _announce(self, call: Call) -> None:
+        if self._silent:
+            return
         library = self.library
         assert library is not None
         script = call_script(call.label, call.number, call.counter, self.options)
@@ -198,7 +205,8 @@ class Announcer:
                 -age,
             )
         if age > self.max_age_s:
-            logger.warning(
+            logger.log(
+                logging.DEBUG if self._silent else logging.WARNING,
                 "call %s -> counter %d made %.0f s ago, not announced %s (max_age_s = %g; if every call is skipped, "
                 "check this display's clock)",
                 call.label,

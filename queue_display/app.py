@@ -387,7 +387,7 @@ def build_sink(audio: AudioSection) -> AudioSink:
         return PygameMixerSink(device=audio.device)
     except pygame.error as exc:
         logger.error("no audio output (%s): calls are shown but not announced; see docs/display.md", exc)
-        return NullSink()
+        return NullSink(reason="the speaker could not be opened")
 
 
 def build_announcer(audio: AudioSection, clock: Clock) -> Announcer:

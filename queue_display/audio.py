@@ -142,10 +142,12 @@ class _History:
 
 
 class NullSink:
-    """No speaker: announcements are dropped (logged at debug level)."""
+    """No speaker (``[audio] output = "none"``, e.g. a second TV, or a speaker that could not be opened): nothing is
+    played. The announcer says so once at start, and nothing at each call."""
 
-    def __init__(self, rate: int = pcm.SAMPLE_RATE) -> None:
+    def __init__(self, rate: int = pcm.SAMPLE_RATE, *, reason: str = '[audio] output = "none"') -> None:
         self.rate = rate
+        self.reason = reason
 
     def play(self, samples: array[int], name: str) -> None:
         logger.debug("no audio output: %s (%.1f s) not played", name, len(samples) / self.rate)

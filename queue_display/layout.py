@@ -28,8 +28,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from motcua.text import Rect, ellipsize, largest_size, nfc
 from queue_display.state import BoardView, CounterRow, ServiceRow
-from queue_display.texts import nfc
 
 FontKey = Literal["regular", "bold", "condensed", "condensed-bold"]
 Color = Literal[
@@ -50,31 +50,6 @@ Color = Literal[
 ]
 Align = Literal["left", "center", "right"]
 
-ELLIPSIS = "…"
-
-
-@dataclass(frozen=True)
-class Box:
-    x: int
-    y: int
-    w: int
-    h: int
-
-    @property
-    def right(self) -> int:
-        return self.x + self.w
-
-    @property
-    def bottom(self) -> int:
-        return self.y + self.h
-
-    def inset(self, dx: int, dy: int | None = None) -> Box:
-        dy = dx if dy is None else dy
-        return Box(self.x + dx, self.y + dy, max(0, self.w - 2 * dx), max(0, self.h - 2 * dy))
-
-    def contains(self, other: Box) -> bool:
-        return self.x <= other.x and self.y <= other.y and other.right <= self.right and other.bottom <= self.bottom
-
 
 @dataclass(frozen=True)
 class Ink:
@@ -92,7 +67,7 @@ class Measure(Protocol):
 
 @dataclass(frozen=True)
 class Fill:
-    box: Box
+    box: Rect
     color: Color
     radius: int = 0
 
@@ -104,8 +79,8 @@ class TextItem:
     size: int
     color: Color
     origin: tuple[int, int]  # pen position on the baseline
-    ink: Box  # where the pixels land
-    box: Box  # the box the text must stay inside
+    ink: Rect  # where the pixels land
+    box: Rect  # the box the text must stay inside
     role: str
 
 
@@ -113,7 +88,7 @@ class TextItem:
 class Ticker:
     """The notice line; the renderer scrolls it when it is wider than its box."""
 
-    box: Box
+    box: Rect
     text: str
     font: FontKey
     size: int
@@ -155,7 +130,7 @@ class Frame:
 def fit_text(
     text: str,
     font: FontKey,
-    box: Box,
+    box: Rect,
     measure: Measure,
     *,
     size: float,
@@ -184,38 +159,32 @@ def fit_text(
     return _place(text, font, best, box, measure, color=color, role=role, align=align)
 
 
-def _fits(text: str, font: FontKey, size: int, box: Box, measure: Measure) -> bool:
+def _fits(text: str, font: FontKey, size: int, box: Rect, measure: Measure) -> bool:
     ink = measure(text, font, size)
     return ink.w <= box.w and ink.h <= box.h
 
 
-def _largest_fitting(text: str, font: FontKey, box: Box, measure: Measure, low: int, high: int) -> int | None:
-    if _fits(text, font, high, box, measure):
-        return high
-    if not _fits(text, font, low, box, measure):
-        return None
-    while high - low > 1:  # invariant: low fits, high does not
-        middle = (low + high) // 2
-        if _fits(text, font, middle, box, measure):
-            low = middle
-        else:
-            high = middle
-    return low
+def _largest_fitting(text: str, font: FontKey, box: Rect, measure: Measure, low: int, high: int) -> int | None:
+    return largest_size(lambda size: _fits(text, font, size, box, measure), low, high)
+
+
+@dataclass(frozen=True)
+class _Widths:
+    """`motcua.text.TextWidths` of one of the board's fonts: the width its ink covers."""
+
+    measure: Measure
+    font: FontKey
+
+    def width(self, text: str, size: int) -> int:
+        return self.measure(text, self.font, size).w
 
 
 def _ellipsize(text: str, font: FontKey, size: int, width: int, measure: Measure) -> str:
-    low, high = 0, len(text)  # prefix lengths: low fits (with the ellipsis), high does not
-    while high - low > 1:
-        middle = (low + high) // 2
-        if measure(text[:middle].rstrip() + ELLIPSIS, font, size).w <= width:
-            low = middle
-        else:
-            high = middle
-    return text[:low].rstrip() + ELLIPSIS
+    return ellipsize(text, width, size, _Widths(measure, font))
 
 
 def _place(
-    text: str, font: FontKey, size: int, box: Box, measure: Measure, *, color: Color, role: str, align: Align
+    text: str, font: FontKey, size: int, box: Rect, measure: Measure, *, color: Color, role: str, align: Align
 ) -> TextItem:
     ink = measure(text, font, size)
     if align == "left":
@@ -235,7 +204,7 @@ def _place(
     if bottom > box.bottom:
         baseline -= bottom - box.bottom
     origin = (left - ink.x, baseline)
-    return TextItem(text, font, size, color, origin, Box(left, baseline - ink.top, ink.w, ink.h), box, role)
+    return TextItem(text, font, size, color, origin, Rect(left, baseline - ink.top, ink.w, ink.h), box, role)
 
 
 def common_size(
@@ -243,7 +212,7 @@ def common_size(
 ) -> int:
     """One size for a column of texts (all service names alike): the largest at which every text fits, but not
     under `min_size` (the longest are then shortened with "…")."""
-    box = Box(0, 0, width, height)
+    box = Rect(0, 0, width, height)
     top, floor = max(1, int(size)), max(1, min(int(size), int(min_size)))
     sizes = [_largest_fitting(nfc(t).strip(), font, box, measure, floor, top) or floor for t in texts if t.strip()]
     return min(sizes, default=top)
@@ -264,7 +233,7 @@ class _Canvas:
         self,
         text: str,
         font: FontKey,
-        box: Box,
+        box: Rect,
         *,
         size: float,
         min_size: float,
@@ -289,7 +258,7 @@ class _Canvas:
             self.texts.append(item)
         return item
 
-    def fill(self, box: Box, color: Color, radius: float = 0) -> None:
+    def fill(self, box: Rect, color: Color, radius: float = 0) -> None:
         if box.w > 0 and box.h > 0:
             self.fills.append(Fill(box, color, round(radius)))
 
@@ -300,12 +269,12 @@ def layout(view: BoardView, width: int, height: int, measure: Measure, *, page_t
     portrait = height > width
     canvas = _Canvas(measure, u, [], [], [])
     pad = round(1.6 * u)
-    canvas.fill(Box(0, 0, width, height), "bg")
+    canvas.fill(Rect(0, 0, width, height), "bg")
 
     header = _header(canvas, view, width, portrait, pad)
     footer_h = round(8 * u) if view.notice else 0
-    body = Box(pad, header.bottom + pad, width - 2 * pad, height - header.bottom - footer_h - 2 * pad)
-    ticker = _ticker(canvas, view.notice, Box(0, height - footer_h, width, footer_h)) if footer_h else None
+    body = Rect(pad, header.bottom + pad, width - 2 * pad, height - header.bottom - footer_h - 2 * pad)
+    ticker = _ticker(canvas, view.notice, Rect(0, height - footer_h, width, footer_h)) if footer_h else None
 
     if not view.has_board:
         canvas.text(
@@ -319,32 +288,32 @@ def layout(view: BoardView, width: int, height: int, measure: Measure, *, page_t
             align="center",
         )
     elif portrait:
-        call = Box(body.x, body.y, body.w, round(body.h * 0.27))
-        recent = Box(body.x, call.bottom + pad, body.w, round(body.h * 0.17))
+        call = Rect(body.x, body.y, body.w, round(body.h * 0.27))
+        recent = Rect(body.x, call.bottom + pad, body.w, round(body.h * 0.17))
         _current(canvas, view, call, pad)
         _recent(canvas, view, recent, columns=2)
-        _panels(canvas, view, Box(body.x, recent.bottom + pad, body.w, body.bottom - recent.bottom - pad), page_tick)
+        _panels(canvas, view, Rect(body.x, recent.bottom + pad, body.w, body.bottom - recent.bottom - pad), page_tick)
     else:
-        left = Box(body.x, body.y, round(body.w * 0.60), body.h)
-        right = Box(left.right + pad, body.y, body.right - left.right - pad, body.h)
-        call = Box(left.x, left.y, left.w, round(left.h * 0.58))
+        left = Rect(body.x, body.y, round(body.w * 0.60), body.h)
+        right = Rect(left.right + pad, body.y, body.right - left.right - pad, body.h)
+        call = Rect(left.x, left.y, left.w, round(left.h * 0.58))
         _current(canvas, view, call, pad)
-        _recent(canvas, view, Box(left.x, call.bottom + pad, left.w, left.bottom - call.bottom - pad), columns=2)
+        _recent(canvas, view, Rect(left.x, call.bottom + pad, left.w, left.bottom - call.bottom - pad), columns=2)
         _panels(canvas, view, right, page_tick)
     return Frame(width, height, tuple(canvas.fills), tuple(canvas.texts), ticker, tuple(canvas.pages))
 
 
-def _header(canvas: _Canvas, view: BoardView, width: int, portrait: bool, pad: int) -> Box:
+def _header(canvas: _Canvas, view: BoardView, width: int, portrait: bool, pad: int) -> Rect:
     u = canvas.u
     height = round((15 if portrait else 9) * u)
-    header = Box(0, 0, width, height)
+    header = Rect(0, 0, width, height)
     canvas.fill(header, "header")
-    line = Box(pad, 0, width - 2 * pad, round(9 * u) if not portrait else height // 2)
-    clock_line = line if not portrait else Box(pad, height // 2, width - 2 * pad, height // 2)
+    line = Rect(pad, 0, width - 2 * pad, round(9 * u) if not portrait else height // 2)
+    clock_line = line if not portrait else Rect(pad, height // 2, width - 2 * pad, height // 2)
     clock = canvas.text(
         view.clock,
         "bold",
-        Box(clock_line.x + clock_line.w // 3, clock_line.y, clock_line.w * 2 // 3, clock_line.h),
+        Rect(clock_line.x + clock_line.w // 3, clock_line.y, clock_line.w * 2 // 3, clock_line.h),
         size=5 * u,
         min_size=3 * u,
         color="text",
@@ -354,7 +323,7 @@ def _header(canvas: _Canvas, view: BoardView, width: int, portrait: bool, pad: i
     clock_left = clock.ink.x if clock is not None else clock_line.right
     warn_right = clock_left - pad
     if not view.connected:
-        warn_box = Box(clock_line.x, clock_line.y, max(0, warn_right - clock_line.x), clock_line.h)
+        warn_box = Rect(clock_line.x, clock_line.y, max(0, warn_right - clock_line.x), clock_line.h)
         warning = canvas.text(
             view.labels.get("disconnected", ""),
             "bold",
@@ -372,7 +341,7 @@ def _header(canvas: _Canvas, view: BoardView, width: int, portrait: bool, pad: i
     canvas.text(
         view.title,
         "condensed-bold",
-        Box(line.x, line.y, max(0, title_right - line.x), line.h),
+        Rect(line.x, line.y, max(0, title_right - line.x), line.h),
         size=4.2 * u,
         min_size=2.6 * u,
         color="muted",
@@ -381,7 +350,7 @@ def _header(canvas: _Canvas, view: BoardView, width: int, portrait: bool, pad: i
     return header
 
 
-def _current(canvas: _Canvas, view: BoardView, box: Box, pad: int) -> None:
+def _current(canvas: _Canvas, view: BoardView, box: Rect, pad: int) -> None:
     u = canvas.u
     on = view.highlight
     canvas.fill(box, "highlight" if on else "call", radius=1.2 * u)
@@ -390,14 +359,14 @@ def _current(canvas: _Canvas, view: BoardView, box: Box, pad: int) -> None:
     canvas.text(
         view.labels.get("call_title", ""),
         "bold",
-        Box(inner.x, inner.y, inner.w, title_h),
+        Rect(inner.x, inner.y, inner.w, title_h),
         size=3.8 * u,
         min_size=2.4 * u,
         color="on_highlight_muted" if on else "muted",
         role="call-title",
         align="center",
     )
-    rest = Box(inner.x, inner.y + title_h, inner.w, inner.h - title_h)
+    rest = Rect(inner.x, inner.y + title_h, inner.w, inner.h - title_h)
     current = view.current
     if current is None:
         canvas.text(
@@ -417,7 +386,7 @@ def _current(canvas: _Canvas, view: BoardView, box: Box, pad: int) -> None:
     canvas.text(
         current.label,
         "bold",
-        Box(rest.x, rest.y, rest.w, number_h),
+        Rect(rest.x, rest.y, rest.w, number_h),
         size=number_h * 1.25,
         min_size=number_h * 0.5,
         color="on_highlight" if on else "number",
@@ -428,7 +397,7 @@ def _current(canvas: _Canvas, view: BoardView, box: Box, pad: int) -> None:
     canvas.text(
         current.counter_text,
         "bold",
-        Box(rest.x, rest.y + number_h, rest.w, counter_h),
+        Rect(rest.x, rest.y + number_h, rest.w, counter_h),
         size=counter_h,
         min_size=counter_h * 0.5,
         color="on_highlight" if on else "text",
@@ -438,7 +407,7 @@ def _current(canvas: _Canvas, view: BoardView, box: Box, pad: int) -> None:
     canvas.text(
         current.service,
         "condensed",
-        Box(rest.x, rest.y + number_h + counter_h, rest.w, service_h),
+        Rect(rest.x, rest.y + number_h + counter_h, rest.w, service_h),
         size=min(service_h, 3.8 * u),
         min_size=2.4 * u,
         color="on_highlight_muted" if on else "muted",
@@ -447,13 +416,13 @@ def _current(canvas: _Canvas, view: BoardView, box: Box, pad: int) -> None:
     )
 
 
-def _recent(canvas: _Canvas, view: BoardView, box: Box, *, columns: int) -> None:
+def _recent(canvas: _Canvas, view: BoardView, box: Rect, *, columns: int) -> None:
     u = canvas.u
     title_h = round(5.5 * u)
     canvas.text(
         view.labels.get("recent_title", ""),
         "bold",
-        Box(box.x, box.y, box.w, title_h),
+        Rect(box.x, box.y, box.w, title_h),
         size=3.4 * u,
         min_size=2.2 * u,
         color="muted",
@@ -462,7 +431,7 @@ def _recent(canvas: _Canvas, view: BoardView, box: Box, *, columns: int) -> None
     if not view.recent:
         return
     rows = math.ceil(len(view.recent) / columns)
-    grid = Box(box.x, box.y + title_h, box.w, box.h - title_h)
+    grid = Rect(box.x, box.y + title_h, box.w, box.h - title_h)
     row_h = min(round(10 * u), grid.h // max(rows, 1))
     cell_w = grid.w // columns
     gap = round(1.2 * u)
@@ -492,14 +461,14 @@ def _recent(canvas: _Canvas, view: BoardView, box: Box, *, columns: int) -> None
     )
     for index, call in enumerate(view.recent):
         row, column = divmod(index, columns)
-        cell = Box(grid.x + column * cell_w, grid.y + row * row_h, cell_w - gap, row_h)
+        cell = Rect(grid.x + column * cell_w, grid.y + row * row_h, cell_w - gap, row_h)
         if row % 2 == 0:
             canvas.fill(cell, "row_alt", radius=0.6 * u)
         fit = cell.inset(gap, round(row_h * 0.14))
         canvas.text(
             call.label,
             "bold",
-            Box(fit.x, fit.y, number_w - gap, fit.h),
+            Rect(fit.x, fit.y, number_w - gap, fit.h),
             size=size,
             min_size=size,
             color="number",
@@ -510,7 +479,7 @@ def _recent(canvas: _Canvas, view: BoardView, box: Box, *, columns: int) -> None
         canvas.text(
             call.counter_text,
             "regular",
-            Box(fit.x + number_w + gap, fit.y, counter_w, fit.h),
+            Rect(fit.x + number_w + gap, fit.y, counter_w, fit.h),
             size=size,
             min_size=size,
             color="text",
@@ -529,10 +498,10 @@ class _PanelSpec:
     name_font: FontKey
     name_share: float  # of the row's width
     name_floor: float  # smallest name size, of the row's height: longer names are shortened with "…"
-    draw: Callable[[_Canvas, int, Box, int], None]  # draws row i in a box, names at the given size
+    draw: Callable[[_Canvas, int, Rect, int], None]  # draws row i in a box, names at the given size
 
 
-def _panels(canvas: _Canvas, view: BoardView, area: Box, page_tick: int) -> None:
+def _panels(canvas: _Canvas, view: BoardView, area: Rect, page_tick: int) -> None:
     u = canvas.u
     counters = view.counters
     services = view.services
@@ -578,7 +547,7 @@ def _panels(canvas: _Canvas, view: BoardView, area: Box, page_tick: int) -> None
         ]
     y = area.y
     for spec, height, row_h in zip(specs, heights, row_hs, strict=True):
-        panel = Box(area.x, y, area.w, height)
+        panel = Rect(area.x, y, area.w, height)
         y = panel.bottom + gap
         capacity = max(1, (panel.h - title_h) // row_h)
         pages = max(1, math.ceil(spec.count / capacity))
@@ -587,7 +556,7 @@ def _panels(canvas: _Canvas, view: BoardView, area: Box, page_tick: int) -> None
         shown = range(first, min(spec.count, first + capacity))
         canvas.pages.append(PageInfo(spec.name, page, pages, len(shown), spec.count))
         canvas.fill(panel, "panel", radius=0.8 * u)
-        head = Box(panel.x + gap, panel.y, panel.w - 2 * gap, title_h)
+        head = Rect(panel.x + gap, panel.y, panel.w - 2 * gap, title_h)
         page_text = f"{page + 1}/{pages}" if pages > 1 else ""
         page_item = canvas.text(
             page_text,
@@ -603,7 +572,7 @@ def _panels(canvas: _Canvas, view: BoardView, area: Box, page_tick: int) -> None
         canvas.text(
             spec.title,
             "bold",
-            Box(head.x, head.y, title_right - head.x, head.h),
+            Rect(head.x, head.y, title_right - head.x, head.h),
             size=3.4 * u,
             min_size=2.2 * u,
             color="muted",
@@ -613,13 +582,13 @@ def _panels(canvas: _Canvas, view: BoardView, area: Box, page_tick: int) -> None
             canvas.text(
                 view.labels.get("no_counter_open", ""),
                 "regular",
-                Box(head.x, head.bottom, head.w, min(row_h, panel.bottom - head.bottom)),
+                Rect(head.x, head.bottom, head.w, min(row_h, panel.bottom - head.bottom)),
                 size=row_h * 0.5,
                 min_size=2.2 * u,
                 color="muted",
                 role="counters-none",
             )
-        inner = Box(0, 0, panel.w - 4 * gap, row_h - 2 * round(row_h * 0.1))
+        inner = Rect(0, 0, panel.w - 4 * gap, row_h - 2 * round(row_h * 0.1))
         name_size = common_size(
             spec.names,
             spec.name_font,
@@ -630,7 +599,7 @@ def _panels(canvas: _Canvas, view: BoardView, area: Box, page_tick: int) -> None
             min_size=inner.h * spec.name_floor,
         )
         for slot, index in enumerate(shown):
-            row = Box(panel.x + gap, head.bottom + slot * row_h, panel.w - 2 * gap, row_h)
+            row = Rect(panel.x + gap, head.bottom + slot * row_h, panel.w - 2 * gap, row_h)
             if slot % 2 == 0:
                 canvas.fill(row, "row_alt", radius=0.5 * u)
             spec.draw(canvas, index, row.inset(gap, round(row_h * 0.1)), name_size)
@@ -666,13 +635,13 @@ def _service_name_share(estimates: bool) -> float:
     return 1 - SERVICE_COUNT_SHARE - (SERVICE_ESTIMATE_SHARE if estimates else 0)
 
 
-def _counter_row(canvas: _Canvas, counter: CounterRow, box: Box, name_size: int) -> None:
+def _counter_row(canvas: _Canvas, counter: CounterRow, box: Rect, name_size: int) -> None:
     name_w = round(box.w * COUNTER_NAME_SHARE)
-    serving_box = Box(box.x + name_w, box.y, box.w - name_w, box.h)
+    serving_box = Rect(box.x + name_w, box.y, box.w - name_w, box.h)
     canvas.text(
         counter.name,
         "regular",
-        Box(box.x, box.y, name_w - round(canvas.u), box.h),
+        Rect(box.x, box.y, name_w - round(canvas.u), box.h),
         size=name_size,
         min_size=name_size,
         color="text",
@@ -703,7 +672,7 @@ def _counter_row(canvas: _Canvas, counter: CounterRow, box: Box, name_size: int)
         )
 
 
-def _service_row(canvas: _Canvas, service: ServiceRow, box: Box, estimates: bool, name_size: int) -> None:
+def _service_row(canvas: _Canvas, service: ServiceRow, box: Rect, estimates: bool, name_size: int) -> None:
     u = canvas.u
     count_w = round(box.w * SERVICE_COUNT_SHARE)
     estimate_w = round(box.w * SERVICE_ESTIMATE_SHARE) if estimates else 0
@@ -711,7 +680,7 @@ def _service_row(canvas: _Canvas, service: ServiceRow, box: Box, estimates: bool
     canvas.text(
         service.name,
         "condensed",
-        Box(box.x, box.y, name_w, box.h),
+        Rect(box.x, box.y, name_w, box.h),
         size=name_size,
         min_size=name_size,
         color="text",
@@ -720,7 +689,7 @@ def _service_row(canvas: _Canvas, service: ServiceRow, box: Box, estimates: bool
     canvas.text(
         str(service.waiting),
         "bold",
-        Box(box.right - count_w, box.y, count_w, box.h),
+        Rect(box.right - count_w, box.y, count_w, box.h),
         size=box.h * 0.9,
         min_size=box.h * 0.4,
         color="number" if service.waiting else "muted",
@@ -732,7 +701,7 @@ def _service_row(canvas: _Canvas, service: ServiceRow, box: Box, estimates: bool
         canvas.text(
             service.estimate,
             "regular",
-            Box(box.right - count_w - estimate_w, box.y, estimate_w, box.h),
+            Rect(box.right - count_w - estimate_w, box.y, estimate_w, box.h),
             size=box.h * 0.5,
             min_size=box.h * 0.35,
             color="muted",
@@ -741,7 +710,7 @@ def _service_row(canvas: _Canvas, service: ServiceRow, box: Box, estimates: bool
         )
 
 
-def _ticker(canvas: _Canvas, notice: str, box: Box) -> Ticker | None:
+def _ticker(canvas: _Canvas, notice: str, box: Rect) -> Ticker | None:
     u = canvas.u
     canvas.fill(box, "ticker")
     text = nfc(notice).strip()

@@ -14,8 +14,8 @@ import pygame
 import pygame.freetype
 
 from motcua.fonts import font_path
+from motcua.text import nfc
 from queue_display.layout import Color, FontKey, Frame, Ink, Ticker
-from queue_display.texts import nfc
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from motcua.contract import Board, BoardCounter, Call, CounterStatus
-from queue_display.texts import Language, clock_text, counter_name, label, minutes, nfc
+from motcua.text import nfc
+from queue_display.texts import Language, clock_text, counter_name, label, minutes
 
 #: How often a highlighted call blinks (on + off), in seconds. 1 Hz: noticeable, far below the 3 flashes a
 #: second that can trigger photosensitive seizures.

@@ -7,9 +7,10 @@ Vietnamese letter, and a decomposed "ầ" (a + ̂ + ̀) would otherwise be drawn
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import datetime
 from typing import Literal
+
+from motcua.text import nfc
 
 Language = Literal["vi", "en", "vi+en"]
 
@@ -32,10 +33,6 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 _DEFAULT_COUNTER_NAME = re.compile(r"^Quầy(?: số)? (\d+)$")
-
-
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
 
 
 def label(key: str, language: Language) -> str:

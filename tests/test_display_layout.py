@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from motcua.contract import Board, BoardCounter, BoardService, CounterStatus
-from queue_display.layout import Box, Frame, Ink, fit_text, layout
+from motcua.text import Rect
+from queue_display.layout import Frame, Ink, fit_text, layout
 from queue_display.render import BoardRenderer, FontBook
 from queue_display.state import HallState, ViewOptions, board_view
 from queue_display.texts import LABELS
@@ -62,19 +63,19 @@ def render(
 
 
 def check_frame(fonts: FontBook, frame: Frame) -> None:
-    screen = Box(0, 0, frame.width, frame.height)
+    screen = Rect(0, 0, frame.width, frame.height)
     for item in frame.texts:
-        assert item.box.contains(item.ink), f"{item.role} {item.text!r} overflows its box: {item.ink} > {item.box}"
-        assert screen.contains(item.ink), f"{item.role} {item.text!r} is off screen"
+        assert item.box.contains_rect(item.ink), f"{item.role} {item.text!r} overflows its box: {item.ink} > {item.box}"
+        assert screen.contains_rect(item.ink), f"{item.role} {item.text!r} is off screen"
         assert fonts.missing_glyphs(item.text, item.font) == [], item.text
     for a, b in itertools.combinations(frame.texts, 2):
         assert not overlap(a.ink, b.ink), f"{a.role} {a.text!r} overlaps {b.role} {b.text!r}"
     if frame.ticker is not None:
         assert fonts.missing_glyphs(frame.ticker.text, frame.ticker.font) == []
-        assert screen.contains(frame.ticker.box)
+        assert screen.contains_rect(frame.ticker.box)
 
 
-def overlap(a: Box, b: Box) -> bool:
+def overlap(a: Rect, b: Rect) -> bool:
     return a.x < b.right and b.x < a.right and a.y < b.bottom and b.y < a.bottom
 
 
@@ -244,14 +245,26 @@ def mono(text: str, font: str, size: int) -> Ink:
 
 
 def test_fit_text_shrinks_then_shortens():
-    box = Box(10, 10, 300, 100)
+    box = Rect(10, 10, 300, 100)
     item = fit_text("Quầy 3", "bold", box, mono, size=100, min_size=20, color="text", role="x")
     assert item is not None and item.size == 83 and item.text == "Quầy 3"
     item = fit_text("x" * 200, "bold", box, mono, size=100, min_size=20, color="text", role="x")
-    assert item is not None and item.size == 20 and item.text.endswith("…") and box.contains(item.ink)
+    assert item is not None and item.size == 20 and item.text.endswith("…") and box.contains_rect(item.ink)
     item = fit_text("x" * 200, "bold", box, mono, size=100, min_size=20, color="text", role="x", ellipsis=False)
-    assert item is not None and item.text == "x" * 200 and box.contains(item.ink)
+    assert item is not None and item.text == "x" * 200 and box.contains_rect(item.ink)
     assert fit_text("   ", "bold", box, mono, size=100, min_size=20, color="text", role="x") is None
+
+
+def test_a_shortened_name_ends_after_a_whole_word():
+    """The board cut names between letters ("… – Phòng c…"), and could leave half of "Bảo trợ"."""
+    name = "Lao động – Người có công – Bảo trợ xã hội"
+    for width in range(120, 600, 7):
+        item = fit_text(name, "regular", Rect(0, 0, width, 40), mono, size=20, min_size=20, color="text", role="x")
+        assert item is not None
+        if item.text != name:
+            kept = item.text.removesuffix("…").split()
+            assert kept == name.split()[: len(kept)], item.text
+            assert kept[-1] not in ("Bảo", "xã", "Người", "Lao"), item.text
 
 
 @settings(max_examples=200, deadline=None)
@@ -263,10 +276,10 @@ def test_fit_text_shrinks_then_shortens():
     align=st.sampled_from(["left", "center", "right"]),
 )
 def test_fitted_text_never_leaves_its_box(text: str, width: int, height: int, size: int, align: str):
-    box = Box(5, 7, width, height)
+    box = Rect(5, 7, width, height)
     item = fit_text(text, "regular", box, mono, size=size, min_size=size // 2, color="text", role="x", align=align)  # type: ignore[arg-type]
     if item is not None:
-        assert box.contains(item.ink)
+        assert box.contains_rect(item.ink)
 
 
 def test_the_same_state_gives_the_same_view_so_nothing_is_redrawn():

@@ -1,20 +1,17 @@
-"""Pure parts of the kiosk screen: rectangles, wrapping and fitting text, pages; Vietnamese text folding,
-search and formatting; the citizen's messages."""
+"""Pure parts of the kiosk screen: pages; Vietnamese text folding, search and formatting; the citizen's messages.
+(Rectangles, wrapping and fitting: tests/test_text.py.)"""
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from kiosk_support import sample_view
 
 from kiosk.i18n import ERROR_MESSAGES, PRIORITY_LABELS, SCAN_MESSAGES, TEXTS, Lang, error_message, text
-from kiosk.layout import ELLIPSIS, Block, Rect, ellipsize, fit_text, paginate, wrap
+from kiosk.layout import Block, paginate
 from kiosk.qrpayload import ScanVerdict
-from kiosk.text import fold, format_counters, format_counters_en, format_datetime, format_wait, nfc, shorten, words
+from kiosk.text import fold, format_counters, format_counters_en, format_datetime, format_wait, shorten, words
 from motcua.contract import ErrorCode, PriorityCategory
+from motcua.text import nfc
 
 
 class Mono:
@@ -28,82 +25,6 @@ class Mono:
 
 
 MONO = Mono()
-
-
-def test_rect_splits():
-    r = Rect(0, 0, 100, 50)
-    top, rest = r.take_top(10, 5)
-    assert (top, rest) == (Rect(0, 0, 100, 10), Rect(0, 15, 100, 35))
-    bottom, rest = r.take_bottom(10, 5)
-    assert (bottom, rest) == (Rect(0, 40, 100, 10), Rect(0, 0, 100, 35))
-    left, rest = r.take_left(30, 10)
-    assert (left, rest) == (Rect(0, 0, 30, 50), Rect(40, 0, 60, 50))
-    right, rest = r.take_right(30, 10)
-    assert (right, rest) == (Rect(70, 0, 30, 50), Rect(0, 0, 60, 50))
-    assert r.inset(5) == Rect(5, 5, 90, 40)
-    assert r.inset(80) == Rect(80, 80, 0, 0)
-    assert r.contains(0, 0) and not r.contains(100, 0)
-    assert r.contains_rect(Rect(10, 10, 90, 40)) and not r.contains_rect(Rect(10, 10, 91, 40))
-    assert r.center == (50, 25)
-
-
-def test_rows_columns_and_grid_cover_the_rect_without_overlap():
-    r = Rect(10, 20, 301, 103)
-    rows = r.rows(4, 3)
-    assert rows[0].y == 20 and rows[-1].bottom == r.bottom
-    assert all(a.bottom + 3 == b.y for a, b in itertools.pairwise(rows))
-    cols = r.columns(3, 7)
-    assert cols[0].x == 10 and cols[-1].right == r.right
-    assert all(a.right + 7 == b.x for a, b in itertools.pairwise(cols))
-    cells = r.grid(3, 2, 5)
-    assert len(cells) == 6 and all(r.contains_rect(c) for c in cells)
-    assert r.rows(0, 3) == []
-
-
-def test_wrap_keeps_words_and_newlines_and_breaks_long_words():
-    assert wrap("aa bb cc", 50, 10, MONO) == ["aa bb cc"]
-    assert wrap("aa bb cc", 25, 10, MONO) == ["aa bb", "cc"]
-    assert wrap("aa\nbb", 100, 10, MONO) == ["aa", "bb"]
-    assert wrap("abcdefghij", 20, 10, MONO) == ["abcd", "efgh", "ij"]
-    assert wrap("", 20, 10, MONO) == [""]
-
-
-def test_fit_text_shrinks_until_it_fits():
-    fitted = fit_text("one two three four", 60, 40, MONO, max_size=20, min_size=6)
-    assert not fitted.truncated
-    assert fitted.size < 20
-    assert fitted.height <= 40
-    assert all(MONO.width(line, fitted.size) <= 60 for line in fitted.lines)
-    assert fit_text("hi", 100, 100, MONO, max_size=20, min_size=6).size == 20
-
-
-def test_fit_text_truncates_with_an_ellipsis_only_at_the_smallest_size():
-    fitted = fit_text("word " * 50, 40, 20, MONO, max_size=12, min_size=8)
-    assert fitted.truncated and fitted.size == 8
-    assert fitted.lines[-1].endswith(ELLIPSIS)
-    assert len(fitted.lines) * fitted.line_height <= 20
-    assert all(MONO.width(line, 8) <= 40 for line in fitted.lines)
-    assert fit_text("x", 40, 5, MONO, max_size=12, min_size=8).lines == ()
-
-
-def test_fit_text_respects_max_lines():
-    fitted = fit_text("aa bb cc dd", 25, 1000, MONO, max_size=10, min_size=10, max_lines=1)
-    assert fitted.lines == ("aa…",) or len(fitted.lines) == 1
-    assert fitted.truncated
-
-
-@given(st.text(alphabet="abc đêô ", max_size=80), st.integers(10, 200), st.integers(10, 200))
-def test_fitted_text_never_exceeds_its_box(content: str, width: int, height: int):
-    fitted = fit_text(content, width, height, MONO, max_size=16, min_size=6)
-    assert fitted.height <= height or not fitted.lines
-    assert all(MONO.width(line, fitted.size) <= width for line in fitted.lines)
-
-
-def test_ellipsize_cuts_at_a_word():
-    assert ellipsize("short", 100, 10, MONO) == "short"
-    assert ellipsize("one two three", 40, 10, MONO) == "one two…"
-    assert ellipsize("one two three", 35, 10, MONO) == "one…"
-    assert ellipsize("abcdefgh", 20, 10, MONO) == "abc…"
 
 
 def test_paginate_keeps_headings_with_their_text_and_continues_long_blocks():
@@ -124,10 +45,6 @@ def test_fold_removes_tones_and_the_stroke_of_d():
     assert fold(nfc("Hòa Bình")) == fold("Hoa\u0300 Bi\u0300nh") == "hoa binh"
     assert fold("Ỹ Ợ ầ ế ố ờ") == "y o a e o o"
     assert words("Chứng thực bản sao, 1.001193!") == ["chung", "thuc", "ban", "sao", "1.001193"]
-
-
-def test_nfc_composes():
-    assert nfc("e\u0302\u0301") == "ế"
 
 
 def test_search_finds_accent_free_queries_best_first(hall, procedures):

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pygame
 import pytest
 from kiosk_support import OUTPUT, RESOLUTIONS, portal_url, sample_view
+from text_support import has_orphan, split_words
 
 from kiosk.i18n import ERROR_MESSAGES, PRINTER_PROBLEMS, PRIORITY_LABELS, SCAN_MESSAGES, TEXTS
 from kiosk.model import Outcome, PrinterStatus, TicketResult
@@ -275,3 +276,29 @@ def test_a_hall_with_many_services_pages_its_home_screen(display, hall, procedur
                 pygame.image.save(surface, str(SCREENS / f"home-14-services-{width}x{height}.png"))
             c.action(Action("page", "+1"), 1)
         assert seen == {s.id for s in many}, (width, height)
+
+
+@pytest.mark.parametrize(("width", "height"), RESOLUTIONS, ids=[f"{w}x{h}" for w, h in RESOLUTIONS])
+def test_the_ticket_screen_splits_no_word_and_labels_what_it_shows(display, hall, procedures, width: int, height: int):
+    """ "Bảo / trợ xã hội" was split on the ticket screen; no text of it may split a word or end on a lone syllable."""
+    c = Controller(NoEffects(), tap_guard_s=0)
+    c.on_connection(True)
+    c.on_printer(PrinterStatus.OK)
+    c.on_catalogue(sample_view(hall, procedures), 0)
+    c.action(Action("take", "lao-dong-xa-hoi"), 1)
+    c.action(Action("priority", "meritorious"), 2)
+    ticket = TICKET.model_copy(
+        update={"service": "lao-dong-xa-hoi", "service_name": "Lao động – Người có công – Bảo trợ xã hội"}
+    )
+    c.on_result(TicketResult(Outcome.PRINTED, uuid.uuid4(), ticket, printer=PrinterStatus.OK), 3)
+    painter = Painter(pygame.Surface((width, height)))
+    draw_screen(ScreenContext(painter, c.state, now=NOW, zone=ZONE, keyboard="qwerty"))
+    check(painter, f"ticket at {width}x{height}")
+    service = next(d for d in painter.texts if d.text.startswith("Lao động"))
+    assert service.lines[-1].startswith("Bảo trợ") or len(service.lines) == 1, service.lines
+    texts = [drawn.text for drawn in painter.texts]
+    assert "ƯU TIÊN: Người có công với cách mạng" in texts  # labelled, not glued to the service's name
+    assert "Quầy phục vụ: 1 và 2" in texts and not any("Mời đến quầy" in text for text in texts)
+    for drawn in painter.texts:
+        assert not split_words(list(drawn.lines), painter.lexicon), drawn.lines
+        assert not has_orphan(list(drawn.lines)), drawn.lines

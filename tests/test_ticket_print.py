@@ -31,7 +31,7 @@ from kiosk.printer import (
     parse_paper_status,
     parse_printer_status,
 )
-from kiosk.ticket import PAPER_WIDTHS, TicketHeader, render_ticket
+from kiosk.ticket import PAPER_WIDTHS, TicketHeader, render_ticket, ticket_details, ticket_margin
 from motcua.contract import PriorityCategory, TicketInfo
 from motcua.fonts import font_path
 
@@ -70,7 +70,8 @@ def qr_payloads(image: Image.Image) -> list[bytes]:
 @pytest.mark.parametrize("paper", ["58mm", "80mm"])
 def test_ticket_bytes_decode_back_to_the_rendered_ticket_and_its_qr_holds_the_ticket_id(paper: str):
     printer_settings = settings(paper=paper)
-    image = render_ticket(ticket(), HEADER, width=printer_settings.dots, zone=ZONE, procedure_name="Đăng ký khai sinh")
+    social = ticket(service="lao-dong-xa-hoi", service_name="Lao động – Người có công – Bảo trợ xã hội", procedure=None)
+    image = render_ticket(social, HEADER, width=printer_settings.dots, zone=ZONE)
     assert image.mode == "1"
     assert image.width == PAPER_WIDTHS[paper]
     job = build_job(image, printer_settings)
@@ -84,6 +85,33 @@ def test_ticket_bytes_decode_back_to_the_rendered_ticket_and_its_qr_holds_the_ti
     rendered = np.array(image)
     assert np.array_equal(np.array(printed)[: rendered.shape[0]], rendered[: np.array(printed).shape[0]])
     assert qr_payloads(printed) == [b"20261123-1023"]
+
+
+@pytest.mark.parametrize("paper", ["58mm", "80mm"])
+def test_the_saved_ticket_keeps_its_own_margins(paper: str, tmp_path: Path):
+    """The simulated printer's PNG cut the ticket at its last black dot: "Xin cảm ơn!" sat on the bottom edge."""
+    printer_settings = settings(paper=paper, save_dir=tmp_path)
+    image = render_ticket(ticket(), HEADER, width=printer_settings.dots, zone=ZONE)
+    printer = simulated(tmp_path, paper=paper)
+    printer.print_image(image)
+    printer.close()
+    saved = Image.open(next(tmp_path.glob("ticket-*.png")))
+    rows = np.array(saved.convert("L")).min(axis=1)  # 0 where a row has a black dot
+    inked = np.flatnonzero(rows == 0)
+    margin = ticket_margin(printer_settings.dots)
+    assert saved.size == image.size
+    assert saved.height - 1 - inked[-1] >= margin  # white rows under "Xin cảm ơn!"
+    assert inked[0] >= margin  # and above the hall's name
+    assert np.array_equal(np.array(saved.convert("1")), np.array(image))
+
+
+def test_the_ticket_says_where_the_citizen_will_be_served_not_go_now():
+    details = ticket_details(ticket(counters=[2], people_ahead=4), ZONE, Lang.VI)
+    assert details[0] == ("Quầy phục vụ: 2", True)
+    assert details[1:3] == [("Số người chờ trước bạn: 4", False), ("Thời gian chờ dự kiến: khoảng 15 phút", False)]
+    english = ticket_details(ticket(counters=[1, 2]), ZONE, Lang.EN)
+    assert english[0] == ("Served at counter: 1 and 2", True)
+    assert not any("Mời đến quầy" in line for line, _ in details)
 
 
 def test_the_ticket_is_drawn_with_python_escpos_raster_images_in_slices():
@@ -104,7 +132,7 @@ def test_the_ticket_text_uses_only_glyphs_the_font_has():
         "SỐ THỨ TỰ",
         "Hộ tịch – Nuôi con nuôi",
         "ƯU TIÊN: Người có công với cách mạng",
-        "Mời đến quầy: 1, 2 và 6",
+        "Quầy phục vụ: 1, 2 và 6",
         "Số người chờ trước bạn",
         "Thời gian chờ dự kiến: khoảng 1 giờ 5 phút",
         "08:05 — Thứ Hai, 23/11/2026",

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import shlex
+import signal
+import subprocess
+import sys
 import unicodedata
 import wave
 from array import array
@@ -147,3 +152,28 @@ def test_volume_scales_the_clips(tmp_path: Path):
     quiet = ClipLibrary.load(tmp_path, volume=0.5)
     for name in ("hai", CHIME):
         assert pcm.peak(quiet.clips[name]) == pytest.approx(pcm.peak(loud.clips[name]) / 2, rel=0.01)
+
+
+def _motcua(*args: str) -> list[str]:
+    return [sys.executable, "-c", "import sys; from motcua.cli import main; sys.exit(main())", *args]
+
+
+def test_a_reader_that_goes_away_ends_the_listing_quietly():
+    """`motcua voice --list | head -1` printed a BrokenPipeError traceback."""
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before anything is written: every write meets EPIPE
+    try:
+        done = subprocess.run(_motcua("voice", "--list"), stdout=write, stderr=subprocess.PIPE, timeout=60, check=False)
+    finally:
+        os.close(write)
+    assert done.stderr.decode() == ""
+    assert done.returncode == 128 + signal.SIGPIPE
+    # and through a shell pipeline, the way a technician types it
+    line = " ".join(shlex.quote(part) for part in _motcua("voice", "--list"))
+    shell = subprocess.run(["bash", "-c", f"{line} | head -1"], capture_output=True, text=True, timeout=60, check=False)
+    assert shell.stdout == "chime.wav\t(a two-note chime)\n" and shell.stderr == ""
+
+
+def test_the_listing_is_whole_when_read_to_the_end():
+    done = subprocess.run(_motcua("voice", "--list"), capture_output=True, text=True, timeout=60, check=True)
+    assert len(done.stdout.splitlines()) == len(every_clip()) and done.stderr == ""

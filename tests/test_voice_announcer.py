@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 from array import array
 from datetime import UTC, datetime, timedelta
@@ -294,3 +295,24 @@ def test_old_calls_from_the_future_are_announced_with_a_clock_warning(caplog):
     finally:
         announcer.stop()
     assert "in the future" in caplog.text
+
+
+def test_a_display_without_a_speaker_says_so_once_and_nothing_per_call(caplog):
+    """`[audio] output = "none"` (a second TV) logged a WARNING and an ERROR at every call."""
+    from queue_display.app import build_announcer
+    from queue_display.config import AudioSection
+
+    caplog.set_level(logging.DEBUG)
+    announcer = build_announcer(AudioSection(output="none"), FixedClock(NOW))
+    announcer.start()
+    try:
+        calls = [at_now("1023", 3), at_now("A015", 12), make_call("1024", 2, at=NOW - timedelta(minutes=5))]
+        for call in calls:
+            announcer.submit(call)  # type: ignore[arg-type]
+        assert announcer.wait_idle(10)
+    finally:
+        announcer.stop()
+    loud = [r for r in caplog.records if r.levelno >= logging.INFO and r.name.startswith("queue_display")]
+    assert [r.getMessage() for r in loud] == ['voice off ([audio] output = "none"): calls are shown, not announced']
+    assert announcer.status()["played"] == 2 and announcer.status()["skipped"] == 1
+    assert any("1023" in r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG)

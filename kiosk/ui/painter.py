@@ -15,10 +15,9 @@ import pygame
 import pygame.freetype
 import segno
 
-from kiosk.layout import FittedText, Rect, fit_text
-from kiosk.text import nfc
 from kiosk.ui.controller import Action
 from motcua.fonts import font_path
+from motcua.text import FittedText, Lexicon, Rect, fit_text, nfc
 
 Color = tuple[int, int, int]
 
@@ -98,6 +97,7 @@ class DrawnText:
     truncated: bool
     may_truncate: bool
     bold: bool
+    lines: tuple[str, ...] = ()  # as broken into lines
 
 
 @dataclass(frozen=True)
@@ -118,6 +118,7 @@ class Painter:
         self.bold = FreetypeMetrics(load_font(True))
         self.texts: list[DrawnText] = []
         self.hits: list[Hit] = []
+        self.lexicon = Lexicon.common()  # the words lines must not split; the screens add the hall's names
 
     def px(self, value: float) -> int:
         """A length designed for 1024x600, at this screen's scale."""
@@ -152,7 +153,16 @@ class Painter:
         metrics = self.bold if bold else self.regular
         max_px = self.px(size)
         min_px = self.px(min_size) if min_size is not None else max_px
-        fitted = fit_text(content, rect.w, rect.h, metrics, max_size=max_px, min_size=min_px, max_lines=max_lines)
+        fitted = fit_text(
+            content,
+            rect.w,
+            rect.h,
+            metrics,
+            max_size=max_px,
+            min_size=min_px,
+            max_lines=max_lines,
+            lexicon=self.lexicon,
+        )
         total = fitted.height
         top = rect.y
         if valign == "middle":
@@ -171,7 +181,8 @@ class Painter:
             baseline = top + index * fitted.line_height + math.ceil(fitted.size * BASELINE)
             drawn = metrics.font.render_to(self.surface, (x, baseline), line, fgcolor=color, size=fitted.size)
             ink.append(Rect(drawn.x, drawn.y, drawn.w, drawn.h))
-        self.texts.append(DrawnText(content, rect, ink, fitted.size, fitted.truncated, may_truncate, bold))
+        record = DrawnText(content, rect, ink, fitted.size, fitted.truncated, may_truncate, bold, fitted.lines)
+        self.texts.append(record)
         return fitted
 
     def fit(
@@ -188,7 +199,16 @@ class Painter:
         metrics = self.bold if bold else self.regular
         max_px = self.px(size)
         min_px = self.px(min_size) if min_size is not None else max_px
-        return fit_text(nfc(content), rect.w, rect.h, metrics, max_size=max_px, min_size=min_px, max_lines=max_lines)
+        return fit_text(
+            nfc(content),
+            rect.w,
+            rect.h,
+            metrics,
+            max_size=max_px,
+            min_size=min_px,
+            max_lines=max_lines,
+            lexicon=self.lexicon,
+        )
 
     def button(
         self,

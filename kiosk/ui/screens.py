@@ -7,10 +7,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import datetime, tzinfo
+from functools import lru_cache
 
 from kiosk.catalogue import CatalogueView
 from kiosk.i18n import Lang, printer_problem, priority_label, text
-from kiosk.layout import Block, Rect, paginate
+from kiosk.layout import Block, paginate
 from kiosk.model import PrinterStatus
 from kiosk.text import format_clock, format_counters, format_counters_en, format_wait
 from kiosk.ui.controller import Action, Screen, UiState
@@ -32,6 +33,7 @@ from kiosk.ui.painter import (
     Painter,
 )
 from motcua.contract import Procedure, ServiceInfo
+from motcua.text import Lexicon, Rect
 
 KEYBOARDS = {
     "qwerty": ("1234567890.", "QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM"),
@@ -68,10 +70,32 @@ class ScreenContext:
 def draw_screen(ctx: ScreenContext) -> None:
     """Draw the current screen of `ctx.state` on `ctx.p`."""
     p = ctx.p
+    if ctx.catalogue is not None:
+        p.lexicon = hall_lexicon(hall_names(ctx.catalogue))
     p.surface.fill(BACKGROUND)
     body = header(ctx)
     body = banner(ctx, body)
     DRAWERS[ctx.state.screen](ctx, body)
+
+
+def hall_names(view: CatalogueView) -> tuple[str, ...]:
+    """The hall's own names (services, fields, procedures): their parts are words lines must not split."""
+    catalogue = view.catalogue
+    names = [catalogue.hall.name]
+    for service in catalogue.services:
+        names += [service.name, *service.fields]
+    names += [procedure.name for procedure in catalogue.procedures]
+    return tuple(names)
+
+
+@lru_cache(maxsize=4)
+def hall_lexicon(names: tuple[str, ...]) -> Lexicon:
+    return Lexicon.common().with_names(names)
+
+
+#: The priority line of the ticket screen: the orange of the priority buttons, darkened for text (6.5:1 on the
+#: background).
+PRIORITY_INK = (150, 60, 0)
 
 
 # --- shared parts ----------------------------------------------------------------------------------------
@@ -271,7 +295,7 @@ def _take_label(ctx: ScreenContext, service: ServiceInfo) -> tuple[str, str | No
         hours = ctx.t("closed_hours", hours=service.opening_hours) if service.opening_hours else None
         return ctx.t("closed"), hours, Action("take", service.id)
     counters = format_counters_en(service.counters) if ctx.lang is Lang.EN else format_counters(service.counters)
-    return ctx.t("take_number"), ctx.t("go_to_counters", counters=counters), Action("take", service.id)
+    return ctx.t("take_number"), ctx.t("served_at", counters=counters), Action("take", service.id)
 
 
 def draw_service(ctx: ScreenContext, body: Rect) -> None:
@@ -616,12 +640,27 @@ def draw_ticket(ctx: ScreenContext, body: Rect) -> None:
         max_lines=1,
     )
     service = (ticket.service_name_en or ticket.service_name) if english else ticket.service_name
+    service_box = service_box.inset(0, p.px(6))
     if ticket.priority is not None:
-        service += " — " + priority_label(ticket.priority, ctx.lang)
-    p.text(service_box.inset(0, p.px(6)), service, size=26, min_size=13, bold=True, align="center", max_lines=3)
+        # Labelled as on the paper ticket: without its label the category read as part of the service's name.
+        service_box, priority_box = service_box.take_top(round(service_box.h * 0.58), p.px(4))
+        category = priority_label(ticket.priority, ctx.lang)
+        p.text(
+            priority_box,
+            ctx.t("priority_of_ticket", category=category),
+            size=22,
+            min_size=12,
+            bold=True,
+            color=PRIORITY_INK,
+            align="center",
+            max_lines=2,
+        )
+        p.text(service_box, service, size=26, min_size=13, bold=True, align="center", max_lines=2, valign="bottom")
+    else:
+        p.text(service_box, service, size=26, min_size=13, bold=True, align="center", max_lines=3)
     counters = format_counters_en(ticket.counters) if english else format_counters(ticket.counters)
     lines = [
-        (ctx.t("go_to_counters", counters=counters), 34, True, INK),
+        (ctx.t("served_at", counters=counters), 34, True, INK),
         (ctx.t("people_ahead", n=ticket.people_ahead), 28, False, INK),
         (ctx.t("estimated_wait", wait=format_wait(ticket.estimated_wait_min, english=english)), 28, False, INK),
         (ctx.t("take_ticket"), 24, True, TAKE),
