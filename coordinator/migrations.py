@@ -145,8 +145,28 @@ CREATE UNIQUE INDEX ratings_one_counted ON ratings (ticket_id) WHERE outcome = '
     )
 
 
+def _step_2(db: sqlite3.Connection) -> None:
+    """Typed events: what figures need moves out of the free-text ``detail`` into columns. ``reason`` = 'day_end'
+    marks a ticket finished or an officer signed out by the day's rollover (version 1 wrote the English sentence
+    below as the detail); ``from_service`` is the service a transferred ticket left (version 1: "from->to")."""
+    _run(
+        db,
+        """
+ALTER TABLE events ADD COLUMN reason TEXT;
+ALTER TABLE events ADD COLUMN from_service TEXT;
+UPDATE events SET reason = 'day_end', detail = NULL
+    WHERE kind IN ('served', 'sign_out') AND detail = 'closed at the end of the day';
+UPDATE events SET from_service = substr(detail, 1, instr(detail, '->') - 1)
+    WHERE kind = 'transferred' AND instr(detail, '->') > 1;
+""",
+    )
+
+
 #: Every step, in order; ``STEPS[i].version == i + 1``.
-STEPS: tuple[Step, ...] = (Step(1, "first schema: tickets, counters, meta, events, ratings", _step_1),)
+STEPS: tuple[Step, ...] = (
+    Step(1, "first schema: tickets, counters, meta, events, ratings", _step_1),
+    Step(2, "typed events: reason (day_end) and from_service columns instead of detail text", _step_2),
+)
 
 #: The schema version this code writes and reads.
 LATEST = STEPS[-1].version

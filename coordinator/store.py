@@ -20,7 +20,7 @@ from pathlib import Path
 from coordinator.engine import AuditEvent, CallEvent, Changes, Counter, DayState, Ticket, TicketStatus
 from coordinator.migrations import SchemaError, migrate
 from coordinator.ratings import Visit
-from motcua.contract import CounterStatus, PriorityCategory, RatingLevel, RatingOutcome
+from motcua.contract import CounterStatus, EventKind, PriorityCategory, RatingLevel, RatingOutcome
 from motcua.errors import ConfigError
 
 
@@ -149,7 +149,8 @@ class Store:
 
     def add_event(self, event: AuditEvent) -> int:
         cursor = self.db.execute(
-            "INSERT INTO events (at, kind, counter, ticket_id, officer, service, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            """INSERT INTO events (at, kind, counter, ticket_id, officer, service, detail, reason, from_service)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             _event_row(event),
         )
         assert cursor.lastrowid is not None
@@ -270,14 +271,14 @@ class Store:
     def recent_calls(self, day: date, *, limit: int) -> list[CallEvent]:
         rows = self.db.execute(
             """SELECT e.at, e.counter, e.ticket_id, e.kind, e.detail FROM events e JOIN tickets t ON t.id = e.ticket_id
-               WHERE e.kind IN ('called', 'recalled') AND t.business_day = ? ORDER BY e.id DESC LIMIT ?""",
-            (day.isoformat(), limit),
+               WHERE e.kind IN (?, ?) AND t.business_day = ? ORDER BY e.id DESC LIMIT ?""",
+            (EventKind.CALLED.value, EventKind.RECALLED.value, day.isoformat(), limit),
         ).fetchall()
         return [
             CallEvent(
                 ticket_id=row["ticket_id"],
                 counter=row["counter"],
-                recall=int(row["detail"]) if row["kind"] == "recalled" and row["detail"] else 0,
+                recall=int(row["detail"]) if row["kind"] == EventKind.RECALLED and row["detail"] else 0,
                 at=_dt(row["at"]),
             )
             for row in reversed(rows)
@@ -386,4 +387,14 @@ def _counter(row: sqlite3.Row) -> Counter:
 
 
 def _event_row(e: AuditEvent) -> tuple[object, ...]:
-    return (_iso(e.at), e.kind, e.counter, e.ticket_id, e.officer, e.service, e.detail)
+    return (
+        _iso(e.at),
+        e.kind.value,
+        e.counter,
+        e.ticket_id,
+        e.officer,
+        e.service,
+        e.detail,
+        e.reason.value if e.reason else None,
+        e.from_service,
+    )

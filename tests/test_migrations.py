@@ -10,15 +10,20 @@ import gzip
 import shutil
 import sqlite3
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import VN
+from halls import small_hall
 
 from coordinator import migrations
+from coordinator.engine import QueueEngine
 from coordinator.migrations import SchemaError
 from coordinator.report.cli import main as report_main
 from coordinator.store import Store
 from motcua.cli import main as motcua_main
+from motcua.contract import CounterAction, EventKind
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -258,3 +263,75 @@ def columns(path: Path, table: str) -> tuple[str, ...]:
         return migrations.schema_of(connection)[table]
     finally:
         connection.close()
+
+
+# --- step 2: typed events ---------------------------------------------------------------------------------------
+
+
+def test_step_2_turns_the_day_end_sentence_and_the_transfer_text_into_columns(tmp_path: Path) -> None:
+    db = unpack(1, tmp_path)
+    sentence = "closed at the end of the day"
+    day_end = {
+        kind: scalar(db, f"SELECT COUNT(*) FROM events WHERE kind = '{kind}' AND detail = '{sentence}'")
+        for kind in ("served", "sign_out")
+    }
+    assert day_end["served"] > 0 and day_end["sign_out"] > 0
+    transfers = scalar(db, "SELECT COUNT(*) FROM events WHERE kind = 'transferred'")
+    Store(db).close()
+    for kind, number in day_end.items():
+        assert scalar(db, f"SELECT COUNT(*) FROM events WHERE kind = '{kind}' AND reason = 'day_end'") == number
+    assert scalar(db, f"SELECT COUNT(*) FROM events WHERE detail = '{sentence}'") == 0
+    assert (
+        scalar(db, "SELECT COUNT(*) FROM events WHERE reason IS NOT NULL AND kind NOT IN ('served', 'sign_out')") == 0
+    )
+    assert transfers > 0
+    assert (
+        scalar(
+            db, "SELECT COUNT(*) FROM events WHERE kind = 'transferred' AND detail = from_service || '->' || service"
+        )
+        == transfers
+    )
+
+
+def test_rewording_every_event_text_changes_no_figure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`detail` is for a person: whatever it says, the report is the same."""
+    monkeypatch.setenv("MOTCUA_CLOCK", REPORT_CLOCK)
+    db = unpack(1, tmp_path)
+    Store(db).close()
+    connection = sqlite3.connect(db)
+    with connection:
+        changed = connection.execute("UPDATE events SET detail = 'Đã ghi lại bằng lời khác ' || id").rowcount
+    connection.close()
+    assert changed == scalar(db, "SELECT COUNT(*) FROM events") > 5000
+    assert month_report(db, tmp_path / "out") == committed_report(1)
+
+
+def test_new_events_are_typed_from_the_engine_to_the_store(tmp_path: Path) -> None:
+    """The day's rollover writes reason day_end, an officer's sign-out none; the kinds are the contract's."""
+    hall = small_hall()
+    engine = QueueEngine(hall)
+    monday = datetime(2026, 11, 23, 8, 0, tzinfo=VN)
+    engine.issue(monday, request_id="r1", service="a")
+    engine.command(monday, 1, CounterAction.NEXT)
+    engine.command(monday, 2, CounterAction.SIGN_IN, officer="minh")
+    engine.command(monday, 2, CounterAction.SIGN_OUT)
+    engine.tick(monday + timedelta(days=1))
+    changes = engine.take_changes()
+    store = Store(tmp_path / "c.db")
+    try:
+        store.save(changes, engine.counters, engine.business_day)
+        store.commit()
+        rows = store.db.execute("SELECT kind, counter, reason FROM events ORDER BY id").fetchall()
+    finally:
+        store.close()
+    assert [tuple(row) for row in rows] == [
+        ("issued", None, None),
+        ("sign_in", 1, None),
+        ("called", 1, None),
+        ("sign_in", 2, None),
+        ("sign_out", 2, None),
+        ("served", 1, "day_end"),
+        ("sign_out", 1, "day_end"),
+        ("day_started", None, None),
+    ]
+    assert {row[0] for row in rows} <= {kind.value for kind in EventKind}

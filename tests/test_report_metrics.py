@@ -14,7 +14,6 @@ from coordinator.report.cli import choose_period, parse_by
 from coordinator.report.labels import number, plain
 from coordinator.report.load import EventRecord, Records, TicketRecord
 from coordinator.report.metrics import (
-    AUTO_CLOSED,
     Facts,
     build_facts,
     compute,
@@ -25,6 +24,7 @@ from coordinator.report.metrics import (
     summarize,
 )
 from coordinator.report.period import Period, business_day_of, last_complete, period_containing
+from motcua.contract import EventKind, EventReason
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 MONDAY = date(2026, 11, 2)
@@ -90,8 +90,18 @@ def test_business_day_follows_the_halls_day_start() -> None:
     assert business_day_of(early.astimezone(UTC), ZONE, time(0, 0)) == date(2026, 11, 3)
 
 
-def event(number: int, moment: datetime, kind: str, detail: str | None = None, counter: int | None = 1) -> EventRecord:
-    return EventRecord(number, moment, kind, counter, None, "lan" if counter else None, None, detail)
+def event(
+    number: int,
+    moment: datetime,
+    kind: str,
+    detail: str | None = None,
+    counter: int | None = 1,
+    *,
+    reason: EventReason | None = None,
+    from_service: str | None = None,
+) -> EventRecord:
+    officer = "lan" if counter else None
+    return EventRecord(number, moment, EventKind(kind), counter, None, officer, None, detail, reason, from_service)
 
 
 def test_sessions_end_at_the_last_action_when_the_rollover_signs_out() -> None:
@@ -104,8 +114,8 @@ def test_sessions_end_at_the_last_action_when_the_rollover_signs_out() -> None:
         event(4, at(11, 30), "paused"),
         event(5, at(13, 30), "resumed"),
         event(6, at(14), "called"),
-        event(7, midnight, "served", AUTO_CLOSED),
-        event(8, midnight, "sign_out"),
+        event(7, midnight, "served", "any text", reason=EventReason.DAY_END),
+        event(8, midnight, "sign_out", reason=EventReason.DAY_END),
         event(9, midnight, "day_started", "2026-11-03", counter=None),
     ]
     [session] = sessions(events, lambda moment: business_day_of(moment, ZONE, time(0, 0)))
@@ -122,7 +132,7 @@ def test_sessions_count_every_visit_and_an_explicit_sign_out() -> None:
         event(3, at(7, 41), "recalled", "1"),
         event(4, at(7, 43), "no_show"),
         event(5, at(7, 50), "called"),
-        event(6, at(7, 55), "transferred", "a->b"),
+        event(6, at(7, 55), "transferred", from_service="a"),
         event(7, at(8), "paused"),
         event(8, at(9, 30), "sign_out"),  # signs out while paused: the pause lasts until then
     ]

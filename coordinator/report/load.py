@@ -19,6 +19,7 @@ from coordinator.migrations import migrated_copy
 from coordinator.report import ReportError
 from coordinator.report.period import Period, day_start
 from coordinator.store import open_readonly
+from motcua.contract import EventKind, EventReason
 from motcua.hall import HallConfig
 
 #: Slack around the period when selecting rows by time text, so that a row written with another UTC offset (a
@@ -48,12 +49,14 @@ class TicketRecord:
 class EventRecord:
     id: int
     at: datetime
-    kind: str
+    kind: EventKind
     counter: int | None
     ticket_id: str | None
     officer: str | None
     service: str | None
-    detail: str | None
+    detail: str | None  # free text for a person: no figure is computed from it
+    reason: EventReason | None
+    from_service: str | None
 
 
 @dataclass(frozen=True)
@@ -116,14 +119,18 @@ def _load(db: sqlite3.Connection, path: Path, hall: HallConfig, period: Period) 
         )
     ]
     # The day is closed by the rollover (day_started): it finishes forgotten tickets, expires the waiting ones and
-    # signs officers out, possibly long after midnight if the coordinator was off. Read up to that moment.
-    rollover_row = db.execute(
-        "SELECT MIN(at) FROM events WHERE kind = 'day_started' AND detail > ? AND at >= ?",
-        (period.last.isoformat(), _text(end - MARGIN)),
-    ).fetchone()
-    rollover = datetime.fromisoformat(rollover_row[0]) if rollover_row and rollover_row[0] else None
-    query = "SELECT * FROM events WHERE kind != 'rating' AND at >= ?"
-    arguments: list[object] = [_text(start - MARGIN)]
+    # signs officers out, possibly long after midnight if the coordinator was off. Read up to that moment: the
+    # first day_started at or after the end of the period's last day (a rollover into a later business day).
+    rollovers = [
+        moment
+        for (text,) in db.execute(
+            "SELECT at FROM events WHERE kind = ? AND at >= ?", (EventKind.DAY_STARTED.value, _text(end - MARGIN))
+        )
+        if (moment := _dt(text)) >= end
+    ]
+    rollover = min(rollovers, default=None)
+    query = "SELECT * FROM events WHERE kind != ? AND at >= ?"
+    arguments: list[object] = [EventKind.RATING.value, _text(start - MARGIN)]
     if rollover is not None:
         query += " AND at <= ?"
         arguments.append(_text(rollover + MARGIN))
@@ -186,12 +193,14 @@ def _event(row: sqlite3.Row) -> EventRecord:
     return EventRecord(
         id=row["id"],
         at=_dt(row["at"]),
-        kind=row["kind"],
+        kind=EventKind(row["kind"]),
         counter=row["counter"],
         ticket_id=row["ticket_id"],
         officer=row["officer"],
         service=row["service"],
         detail=row["detail"],
+        reason=EventReason(row["reason"]) if row["reason"] else None,
+        from_service=row["from_service"],
     )
 
 
