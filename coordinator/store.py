@@ -211,7 +211,6 @@ class Store:
                 ticket_id=row["id"],
                 called_at=_dt(row["called_at"]),
                 finished_at=_dt(row["finished_at"]) if row["finished_at"] else None,
-                served=row["status"] in (TicketStatus.SERVED.value, TicketStatus.CALLED.value),
                 rated=bool(row["rated"]),
             )
             for row in rows
