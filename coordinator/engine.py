@@ -128,6 +128,7 @@ class AuditEvent:
     detail: str | None = None  # free text for a person reading the log: never a figure's input
     reason: EventReason | None = None  # set when no person's command caused it (the day's rollover)
     from_service: str | None = None  # transferred: the service the ticket left (``service`` is where it went)
+    seq: int | None = None  # its number in the store's log, once stored (reports read events back with it)
 
 
 @dataclass

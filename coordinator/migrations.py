@@ -13,7 +13,8 @@ How to add a step (any change of a table, an index or of what the rows mean):
    ``_step_3(db)``: plain SQL run with `_run` (``ALTER TABLE ... ADD COLUMN``, ``CREATE TABLE``, ``UPDATE`` to convert
    existing rows). Never edit a step that has been released: databases in halls already ran it. The schema of a
    version is, by definition, what steps 1..version produce; `SCHEMA` is not written anywhere by hand.
-2. Use the new columns in `coordinator.store` (and `coordinator.report.load` if reports need them).
+2. Map the new columns in `coordinator.store` (``ticket_from_row``, ``event_from_row``, ``rating_from_row`` are the
+   one place rows become objects; the report's loader reads through them too).
 3. Test the step on its own (tests/test_migrations.py: a database at the previous version, rows before and after),
    and keep the committed old databases (tests/fixtures/db-v*/) opening and reporting the same figures.
 4. When the release ships, add a fixture written by it (tests/fixtures/db-vN/, see the README there).

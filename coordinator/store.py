@@ -20,15 +20,25 @@ from pathlib import Path
 from coordinator.engine import AuditEvent, CallEvent, Changes, Counter, DayState, Ticket, TicketStatus
 from coordinator.migrations import SchemaError, migrate
 from coordinator.ratings import Visit
-from motcua.contract import CounterStatus, EventKind, PriorityCategory, RatingLevel, RatingOutcome
+from motcua.contract import CounterStatus, EventKind, EventReason, PriorityCategory, RatingLevel, RatingOutcome
 from motcua.errors import ConfigError
 
 
 @dataclass(frozen=True)
 class StoredRating:
+    """A press on a satisfaction pad, as judged and kept (every press is kept, counted or not)."""
+
     id: str
+    counter: int
+    level: RatingLevel
+    pressed_at: datetime
+    received_at: datetime
     outcome: RatingOutcome
     ticket_id: str | None
+    officer: str | None
+    service: str | None
+    device: str | None
+    reason: str | None  # why the rules judged it so (English, for the log)
 
 
 class Store:
@@ -195,8 +205,8 @@ class Store:
     # --- reading ----------------------------------------------------------------------------------------
 
     def rating(self, rating_id: str) -> StoredRating | None:
-        row = self.db.execute("SELECT id, outcome, ticket_id FROM ratings WHERE id = ?", (rating_id,)).fetchone()
-        return StoredRating(row["id"], RatingOutcome(row["outcome"]), row["ticket_id"]) if row else None
+        row = self.db.execute("SELECT * FROM ratings WHERE id = ?", (rating_id,)).fetchone()
+        return rating_from_row(row) if row else None
 
     def visits(self, counter: int, around: datetime, window: timedelta) -> list[Visit]:
         """Tickets at `counter` that could be rated by a press at `around`."""
@@ -232,7 +242,8 @@ class Store:
             )
         key = day.isoformat()
         tickets = [
-            _ticket(r) for r in self.db.execute("SELECT * FROM tickets WHERE business_day = ? ORDER BY seq", (key,))
+            ticket_from_row(r)
+            for r in self.db.execute("SELECT * FROM tickets WHERE business_day = ? ORDER BY seq", (key,))
         ]
         counters = [_counter(r) for r in self.db.execute("SELECT * FROM counters")]
         numbers = {
@@ -334,7 +345,10 @@ def _ticket_row(t: Ticket) -> tuple[object, ...]:
     )
 
 
-def _ticket(row: sqlite3.Row) -> Ticket:
+# Rows become objects here and only here: the coordinator and the report's loader both read through these.
+
+
+def ticket_from_row(row: sqlite3.Row) -> Ticket:
     return Ticket(
         id=row["id"],
         business_day=date.fromisoformat(row["business_day"]),
@@ -396,4 +410,35 @@ def _event_row(e: AuditEvent) -> tuple[object, ...]:
         e.detail,
         e.reason.value if e.reason else None,
         e.from_service,
+    )
+
+
+def event_from_row(row: sqlite3.Row) -> AuditEvent:
+    return AuditEvent(
+        at=_dt(row["at"]),
+        kind=EventKind(row["kind"]),
+        counter=row["counter"],
+        ticket_id=row["ticket_id"],
+        officer=row["officer"],
+        service=row["service"],
+        detail=row["detail"],
+        reason=EventReason(row["reason"]) if row["reason"] else None,
+        from_service=row["from_service"],
+        seq=row["id"],
+    )
+
+
+def rating_from_row(row: sqlite3.Row) -> StoredRating:
+    return StoredRating(
+        id=row["id"],
+        counter=row["counter"],
+        level=RatingLevel(row["level"]),
+        pressed_at=_dt(row["pressed_at"]),
+        received_at=_dt(row["received_at"]),
+        outcome=RatingOutcome(row["outcome"]),
+        ticket_id=row["ticket_id"],
+        officer=row["officer"],
+        service=row["service"],
+        device=row["device"],
+        reason=row["reason"],
     )

@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from halls import small_hall
 
+from coordinator.engine import AuditEvent, Ticket, TicketStatus
 from coordinator.report import ReportError
 from coordinator.report.cli import choose_period, parse_by
 from coordinator.report.labels import number, plain
-from coordinator.report.load import EventRecord, Records, TicketRecord
+from coordinator.report.load import Records
 from coordinator.report.metrics import (
     Facts,
     build_facts,
@@ -99,9 +100,50 @@ def event(
     *,
     reason: EventReason | None = None,
     from_service: str | None = None,
-) -> EventRecord:
+) -> AuditEvent:
     officer = "lan" if counter else None
-    return EventRecord(number, moment, EventKind(kind), counter, None, officer, None, detail, reason, from_service)
+    return AuditEvent(
+        moment,
+        EventKind(kind),
+        counter,
+        None,
+        officer,
+        None,
+        detail,
+        reason=reason,
+        from_service=from_service,
+        seq=number,
+    )
+
+
+def ticket(
+    number: int,
+    day: date,
+    service: str,
+    status: TicketStatus,
+    *,
+    counter: int | None = None,
+    officer: str | None = None,
+    called: datetime | None = None,
+    finished: datetime | None = None,
+) -> Ticket:
+    """A ticket issued at 08:00 as the report reads it back from the store."""
+    return Ticket(
+        id=f"t{number}",
+        business_day=day,
+        issued_service=service,
+        service=service,
+        number=number,
+        label=str(number),
+        issued_at=at(8, day=day),
+        seq=number,
+        status=status,
+        counter=counter,
+        officer=officer,
+        first_called_at=called,
+        called_at=called,
+        finished_at=finished,
+    )
 
 
 def test_sessions_end_at_the_last_action_when_the_rollover_signs_out() -> None:
@@ -145,10 +187,9 @@ def test_a_wait_exactly_at_the_target_is_within_it() -> None:
     hall = small_hall()  # service a: target 30 min (the default)
     day = MONDAY
 
-    def served(number: int, wait_min: int) -> TicketRecord:
+    def served(number: int, wait_min: int) -> Ticket:
         called = at(8) + timedelta(minutes=wait_min)
-        fields = ("a", "a", str(number), at(8), None, "served", 1, "lan", called, called, at(9), 0)
-        return TicketRecord(f"t{number}", day, *fields)
+        return ticket(number, day, "a", TicketStatus.SERVED, counter=1, officer="lan", called=called, finished=at(9))
 
     tickets = [served(1001, 30), served(1002, 31)]
     records = Records(tickets, [], [], day, day, None)
@@ -159,10 +200,9 @@ def test_a_wait_exactly_at_the_target_is_within_it() -> None:
 
 def test_a_database_with_services_the_hall_does_not_know_is_refused() -> None:
     hall = small_hall()
-    fields = ("ho-tich", "ho-tich", "1001", at(8), None, "waiting", None, None, None, None, None, 0)
-    ticket = TicketRecord("t", MONDAY, *fields)
+    waiting = ticket(1001, MONDAY, "ho-tich", TicketStatus.WAITING)
     with pytest.raises(ReportError, match="services ho-tich"):
-        build_facts(Records([ticket], [], [], MONDAY, MONDAY, None), hall, Period("day", MONDAY, MONDAY))
+        build_facts(Records([waiting], [], [], MONDAY, MONDAY, None), hall, Period("day", MONDAY, MONDAY))
     with pytest.raises(ReportError, match="belongs to hall 'phuong-hoa-binh'"):
         build_facts(Records([], [], [], None, None, "phuong-hoa-binh"), hall, Period("day", MONDAY, MONDAY))
 
@@ -193,8 +233,8 @@ def test_by_option() -> None:
 
 def test_an_officer_no_longer_in_hall_toml_is_shown_by_id() -> None:
     hall = small_hall()
-    served = TicketRecord(
-        "t", MONDAY, "a", "a", "1001", at(8), None, "served", 1, "former", at(8, 5), at(8, 5), at(8, 15), 0
+    served = ticket(
+        1001, MONDAY, "a", TicketStatus.SERVED, counter=1, officer="former", called=at(8, 5), finished=at(8, 15)
     )
     period = Period("day", MONDAY, MONDAY)
     report = compute(build_facts(Records([served], [], [], MONDAY, MONDAY, None), hall, period), hall, period)

@@ -4,8 +4,10 @@ The file is opened read-only (`coordinator.store.open_readonly`): in WAL mode a 
 state and never blocks the running coordinator, nor is blocked by it. The report never migrates a database: one
 written by an older version (a backup, or a coordinator not yet restarted on the new release) is read through a copy
 migrated in memory (`coordinator.migrations.migrated_copy`); one written by a newer version, or whose tables are not
-what its version says, is refused with a clear message. Rows become plain records with aware
-datetimes; everything else (attribution, business days, figures) is done by `coordinator.report.metrics`.
+what its version says, is refused with a clear message. Rows become objects through the store's own mapping
+(`coordinator.store.ticket_from_row`, `event_from_row`, `rating_from_row`): the report reads tickets, events and
+ratings exactly as the coordinator does. Everything else (attribution, business days, figures) is done by
+`coordinator.report.metrics`.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from coordinator.engine import AuditEvent, Ticket
 from coordinator.migrations import migrated_copy
 from coordinator.report import ReportError
 from coordinator.report.period import Period, day_start
-from coordinator.store import open_readonly
-from motcua.contract import EventKind, EventReason
+from coordinator.store import StoredRating, event_from_row, open_readonly, rating_from_row, ticket_from_row
+from motcua.contract import EventKind
 from motcua.hall import HallConfig
 
 #: Slack around the period when selecting rows by time text, so that a row written with another UTC offset (a
@@ -28,56 +31,12 @@ MARGIN = timedelta(days=1)
 
 
 @dataclass(frozen=True)
-class TicketRecord:
-    id: str
-    business_day: date
-    issued_service: str
-    service: str
-    label: str
-    issued_at: datetime
-    priority: str | None
-    status: str
-    counter: int | None
-    officer: str | None
-    first_called_at: datetime | None
-    called_at: datetime | None
-    finished_at: datetime | None
-    transfers: int
-
-
-@dataclass(frozen=True)
-class EventRecord:
-    id: int
-    at: datetime
-    kind: EventKind
-    counter: int | None
-    ticket_id: str | None
-    officer: str | None
-    service: str | None
-    detail: str | None  # free text for a person: no figure is computed from it
-    reason: EventReason | None
-    from_service: str | None
-
-
-@dataclass(frozen=True)
-class RatingRecord:
-    id: str
-    counter: int
-    level: str
-    pressed_at: datetime
-    outcome: str
-    ticket_id: str | None
-    officer: str | None
-    service: str | None
-
-
-@dataclass(frozen=True)
 class Records:
     """What a report is computed from: the period's tickets, the hall's log around it, the ratings."""
 
-    tickets: list[TicketRecord]
-    events: list[EventRecord]  # every event except ratings, from the period's start to the rollover after it
-    ratings: list[RatingRecord]  # pressed within the period (give or take `MARGIN`; metrics filters exactly)
+    tickets: list[Ticket]
+    events: list[AuditEvent]  # every event except ratings, from the period's start to the rollover after it
+    ratings: list[StoredRating]  # pressed within the period (give or take `MARGIN`; metrics filters exactly)
     first_day: date | None  # the first and last business days the database holds tickets for
     last_day: date | None
     site: str | None  # meta 'site' if the coordinator records it
@@ -112,7 +71,7 @@ def _load(db: sqlite3.Connection, path: Path, hall: HallConfig, period: Period) 
     end = day_start(period.last + timedelta(days=1), zone, starts_at)
 
     tickets = [
-        _ticket(row)
+        ticket_from_row(row)
         for row in db.execute(
             "SELECT * FROM tickets WHERE business_day BETWEEN ? AND ? ORDER BY business_day, seq",
             (period.first.isoformat(), period.last.isoformat()),
@@ -136,11 +95,11 @@ def _load(db: sqlite3.Connection, path: Path, hall: HallConfig, period: Period) 
         arguments.append(_text(rollover + MARGIN))
     events = [
         event
-        for event in (_event(row) for row in db.execute(query + " ORDER BY id", arguments))
+        for event in (event_from_row(row) for row in db.execute(query + " ORDER BY id", arguments))
         if event.at >= start and (rollover is None or event.at <= rollover)
     ]
     ratings = [
-        _rating(row)
+        rating_from_row(row)
         for row in db.execute(
             "SELECT * FROM ratings WHERE pressed_at >= ? AND pressed_at < ? ORDER BY pressed_at, id",
             (_text(start - MARGIN), _text(end + MARGIN)),
@@ -164,54 +123,3 @@ def _text(moment: datetime) -> str:
 
 def _dt(text: str) -> datetime:
     return datetime.fromisoformat(text)
-
-
-def _opt_dt(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
-def _ticket(row: sqlite3.Row) -> TicketRecord:
-    return TicketRecord(
-        id=row["id"],
-        business_day=date.fromisoformat(row["business_day"]),
-        issued_service=row["issued_service"],
-        service=row["service"],
-        label=row["label"],
-        issued_at=_dt(row["issued_at"]),
-        priority=row["priority"],
-        status=row["status"],
-        counter=row["counter"],
-        officer=row["officer"],
-        first_called_at=_opt_dt(row["first_called_at"]),
-        called_at=_opt_dt(row["called_at"]),
-        finished_at=_opt_dt(row["finished_at"]),
-        transfers=row["transfers"],
-    )
-
-
-def _event(row: sqlite3.Row) -> EventRecord:
-    return EventRecord(
-        id=row["id"],
-        at=_dt(row["at"]),
-        kind=EventKind(row["kind"]),
-        counter=row["counter"],
-        ticket_id=row["ticket_id"],
-        officer=row["officer"],
-        service=row["service"],
-        detail=row["detail"],
-        reason=EventReason(row["reason"]) if row["reason"] else None,
-        from_service=row["from_service"],
-    )
-
-
-def _rating(row: sqlite3.Row) -> RatingRecord:
-    return RatingRecord(
-        id=row["id"],
-        counter=row["counter"],
-        level=row["level"],
-        pressed_at=_dt(row["pressed_at"]),
-        outcome=row["outcome"],
-        ticket_id=row["ticket_id"],
-        officer=row["officer"],
-        service=row["service"],
-    )

@@ -36,9 +36,9 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Literal
 
-from coordinator.engine import TicketStatus
+from coordinator.engine import AuditEvent, Ticket, TicketStatus
 from coordinator.report import ReportError
-from coordinator.report.load import EventRecord, Records, TicketRecord
+from coordinator.report.load import Records
 from coordinator.report.period import Period, business_day_of
 from motcua.contract import EventKind, EventReason, RatingLevel, RatingOutcome
 from motcua.hall import HallConfig
@@ -179,7 +179,7 @@ def build_facts(records: Records, hall: HallConfig, period: Period) -> Facts:
     check_hall(records, hall)
     zone, starts_at = hall.hall.zone, hall.hall.day_starts_at
     tickets = {t.id: t for t in records.tickets if t.business_day in period}
-    first_calls: dict[str, EventRecord] = {}
+    first_calls: dict[str, AuditEvent] = {}
     auto_closed: set[str] = set()
     facts = Facts()
     for event in records.events:  # ordered by id: the log's order
@@ -227,7 +227,7 @@ def build_facts(records: Records, hall: HallConfig, period: Period) -> Facts:
     return facts
 
 
-def _outcome(ticket: TicketRecord, auto_closed: bool) -> OutcomeFact:
+def _outcome(ticket: Ticket, auto_closed: bool) -> OutcomeFact:
     at_counter = ticket.status in (SERVED, NO_SHOW, CALLED)
     service_time = None
     if ticket.status == SERVED and not auto_closed and ticket.called_at and ticket.finished_at:
@@ -269,7 +269,7 @@ ACTIONS = frozenset(
 )
 
 
-def sessions(events: Sequence[EventRecord], day_of: Callable[[datetime], date]) -> list[SessionFact]:
+def sessions(events: Sequence[AuditEvent], day_of: Callable[[datetime], date]) -> list[SessionFact]:
     """Counter sessions from the hall's log: sign_in (or opened) -> sign_out, with pauses and serving time.
 
     Serving time adds up each visit, call -> served / no_show / transferred, except visits closed automatically
