@@ -280,6 +280,9 @@ def migrate(db: sqlite3.Connection, path: Path | None = None) -> int:
             target.close()
         logger.info("copied %s (schema version %d) to %s before migrating it", path, version, copy)
     db.execute("BEGIN IMMEDIATE")
+    if version_of(db) != version:  # another process migrated it meanwhile: start again from what it did
+        db.execute("ROLLBACK")
+        return migrate(db, path)
     try:
         for step in STEPS[version:]:
             step.apply(db)

@@ -335,3 +335,23 @@ def test_new_events_are_typed_from_the_engine_to_the_store(tmp_path: Path) -> No
         ("day_started", None, None),
     ]
     assert {row[0] for row in rows} <= {kind.value for kind in EventKind}
+
+
+def test_two_coordinators_opening_an_old_database_at_once_migrate_it_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second one read the old version before the first one committed: it must not apply the steps again."""
+    db = unpack(1, tmp_path)
+    real_backup_path = migrations.backup_path
+    first_done: list[bool] = []
+
+    def migrate_elsewhere_meanwhile(path: Path, version: int) -> Path:
+        copy = real_backup_path(path, version)
+        if not first_done:
+            first_done.append(True)
+            Store(db).close()  # another process migrates between this one's check and its transaction
+        return copy
+
+    monkeypatch.setattr(migrations, "backup_path", migrate_elsewhere_meanwhile)
+    Store(db).close()
+    assert user_version(db) == migrations.LATEST
