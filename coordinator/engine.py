@@ -29,6 +29,8 @@ from motcua.contract import (
     CounterAction,
     CounterStatus,
     ErrorCode,
+    EventKind,
+    EventReason,
     PriorityCategory,
     Procedure,
 )
@@ -39,9 +41,6 @@ from motcua.hall import HallConfig, OpeningHours
 SERVICE_TIME_BOUNDS = (0.25, 180.0)
 #: Weight of the newest service time in the running mean.
 SERVICE_TIME_ALPHA = 0.2
-#: Detail of the events written when the business day is closed: a ticket still at a counter is finished and the
-#: officer signed out by the rollover, not by a person (reports leave these out of service times).
-DAY_END = "closed at the end of the day"
 
 
 class TicketStatus(StrEnum):
@@ -121,12 +120,15 @@ class AuditEvent:
     """One line of the hall's log: what happened, when, where, by whom."""
 
     at: datetime
-    kind: str  # issued, called, recalled, served, no_show, transferred, cancelled, expired, sign_in, ...
+    kind: EventKind
     counter: int | None = None
     ticket_id: str | None = None
     officer: str | None = None
     service: str | None = None
-    detail: str | None = None
+    detail: str | None = None  # free text for a person reading the log: never a figure's input
+    reason: EventReason | None = None  # set when no person's command caused it (the day's rollover)
+    from_service: str | None = None  # transferred: the service the ticket left (``service`` is where it went)
+    seq: int | None = None  # its number in the store's log, once stored (reports read events back with it)
 
 
 @dataclass
@@ -282,9 +284,9 @@ class QueueEngine:
         finish), expire tickets still waiting, sign every officer out. The new day starts from a clean hall."""
         for counter in self.counters.values():
             if counter.serving is not None:
-                self._finish(now, counter, detail=DAY_END)
+                self._finish(now, counter, reason=EventReason.DAY_END)
             if counter.officer is not None or counter.status is not CounterStatus.CLOSED:
-                self._sign_out(now, counter, detail=DAY_END)
+                self._sign_out(now, counter, reason=EventReason.DAY_END)
             counter.priority_streak = 0
             counter.last_finished = None
             counter.last_finished_at = None
@@ -293,7 +295,7 @@ class QueueEngine:
             if ticket.status is TicketStatus.WAITING:
                 ticket.status = TicketStatus.EXPIRED
                 self._touch(ticket)
-                self._event(now, "expired", ticket=ticket)
+                self._event(now, EventKind.EXPIRED, ticket=ticket)
         self.earlier_requests = set(self.requests) | self.cancelled_requests
         self.tickets = {}
         self.lines.clear()
@@ -304,7 +306,7 @@ class QueueEngine:
         self.cancelled_requests = set()
         self.recent_calls.clear()
         self.changes.board = True
-        self._event(now, "day_started", detail=day.isoformat())
+        self._event(now, EventKind.DAY_STARTED, detail=day.isoformat())
 
     # --- kiosk commands ---------------------------------------------------------------------------------
 
@@ -370,7 +372,7 @@ class QueueEngine:
         self._touch(ticket)
         self.changes.board = True
         self._counters_of_service_changed(service)
-        self._event(now, "issued", ticket=ticket, detail=priority.value if priority else None)
+        self._event(now, EventKind.ISSUED, ticket=ticket, detail=priority.value if priority else None)
         return ticket
 
     def check_age(self, now: datetime, sent_at: datetime, *, speed: float = 1.0) -> None:
@@ -401,7 +403,7 @@ class QueueEngine:
             self._touch(ticket)
             self.changes.board = True
             self._counters_of_service_changed(ticket.service)
-            self._event(now, "cancelled", ticket=ticket, detail=reason)
+            self._event(now, EventKind.CANCELLED, ticket=ticket, detail=reason)
         return ticket
 
     # --- counter commands -------------------------------------------------------------------------------
@@ -460,7 +462,7 @@ class QueueEngine:
         self._touch(ticket)
         self._counters_of_service_changed(ticket.service)
         self._call(now, ticket, counter)
-        self._event(now, "called", ticket=ticket, counter=counter)
+        self._event(now, EventKind.CALLED, ticket=ticket, counter=counter)
         return ticket
 
     def choose(self, counter: Counter, now: datetime) -> Ticket | None:
@@ -489,7 +491,7 @@ class QueueEngine:
         ticket.recalls += 1
         self._touch(ticket)
         self._call(now, ticket, counter)
-        self._event(now, "recalled", ticket=ticket, counter=counter, detail=str(ticket.recalls))
+        self._event(now, EventKind.RECALLED, ticket=ticket, counter=counter, detail=str(ticket.recalls))
         return ticket
 
     def _no_show(self, now: datetime, counter: Counter) -> Ticket:
@@ -505,7 +507,7 @@ class QueueEngine:
         self._touch(ticket)
         self.changes.counters.add(counter.number)
         self.changes.board = True
-        self._event(now, "no_show", ticket=ticket, counter=counter)
+        self._event(now, EventKind.NO_SHOW, ticket=ticket, counter=counter)
         return ticket
 
     def _transfer(self, now: datetime, counter: Counter, service: str | None) -> Ticket:
@@ -527,22 +529,29 @@ class QueueEngine:
         self.changes.counters.add(counter.number)
         self.changes.board = True
         self._counters_of_service_changed(service)
-        self._event(now, "transferred", ticket=ticket, counter=counter, detail=f"{origin}->{service}")
+        self._event(
+            now,
+            EventKind.TRANSFERRED,
+            ticket=ticket,
+            counter=counter,
+            detail=f"{origin}->{service}",
+            from_service=origin,
+        )
         return ticket
 
-    def _finish(self, now: datetime, counter: Counter, detail: str | None = None) -> None:
+    def _finish(self, now: datetime, counter: Counter, reason: EventReason | None = None) -> None:
         ticket = self._require_serving(counter)
         ticket.status = TicketStatus.SERVED
         ticket.finished_at = now
         counter.serving = None
         counter.last_finished = ticket.id
         counter.last_finished_at = now
-        if ticket.called_at is not None and detail is None:
+        if ticket.called_at is not None and reason is None:  # the rollover's finish is no service time
             self._learn_service_time(ticket.service, (now - ticket.called_at).total_seconds() / 60)
         self._touch(ticket)
         self.changes.counters.add(counter.number)
         self.changes.board = True
-        self._event(now, "served", ticket=ticket, counter=counter, detail=detail)
+        self._event(now, EventKind.SERVED, ticket=ticket, counter=counter, reason=reason)
 
     def _pause(self, now: datetime, counter: Counter) -> None:
         if counter.status is CounterStatus.CLOSED:
@@ -555,7 +564,7 @@ class QueueEngine:
             return
         counter.status = CounterStatus.PAUSED
         self._counter_changed(counter)
-        self._event(now, "paused", counter=counter)
+        self._event(now, EventKind.PAUSED, counter=counter)
 
     def _resume(self, now: datetime, counter: Counter) -> None:
         if counter.status is CounterStatus.CLOSED:
@@ -564,7 +573,7 @@ class QueueEngine:
             return
         counter.status = CounterStatus.OPEN
         self._counter_changed(counter)
-        self._event(now, "resumed", counter=counter)
+        self._event(now, EventKind.RESUMED, counter=counter)
 
     def _sign_in(self, now: datetime, counter: Counter, officer: str | None) -> None:
         known = {o.id for o in self.hall.officers}
@@ -580,14 +589,14 @@ class QueueEngine:
         counter.officer = officer
         counter.status = CounterStatus.OPEN
         self._counter_changed(counter)
-        self._event(now, "sign_in", counter=counter)
+        self._event(now, EventKind.SIGN_IN, counter=counter)
 
-    def _sign_out(self, now: datetime, counter: Counter, detail: str | None = None) -> None:
+    def _sign_out(self, now: datetime, counter: Counter, reason: EventReason | None = None) -> None:
         if counter.serving is not None:
             self._finish(now, counter)
         if counter.status is CounterStatus.CLOSED and counter.officer is None:
             return
-        self._event(now, "sign_out", counter=counter, detail=detail)
+        self._event(now, EventKind.SIGN_OUT, counter=counter, reason=reason)
         counter.officer = None
         counter.status = CounterStatus.CLOSED
         counter.priority_streak = 0
@@ -604,7 +613,7 @@ class QueueEngine:
         elif not self.hall.queue.require_officer:
             counter.status = CounterStatus.OPEN
             self._counter_changed(counter)
-            self._event(now, "opened", counter=counter)
+            self._event(now, EventKind.OPENED, counter=counter)
         else:
             raise QueueError(ErrorCode.NOT_SIGNED_IN, f"counter {counter.number}: no officer signed in")
 
@@ -759,11 +768,13 @@ class QueueEngine:
     def _event(
         self,
         now: datetime,
-        kind: str,
+        kind: EventKind,
         *,
         ticket: Ticket | None = None,
         counter: Counter | None = None,
         detail: str | None = None,
+        reason: EventReason | None = None,
+        from_service: str | None = None,
     ) -> None:
         self.changes.events.append(
             AuditEvent(
@@ -774,6 +785,8 @@ class QueueEngine:
                 officer=counter.officer if counter else (ticket.officer if ticket else None),
                 service=ticket.service if ticket else None,
                 detail=detail,
+                reason=reason,
+                from_service=from_service,
             )
         )
 

@@ -23,12 +23,12 @@ from motcua.contract import RatingOutcome
 
 @dataclass(frozen=True)
 class Visit:
-    """A ticket's time at a counter, as far as rating is concerned."""
+    """A ticket's time at a counter, as far as rating is concerned: only tickets served there (or being served) are
+    visits; a no-show or a ticket transferred away is never one (`coordinator.store.Store.visits` leaves them out)."""
 
     ticket_id: str
     called_at: datetime
     finished_at: datetime | None  # None: still being served
-    served: bool  # finished as served (not no-show, not transferred)
     rated: bool  # already has a counted rating
 
 
@@ -43,14 +43,10 @@ def judge(pressed_at: datetime, *, flagged_by_pad: bool, visits: Iterable[Visit]
     """Decide what a press at `pressed_at` rates, given the counter's visits around that time."""
     visits = list(visits)
     finished = [
-        v
-        for v in visits
-        if v.served and v.finished_at is not None and v.finished_at <= pressed_at <= v.finished_at + window
+        v for v in visits if v.finished_at is not None and v.finished_at <= pressed_at <= v.finished_at + window
     ]
     in_service = [
-        v
-        for v in visits
-        if v.called_at <= pressed_at and (v.finished_at is None or (v.served and pressed_at < v.finished_at))
+        v for v in visits if v.called_at <= pressed_at and (v.finished_at is None or pressed_at < v.finished_at)
     ]
     if finished:
         target = max(finished, key=lambda v: v.finished_at or v.called_at)

@@ -38,6 +38,7 @@ from motcua.contract import (
     ErrorCode,
     ErrorReply,
     EventBatch,
+    EventKind,
     HallEvent,
     HallInfo,
     InvalidMessage,
@@ -267,7 +268,7 @@ class CoordinatorService:
         )
         event = AuditEvent(
             at=vote.pressed_at,
-            kind="rating",
+            kind=EventKind.RATING,
             counter=counter,
             ticket_id=verdict.ticket_id,
             officer=officer,
@@ -533,6 +534,8 @@ def _hall_event(
         service=event.service,
         officer=event.officer,
         detail=event.detail,
+        reason=event.reason,
+        from_service=event.from_service,
         rating=rating,
         outcome=outcome,
     )

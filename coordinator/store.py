@@ -4,7 +4,8 @@ Nothing is acknowledged before it is here: the service writes a batch of changes
 commits (fsync) before it publishes a single reply. After a crash, `load` rebuilds today's queue exactly.
 Reports open the same file read-only (`open_readonly`), which WAL allows while the coordinator writes.
 
-Times are stored as ISO-8601 text in UTC, readable with the ``sqlite3`` shell by a technician.
+Times are stored as ISO-8601 text in UTC, readable with the ``sqlite3`` shell by a technician. The tables are
+made and changed only by the numbered steps of `coordinator.migrations`, run when the store opens the file.
 """
 
 from __future__ import annotations
@@ -17,96 +18,27 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from coordinator.engine import AuditEvent, CallEvent, Changes, Counter, DayState, Ticket, TicketStatus
+from coordinator.migrations import SchemaError, migrate
 from coordinator.ratings import Visit
-from motcua.contract import CounterStatus, PriorityCategory, RatingLevel, RatingOutcome
+from motcua.contract import CounterStatus, EventKind, EventReason, PriorityCategory, RatingLevel, RatingOutcome
 from motcua.errors import ConfigError
-
-SCHEMA_VERSION = 1
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS tickets (
-    id              TEXT PRIMARY KEY,
-    business_day    TEXT NOT NULL,
-    issued_service  TEXT NOT NULL,
-    service         TEXT NOT NULL,
-    number          INTEGER NOT NULL,
-    label           TEXT NOT NULL,
-    issued_at       TEXT NOT NULL,
-    seq             INTEGER NOT NULL,
-    priority        TEXT,
-    procedure       TEXT,
-    kiosk           TEXT,
-    request_id      TEXT UNIQUE,
-    status          TEXT NOT NULL,
-    counter         INTEGER,
-    officer         TEXT,
-    first_called_at TEXT,
-    called_at       TEXT,
-    recalls         INTEGER NOT NULL DEFAULT 0,
-    finished_at     TEXT,
-    transfers       INTEGER NOT NULL DEFAULT 0,
-    rated           INTEGER NOT NULL DEFAULT 0,
-    UNIQUE (business_day, issued_service, number),
-    UNIQUE (business_day, label)
-);
-CREATE INDEX IF NOT EXISTS tickets_day ON tickets (business_day, status);
-CREATE INDEX IF NOT EXISTS tickets_counter ON tickets (counter, called_at);
-
-CREATE TABLE IF NOT EXISTS counters (
-    number           INTEGER PRIMARY KEY,
-    status           TEXT NOT NULL,
-    officer          TEXT,
-    serving          TEXT,
-    last_finished    TEXT,
-    last_finished_at TEXT,
-    priority_streak  INTEGER NOT NULL DEFAULT 0
-);
-
-CREATE TABLE IF NOT EXISTS meta (
-    key   TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-
-CREATE TABLE IF NOT EXISTS cancelled_requests (
-    request_id   TEXT PRIMARY KEY,
-    business_day TEXT NOT NULL
-);
-
-CREATE TABLE IF NOT EXISTS events (
-    id         INTEGER PRIMARY KEY AUTOINCREMENT,
-    at         TEXT NOT NULL,
-    kind       TEXT NOT NULL,
-    counter    INTEGER,
-    ticket_id  TEXT,
-    officer    TEXT,
-    service    TEXT,
-    detail     TEXT
-);
-CREATE INDEX IF NOT EXISTS events_at ON events (at);
-
-CREATE TABLE IF NOT EXISTS ratings (
-    id          TEXT PRIMARY KEY,
-    counter     INTEGER NOT NULL,
-    level       TEXT NOT NULL,
-    pressed_at  TEXT NOT NULL,
-    received_at TEXT NOT NULL,
-    outcome     TEXT NOT NULL,
-    ticket_id   TEXT,
-    officer     TEXT,
-    service     TEXT,
-    device      TEXT,
-    reason      TEXT
-);
-CREATE INDEX IF NOT EXISTS ratings_pressed ON ratings (pressed_at);
-CREATE UNIQUE INDEX IF NOT EXISTS ratings_one_counted ON ratings (ticket_id) WHERE outcome = 'counted';
-"""
 
 
 @dataclass(frozen=True)
 class StoredRating:
+    """A press on a satisfaction pad, as judged and kept (every press is kept, counted or not)."""
+
     id: str
+    counter: int
+    level: RatingLevel
+    pressed_at: datetime
+    received_at: datetime
     outcome: RatingOutcome
     ticket_id: str | None
+    officer: str | None
+    service: str | None
+    device: str | None
+    reason: str | None  # why the rules judged it so (English, for the log)
 
 
 class Store:
@@ -116,13 +48,19 @@ class Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")  # a commit survives power loss, not just a crash
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.execute("PRAGMA busy_timeout=5000")
-        self.db.executescript(SCHEMA)
-        self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        try:
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA busy_timeout=5000")
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")  # a commit survives power loss, not just a crash
+            self.db.execute("PRAGMA foreign_keys=ON")
+            migrate(self.db, self.path)  # refuses a newer or damaged database; copies an older one aside first
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise SchemaError(f"cannot open {self.path} as the coordinator's database: {exc}") from None
+        except BaseException:
+            self.db.close()
+            raise
         self._in_transaction = False
         self._saved_day: date | None = None  # the business day last written to meta
 
@@ -221,7 +159,8 @@ class Store:
 
     def add_event(self, event: AuditEvent) -> int:
         cursor = self.db.execute(
-            "INSERT INTO events (at, kind, counter, ticket_id, officer, service, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            """INSERT INTO events (at, kind, counter, ticket_id, officer, service, detail, reason, from_service)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             _event_row(event),
         )
         assert cursor.lastrowid is not None
@@ -266,8 +205,8 @@ class Store:
     # --- reading ----------------------------------------------------------------------------------------
 
     def rating(self, rating_id: str) -> StoredRating | None:
-        row = self.db.execute("SELECT id, outcome, ticket_id FROM ratings WHERE id = ?", (rating_id,)).fetchone()
-        return StoredRating(row["id"], RatingOutcome(row["outcome"]), row["ticket_id"]) if row else None
+        row = self.db.execute("SELECT * FROM ratings WHERE id = ?", (rating_id,)).fetchone()
+        return rating_from_row(row) if row else None
 
     def visits(self, counter: int, around: datetime, window: timedelta) -> list[Visit]:
         """Tickets at `counter` that could be rated by a press at `around`."""
@@ -282,7 +221,6 @@ class Store:
                 ticket_id=row["id"],
                 called_at=_dt(row["called_at"]),
                 finished_at=_dt(row["finished_at"]) if row["finished_at"] else None,
-                served=row["status"] in (TicketStatus.SERVED.value, TicketStatus.CALLED.value),
                 rated=bool(row["rated"]),
             )
             for row in rows
@@ -304,7 +242,8 @@ class Store:
             )
         key = day.isoformat()
         tickets = [
-            _ticket(r) for r in self.db.execute("SELECT * FROM tickets WHERE business_day = ? ORDER BY seq", (key,))
+            ticket_from_row(r)
+            for r in self.db.execute("SELECT * FROM tickets WHERE business_day = ? ORDER BY seq", (key,))
         ]
         counters = [_counter(r) for r in self.db.execute("SELECT * FROM counters")]
         numbers = {
@@ -342,14 +281,14 @@ class Store:
     def recent_calls(self, day: date, *, limit: int) -> list[CallEvent]:
         rows = self.db.execute(
             """SELECT e.at, e.counter, e.ticket_id, e.kind, e.detail FROM events e JOIN tickets t ON t.id = e.ticket_id
-               WHERE e.kind IN ('called', 'recalled') AND t.business_day = ? ORDER BY e.id DESC LIMIT ?""",
-            (day.isoformat(), limit),
+               WHERE e.kind IN (?, ?) AND t.business_day = ? ORDER BY e.id DESC LIMIT ?""",
+            (EventKind.CALLED.value, EventKind.RECALLED.value, day.isoformat(), limit),
         ).fetchall()
         return [
             CallEvent(
                 ticket_id=row["ticket_id"],
                 counter=row["counter"],
-                recall=int(row["detail"]) if row["kind"] == "recalled" and row["detail"] else 0,
+                recall=int(row["detail"]) if row["kind"] == EventKind.RECALLED and row["detail"] else 0,
                 at=_dt(row["at"]),
             )
             for row in reversed(rows)
@@ -406,7 +345,10 @@ def _ticket_row(t: Ticket) -> tuple[object, ...]:
     )
 
 
-def _ticket(row: sqlite3.Row) -> Ticket:
+# Rows become objects here and only here: the coordinator and the report's loader both read through these.
+
+
+def ticket_from_row(row: sqlite3.Row) -> Ticket:
     return Ticket(
         id=row["id"],
         business_day=date.fromisoformat(row["business_day"]),
@@ -458,4 +400,45 @@ def _counter(row: sqlite3.Row) -> Counter:
 
 
 def _event_row(e: AuditEvent) -> tuple[object, ...]:
-    return (_iso(e.at), e.kind, e.counter, e.ticket_id, e.officer, e.service, e.detail)
+    return (
+        _iso(e.at),
+        e.kind.value,
+        e.counter,
+        e.ticket_id,
+        e.officer,
+        e.service,
+        e.detail,
+        e.reason.value if e.reason else None,
+        e.from_service,
+    )
+
+
+def event_from_row(row: sqlite3.Row) -> AuditEvent:
+    return AuditEvent(
+        at=_dt(row["at"]),
+        kind=EventKind(row["kind"]),
+        counter=row["counter"],
+        ticket_id=row["ticket_id"],
+        officer=row["officer"],
+        service=row["service"],
+        detail=row["detail"],
+        reason=EventReason(row["reason"]) if row["reason"] else None,
+        from_service=row["from_service"],
+        seq=row["id"],
+    )
+
+
+def rating_from_row(row: sqlite3.Row) -> StoredRating:
+    return StoredRating(
+        id=row["id"],
+        counter=row["counter"],
+        level=RatingLevel(row["level"]),
+        pressed_at=_dt(row["pressed_at"]),
+        received_at=_dt(row["received_at"]),
+        outcome=RatingOutcome(row["outcome"]),
+        ticket_id=row["ticket_id"],
+        officer=row["officer"],
+        service=row["service"],
+        device=row["device"],
+        reason=row["reason"],
+    )

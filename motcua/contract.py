@@ -425,19 +425,47 @@ class Catalogue(Message):
 # --- coordinator → province (bridged) --------------------------------------------------------------------
 
 
+class EventKind(StrEnum):
+    """What a line of the hall's log records (engine, store, reports and the province all use these values)."""
+
+    DAY_STARTED = "day_started"  # the business day rolled over; detail: the new day (YYYY-MM-DD)
+    ISSUED = "issued"  # detail: the priority category, if any
+    CANCELLED = "cancelled"  # the kiosk could not print it; detail: the kiosk's reason
+    EXPIRED = "expired"  # still waiting when the business day ended
+    CALLED = "called"
+    RECALLED = "recalled"  # detail: how many times recalled so far
+    SERVED = "served"  # finished at a counter (see `EventReason` for the rollover's)
+    NO_SHOW = "no_show"
+    TRANSFERRED = "transferred"  # from ``from_service`` to ``service``
+    SIGN_IN = "sign_in"
+    SIGN_OUT = "sign_out"
+    OPENED = "opened"  # a counter opened without an officer (a hall that does not require one)
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    RATING = "rating"  # a pad's vote, with ``rating`` and ``outcome``
+
+
+class EventReason(StrEnum):
+    """Why an event happened when no person's command caused it; absent when someone did it."""
+
+    DAY_END = "day_end"  # the rollover finished a ticket left at a counter, or signed an officer out
+
+
 class HallEvent(Message):
     """One line of the hall's durable log, published after it is committed. The hall's broker bridges these
-    to the provincial broker, which can rebuild the province's reports from them."""
+    to the provincial broker, which can rebuild the province's reports from them. Figures come from ``kind``,
+    ``reason`` and the other typed fields, never from ``detail`` (free text for a person)."""
 
     seq: int  # the coordinator's event number: gaps show lost events, repeats are duplicates
-    kind: str  # issued, called, recalled, served, no_show, transferred, cancelled, expired, sign_in, sign_out,
-    #            paused, resumed, rating
+    kind: EventKind
     at: UtcTime
     counter: CounterNumber | None = None
     ticket_id: str | None = None
     service: Slug | None = None
     officer: Slug | None = None
     detail: str | None = None
+    reason: EventReason | None = None
+    from_service: Slug | None = None  # transferred: the service the ticket left (``service``: where it went)
     rating: RatingLevel | None = None
     outcome: RatingOutcome | None = None
 

@@ -10,7 +10,7 @@ from conftest import MONDAY_MORNING, VN
 from halls import small_hall
 
 from coordinator.engine import QueueEngine, QueueError, TicketStatus, is_open
-from motcua.contract import CounterAction, CounterStatus, ErrorCode, PriorityCategory
+from motcua.contract import CounterAction, CounterStatus, ErrorCode, EventKind, EventReason, PriorityCategory
 from motcua.hall import OpeningHours
 
 NOW = MONDAY_MORNING
@@ -326,8 +326,31 @@ def test_rollover_closes_the_day_finishing_forgotten_tickets_and_signing_officer
     counter = engine.counters[1]
     assert counter.status is CounterStatus.CLOSED and counter.serving is None and counter.last_finished is None
     assert engine.tickets == {}
-    closed = [e for e in engine.take_changes().events if e.kind == "served"]
-    assert closed[0].detail == "closed at the end of the day"
+    events = engine.take_changes().events
+    closed = [e for e in events if e.kind is EventKind.SERVED]
+    assert [(e.ticket_id, e.reason) for e in closed] == [(ticket.id, EventReason.DAY_END)]
+    signed_out = [e for e in events if e.kind is EventKind.SIGN_OUT]
+    assert [(e.counter, e.reason) for e in signed_out] == [(1, EventReason.DAY_END)]
+
+
+def test_an_officers_finish_and_sign_out_carry_no_reason():
+    engine = QueueEngine(small_hall())
+    issue(engine, at=NOW)
+    call(engine, 1, NOW + timedelta(minutes=1))
+    engine.take_changes()
+    engine.command(NOW + timedelta(minutes=5), 1, CounterAction.SIGN_OUT)
+    events = engine.take_changes().events
+    assert [(e.kind, e.reason) for e in events] == [(EventKind.SERVED, None), (EventKind.SIGN_OUT, None)]
+
+
+def test_a_transfer_records_where_the_ticket_came_from():
+    engine = QueueEngine(small_hall())
+    ticket = issue(engine, at=NOW)
+    call(engine, 1, NOW + timedelta(minutes=1))
+    engine.take_changes()
+    engine.command(NOW + timedelta(minutes=2), 1, CounterAction.TRANSFER, service="b")
+    [event] = [e for e in engine.take_changes().events if e.kind is EventKind.TRANSFERRED]
+    assert (event.ticket_id, event.from_service, event.service) == (ticket.id, "a", "b")
 
 
 def test_requests_too_old_or_from_the_future_are_refused():

@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from halls import small_hall
 
+from coordinator.engine import AuditEvent, Ticket, TicketStatus
 from coordinator.report import ReportError
 from coordinator.report.cli import choose_period, parse_by
 from coordinator.report.labels import number, plain
-from coordinator.report.load import EventRecord, Records, TicketRecord
+from coordinator.report.load import Records
 from coordinator.report.metrics import (
-    AUTO_CLOSED,
     Facts,
     build_facts,
     compute,
@@ -25,6 +25,7 @@ from coordinator.report.metrics import (
     summarize,
 )
 from coordinator.report.period import Period, business_day_of, last_complete, period_containing
+from motcua.contract import EventKind, EventReason
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 MONDAY = date(2026, 11, 2)
@@ -90,8 +91,59 @@ def test_business_day_follows_the_halls_day_start() -> None:
     assert business_day_of(early.astimezone(UTC), ZONE, time(0, 0)) == date(2026, 11, 3)
 
 
-def event(number: int, moment: datetime, kind: str, detail: str | None = None, counter: int | None = 1) -> EventRecord:
-    return EventRecord(number, moment, kind, counter, None, "lan" if counter else None, None, detail)
+def event(
+    number: int,
+    moment: datetime,
+    kind: str,
+    detail: str | None = None,
+    counter: int | None = 1,
+    *,
+    reason: EventReason | None = None,
+    from_service: str | None = None,
+) -> AuditEvent:
+    officer = "lan" if counter else None
+    return AuditEvent(
+        moment,
+        EventKind(kind),
+        counter,
+        None,
+        officer,
+        None,
+        detail,
+        reason=reason,
+        from_service=from_service,
+        seq=number,
+    )
+
+
+def ticket(
+    number: int,
+    day: date,
+    service: str,
+    status: TicketStatus,
+    *,
+    counter: int | None = None,
+    officer: str | None = None,
+    called: datetime | None = None,
+    finished: datetime | None = None,
+) -> Ticket:
+    """A ticket issued at 08:00 as the report reads it back from the store."""
+    return Ticket(
+        id=f"t{number}",
+        business_day=day,
+        issued_service=service,
+        service=service,
+        number=number,
+        label=str(number),
+        issued_at=at(8, day=day),
+        seq=number,
+        status=status,
+        counter=counter,
+        officer=officer,
+        first_called_at=called,
+        called_at=called,
+        finished_at=finished,
+    )
 
 
 def test_sessions_end_at_the_last_action_when_the_rollover_signs_out() -> None:
@@ -104,8 +156,8 @@ def test_sessions_end_at_the_last_action_when_the_rollover_signs_out() -> None:
         event(4, at(11, 30), "paused"),
         event(5, at(13, 30), "resumed"),
         event(6, at(14), "called"),
-        event(7, midnight, "served", AUTO_CLOSED),
-        event(8, midnight, "sign_out"),
+        event(7, midnight, "served", "any text", reason=EventReason.DAY_END),
+        event(8, midnight, "sign_out", reason=EventReason.DAY_END),
         event(9, midnight, "day_started", "2026-11-03", counter=None),
     ]
     [session] = sessions(events, lambda moment: business_day_of(moment, ZONE, time(0, 0)))
@@ -122,7 +174,7 @@ def test_sessions_count_every_visit_and_an_explicit_sign_out() -> None:
         event(3, at(7, 41), "recalled", "1"),
         event(4, at(7, 43), "no_show"),
         event(5, at(7, 50), "called"),
-        event(6, at(7, 55), "transferred", "a->b"),
+        event(6, at(7, 55), "transferred", from_service="a"),
         event(7, at(8), "paused"),
         event(8, at(9, 30), "sign_out"),  # signs out while paused: the pause lasts until then
     ]
@@ -135,10 +187,9 @@ def test_a_wait_exactly_at_the_target_is_within_it() -> None:
     hall = small_hall()  # service a: target 30 min (the default)
     day = MONDAY
 
-    def served(number: int, wait_min: int) -> TicketRecord:
+    def served(number: int, wait_min: int) -> Ticket:
         called = at(8) + timedelta(minutes=wait_min)
-        fields = ("a", "a", str(number), at(8), None, "served", 1, "lan", called, called, at(9), 0)
-        return TicketRecord(f"t{number}", day, *fields)
+        return ticket(number, day, "a", TicketStatus.SERVED, counter=1, officer="lan", called=called, finished=at(9))
 
     tickets = [served(1001, 30), served(1002, 31)]
     records = Records(tickets, [], [], day, day, None)
@@ -149,10 +200,9 @@ def test_a_wait_exactly_at_the_target_is_within_it() -> None:
 
 def test_a_database_with_services_the_hall_does_not_know_is_refused() -> None:
     hall = small_hall()
-    fields = ("ho-tich", "ho-tich", "1001", at(8), None, "waiting", None, None, None, None, None, 0)
-    ticket = TicketRecord("t", MONDAY, *fields)
+    waiting = ticket(1001, MONDAY, "ho-tich", TicketStatus.WAITING)
     with pytest.raises(ReportError, match="services ho-tich"):
-        build_facts(Records([ticket], [], [], MONDAY, MONDAY, None), hall, Period("day", MONDAY, MONDAY))
+        build_facts(Records([waiting], [], [], MONDAY, MONDAY, None), hall, Period("day", MONDAY, MONDAY))
     with pytest.raises(ReportError, match="belongs to hall 'phuong-hoa-binh'"):
         build_facts(Records([], [], [], None, None, "phuong-hoa-binh"), hall, Period("day", MONDAY, MONDAY))
 
@@ -183,8 +233,8 @@ def test_by_option() -> None:
 
 def test_an_officer_no_longer_in_hall_toml_is_shown_by_id() -> None:
     hall = small_hall()
-    served = TicketRecord(
-        "t", MONDAY, "a", "a", "1001", at(8), None, "served", 1, "former", at(8, 5), at(8, 5), at(8, 15), 0
+    served = ticket(
+        1001, MONDAY, "a", TicketStatus.SERVED, counter=1, officer="former", called=at(8, 5), finished=at(8, 15)
     )
     period = Period("day", MONDAY, MONDAY)
     report = compute(build_facts(Records([served], [], [], MONDAY, MONDAY, None), hall, period), hall, period)

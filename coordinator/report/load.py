@@ -1,8 +1,13 @@
 """Reading the coordinator's database for a report: SQL lives here and nowhere else in the report.
 
 The file is opened read-only (`coordinator.store.open_readonly`): in WAL mode a reader sees the last committed
-state and never blocks the running coordinator, nor is blocked by it. Rows become plain records with aware
-datetimes; everything else (attribution, business days, figures) is done by `coordinator.report.metrics`.
+state and never blocks the running coordinator, nor is blocked by it. The report never migrates a database: one
+written by an older version (a backup, or a coordinator not yet restarted on the new release) is read through a copy
+migrated in memory (`coordinator.migrations.migrated_copy`); one written by a newer version, or whose tables are not
+what its version says, is refused with a clear message. Rows become objects through the store's own mapping
+(`coordinator.store.ticket_from_row`, `event_from_row`, `rating_from_row`): the report reads tickets, events and
+ratings exactly as the coordinator does. Everything else (attribution, business days, figures) is done by
+`coordinator.report.metrics`.
 """
 
 from __future__ import annotations
@@ -12,67 +17,26 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from coordinator.engine import AuditEvent, Ticket
+from coordinator.migrations import migrated_copy
 from coordinator.report import ReportError
 from coordinator.report.period import Period, day_start
-from coordinator.store import open_readonly
+from coordinator.store import StoredRating, event_from_row, open_readonly, rating_from_row, ticket_from_row
+from motcua.contract import EventKind
 from motcua.hall import HallConfig
 
-#: The tables a coordinator database has; anything else is not one.
-REQUIRED_TABLES = {"tickets", "events", "ratings", "meta"}
 #: Slack around the period when selecting rows by time text, so that a row written with another UTC offset (a
 #: database from before times were normalised to UTC) is still read; the exact filter is done on parsed times.
 MARGIN = timedelta(days=1)
 
 
 @dataclass(frozen=True)
-class TicketRecord:
-    id: str
-    business_day: date
-    issued_service: str
-    service: str
-    label: str
-    issued_at: datetime
-    priority: str | None
-    status: str
-    counter: int | None
-    officer: str | None
-    first_called_at: datetime | None
-    called_at: datetime | None
-    finished_at: datetime | None
-    transfers: int
-
-
-@dataclass(frozen=True)
-class EventRecord:
-    id: int
-    at: datetime
-    kind: str
-    counter: int | None
-    ticket_id: str | None
-    officer: str | None
-    service: str | None
-    detail: str | None
-
-
-@dataclass(frozen=True)
-class RatingRecord:
-    id: str
-    counter: int
-    level: str
-    pressed_at: datetime
-    outcome: str
-    ticket_id: str | None
-    officer: str | None
-    service: str | None
-
-
-@dataclass(frozen=True)
 class Records:
     """What a report is computed from: the period's tickets, the hall's log around it, the ratings."""
 
-    tickets: list[TicketRecord]
-    events: list[EventRecord]  # every event except ratings, from the period's start to the rollover after it
-    ratings: list[RatingRecord]  # pressed within the period (give or take `MARGIN`; metrics filters exactly)
+    tickets: list[Ticket]
+    events: list[AuditEvent]  # every event except ratings, from the period's start to the rollover after it
+    ratings: list[StoredRating]  # pressed within the period (give or take `MARGIN`; metrics filters exactly)
     first_day: date | None  # the first and last business days the database holds tickets for
     last_day: date | None
     site: str | None  # meta 'site' if the coordinator records it
@@ -89,49 +53,53 @@ def load(path: Path | str, hall: HallConfig, period: Period) -> Records:
         db = open_readonly(path)
     except sqlite3.Error as exc:
         raise ReportError(f"cannot open {path}: {exc}") from None
+    current = db
     try:
-        return _load(db, path, hall, period)
+        current = migrated_copy(db, path)
+        return _load(current, path, hall, period)
     except sqlite3.DatabaseError as exc:
         raise ReportError(f"{path} is not a readable coordinator database: {exc}") from None
     finally:
+        if current is not db:
+            current.close()
         db.close()
 
 
 def _load(db: sqlite3.Connection, path: Path, hall: HallConfig, period: Period) -> Records:
-    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    missing = REQUIRED_TABLES - tables
-    if missing:
-        raise ReportError(f"{path} is not a coordinator database (no table {', '.join(sorted(missing))})")
     zone, starts_at = hall.hall.zone, hall.hall.day_starts_at
     start = day_start(period.first, zone, starts_at)
     end = day_start(period.last + timedelta(days=1), zone, starts_at)
 
     tickets = [
-        _ticket(row)
+        ticket_from_row(row)
         for row in db.execute(
             "SELECT * FROM tickets WHERE business_day BETWEEN ? AND ? ORDER BY business_day, seq",
             (period.first.isoformat(), period.last.isoformat()),
         )
     ]
     # The day is closed by the rollover (day_started): it finishes forgotten tickets, expires the waiting ones and
-    # signs officers out, possibly long after midnight if the coordinator was off. Read up to that moment.
-    rollover_row = db.execute(
-        "SELECT MIN(at) FROM events WHERE kind = 'day_started' AND detail > ? AND at >= ?",
-        (period.last.isoformat(), _text(end - MARGIN)),
-    ).fetchone()
-    rollover = datetime.fromisoformat(rollover_row[0]) if rollover_row and rollover_row[0] else None
-    query = "SELECT * FROM events WHERE kind != 'rating' AND at >= ?"
-    arguments: list[object] = [_text(start - MARGIN)]
+    # signs officers out, possibly long after midnight if the coordinator was off. Read up to that moment: the
+    # first day_started at or after the end of the period's last day (a rollover into a later business day).
+    rollovers = [
+        moment
+        for (text,) in db.execute(
+            "SELECT at FROM events WHERE kind = ? AND at >= ?", (EventKind.DAY_STARTED.value, _text(end - MARGIN))
+        )
+        if (moment := _dt(text)) >= end
+    ]
+    rollover = min(rollovers, default=None)
+    query = "SELECT * FROM events WHERE kind != ? AND at >= ?"
+    arguments: list[object] = [EventKind.RATING.value, _text(start - MARGIN)]
     if rollover is not None:
         query += " AND at <= ?"
         arguments.append(_text(rollover + MARGIN))
     events = [
         event
-        for event in (_event(row) for row in db.execute(query + " ORDER BY id", arguments))
+        for event in (event_from_row(row) for row in db.execute(query + " ORDER BY id", arguments))
         if event.at >= start and (rollover is None or event.at <= rollover)
     ]
     ratings = [
-        _rating(row)
+        rating_from_row(row)
         for row in db.execute(
             "SELECT * FROM ratings WHERE pressed_at >= ? AND pressed_at < ? ORDER BY pressed_at, id",
             (_text(start - MARGIN), _text(end + MARGIN)),
@@ -155,52 +123,3 @@ def _text(moment: datetime) -> str:
 
 def _dt(text: str) -> datetime:
     return datetime.fromisoformat(text)
-
-
-def _opt_dt(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
-def _ticket(row: sqlite3.Row) -> TicketRecord:
-    return TicketRecord(
-        id=row["id"],
-        business_day=date.fromisoformat(row["business_day"]),
-        issued_service=row["issued_service"],
-        service=row["service"],
-        label=row["label"],
-        issued_at=_dt(row["issued_at"]),
-        priority=row["priority"],
-        status=row["status"],
-        counter=row["counter"],
-        officer=row["officer"],
-        first_called_at=_opt_dt(row["first_called_at"]),
-        called_at=_opt_dt(row["called_at"]),
-        finished_at=_opt_dt(row["finished_at"]),
-        transfers=row["transfers"],
-    )
-
-
-def _event(row: sqlite3.Row) -> EventRecord:
-    return EventRecord(
-        id=row["id"],
-        at=_dt(row["at"]),
-        kind=row["kind"],
-        counter=row["counter"],
-        ticket_id=row["ticket_id"],
-        officer=row["officer"],
-        service=row["service"],
-        detail=row["detail"],
-    )
-
-
-def _rating(row: sqlite3.Row) -> RatingRecord:
-    return RatingRecord(
-        id=row["id"],
-        counter=row["counter"],
-        level=row["level"],
-        pressed_at=_dt(row["pressed_at"]),
-        outcome=row["outcome"],
-        ticket_id=row["ticket_id"],
-        officer=row["officer"],
-        service=row["service"],
-    )

@@ -36,19 +36,17 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Literal
 
-from coordinator.engine import DAY_END, TicketStatus
+from coordinator.engine import AuditEvent, Ticket, TicketStatus
 from coordinator.report import ReportError
-from coordinator.report.load import EventRecord, Records, TicketRecord
+from coordinator.report.load import Records
 from coordinator.report.period import Period, business_day_of
-from motcua.contract import RatingLevel, RatingOutcome
+from motcua.contract import EventKind, EventReason, RatingLevel, RatingOutcome
 from motcua.hall import HallConfig
 
 Dim = Literal["hall", "service", "counter", "officer"]
 #: The breakdowns a report can show, in the order they are shown.
 BREAKDOWNS: tuple[Dim, ...] = ("service", "counter", "officer")
 HALL_KEY = "hall"
-#: `coordinator.engine.QueueEngine._roll_over` finishes a ticket still at a counter with this detail.
-AUTO_CLOSED = DAY_END  # the engine's detail for tickets finished by the day's rollover
 LEVELS = tuple(level.value for level in RatingLevel)  # satisfied, neutral, unsatisfied
 COUNTED, MISUSE, UNBOUND = RatingOutcome.COUNTED.value, RatingOutcome.MISUSE.value, RatingOutcome.UNBOUND.value
 SERVED, NO_SHOW, CANCELLED = TicketStatus.SERVED.value, TicketStatus.NO_SHOW.value, TicketStatus.CANCELLED.value
@@ -181,22 +179,22 @@ def build_facts(records: Records, hall: HallConfig, period: Period) -> Facts:
     check_hall(records, hall)
     zone, starts_at = hall.hall.zone, hall.hall.day_starts_at
     tickets = {t.id: t for t in records.tickets if t.business_day in period}
-    first_calls: dict[str, EventRecord] = {}
+    first_calls: dict[str, AuditEvent] = {}
     auto_closed: set[str] = set()
     facts = Facts()
     for event in records.events:  # ordered by id: the log's order
         ticket = tickets.get(event.ticket_id or "")
         if ticket is None:
             continue
-        if event.kind == "called":
+        if event.kind is EventKind.CALLED:
             first_calls.setdefault(ticket.id, event)
-        elif event.kind == "served":
-            if event.detail == AUTO_CLOSED:
+        elif event.kind is EventKind.SERVED:
+            if event.reason is EventReason.DAY_END:
                 auto_closed.add(ticket.id)
             else:
                 auto_closed.discard(ticket.id)
-        elif event.kind == "transferred":
-            origin, _, target = (event.detail or "").partition("->")
+        elif event.kind is EventKind.TRANSFERRED:
+            origin, target = event.from_service or "", event.service or ""
             facts.transfers.append(TransferFact(ticket.business_day, event.counter, event.officer, origin, target))
             facts.transfers_in.append(TransferInFact(ticket.business_day, None, None, target))
     for ticket in tickets.values():
@@ -229,7 +227,7 @@ def build_facts(records: Records, hall: HallConfig, period: Period) -> Facts:
     return facts
 
 
-def _outcome(ticket: TicketRecord, auto_closed: bool) -> OutcomeFact:
+def _outcome(ticket: Ticket, auto_closed: bool) -> OutcomeFact:
     at_counter = ticket.status in (SERVED, NO_SHOW, CALLED)
     service_time = None
     if ticket.status == SERVED and not auto_closed and ticket.called_at and ticket.finished_at:
@@ -257,19 +255,28 @@ class _OpenSession:
 
 #: Events that show an officer at work at a counter (the end of a session whose sign-out was automatic).
 ACTIONS = frozenset(
-    {"sign_in", "opened", "called", "recalled", "served", "no_show", "transferred", "paused", "resumed"}
+    {
+        EventKind.SIGN_IN,
+        EventKind.OPENED,
+        EventKind.CALLED,
+        EventKind.RECALLED,
+        EventKind.SERVED,
+        EventKind.NO_SHOW,
+        EventKind.TRANSFERRED,
+        EventKind.PAUSED,
+        EventKind.RESUMED,
+    }
 )
 
 
-def sessions(events: Sequence[EventRecord], day_of: Callable[[datetime], date]) -> list[SessionFact]:
+def sessions(events: Sequence[AuditEvent], day_of: Callable[[datetime], date]) -> list[SessionFact]:
     """Counter sessions from the hall's log: sign_in (or opened) -> sign_out, with pauses and serving time.
 
     Serving time adds up each visit, call -> served / no_show / transferred, except visits closed automatically
-    at the end of the day. A sign-out made by the day's rollover (at the instant of a ``day_started`` event) is
-    not the officer's: the session then ends at the officer's last action at that counter. A session still open
-    at the end of the log ends at its last action too.
+    at the end of the day. A sign-out made by the day's rollover (``reason`` day_end) is not the officer's: the
+    session then ends at the officer's last action at that counter. A session still open at the end of the log
+    ends at its last action too.
     """
-    rollovers = {e.at for e in events if e.kind == "day_started"}
     open_sessions: dict[int, _OpenSession] = {}
     calls: dict[int, datetime] = {}  # counter -> when its current ticket was called
     result: list[SessionFact] = []
@@ -298,7 +305,7 @@ def sessions(events: Sequence[EventRecord], day_of: Callable[[datetime], date]) 
         if counter is None:
             continue
         session = open_sessions.get(counter)
-        if event.kind in ("sign_in", "opened"):
+        if event.kind in (EventKind.SIGN_IN, EventKind.OPENED):
             if session is not None:
                 close(counter, event.at, False)
             open_sessions[counter] = _OpenSession(start=event.at, officer=event.officer, last_action=event.at)
@@ -306,22 +313,22 @@ def sessions(events: Sequence[EventRecord], day_of: Callable[[datetime], date]) 
             continue
         if session is None:
             continue
-        automatic = event.at in rollovers
-        if event.kind == "sign_out":
-            close(counter, session.last_action if automatic else event.at, automatic)
+        by_rollover = event.reason is EventReason.DAY_END
+        if event.kind is EventKind.SIGN_OUT:
+            close(counter, session.last_action if by_rollover else event.at, by_rollover)
             calls.pop(counter, None)
             continue
-        if event.kind in ACTIONS and not (event.kind == "served" and event.detail == AUTO_CLOSED):
+        if event.kind in ACTIONS and not by_rollover:
             session.last_action = max(session.last_action, event.at)
-        if event.kind == "called":
+        if event.kind is EventKind.CALLED:
             calls[counter] = event.at
-        elif event.kind in ("served", "no_show", "transferred"):
+        elif event.kind in (EventKind.SERVED, EventKind.NO_SHOW, EventKind.TRANSFERRED):
             called = calls.pop(counter, None)
-            if called is not None and event.detail != AUTO_CLOSED:
+            if called is not None and not by_rollover:
                 session.serving += _seconds(event.at - called)
-        elif event.kind == "paused" and session.paused_since is None:
+        elif event.kind is EventKind.PAUSED and session.paused_since is None:
             session.paused_since = event.at
-        elif event.kind == "resumed" and session.paused_since is not None:
+        elif event.kind is EventKind.RESUMED and session.paused_since is not None:
             session.paused += _seconds(event.at - session.paused_since)
             session.paused_since = None
     for counter in sorted(open_sessions):
