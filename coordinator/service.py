@@ -43,6 +43,7 @@ from motcua.contract import (
     HallInfo,
     InvalidMessage,
     Message,
+    Notice,
     Procedure,
     RatingAck,
     RatingLevel,
@@ -120,6 +121,7 @@ class CoordinatorService:
         self._throttled = _Throttled()
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
+        self.notice: str | None = None  # the board's scrolling notice, from the console's retained `notice`
 
     # --- life cycle -------------------------------------------------------------------------------------
 
@@ -132,6 +134,7 @@ class CoordinatorService:
         self.session.subscribe(topics.ticket_cancel("+"), self._guard(self.on_kiosk_request))
         self.session.subscribe(topics.counter_command("+"), self._guard(self.on_counter_command))
         self.session.subscribe(topics.rating("+"), self._guard(self.on_rating))
+        self.session.subscribe(topics.notice(), self._guard(self.on_notice))
         self.session.after_batch(self.flush)
         self.session.on_connection_change(self._on_connection)
         self.session.start()
@@ -217,12 +220,29 @@ class CoordinatorService:
             raise QueueError(ErrorCode.UNKNOWN_COUNTER, f"unknown counter {counter}")
         now = self.clock.now()
         self.engine.check_age(now, command.sent_at, speed=self.clock.speed)
-        ticket = self.engine.command(now, counter, command.action, officer=command.officer, service=command.service)
+        ticket = self.engine.command(
+            now,
+            counter,
+            command.action,
+            officer=command.officer,
+            service=command.service,
+            ticket_id=command.ticket_id,
+            reason=command.reason,
+        )
         logger.info("counter %s: %s%s", counter, command.action.value, f" -> {ticket.label}" if ticket else "")
         self._reply(
             inbound,
             CounterReply(request_id=command.request_id, action=command.action, state=self.counter_state(counter)),
         )
+
+    def on_notice(self, inbound: Inbound) -> None:
+        """The console's retained notice: shown on the board (nothing stored; the broker retains it)."""
+        notice = parse(Notice, inbound.payload)
+        text = notice.text or None
+        if text != self.notice:
+            self.notice = text
+            logger.info("board notice set by %s (%d characters)", notice.by or "?", len(notice.text))
+            self._pending.board = True
 
     def on_rating(self, inbound: Inbound) -> None:
         counter = self.topics.counter_of(inbound.topic)
@@ -491,6 +511,7 @@ class CoordinatorService:
             calls=calls,
             counters=counters,
             services=services,
+            notice=self.notice,
             updated_at=self.clock.now(),
         )
 

@@ -139,6 +139,7 @@ class CounterAction(StrEnum):
     FINISH = "finish"  # finish the current ticket without calling another
     SIGN_IN = "sign_in"  # an officer takes the counter
     SIGN_OUT = "sign_out"  # the officer leaves; the counter closes
+    CALL_TICKET = "call_ticket"  # call this waiting ticket (``ticket_id``), out of the usual order if need be
 
 
 class CounterStatus(StrEnum):
@@ -174,6 +175,7 @@ class ErrorCode(StrEnum):
     NOTHING_SERVING = "nothing_serving"
     QUEUE_EMPTY = "queue_empty"
     RECALLS_REQUIRED = "recalls_required"
+    NOT_WAITING = "not_waiting"  # call_ticket: that ticket is not waiting for this counter's services
     STALE_COMMAND = "stale_command"  # also for stale ticket requests: check the device's clock (NTP)
     INTERNAL = "internal"
 
@@ -267,6 +269,8 @@ class CounterCommand(Message):
     sent_at: UtcTime
     officer: Slug | None = None  # sign_in
     service: Slug | None = None  # transfer target
+    ticket_id: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None  # call_ticket
+    reason: ShortText | None = None  # pause: why (a break, a meeting), kept in the hall's log
 
     @model_validator(mode="after")
     def _arguments(self) -> CounterCommand:
@@ -274,6 +278,8 @@ class CounterCommand(Message):
             raise ValueError("sign_in needs 'officer'")
         if self.action is CounterAction.TRANSFER and self.service is None:
             raise ValueError("transfer needs 'service'")
+        if self.action is CounterAction.CALL_TICKET and self.ticket_id is None:
+            raise ValueError("call_ticket needs 'ticket_id'")
         return self
 
 
@@ -370,6 +376,16 @@ class Board(Message):
     calls: list[Call]  # newest first
     counters: list[BoardCounter]
     services: list[BoardService]
+    notice: str | None = None  # the scrolling notice the hall's managers set (see `Notice`); absent: none
+    updated_at: UtcTime
+
+
+class Notice(Message):
+    """Retained: the board's scrolling notice, set by a manager in the console; the coordinator puts it on the
+    `Board`. An empty ``text`` clears it."""
+
+    text: Annotated[str, StringConstraints(max_length=500)]
+    by: Slug | None = None  # the console account that set it
     updated_at: UtcTime
 
 
@@ -446,9 +462,11 @@ class EventKind(StrEnum):
 
 
 class EventReason(StrEnum):
-    """Why an event happened when no person's command caused it; absent when someone did it."""
+    """Why an event departs from the ordinary rule (the rollover did it, or the queue order was skipped); absent
+    for an ordinary command."""
 
     DAY_END = "day_end"  # the rollover finished a ticket left at a counter, or signed an officer out
+    OUT_OF_ORDER = "out_of_order"  # called: an officer called this ticket (call_ticket) before the one `next` would
 
 
 class HallEvent(Message):
@@ -536,6 +554,9 @@ class Topics:
 
     def catalogue(self) -> str:
         return f"{self.root}/catalogue"
+
+    def notice(self) -> str:
+        return f"{self.root}/notice"
 
     def events(self) -> str:
         return f"{self.root}/events"
