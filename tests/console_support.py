@@ -67,3 +67,33 @@ def start_coordinator(
 
 
 Stop = Callable[[], None]
+
+
+def write_console_config(
+    folder: Path,
+    broker: LocalBroker,
+    hall_path: Path,
+    database: Path,
+    port: int,
+    *,
+    tls: tuple[Path, Path] | None = None,
+) -> Path:
+    """console.toml for a console process on the test broker (loopback only)."""
+    import tomli_w
+
+    settings = broker.settings("console")
+    password = settings.password.get_secret_value() if settings.password else ""
+    web: dict[str, object] = {"host": "127.0.0.1", "port": port, "command_timeout_s": 2.0}
+    if tls:
+        web.update({"tls_cert": str(tls[0]), "tls_key": str(tls[1])})
+    config = {
+        "device": {"id": "console", "site": "phuong-hoa-binh"},
+        "hall": str(hall_path),
+        "database": str(database),
+        "accounts": str(folder / "console.db"),
+        "mqtt": {"host": "127.0.0.1", "port": broker.port, "password": password},
+        "web": web,
+    }
+    path = folder / "console.toml"
+    path.write_bytes(tomli_w.dumps(config).encode())
+    return path

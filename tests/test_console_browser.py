@@ -1,0 +1,185 @@
+"""The console in a real browser: Debian's chromium driven headless by Selenium (Debian's chromedriver; nothing
+downloads a browser), against a real Mosquitto, the real coordinator and the real `motcua console` process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import WARD_HALL
+from console_support import PASSWORD, take_ticket, write_console_config
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+from waiting import wait_until
+
+from motcua.clock import clock_spec
+from motcua.contract import Board, CounterState, parse
+from motcua.localbroker import free_port, wait_for_port
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def chromium(width: int = 1366, height: int = 768) -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={width},{height}"):
+        options.add_argument(arg)
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def run_cli(
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "motcua.cli", *args], input=stdin, text=True, capture_output=True, env=env, check=False
+    )
+
+
+@pytest.fixture
+def console_url(broker, coordinator, clock, tmp_path: Path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A `motcua console` process on a free loopback port, with an officer and a manager account."""
+    port = free_port()
+    folder = tmp_path / "console"
+    folder.mkdir()
+    config = write_console_config(folder, broker, WARD_HALL, tmp_path / "coordinator.db", port)
+    env = {**os.environ, "MOTCUA_CLOCK": clock_spec(clock.start, clock.speed, clock.anchor)}
+    made = run_cli(
+        "console",
+        "--config",
+        str(config),
+        "create-admin",
+        "--username",
+        "quantri",
+        "--name",
+        "Quản trị",
+        stdin=PASSWORD + "\n",
+        env=env,
+    )
+    assert made.returncode == 0, made.stderr
+    for username, name, role, officer in (
+        ("lan", "Nguyễn Thị Lan", "officer", "nguyen-thi-lan"),
+        ("truong", "Đỗ Văn Trưởng", "manager", None),
+    ):
+        extra = ["--officer", officer] if officer else []
+        made = run_cli(
+            "console",
+            "--config",
+            str(config),
+            "create-account",
+            "--username",
+            username,
+            "--name",
+            name,
+            "--role",
+            role,
+            *extra,
+            stdin=PASSWORD + "\n",
+            env=env,
+        )
+        assert made.returncode == 0, made.stderr
+    log = (folder / "console.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "motcua.cli", "console", "--config", str(config)], env=env, stdout=log, stderr=log
+    )
+    try:
+        wait_for_port(port, timeout=20)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+        text = (folder / "console.log").read_text()
+        assert PASSWORD not in text, "a password reached the console's log"
+
+
+@pytest.fixture
+def browser() -> Iterator[webdriver.Chrome]:
+    driver = chromium()
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def sign_in(driver: webdriver.Chrome, url: str, username: str) -> None:
+    driver.get(f"{url}/login")
+    driver.find_element(By.ID, "username").send_keys(username)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.ID, "sign-in").click()
+
+
+def text_of(driver: webdriver.Chrome, element_id: str) -> str:
+    elements = driver.find_elements(By.ID, element_id)
+    return elements[0].text if elements else ""
+
+
+def test_officer_runs_the_counter_from_the_browser(console_url: str, browser, sessions, clock):
+    keypad = sessions("keypad-1", role="keypad")
+    display = sessions("display-1", role="display")
+    seen: dict[str, object] = {}
+    keypad.subscribe(
+        keypad.topics.counter_state(1), lambda m: seen.__setitem__("state", parse(CounterState, m.payload))
+    )
+    display.subscribe(
+        display.topics.board(), lambda m: seen.__setitem__("board", parse(Board, m.payload, max_bytes=None))
+    )
+    kiosk = sessions("kiosk-1", role="kiosk")
+
+    sign_in(browser, console_url, "lan")
+    wait = WebDriverWait(browser, 15)
+    wait.until(lambda d: d.find_elements(By.ID, "counter-1"))
+    browser.find_element(By.ID, "counter-1").click()
+    wait.until(lambda d: d.find_elements(By.ID, "serving-number"))
+    wait_until(lambda: seen.get("state") and seen["state"].officer == "nguyen-thi-lan", what="keypad sees the sign-in")
+
+    first = take_ticket(kiosk, clock).ticket
+    # the live view (Server-Sent Events) shows the new ticket in the waiting line without a reload
+    wait.until(lambda d: d.find_elements(By.ID, f"waiting-{first.label}"))
+    browser.find_element(By.TAG_NAME, "body").send_keys("n")  # the keyboard shortcut of "Gọi tiếp"
+    wait.until(lambda d: text_of(d, "serving-number") == first.label)
+    assert f"Đã gọi số {first.label}." in text_of(browser, "flash")
+    wait_until(lambda: seen["state"].serving and seen["state"].serving.label == first.label, what="keypad's state")
+    wait_until(
+        lambda: any(c.number == 1 and c.serving == first.label for c in seen["board"].counters), what="the board"
+    )
+
+    # transfer to another service: the ticket leaves the desk, keeping its number
+    Select(browser.find_element(By.ID, "transfer-service")).select_by_value("chung-thuc")
+    browser.find_element(By.ID, "action-transfer").click()
+    wait.until(lambda d: text_of(d, "serving-number") == "—")
+    wait_until(lambda: seen["state"].serving is None, what="keypad sees the transfer")
+
+    # call a chosen waiting ticket, out of turn
+    second, third = take_ticket(kiosk, clock).ticket, take_ticket(kiosk, clock).ticket
+    wait.until(lambda d: d.find_elements(By.ID, f"call-{third.label}"))
+    browser.find_element(By.ID, f"call-{third.label}").click()
+    wait.until(lambda d: text_of(d, "serving-number") == third.label)
+    wait_until(lambda: seen["state"].serving and seen["state"].serving.label == third.label, what="keypad, call")
+    assert second.label in text_of(browser, "waiting-line")
+
+
+def test_manager_sees_the_hall_and_sets_the_notice(console_url: str, browser, sessions):
+    display = sessions("display-1", role="display")
+    boards: list[Board] = []
+    display.subscribe(display.topics.board(), lambda m: boards.append(parse(Board, m.payload, max_bytes=None)))
+    sign_in(browser, console_url, "truong")
+    wait = WebDriverWait(browser, 15)
+    wait.until(lambda d: d.find_elements(By.ID, "notice-text"))
+    assert "Quầy 1" in text_of(browser, "counters")
+    box = browser.find_element(By.ID, "notice-text")
+    box.clear()
+    box.send_keys("Từ 01/12 nhận hồ sơ chứng thực cả sáng thứ Bảy")
+    browser.find_element(By.ID, "notice-save").click()
+    wait_until(lambda: boards and boards[-1].notice == "Từ 01/12 nhận hồ sơ chứng thực cả sáng thứ Bảy", what="notice")
