@@ -317,12 +317,10 @@ class QueueEngine:
         procedure: str | None = None,
         priority: PriorityCategory | None = None,
         kiosk: str | None = None,
-        sent_at: datetime | None = None,
     ) -> Ticket:
-        """Issue a ticket (or return the one this request already got)."""
+        """Issue a ticket (or return the one this request already got). The request's age is checked before, with
+        `check_age`."""
         self.tick(now)
-        if sent_at is not None:
-            self.check_age(now, sent_at)
         if request_id in self.cancelled_requests:
             raise QueueError(ErrorCode.REQUEST_CANCELLED, f"request {request_id} was cancelled")
         if request_id in self.requests:

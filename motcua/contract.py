@@ -468,6 +468,19 @@ class Topics:
         """The filter for all of this hall's traffic (coordinator, bridge, monitoring)."""
         return f"{self.root}/#"
 
+    # the reply topic of a concrete request topic (the coordinator answers there, whatever ResponseTopic is asked)
+    def ticket_reply_for(self, request_topic: str) -> str:
+        """``kiosk/{kiosk}/ticket/req`` or ``.../cancel`` -> that kiosk's ``ticket/res``."""
+        return self.ticket_reply(self.kiosk_of(request_topic))
+
+    def counter_reply_for(self, command_topic: str) -> str:
+        """``counter/{n}/cmd`` -> ``counter/{n}/cmd/res``."""
+        return self.counter_reply(self.counter_of(command_topic))
+
+    def rating_ack_for(self, rating_topic: str) -> str:
+        """``counter/{n}/rating`` -> ``counter/{n}/rating/ack`` (also for a counter the hall does not have)."""
+        return self.rating_ack(self._level_at(rating_topic, "counter"))
+
     # parsing the id out of a concrete topic
     def kiosk_of(self, topic: str) -> str:
         return self._level_at(topic, "kiosk")

@@ -63,9 +63,8 @@ class HallDay(RuleBasedStateMachine):
         request = str(uuid.uuid4())
         self.requests.append((request, self.now))
         try:
-            ticket = self.engine.issue(
-                self.now, request_id=request, service=service, priority=priority, sent_at=self.now
-            )
+            self.engine.check_age(self.now, self.now)
+            ticket = self.engine.issue(self.now, request_id=request, service=service, priority=priority)
         except QueueError:
             return
         assert ticket.id not in self.issued
@@ -81,7 +80,8 @@ class HallDay(RuleBasedStateMachine):
             self.engine.cancel(self.now, request_id=request, reason="print_failed")
         else:
             try:
-                ticket = self.engine.issue(self.now, request_id=request, service="a", sent_at=sent_at)
+                self.engine.check_age(self.now, sent_at)
+                ticket = self.engine.issue(self.now, request_id=request, service="a")
             except QueueError:
                 return
             earlier = self.ticket_of.get(request)
