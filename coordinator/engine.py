@@ -384,15 +384,22 @@ class QueueEngine:
             )
 
     def cancel(self, now: datetime, *, request_id: str, reason: str) -> Ticket | None:
-        """Cancel what a request issued (a ticket that could not be printed); refuse the request from now on."""
+        """Cancel what a request issued (a ticket that could not be printed); refuse the request from now on.
+
+        A ticket a counter has already called is not cancelled (``already_called``): the citizen was called and may
+        be at the desk, so the ticket stands and is served, rated and reported like any other. Cancelling it would
+        leave a called, later "served" ticket that the queue says does not exist."""
         self.tick(now)
+        ticket = self.tickets.get(self.requests.get(request_id, ""))
+        if ticket is not None and ticket.first_called_at is not None:
+            raise QueueError(
+                ErrorCode.ALREADY_CALLED, f"ticket {ticket.label} was already called: it stands, not cancelled"
+            )
         self.cancelled_requests.add(request_id)
         assert self.business_day is not None
         self.changes.cancelled_requests[request_id] = self.business_day
-        ticket_id = self.requests.get(request_id)
-        if ticket_id is None:
+        if ticket is None:
             return None
-        ticket = self.tickets[ticket_id]
         if ticket.status is TicketStatus.WAITING:
             self.lines.remove(ticket)
             ticket.status = TicketStatus.CANCELLED

@@ -124,6 +124,7 @@ class ErrorCode(StrEnum):
     QUEUE_EMPTY = "queue_empty"
     RECALLS_REQUIRED = "recalls_required"
     STALE_COMMAND = "stale_command"  # also for stale ticket requests: check the device's clock (NTP)
+    ALREADY_CALLED = "already_called"  # a kiosk's cancel for a ticket a counter has already called: it stands
     INTERNAL = "internal"
 
 

@@ -133,6 +133,22 @@ def test_asking_twice_returns_the_same_ticket_and_cancel_refuses_it_later(hall_d
     assert status == "cancelled"
 
 
+def test_a_cancel_after_the_ticket_was_called_is_refused_and_the_ticket_is_served_as_usual(hall_devices: Hall):
+    request_id = uuid.uuid4()
+    issued = hall_devices.ticket(request_id=request_id)
+    assert isinstance(issued, TicketIssued)
+    hall_devices.press(1, "next")
+    refused = hall_devices.kiosk_request(TicketCancel(request_id=request_id, reason="timeout").to_bytes())
+    assert isinstance(refused, ErrorReply) and refused.error == "already_called"
+    assert refused.request_id == request_id  # the kiosk can match the refusal to its cancel
+    db = hall_devices.db()
+    assert db.execute("SELECT status FROM tickets WHERE id = ?", (issued.ticket.id,)).fetchone()[0] == "called"
+    assert db.execute("SELECT COUNT(*) FROM cancelled_requests").fetchone()[0] == 0
+    finished = hall_devices.press(1, "finish")
+    assert isinstance(finished, CounterReply) and finished.state.last_finished == issued.ticket.id
+    assert hall_devices.rate(1, "satisfied").outcome == "counted"  # a real ticket, rated like any other
+
+
 def test_next_calls_publishes_state_call_and_board(hall_devices: Hall, sessions):
     display = sessions("display-1", role="display")
     calls: list[Call] = []

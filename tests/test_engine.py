@@ -74,6 +74,23 @@ def test_cancelled_request_cancels_its_ticket_and_is_never_issued_later():
     assert refused.value.code is ErrorCode.REQUEST_CANCELLED
 
 
+def test_a_cancel_after_the_ticket_was_called_is_refused_and_the_ticket_stands():
+    engine = QueueEngine(small_hall())
+    request = rid()
+    ticket = engine.issue(NOW, request_id=request, service="a")
+    call(engine, 1)
+    engine.take_changes()
+    with pytest.raises(QueueError) as refused:
+        engine.cancel(NOW, request_id=request, reason="timeout")
+    assert refused.value.code is ErrorCode.ALREADY_CALLED
+    assert ticket.status is TicketStatus.CALLED and engine.counters[1].serving == ticket.id
+    assert request not in engine.cancelled_requests and not engine.take_changes()  # nothing changed
+    assert engine.issue(NOW, request_id=request, service="a") is ticket  # the kiosk may still ask for it again
+    engine.command(NOW, 1, CounterAction.TRANSFER, service="b")  # waiting again, but it was called once
+    with pytest.raises(QueueError):
+        engine.cancel(NOW, request_id=request, reason="timeout")
+
+
 def test_cancel_before_the_request_arrives_refuses_the_late_request():
     engine = QueueEngine(small_hall())
     request = rid()

@@ -17,7 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from coordinator.engine import QueueEngine, QueueError, Ticket, TicketStatus
 from coordinator.store import Store
-from motcua.contract import CounterAction, PriorityCategory
+from motcua.contract import CounterAction, ErrorCode, PriorityCategory
 
 SERVICES = st.sampled_from(["a", "b"])
 COUNTERS = st.sampled_from([1, 2, 3])
@@ -77,7 +77,12 @@ class HallDay(RuleBasedStateMachine):
     def repeat_or_cancel_a_request(self, data: st.DataObject) -> None:
         request, sent_at = data.draw(st.sampled_from(self.requests))
         if data.draw(st.booleans()):
-            self.engine.cancel(self.now, request_id=request, reason="print_failed")
+            try:
+                self.engine.cancel(self.now, request_id=request, reason="print_failed")
+            except QueueError as refused:  # a ticket already called stands
+                assert refused.code is ErrorCode.ALREADY_CALLED
+                ticket = self.ticket_of[request]
+                assert ticket.first_called_at is not None and ticket.status is not TicketStatus.CANCELLED
         else:
             try:
                 self.engine.check_age(self.now, sent_at)
