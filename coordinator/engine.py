@@ -39,6 +39,9 @@ from motcua.hall import HallConfig, OpeningHours
 SERVICE_TIME_BOUNDS = (0.25, 180.0)
 #: Weight of the newest service time in the running mean.
 SERVICE_TIME_ALPHA = 0.2
+#: How far a device's clock may be ahead of the coordinator's (NTP keeps a hall within milliseconds): a command with
+#: a deadline is refused this long before it, and one sent more than this in the coordinator's future is refused.
+CLOCK_TOLERANCE_S = 1.0
 #: Detail of the events written when the business day is closed: a ticket still at a counter is finished and the
 #: officer signed out by the rollover, not by a person (reports leave these out of service times).
 DAY_END = "closed at the end of the day"
@@ -371,16 +374,42 @@ class QueueEngine:
         self._event(now, "issued", ticket=ticket, detail=priority.value if priority else None)
         return ticket
 
-    def check_age(self, now: datetime, sent_at: datetime, *, speed: float = 1.0) -> None:
-        """Refuse a request sent too long ago (or, with a wrong device clock, too far in the future).
+    def check_age(
+        self, now: datetime, sent_at: datetime, *, deadline: datetime | None = None, speed: float = 1.0
+    ) -> None:
+        """Refuse a request its device no longer waits for (``stale_command``). The one freshness rule of the hall.
 
-        `speed` is how fast the hall clock runs (a simulated hall at 60x): the limit is in real seconds."""
-        age = (now - sent_at).total_seconds() / max(speed, 1.0)
+        With a `deadline` (a keypad's command: the moment it stops waiting and tells the officer it failed), the
+        command is refused from ``deadline - CLOCK_TOLERANCE_S`` on, so a device's "failed" always means "not
+        applied" even if its clock is up to that much ahead of ours; a `sent_at` more than that in our future is
+        refused too (the device's clock is off: refuse when in doubt), and a deadline further than
+        ``queue.max_request_age_s`` after `sent_at` counts only that far. Without a deadline (kiosks, older
+        keypads), `sent_at` must be within ``queue.max_request_age_s`` of now, either way.
+
+        `speed` is how fast the hall clock runs (a simulated hall at 60x): limits are in real seconds."""
+        scale = max(speed, 1.0)
         limit = self.hall.queue.max_request_age_s
-        if abs(age) > limit:
+        age = (now - sent_at).total_seconds() / scale
+        if deadline is None:
+            if abs(age) > limit:
+                raise QueueError(
+                    ErrorCode.STALE_COMMAND,
+                    f"request sent {age:+.0f} s from now (limit {limit:g} s): late, or the device's clock is wrong",
+                )
+            return
+        if -age > CLOCK_TOLERANCE_S:
             raise QueueError(
                 ErrorCode.STALE_COMMAND,
-                f"request sent {age:+.0f} s from now (limit {limit:g} s): late, or the device's clock is wrong",
+                f"command sent {-age:.1f} s in the future (tolerance {CLOCK_TOLERANCE_S:g} s): the device's clock is"
+                " ahead",
+            )
+        window = min((deadline - sent_at).total_seconds() / scale, limit)
+        left = window - age
+        if left <= CLOCK_TOLERANCE_S:
+            raise QueueError(
+                ErrorCode.STALE_COMMAND,
+                f"command past its deadline ({left:+.1f} s left, {CLOCK_TOLERANCE_S:g} s kept for clock"
+                " differences): the device has given up on it",
             )
 
     def cancel(self, now: datetime, *, request_id: str, reason: str) -> Ticket | None:

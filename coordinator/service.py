@@ -216,7 +216,7 @@ class CoordinatorService:
         if counter not in self.engine.counters:
             raise QueueError(ErrorCode.UNKNOWN_COUNTER, f"unknown counter {counter}")
         now = self.clock.now()
-        self.engine.check_age(now, command.sent_at, speed=self.clock.speed)
+        self.engine.check_age(now, command.sent_at, deadline=command.deadline, speed=self.clock.speed)
         ticket = self.engine.command(now, counter, command.action, officer=command.officer, service=command.service)
         logger.info("counter %s: %s%s", counter, command.action.value, f" -> {ticket.label}" if ticket else "")
         return CounterReply(

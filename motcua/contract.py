@@ -123,7 +123,7 @@ class ErrorCode(StrEnum):
     NOTHING_SERVING = "nothing_serving"
     QUEUE_EMPTY = "queue_empty"
     RECALLS_REQUIRED = "recalls_required"
-    STALE_COMMAND = "stale_command"  # also for stale ticket requests: check the device's clock (NTP)
+    STALE_COMMAND = "stale_command"  # past its deadline, too old or from the future: check the device's clock (NTP)
     ALREADY_CALLED = "already_called"  # a kiosk's cancel for a ticket a counter has already called: it stands
     INTERNAL = "internal"
 
@@ -209,12 +209,15 @@ class ErrorReply(Message):
 
 
 class CounterCommand(Message):
-    """An officer's key press. ``sent_at`` lets the coordinator refuse a command that arrives late (a press
-    buffered during an outage must not call someone by surprise minutes later)."""
+    """An officer's key press. ``deadline`` is the moment the device stops waiting for the reply and tells the
+    officer it failed: the coordinator refuses the command before then (docs/protocol.md), so "failed" on the
+    device always means "not applied". Without a deadline (older clients), ``sent_at`` must be within the hall's
+    ``max_request_age_s``: a press buffered during an outage must not call someone by surprise minutes later."""
 
     request_id: uuid.UUID
     action: CounterAction
     sent_at: AwareDatetime
+    deadline: AwareDatetime | None = None
     officer: Slug | None = None  # sign_in
     service: Slug | None = None  # transfer target
 

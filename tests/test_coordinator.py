@@ -190,6 +190,28 @@ def test_stale_keypad_commands_are_refused(hall_devices: Hall):
     assert hall_devices.db().execute("SELECT COUNT(*) FROM tickets WHERE status = 'called'").fetchone()[0] == 0
 
 
+def test_a_command_past_its_deadline_is_not_applied(hall_devices: Hall):
+    hall_devices.ticket()
+    now = hall_devices.clock.now()
+    late = hall_devices.press(1, "next", sent_at=now - timedelta(seconds=3), deadline=now - timedelta(seconds=1))
+    assert isinstance(late, ErrorReply) and late.error == "stale_command"
+    # less than the clock tolerance left: the device may already have given up (its clock may be ahead of ours)
+    close = hall_devices.press(1, "next", sent_at=now - timedelta(seconds=4), deadline=now + timedelta(seconds=0.5))
+    assert isinstance(close, ErrorReply) and close.error == "stale_command"
+    ahead = hall_devices.press(1, "next", sent_at=now + timedelta(seconds=3), deadline=now + timedelta(seconds=8))
+    assert isinstance(ahead, ErrorReply) and ahead.error == "stale_command"  # the keypad's clock is off: refuse
+    assert hall_devices.db().execute("SELECT COUNT(*) FROM tickets WHERE status = 'called'").fetchone()[0] == 0
+    fresh = hall_devices.press(1, "next", deadline=hall_devices.clock.now() + timedelta(seconds=5))
+    assert isinstance(fresh, CounterReply) and fresh.state.serving is not None
+
+
+def test_a_command_without_a_deadline_follows_the_age_rule(hall_devices: Hall):
+    """Older clients (no ``deadline``): ``sent_at`` within ``queue.max_request_age_s`` (10 s)."""
+    hall_devices.ticket()
+    old = hall_devices.press(1, "next", sent_at=hall_devices.clock.now() - timedelta(seconds=8))
+    assert isinstance(old, CounterReply) and old.state.serving is not None
+
+
 def test_ratings_counted_duplicate_misuse_and_unbound(hall_devices: Hall):
     unbound = hall_devices.rate(1, "satisfied")
     assert unbound.outcome == "unbound" and unbound.ticket_id is None

@@ -358,6 +358,31 @@ def test_requests_too_old_or_from_the_future_are_refused():
     engine.check_age(NOW, NOW - timedelta(minutes=10), speed=60)
 
 
+def test_a_command_is_refused_once_its_device_may_have_given_up():
+    engine = QueueEngine(small_hall(queue={"max_request_age_s": 10}))
+    sent = NOW - timedelta(seconds=2)
+
+    def refused(now, deadline, sent_at=sent, speed=1.0):
+        try:
+            engine.check_age(now, sent_at, deadline=deadline, speed=speed)
+        except QueueError as exc:
+            assert exc.code is ErrorCode.STALE_COMMAND
+            return True
+        return False
+
+    assert not refused(NOW, NOW + timedelta(seconds=3))
+    assert refused(NOW, NOW - timedelta(seconds=1))  # past the deadline
+    assert refused(NOW, NOW + timedelta(seconds=0.9))  # within the clock tolerance of it: in doubt
+    assert refused(NOW, NOW + timedelta(seconds=1))
+    assert refused(NOW, NOW + timedelta(seconds=60), sent_at=NOW - timedelta(seconds=9.5))  # window capped at 10 s
+    assert refused(NOW, NOW + timedelta(seconds=8), sent_at=NOW + timedelta(seconds=1.5))  # device clock ahead
+    assert not refused(NOW, NOW + timedelta(seconds=5), sent_at=NOW + timedelta(seconds=0.5))
+    assert refused(NOW, NOW - timedelta(seconds=3))  # a deadline before it was sent
+    # a simulated hall at 60x: 5 real seconds are 5 hall minutes
+    assert not refused(NOW, NOW + timedelta(minutes=3), sent_at=NOW - timedelta(minutes=2), speed=60)
+    assert refused(NOW, NOW + timedelta(seconds=30), sent_at=NOW - timedelta(minutes=2), speed=60)
+
+
 def test_a_request_from_the_previous_day_is_never_issued_again():
     engine = QueueEngine(small_hall())
     request = rid()
