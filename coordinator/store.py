@@ -4,7 +4,8 @@ Nothing is acknowledged before it is here: the service writes a batch of changes
 commits (fsync) before it publishes a single reply. After a crash, `load` rebuilds today's queue exactly.
 Reports open the same file read-only (`open_readonly`), which WAL allows while the coordinator writes.
 
-Times are stored as ISO-8601 text in UTC, readable with the ``sqlite3`` shell by a technician.
+Times are stored as ISO-8601 text in UTC, readable with the ``sqlite3`` shell by a technician. The tables are
+made and changed only by the numbered steps of `coordinator.migrations`, run when the store opens the file.
 """
 
 from __future__ import annotations
@@ -17,89 +18,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from coordinator.engine import AuditEvent, CallEvent, Changes, Counter, DayState, Ticket, TicketStatus
+from coordinator.migrations import SchemaError, migrate
 from coordinator.ratings import Visit
 from motcua.contract import CounterStatus, PriorityCategory, RatingLevel, RatingOutcome
 from motcua.errors import ConfigError
-
-SCHEMA_VERSION = 1
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS tickets (
-    id              TEXT PRIMARY KEY,
-    business_day    TEXT NOT NULL,
-    issued_service  TEXT NOT NULL,
-    service         TEXT NOT NULL,
-    number          INTEGER NOT NULL,
-    label           TEXT NOT NULL,
-    issued_at       TEXT NOT NULL,
-    seq             INTEGER NOT NULL,
-    priority        TEXT,
-    procedure       TEXT,
-    kiosk           TEXT,
-    request_id      TEXT UNIQUE,
-    status          TEXT NOT NULL,
-    counter         INTEGER,
-    officer         TEXT,
-    first_called_at TEXT,
-    called_at       TEXT,
-    recalls         INTEGER NOT NULL DEFAULT 0,
-    finished_at     TEXT,
-    transfers       INTEGER NOT NULL DEFAULT 0,
-    rated           INTEGER NOT NULL DEFAULT 0,
-    UNIQUE (business_day, issued_service, number),
-    UNIQUE (business_day, label)
-);
-CREATE INDEX IF NOT EXISTS tickets_day ON tickets (business_day, status);
-CREATE INDEX IF NOT EXISTS tickets_counter ON tickets (counter, called_at);
-
-CREATE TABLE IF NOT EXISTS counters (
-    number           INTEGER PRIMARY KEY,
-    status           TEXT NOT NULL,
-    officer          TEXT,
-    serving          TEXT,
-    last_finished    TEXT,
-    last_finished_at TEXT,
-    priority_streak  INTEGER NOT NULL DEFAULT 0
-);
-
-CREATE TABLE IF NOT EXISTS meta (
-    key   TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-
-CREATE TABLE IF NOT EXISTS cancelled_requests (
-    request_id   TEXT PRIMARY KEY,
-    business_day TEXT NOT NULL
-);
-
-CREATE TABLE IF NOT EXISTS events (
-    id         INTEGER PRIMARY KEY AUTOINCREMENT,
-    at         TEXT NOT NULL,
-    kind       TEXT NOT NULL,
-    counter    INTEGER,
-    ticket_id  TEXT,
-    officer    TEXT,
-    service    TEXT,
-    detail     TEXT
-);
-CREATE INDEX IF NOT EXISTS events_at ON events (at);
-
-CREATE TABLE IF NOT EXISTS ratings (
-    id          TEXT PRIMARY KEY,
-    counter     INTEGER NOT NULL,
-    level       TEXT NOT NULL,
-    pressed_at  TEXT NOT NULL,
-    received_at TEXT NOT NULL,
-    outcome     TEXT NOT NULL,
-    ticket_id   TEXT,
-    officer     TEXT,
-    service     TEXT,
-    device      TEXT,
-    reason      TEXT
-);
-CREATE INDEX IF NOT EXISTS ratings_pressed ON ratings (pressed_at);
-CREATE UNIQUE INDEX IF NOT EXISTS ratings_one_counted ON ratings (ticket_id) WHERE outcome = 'counted';
-"""
 
 
 @dataclass(frozen=True)
@@ -116,13 +38,19 @@ class Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")  # a commit survives power loss, not just a crash
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.execute("PRAGMA busy_timeout=5000")
-        self.db.executescript(SCHEMA)
-        self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        try:
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA busy_timeout=5000")
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")  # a commit survives power loss, not just a crash
+            self.db.execute("PRAGMA foreign_keys=ON")
+            migrate(self.db, self.path)  # refuses a newer or damaged database; copies an older one aside first
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise SchemaError(f"cannot open {self.path} as the coordinator's database: {exc}") from None
+        except BaseException:
+            self.db.close()
+            raise
         self._in_transaction = False
         self._saved_day: date | None = None  # the business day last written to meta
 

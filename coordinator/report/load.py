@@ -1,7 +1,10 @@
 """Reading the coordinator's database for a report: SQL lives here and nowhere else in the report.
 
 The file is opened read-only (`coordinator.store.open_readonly`): in WAL mode a reader sees the last committed
-state and never blocks the running coordinator, nor is blocked by it. Rows become plain records with aware
+state and never blocks the running coordinator, nor is blocked by it. The report never migrates a database: one
+written by an older version (a backup, or a coordinator not yet restarted on the new release) is read through a copy
+migrated in memory (`coordinator.migrations.migrated_copy`); one written by a newer version, or whose tables are not
+what its version says, is refused with a clear message. Rows become plain records with aware
 datetimes; everything else (attribution, business days, figures) is done by `coordinator.report.metrics`.
 """
 
@@ -12,13 +15,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from coordinator.migrations import migrated_copy
 from coordinator.report import ReportError
 from coordinator.report.period import Period, day_start
 from coordinator.store import open_readonly
 from motcua.hall import HallConfig
 
-#: The tables a coordinator database has; anything else is not one.
-REQUIRED_TABLES = {"tickets", "events", "ratings", "meta"}
 #: Slack around the period when selecting rows by time text, so that a row written with another UTC offset (a
 #: database from before times were normalised to UTC) is still read; the exact filter is done on parsed times.
 MARGIN = timedelta(days=1)
@@ -89,19 +91,19 @@ def load(path: Path | str, hall: HallConfig, period: Period) -> Records:
         db = open_readonly(path)
     except sqlite3.Error as exc:
         raise ReportError(f"cannot open {path}: {exc}") from None
+    current = db
     try:
-        return _load(db, path, hall, period)
+        current = migrated_copy(db, path)
+        return _load(current, path, hall, period)
     except sqlite3.DatabaseError as exc:
         raise ReportError(f"{path} is not a readable coordinator database: {exc}") from None
     finally:
+        if current is not db:
+            current.close()
         db.close()
 
 
 def _load(db: sqlite3.Connection, path: Path, hall: HallConfig, period: Period) -> Records:
-    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    missing = REQUIRED_TABLES - tables
-    if missing:
-        raise ReportError(f"{path} is not a coordinator database (no table {', '.join(sorted(missing))})")
     zone, starts_at = hall.hall.zone, hall.hall.day_starts_at
     start = day_start(period.first, zone, starts_at)
     end = day_start(period.last + timedelta(days=1), zone, starts_at)

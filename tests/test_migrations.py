@@ -1,0 +1,260 @@
+"""Databases written by older versions of the coordinator: they open, migrate and report the same figures.
+
+The fixture tests/fixtures/db-v1/ was written by the first version on main (its README says how); its monthly report
+is committed beside it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from coordinator import migrations
+from coordinator.migrations import SchemaError
+from coordinator.report.cli import main as report_main
+from coordinator.store import Store
+from motcua.cli import main as motcua_main
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+WARD_HALL = ROOT / "examples" / "ward-hall" / "hall.toml"
+#: When the fixture's report was made: the first working morning after the month.
+REPORT_CLOCK = "2026-11-02T08:00:00+07:00@1"
+
+
+def unpack(version: int, folder: Path) -> Path:
+    """A copy of the committed database written by schema `version` (never the committed file itself)."""
+    target = folder / "coordinator.db"
+    with gzip.open(FIXTURES / f"db-v{version}" / "coordinator.db.gz") as source, target.open("wb") as out:
+        shutil.copyfileobj(source, out)
+    return target
+
+
+def month_report(db: Path, out: Path) -> dict[str, bytes]:
+    period = ["--period", "month", "--date", "2026-10-01"]
+    status = report_main(["--db", str(db), "--hall", str(WARD_HALL), *period, "--format", "csv", "--out", str(out)])
+    assert status == 0
+    return {path.name: path.read_bytes() for path in sorted(out.iterdir())}
+
+
+def committed_report(version: int) -> dict[str, bytes]:
+    folder = FIXTURES / f"db-v{version}" / "report-2026-10"
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+def test_v1_fixture_reports_the_committed_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOTCUA_CLOCK", REPORT_CLOCK)
+    db = unpack(1, tmp_path)
+    got = month_report(db, tmp_path / "out")
+    expected = committed_report(1)
+    assert len(expected) == 5
+    assert got == expected
+
+
+# --- the framework -----------------------------------------------------------------------------------------
+
+
+def test_steps_are_numbered_in_order() -> None:
+    assert [step.version for step in migrations.STEPS] == list(range(1, len(migrations.STEPS) + 1))
+    assert len(migrations.STEPS) == migrations.LATEST
+
+
+def test_step_1_makes_the_first_released_schema() -> None:
+    schema = migrations.expected_schema(1)
+    assert {name for name in schema if not name.startswith("index:")} == {
+        "tickets",
+        "counters",
+        "meta",
+        "cancelled_requests",
+        "events",
+        "ratings",
+    }
+    assert schema["events"] == ("id", "at", "kind", "counter", "ticket_id", "officer", "service", "detail")
+    assert schema["index:ratings_one_counted"] == ("ratings",)
+
+
+def test_a_new_database_is_made_at_the_latest_version_without_a_backup(tmp_path: Path) -> None:
+    db = tmp_path / "coordinator.db"
+    Store(db).close()
+    assert user_version(db) == migrations.LATEST
+    connection = sqlite3.connect(db)
+    try:
+        assert migrations.schema_of(connection) == migrations.expected_schema(migrations.LATEST)
+    finally:
+        connection.close()
+    assert sorted(p.name for p in tmp_path.iterdir() if "backup" in p.name) == []
+    Store(db).close()  # opening it again changes nothing
+    assert user_version(db) == migrations.LATEST
+
+
+def add_test_step(monkeypatch: pytest.MonkeyPatch, apply: Callable[[sqlite3.Connection], None]) -> int:
+    """Pretend this release has one more step (`apply`); returns its number."""
+    number = migrations.LATEST + 1
+    monkeypatch.setattr(migrations, "STEPS", (*migrations.STEPS, migrations.Step(number, "a test step", apply)))
+    monkeypatch.setattr(migrations, "LATEST", number)
+    return number
+
+
+def test_an_older_database_is_copied_aside_then_migrated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = unpack(1, tmp_path)
+    served = scalar(db, "SELECT COUNT(*) FROM tickets WHERE status = 'served'")
+    assert served > 1000
+
+    def add_note(connection: sqlite3.Connection) -> None:
+        connection.execute("ALTER TABLE tickets ADD COLUMN note TEXT")
+        connection.execute("UPDATE tickets SET note = 'migrated' WHERE status = 'served'")
+
+    new = add_test_step(monkeypatch, add_note)
+    Store(db).close()
+    assert user_version(db) == new
+    assert scalar(db, "SELECT COUNT(*) FROM tickets WHERE note = 'migrated'") == served
+    backup = tmp_path / "coordinator.v1.backup.db"
+    assert user_version(backup) == 1
+    assert scalar(backup, "SELECT COUNT(*) FROM tickets") == scalar(db, "SELECT COUNT(*) FROM tickets") == 2061
+    assert "note" not in columns(backup, "tickets")
+    # opening the migrated database again migrates nothing and copies nothing
+    Store(db).close()
+    assert sorted(p.name for p in tmp_path.iterdir() if "backup" in p.name) == ["coordinator.v1.backup.db"]
+
+
+def test_a_second_backup_of_the_same_version_does_not_overwrite_the_first(tmp_path: Path) -> None:
+    db = tmp_path / "coordinator.db"
+    (tmp_path / "coordinator.v1.backup.db").write_text("an earlier copy")
+    assert migrations.backup_path(db, 1) == tmp_path / "coordinator.v1.backup-2.db"
+
+
+def test_a_failing_step_leaves_the_database_as_it_was(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = unpack(1, tmp_path)
+
+    def half_done(connection: sqlite3.Connection) -> None:
+        connection.execute("ALTER TABLE tickets ADD COLUMN note TEXT")
+        connection.execute("DELETE FROM events")
+        raise sqlite3.IntegrityError("a step that fails half-way")
+
+    add_test_step(monkeypatch, half_done)
+    events = scalar(db, "SELECT COUNT(*) FROM events")
+    with pytest.raises(SchemaError, match="a step that fails half-way"):
+        Store(db)
+    assert user_version(db) == 1
+    assert scalar(db, "SELECT COUNT(*) FROM events") == events
+    assert "note" not in columns(db, "tickets")
+
+
+def test_a_newer_database_is_refused_and_left_alone(tmp_path: Path) -> None:
+    db = tmp_path / "coordinator.db"
+    Store(db).close()
+    set_version(db, 7)
+    with pytest.raises(SchemaError, match=r"schema version 7, written by a newer motcua"):
+        Store(db)
+    assert user_version(db) == 7
+
+
+def test_a_missing_column_is_named(tmp_path: Path) -> None:
+    db = unpack(1, tmp_path)
+    connection = sqlite3.connect(db)
+    connection.execute("ALTER TABLE ratings DROP COLUMN reason")
+    connection.close()
+    with pytest.raises(SchemaError, match="schema version 1 but does not match it: table ratings lacks column reason"):
+        Store(db)
+
+
+def test_tables_without_a_version_are_not_a_coordinator_database(tmp_path: Path) -> None:
+    db = tmp_path / "coordinator.db"
+    connection = sqlite3.connect(db)
+    connection.execute("CREATE TABLE notes (text TEXT)")
+    connection.close()
+    with pytest.raises(SchemaError, match="has tables but no schema version"):
+        Store(db)
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    db = tmp_path / "coordinator.db"
+    db.write_text("not a database\n" * 100)
+    with pytest.raises(SchemaError, match=r"cannot open .* as the coordinator's database"):
+        Store(db)
+
+
+@pytest.mark.parametrize("damage", ["newer", "missing column"])
+def test_motcua_coordinator_exits_cleanly_on_a_database_it_cannot_use(
+    tmp_path: Path, damage: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "coordinator.db"
+    Store(db).close()
+    if damage == "newer":
+        set_version(db, migrations.LATEST + 1)
+    else:
+        connection = sqlite3.connect(db)
+        connection.execute("ALTER TABLE tickets DROP COLUMN rated")
+        connection.close()
+    config = tmp_path / "coordinator.toml"
+    config.write_text(f'hall = "{WARD_HALL.as_posix()}"\ndatabase = "{db.as_posix()}"\n', encoding="utf-8")
+    status = motcua_main(["--log-level", "WARNING", "coordinator", "--config", str(config)])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "Traceback" not in err and err.count("\n") == 1, err
+    assert ("newer motcua" if damage == "newer" else "table tickets lacks column rated") in err
+
+
+# --- the report reads, never migrates ------------------------------------------------------------------------
+
+
+def test_the_report_reads_an_older_database_through_a_migrated_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MOTCUA_CLOCK", REPORT_CLOCK)
+    db = unpack(1, tmp_path)
+    before = db.read_bytes()
+    add_test_step(monkeypatch, lambda connection: connection.execute("ALTER TABLE tickets ADD COLUMN note TEXT"))
+    assert month_report(db, tmp_path / "out") == committed_report(1)
+    assert db.read_bytes() == before, "the report never writes the database"
+    assert [p.name for p in tmp_path.iterdir() if "backup" in p.name] == []
+
+
+def test_the_report_refuses_a_newer_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = unpack(1, tmp_path)
+    set_version(db, migrations.LATEST + 1)
+    status = motcua_main(
+        ["--log-level", "WARNING", "report", "--db", str(db), "--hall", str(WARD_HALL), "--out", str(tmp_path / "o")]
+    )
+    err = capsys.readouterr().err
+    assert status == 2 and "Traceback" not in err
+    assert f"schema version {migrations.LATEST + 1}, written by a newer motcua" in err
+
+
+def test_v1_fixture_migrates_and_reports_the_committed_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOTCUA_CLOCK", REPORT_CLOCK)
+    db = unpack(1, tmp_path)
+    Store(db).close()
+    assert user_version(db) == migrations.LATEST
+    assert month_report(db, tmp_path / "out") == committed_report(1)
+
+
+def scalar(path: Path, query: str) -> int:
+    connection = sqlite3.connect(path)
+    try:
+        return int(connection.execute(query).fetchone()[0])
+    finally:
+        connection.close()
+
+
+def user_version(path: Path) -> int:
+    return scalar(path, "PRAGMA user_version")
+
+
+def set_version(path: Path, version: int) -> None:
+    connection = sqlite3.connect(path)
+    connection.execute(f"PRAGMA user_version = {version:d}")
+    connection.close()
+
+
+def columns(path: Path, table: str) -> tuple[str, ...]:
+    connection = sqlite3.connect(path)
+    try:
+        return migrations.schema_of(connection)[table]
+    finally:
+        connection.close()
