@@ -145,8 +145,29 @@ CREATE UNIQUE INDEX ratings_one_counted ON ratings (ticket_id) WHERE outcome = '
     )
 
 
+def _step_2(db: sqlite3.Connection) -> None:
+    """Counter commands act once: every command the coordinator answered, by request id, with its reply (a repeat
+    gets that reply again and changes nothing, across restarts)."""
+    _run(
+        db,
+        """
+CREATE TABLE counter_commands (
+    request_id  TEXT PRIMARY KEY,
+    counter     INTEGER NOT NULL,
+    action      TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    reply       TEXT NOT NULL
+);
+CREATE INDEX counter_commands_received ON counter_commands (received_at);
+""",
+    )
+
+
 #: Every step, in order; ``STEPS[i].version == i + 1``.
-STEPS: tuple[Step, ...] = (Step(1, "first schema: tickets, counters, meta, events, ratings", _step_1),)
+STEPS: tuple[Step, ...] = (
+    Step(1, "first schema: tickets, counters, meta, events, ratings", _step_1),
+    Step(2, "counter commands act once: their request ids and replies", _step_2),
+)
 
 #: The schema version this code writes and reads.
 LATEST = STEPS[-1].version

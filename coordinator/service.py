@@ -47,6 +47,7 @@ from motcua.contract import (
     TicketCancelled,
     TicketIssued,
     parse,
+    parse_counter_result,
     parse_kiosk_request,
 )
 from motcua.errors import ContractError
@@ -211,17 +212,37 @@ class CoordinatorService:
         return TicketIssued(request_id=request.request_id, ticket=views.ticket_info(self.engine, ticket))
 
     def on_counter_command(self, inbound: Inbound) -> Message:
+        """Run a keypad's command once: the same request id again (a QoS 1 redelivery, a resend) gets the reply the
+        first one got, and changes nothing."""
         counter = self.topics.counter_of(inbound.topic)
         command = parse(CounterCommand, inbound.payload)
         if counter not in self.engine.counters:
             raise QueueError(ErrorCode.UNKNOWN_COUNTER, f"unknown counter {counter}")
+        request_id = str(command.request_id)
+        answered = self.store.counter_reply(request_id)
+        if answered is not None:
+            logger.info(
+                "counter %s: %s %s again; its first reply sent again", counter, command.action.value, request_id
+            )
+            return parse_counter_result(answered)
         now = self.clock.now()
-        self.engine.check_age(now, command.sent_at, deadline=command.deadline, speed=self.clock.speed)
-        ticket = self.engine.command(now, counter, command.action, officer=command.officer, service=command.service)
-        logger.info("counter %s: %s%s", counter, command.action.value, f" -> {ticket.label}" if ticket else "")
-        return CounterReply(
-            request_id=command.request_id, action=command.action, state=views.counter_state(self.engine, counter, now)
+        reply: CounterReply | ErrorReply
+        try:
+            self.engine.check_age(now, command.sent_at, deadline=command.deadline, speed=self.clock.speed)
+            ticket = self.engine.command(now, counter, command.action, officer=command.officer, service=command.service)
+            logger.info("counter %s: %s%s", counter, command.action.value, f" -> {ticket.label}" if ticket else "")
+            reply = CounterReply(
+                request_id=command.request_id,
+                action=command.action,
+                state=views.counter_state(self.engine, counter, now),
+            )
+        except QueueError as exc:
+            logger.info("refused %s: %s", inbound.topic, exc)
+            reply = ErrorReply(error=exc.code, message=str(exc), request_id=command.request_id)
+        self.store.add_counter_command(
+            request_id=request_id, counter=counter, action=command.action.value, received_at=now, reply=reply.to_bytes()
         )
+        return reply
 
     def on_rating(self, inbound: Inbound) -> None:
         counter = self.topics.counter_of(inbound.topic)

@@ -191,7 +191,22 @@ class Store:
         if outcome is RatingOutcome.COUNTED and ticket_id is not None:
             self.db.execute("UPDATE tickets SET rated = 1 WHERE id = ?", (ticket_id,))
 
+    def add_counter_command(
+        self, *, request_id: str, counter: int, action: str, received_at: datetime, reply: bytes
+    ) -> None:
+        """Record a counter command with the reply it got: the same request id again gets this reply."""
+        self.begin()
+        self.db.execute(
+            "INSERT INTO counter_commands (request_id, counter, action, received_at, reply) VALUES (?, ?, ?, ?, ?)",
+            (request_id, counter, action, _iso(received_at), reply.decode("utf-8")),
+        )
+
     # --- reading ----------------------------------------------------------------------------------------
+
+    def counter_reply(self, request_id: str) -> bytes | None:
+        """The reply a counter command with this request id already got (None: a new command)."""
+        row = self.db.execute("SELECT reply FROM counter_commands WHERE request_id = ?", (request_id,)).fetchone()
+        return row[0].encode("utf-8") if row else None
 
     def rating(self, rating_id: str) -> StoredRating | None:
         row = self.db.execute("SELECT id, outcome, ticket_id FROM ratings WHERE id = ?", (rating_id,)).fetchone()

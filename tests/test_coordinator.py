@@ -176,6 +176,48 @@ def test_next_calls_publishes_state_call_and_board(hall_devices: Hall, sessions)
     wait_until(lambda: [c.recall for c in calls] == [0, 1])
 
 
+def send_command(hall_devices: Hall, counter: int, payload: bytes) -> CounterReply | ErrorReply:
+    reply = hall_devices.keypad(counter).request(
+        hall_devices.topics.counter_command(counter), payload, response_topic=hall_devices.topics.counter_reply(counter)
+    )
+    return parse_counter_result(reply.payload)
+
+
+def test_the_same_counter_command_twice_acts_once_even_across_a_restart(
+    hall_devices: Hall, broker, hall, procedures, clock
+):
+    """Issue 11.8: the same `next` (same bytes: a QoS 1 redelivery or a resend) must not call a second citizen and
+    finish the first unserved."""
+    first, second = hall_devices.ticket(), hall_devices.ticket()
+    assert isinstance(first, TicketIssued) and isinstance(second, TicketIssued)
+    command = CounterCommand(request_id=uuid.uuid4(), action="next", sent_at=hall_devices.clock.now()).to_bytes()
+    replies = [send_command(hall_devices, 1, command) for _ in range(2)]
+    assert isinstance(replies[0], CounterReply) and replies[0].state.serving
+    assert replies[0].state.serving.label == first.ticket.label
+    assert replies[1] == replies[0]  # the first reply, sent again
+    db = hall_devices.db()
+    statuses = dict(db.execute("SELECT label, status FROM tickets").fetchall())
+    assert statuses == {first.ticket.label: "called", second.ticket.label: "waiting"}
+    assert db.execute("SELECT COUNT(*) FROM events WHERE kind = 'called'").fetchone()[0] == 1
+    hall_devices.coordinator.stop()
+    session = MqttSession(broker.settings("coordinator"), device="coordinator", site=hall.hall.site, role="coordinator")
+    restarted = CoordinatorService(hall, procedures, Store(hall_devices.coordinator.store.path), session, clock)
+    restarted.start()
+    try:
+        assert send_command(hall_devices, 1, command) == replies[0]  # durable: still the first reply
+        assert restarted.engine.tickets[second.ticket.id].status.value == "waiting"
+        assert restarted.engine.tickets[first.ticket.id].status.value == "called"
+        # a refusal is an answer too: the same command again is not run again, even once it would succeed
+        no_show = CounterCommand(request_id=uuid.uuid4(), action="no_show", sent_at=clock.now()).to_bytes()
+        refusal = send_command(hall_devices, 1, no_show)
+        assert isinstance(refusal, ErrorReply) and refusal.error == "recalls_required"
+        assert isinstance(hall_devices.press(1, "recall"), CounterReply)
+        assert send_command(hall_devices, 1, no_show) == refusal
+        assert restarted.engine.tickets[first.ticket.id].status.value == "called"
+    finally:
+        restarted.stop()
+
+
 def test_queue_empty_and_nothing_serving_are_coded_errors(hall_devices: Hall):
     empty = hall_devices.press(1, "next")
     assert isinstance(empty, ErrorReply) and empty.error == "queue_empty"
