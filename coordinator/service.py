@@ -29,6 +29,7 @@ from coordinator.store import Store
 from motcua.clock import Clock
 from motcua.contract import (
     ANY,
+    MAX_REQUEST_BYTES,
     Catalogue,
     CounterCommand,
     CounterReply,
@@ -245,10 +246,21 @@ class CoordinatorService:
         return reply
 
     def on_rating(self, inbound: Inbound) -> None:
-        counter = self.topics.counter_of(inbound.topic)
-        vote = parse(RatingVote, inbound.payload)
+        """Judge a vote and acknowledge it on its counter's ack topic. Every vote gets an ack: one that cannot be
+        judged (malformed, or for a counter the hall does not have) is kept as rejected and answered ``rejected``
+        with a reason, so a pad never resends it forever."""
+        ack_topic = self.topics.rating_ack_for(inbound.topic)
+        try:
+            vote = parse(RatingVote, inbound.payload)
+        except InvalidMessage as exc:
+            self._reject_vote(inbound, ack_topic, _field_of(inbound.payload, "id"), exc.code, str(exc))
+            return
+        try:
+            counter = self.topics.counter_of(inbound.topic)
+        except ContractError:
+            counter = 0  # not a number: no such counter either
         if counter not in self.engine.counters:
-            logger.warning("rating %s for unknown counter %s dropped", vote.id, counter)
+            self._reject_vote(inbound, ack_topic, vote.id, ErrorCode.UNKNOWN_COUNTER, "no such counter in this hall")
             return
         known = self.store.rating(str(vote.id))
         if known is not None:
@@ -297,6 +309,25 @@ class CoordinatorService:
         )
         self._pending.events.append(
             views.hall_event(self.store.add_event(event), event, rating=vote.level, outcome=verdict.outcome)
+        )
+
+    def _reject_vote(
+        self, inbound: Inbound, ack_topic: str, vote_id: uuid.UUID | None, reason: ErrorCode, detail: str
+    ) -> None:
+        counter = self.topics.counter_level_of(inbound.topic)
+        known = self.store.rejected_rating(str(vote_id)) if vote_id is not None else None
+        if known is None:  # a pad resending a rejected vote (it lost the ack) does not add another row
+            self.store.add_rejected_rating(
+                rating_id=str(vote_id) if vote_id is not None else None,
+                counter=counter,
+                received_at=self.clock.now(),
+                reason=reason,
+                detail=detail,
+                payload=inbound.payload,
+            )
+        logger.warning("rating %s on %s rejected (%s): %s", vote_id or "(id unreadable)", inbound.topic, reason, detail)
+        self._pending.acks.append(
+            (ack_topic, RatingAck(id=vote_id, outcome=RatingOutcome.REJECTED, reason=known or reason))
         )
 
     # --- the batch: guard each message, commit once, then publish ------------------------------------
@@ -431,7 +462,14 @@ class CoordinatorService:
 
 def _request_id(inbound: Inbound) -> uuid.UUID | None:
     """Best effort: the request id of a refused request, so the kiosk can match the error to its request."""
+    return _field_of(inbound.payload, "request_id")
+
+
+def _field_of(payload: bytes, name: str) -> uuid.UUID | None:
+    """Best effort: a UUID field of a payload that may be malformed (None if it cannot be read)."""
+    if len(payload) > MAX_REQUEST_BYTES:
+        return None
     try:
-        return uuid.UUID(json.loads(inbound.payload)["request_id"])
-    except (ValueError, TypeError, KeyError, AttributeError):
+        return uuid.UUID(json.loads(payload)[name])
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return None

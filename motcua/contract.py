@@ -75,6 +75,7 @@ class RatingOutcome(StrEnum):
     DUPLICATE = "duplicate"  # this rating id was already received; nothing changed
     MISUSE = "misuse"  # stored but not counted: inside the pad's lockout, or the ticket was already rated
     UNBOUND = "unbound"  # stored but not counted: nobody was served at that counter at that time
+    REJECTED = "rejected"  # kept apart, never counted: the vote could not be judged (``RatingAck.reason`` says why)
 
 
 class CounterAction(StrEnum):
@@ -276,9 +277,13 @@ class RatingVote(Message):
 
 
 class RatingAck(Message):
-    id: uuid.UUID
+    """The coordinator's answer to every vote it receives. ``id`` is absent only for a vote whose id could not be
+    read; ``reason`` says why a vote was ``rejected`` (a counter the hall does not have, a malformed vote)."""
+
+    id: uuid.UUID | None = None
     outcome: RatingOutcome
     ticket_id: str | None = None
+    reason: ErrorCode | None = None  # only with outcome "rejected"
 
 
 # --- coordinator → displays ------------------------------------------------------------------------------
@@ -483,11 +488,15 @@ class Topics:
 
     def rating_ack_for(self, rating_topic: str) -> str:
         """``counter/{n}/rating`` -> ``counter/{n}/rating/ack`` (also for a counter the hall does not have)."""
-        return self.rating_ack(self._level_at(rating_topic, "counter"))
+        return self.rating_ack(self.counter_level_of(rating_topic))
 
     # parsing the id out of a concrete topic
     def kiosk_of(self, topic: str) -> str:
         return self._level_at(topic, "kiosk")
+
+    def counter_level_of(self, topic: str) -> str:
+        """The counter's level of a counter topic as it is written (not necessarily a number)."""
+        return self._level_at(topic, "counter")
 
     def counter_of(self, topic: str) -> int:
         text = self._level_at(topic, "counter")

@@ -415,9 +415,38 @@ def test_a_database_of_another_hall_is_refused(tmp_path, hall):
         store.claim(hall.hall.site)
 
 
-def test_a_rating_for_an_unknown_counter_is_dropped_and_the_coordinator_goes_on(hall_devices: Hall, sessions):
+def test_every_vote_is_answered_a_vote_for_an_unknown_counter_is_rejected_and_kept(hall_devices: Hall, sessions):
+    """Issue 11.5: a vote that cannot be judged gets an ack (else a pad resends it forever), is kept, never counted."""
     rogue = sessions("coordinator-rogue-vote", username="coordinator")
+    acks: list[RatingAck] = []
+    rogue.subscribe(hall_devices.topics.rating_ack(99), lambda i: acks.append(RatingAck.model_validate_json(i.payload)))
     vote = RatingVote(id=uuid.uuid4(), level="satisfied", pressed_at=hall_devices.clock.now())
-    rogue.publish(hall_devices.topics.rating(99), vote).wait_for_publish(5)  # at the broker before the ticket
-    assert isinstance(hall_devices.ticket(), TicketIssued)  # handled after the vote: it was processed and dropped
-    assert hall_devices.db().execute("SELECT COUNT(*) FROM ratings").fetchone()[0] == 0
+    for _ in range(2):  # the pad resends: answered again, kept once
+        rogue.publish(hall_devices.topics.rating(99), vote)
+    wait_until(lambda: len(acks) == 2)
+    assert all(a.id == vote.id and a.outcome == "rejected" and a.reason == "unknown_counter" for a in acks)
+    db = hall_devices.db()
+    rows = db.execute("SELECT id, counter, reason FROM rejected_ratings").fetchall()
+    assert [tuple(r) for r in rows] == [(str(vote.id), "99", "unknown_counter")]
+    assert db.execute("SELECT COUNT(*) FROM ratings").fetchone()[0] == 0  # what reports read: never counted
+    assert isinstance(hall_devices.ticket(), TicketIssued)  # and the coordinator goes on
+
+
+def test_a_malformed_vote_is_answered_with_what_can_be_read(hall_devices: Hall, sessions):
+    pad = sessions("pad-1", role="pad")
+    acks: list[RatingAck] = []
+    pad.subscribe(hall_devices.topics.rating_ack(1), lambda i: acks.append(RatingAck.model_validate_json(i.payload)))
+    vote_id = uuid.uuid4()
+    wrong_level = {"v": 1, "id": str(vote_id), "level": "great", "pressed_at": hall_devices.clock.now().isoformat()}
+    pad.publish(hall_devices.topics.rating(1), json.dumps(wrong_level).encode())
+    pad.publish(hall_devices.topics.rating(1), b"{not json")
+    pad.publish(hall_devices.topics.rating(1), b'{"v": 1, "id": "not-a-uuid", "level": "satisfied"}')
+    wait_until(lambda: len(acks) == 3)
+    assert (acks[0].id, acks[0].outcome, acks[0].reason) == (vote_id, "rejected", "bad_request")
+    assert (acks[1].id, acks[1].outcome, acks[1].reason) == (None, "rejected", "bad_json")  # no id to answer to
+    assert (acks[2].id, acks[2].outcome, acks[2].reason) == (None, "rejected", "bad_request")
+    db = hall_devices.db()
+    reasons = [tuple(r) for r in db.execute("SELECT id, counter, reason FROM rejected_ratings ORDER BY seq")]
+    assert reasons[:2] == [(str(vote_id), "1", "bad_request"), (None, "1", "bad_json")] and len(reasons) == 3
+    assert db.execute("SELECT payload FROM rejected_ratings WHERE reason = 'bad_json'").fetchone()[0] == b"{not json"
+    assert db.execute("SELECT COUNT(*) FROM ratings").fetchone()[0] == 0
