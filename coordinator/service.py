@@ -63,8 +63,12 @@ TICK_INTERVAL_S = 0.1
 #: The board and the keypads' waiting counts change with every ticket: at most one update per this interval
 #: (a citizen cannot tell; a busy hall would otherwise publish them hundreds of times a second).
 VIEW_INTERVAL_S = 0.1
-#: Events for the province go out at most once per this interval, in one EventBatch.
-EVENT_INTERVAL_S = 1.0
+#: Events for the province (docs/protocol.md, "Province: events"): a committed batch's events go out right after
+#: the commit, in one EventBatch, unless one went out less than this long ago; then they wait for the end of the
+#: interval and go out together with what was committed meanwhile. Prompt when the hall is calm (no wait), and a
+#: burst of thousands of tickets is a few messages per second, not thousands. Whole commits, in order, never split.
+EVENT_INTERVAL_S = 0.25
+#: ... or as soon as this many events wait (a burst does not make one huge message).
 MAX_EVENT_BATCH = 1000
 #: The broker drops a call still undelivered after this (a display offline for longer shows the board instead).
 CALL_EXPIRY_S = 120
@@ -153,6 +157,8 @@ class CoordinatorService:
 
     def stop(self) -> None:
         self._stop.set()
+        # Events held back by the interval are committed: they go out before the session stops.
+        self.session.call_soon(self._publish_held_events)
         self.session.stop()
         self.store.close()
 
@@ -456,8 +462,13 @@ class CoordinatorService:
                 self.session.publish(self.topics.board(), views.board(self.engine, self.clock.now()), retain=True)
             later.board, later.views, later.views_sent = False, set(), now
         if later.events and (now - later.events_sent >= EVENT_INTERVAL_S or len(later.events) >= MAX_EVENT_BATCH):
+            self._publish_held_events()
+
+    def _publish_held_events(self) -> None:
+        later = self._throttled
+        if later.events:
             self.session.publish(self.topics.events(), EventBatch(events=later.events))
-            later.events, later.events_sent = [], now
+            later.events, later.events_sent = [], time.monotonic()
 
 
 def _request_id(inbound: Inbound) -> uuid.UUID | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -385,6 +386,37 @@ def test_events_are_published_in_order_for_the_province(hall_devices: Hall, sess
     assert kinds[:3] == ["issued", "sign_in", "called"]
     seqs = [e["seq"] for e in events]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+
+
+def test_events_go_out_promptly_after_their_commit_and_a_burst_is_a_few_whole_batches(hall_devices: Hall, sessions):
+    """Issue 11.4: the province gets each commit's events right after it (no second of delay), in order, complete;
+    a burst of tickets is a few EventBatch messages, not one per ticket."""
+    admin = sessions("admin")
+    batches: list[tuple[float, list[dict]]] = []
+    admin.subscribe(
+        hall_devices.topics.events(), lambda i: batches.append((time.monotonic(), json.loads(i.payload)["events"]))
+    )
+    time.sleep(0.5)  # the start-up events are out; the hall is calm
+    for act, kind in ((hall_devices.ticket, "issued"), (lambda: hall_devices.press(1, "next"), "called")):
+        start = time.monotonic()
+        act()  # two commits in a row: the second does not wait a second behind the first
+
+        def arrived(kind: str = kind) -> float | None:
+            return next((t for t, b in batches if any(e["kind"] == kind for e in b)), None)
+
+        assert wait_until(arrived, timeout=2) - start < 0.7, kind
+    batches.clear()
+    kiosk = hall_devices.kiosk
+    burst = 300
+    for _ in range(burst):  # as fast as a client can publish: the coordinator commits them in groups
+        request = TicketRequest(request_id=uuid.uuid4(), sent_at=hall_devices.clock.now(), service="chung-thuc")
+        kiosk.publish(hall_devices.topics.ticket_request("kiosk-1"), request)
+    events = wait_until(lambda: (e := [e for _, b in batches for e in b]) and len(e) >= burst and e, timeout=30)
+    assert [e["kind"] for e in events] == ["issued"] * burst
+    seqs = [e["seq"] for e in events]
+    assert seqs == list(range(seqs[0], seqs[0] + burst))  # in order, none missing, none twice
+    print(f"{burst} tickets: {len(batches)} EventBatch messages")
+    assert len(batches) <= 20, len(batches)  # a few messages, not one per ticket
 
 
 def test_a_restarted_coordinator_continues_where_it_stopped(
