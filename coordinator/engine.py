@@ -15,6 +15,7 @@ Rules (docs/queue-rules.md has the reasoning):
   priority policy — ``strict`` (priority first) or ``interleaved`` (after ``priority_ratio`` priority calls in a
   row at this counter, one normal ticket if any waits) — ties broken by issue time (FIFO), across services.
 - A transferred ticket keeps its number and its original issue time, so it does not go to the back of the line.
+- A kiosk's cancel never cancels a ticket a counter has already called (``already_called``): that ticket stands.
 """
 
 from __future__ import annotations

@@ -1,11 +1,16 @@
 """The coordinator's MQTT side: payload -> validated message -> engine command -> store -> replies.
 
+One handler per request kind; each returns its reply, which goes to the reply topic that kind names (built by
+`motcua.contract.Topics`, whatever ResponseTopic the request asked for). What is published is built by the pure
+views in `coordinator.views`.
+
 All handlers run on the session's single dispatch thread, so the engine needs no locks. Messages are handled in
 batches: each message's writes go into a savepoint of one transaction; after the batch the transaction is
 committed (one fsync for the batch — group commit) and only then are replies, calls, states and the board
 published. Nothing is acknowledged before it is durable.
 
-A bad payload is answered with a coded `ErrorReply` and logged; it never stops the service. An unexpected
+A bad payload is answered with a coded `ErrorReply` (a vote: a ``rejected`` `RatingAck`) and logged; it never
+stops the service. An unexpected
 exception while handling one message undoes that message's writes, rebuilds the engine from the store, answers
 ``internal`` and goes on with the next message.
 """
@@ -220,7 +225,8 @@ class CoordinatorService:
 
     def on_counter_command(self, inbound: Inbound) -> Message:
         """Run a keypad's command once: the same request id again (a QoS 1 redelivery, a resend) gets the reply the
-        first one got, and changes nothing."""
+        first one got, and changes nothing. A command too late to run (``stale_command``) was not run: it is not
+        recorded, so a keypad may send it again under the same id with a new deadline."""
         counter = self.topics.counter_of(inbound.topic)
         command = parse(CounterCommand, inbound.payload)
         if counter not in self.engine.counters:
@@ -233,9 +239,9 @@ class CoordinatorService:
             )
             return parse_counter_result(answered)
         now = self.clock.now()
+        self.engine.check_age(now, command.sent_at, deadline=command.deadline, speed=self.clock.speed)
         reply: CounterReply | ErrorReply
         try:
-            self.engine.check_age(now, command.sent_at, deadline=command.deadline, speed=self.clock.speed)
             ticket = self.engine.command(now, counter, command.action, officer=command.officer, service=command.service)
             logger.info("counter %s: %s%s", counter, command.action.value, f" -> {ticket.label}" if ticket else "")
             reply = CounterReply(

@@ -35,6 +35,7 @@ from counter_keypad.domain import (
 from counter_keypad.hardware import KeypadHardware
 from motcua.clock import Clock
 from motcua.contract import (
+    CounterAction,
     CounterCommand,
     CounterReply,
     CounterState,
@@ -52,6 +53,10 @@ TICK_S = 0.25
 #: How long after a command's deadline the keypad still waits for its reply: the coordinator stops applying a
 #: command one clock tolerance (1 s) before its deadline, so a reply to a command it applied is on its way by then.
 REPLY_GRACE_S = 1.0
+#: After "no reply", the same key pressed again within this time sends the same command again (same request id):
+#: if the first was applied after all (a coordinator stopped between its commit and its reply), the coordinator
+#: answers with that first result instead of acting twice (no second citizen called, the first not finished).
+RETRY_SAME_S = 60.0
 TRIM_EVERY_S = 30.0
 
 
@@ -114,6 +119,7 @@ class KeypadAgent:
         self.stats = {"sent": 0, "ok": 0, "refused": 0, "not_connected": 0, "ignored_busy": 0}
         self._events: queue.Queue[_Event] = queue.Queue()
         self._busy_until = 0.0  # keys decided before this moment came while a command was in flight
+        self._unanswered: tuple[CounterAction, uuid.UUID, float] | None = None  # the last command with no reply
         self._worker: threading.Thread | None = None
         self._stopped = False
 
@@ -242,8 +248,13 @@ class KeypadAgent:
         # if still queued (message expiry), and the keypad reports a failure only after it: "failed" = "not applied".
         window_s = self.session.settings.request_timeout_s
         sent_at = self.clock.now()
+        request_id = uuid.uuid4()
+        unanswered = self._unanswered
+        if unanswered is not None and unanswered[0] is action and self.monotonic() - unanswered[2] <= RETRY_SAME_S:
+            request_id = unanswered[1]
+            logger.info("%s again after no reply: sent again as %s", action.value, request_id)
         command = CounterCommand(
-            request_id=uuid.uuid4(),
+            request_id=request_id,
             action=action,
             sent_at=sent_at,
             deadline=sent_at + timedelta(seconds=window_s * self.clock.speed),
@@ -262,11 +273,13 @@ class KeypadAgent:
             return
         except RequestTimeoutError:
             self.stats["sent"] += 1
+            self._unanswered = (action, request_id, self.monotonic())
             self._feedback(Feedback.ERROR, f"{action.value}: no reply from the coordinator before its deadline")
             return
         finally:
             self._busy_until = self.monotonic()
         self.stats["sent"] += 1
+        self._unanswered = None
         try:
             result = parse_counter_result(inbound.payload)
         except ContractError as exc:

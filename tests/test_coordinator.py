@@ -248,6 +248,18 @@ def test_a_command_past_its_deadline_is_not_applied(hall_devices: Hall):
     assert isinstance(fresh, CounterReply) and fresh.state.serving is not None
 
 
+def test_a_command_refused_as_late_was_not_run_and_may_be_sent_again_under_its_id(hall_devices: Hall):
+    hall_devices.ticket()
+    request_id, now = uuid.uuid4(), hall_devices.clock.now()
+    late = CounterCommand(request_id=request_id, action="next", sent_at=now - timedelta(seconds=6), deadline=now)
+    refused = send_command(hall_devices, 1, late.to_bytes())
+    assert isinstance(refused, ErrorReply) and refused.error == "stale_command"
+    again = CounterCommand(request_id=request_id, action="next", sent_at=now, deadline=now + timedelta(seconds=5))
+    applied = send_command(hall_devices, 1, again.to_bytes())
+    assert isinstance(applied, CounterReply) and applied.state.serving is not None
+    assert send_command(hall_devices, 1, late.to_bytes()) == applied  # from now on: the reply it got
+
+
 def test_a_command_without_a_deadline_follows_the_age_rule(hall_devices: Hall):
     """Older clients (no ``deadline``): ``sent_at`` within ``queue.max_request_age_s`` (10 s)."""
     hall_devices.ticket()

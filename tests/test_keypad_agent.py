@@ -18,7 +18,7 @@ from counter_keypad.agent import KeypadAgent
 from counter_keypad.config import KeypadConfig
 from counter_keypad.hardware import KeypadHardware
 from motcua.clock import Clock
-from motcua.contract import CounterStatus, TicketRequest
+from motcua.contract import CounterReply, CounterStatus, TicketRequest
 from motcua.localbroker import LocalBroker
 from motcua.session import MqttSession
 
@@ -185,3 +185,31 @@ def test_a_keypad_that_reported_no_reply_never_sees_its_command_applied_later(
         assert keypad.state is not None and keypad.state.serving is None
     finally:
         restarted.stop()
+
+
+def test_next_again_after_no_reply_does_not_call_a_second_citizen(
+    keypads, coordinator, sessions, clock, mock_factory, monkeypatch
+):
+    """A coordinator stopped between its commit and its reply applied the command, but the keypad said "no reply".
+    The officer presses next again: the keypad sends the same command (same request id) and gets the first result;
+    nobody else is called and the citizen at the desk is not finished unserved."""
+    keypad = keypads(request_timeout_s=2.0)
+    issue(sessions, clock, 2)
+    wait_until(lambda: keypad.status()["counter_status"] is not None)
+    send_reply, lost = coordinator.session.reply, []
+
+    def lose_the_first_counter_reply(request, message, *, topic=None):  # the stop between commit and reply
+        if not lost and isinstance(message, CounterReply):
+            lost.append(message)
+            return
+        send_reply(request, message, topic=topic)
+
+    monkeypatch.setattr(coordinator.session, "reply", lose_the_first_counter_reply)
+    tap(mock_factory, NEXT)
+    wait_until(lambda: keypad.status()["last_feedback"] == "error", timeout=5)
+    assert coordinator.engine.tickets["20261123-1001"].status.value == "called"  # applied, though "no reply"
+    tap(mock_factory, NEXT)
+    wait_until(lambda: keypad.stats["ok"] == 1)
+    assert keypad.status()["serving"] == "1001"
+    assert coordinator.engine.tickets["20261123-1001"].status.value == "called"
+    assert coordinator.engine.tickets["20261123-1002"].status.value == "waiting"
