@@ -9,12 +9,14 @@ they are never queued, and a key pressed while the keypad is not connected is re
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from counter_keypad.config import KeypadConfig
@@ -33,6 +35,7 @@ from counter_keypad.domain import (
 from counter_keypad.hardware import KeypadHardware
 from motcua.clock import Clock
 from motcua.contract import (
+    CounterAction,
     CounterCommand,
     CounterReply,
     CounterState,
@@ -47,6 +50,13 @@ logger = logging.getLogger(__name__)
 
 #: Longest wait of the worker when nothing is pending.
 TICK_S = 0.25
+#: How long after a command's deadline the keypad still waits for its reply: the coordinator stops applying a
+#: command one clock tolerance (1 s) before its deadline, so a reply to a command it applied is on its way by then.
+REPLY_GRACE_S = 1.0
+#: After "no reply", the same key pressed again within this time sends the same command again (same request id):
+#: if the first was applied after all (a coordinator stopped between its commit and its reply), the coordinator
+#: answers with that first result instead of acting twice (no second citizen called, the first not finished).
+RETRY_SAME_S = 60.0
 TRIM_EVERY_S = 30.0
 
 
@@ -109,6 +119,7 @@ class KeypadAgent:
         self.stats = {"sent": 0, "ok": 0, "refused": 0, "not_connected": 0, "ignored_busy": 0}
         self._events: queue.Queue[_Event] = queue.Queue()
         self._busy_until = 0.0  # keys decided before this moment came while a command was in flight
+        self._unanswered: tuple[CounterAction, uuid.UUID, float] | None = None  # the last command with no reply
         self._worker: threading.Thread | None = None
         self._stopped = False
 
@@ -133,7 +144,7 @@ class KeypadAgent:
         self.hardware.on_edge(lambda key, pressed: None)
         if self._worker is not None:
             self._events.put(_Stop())
-            self._worker.join(self.config.mqtt.request_timeout_s + 2)
+            self._worker.join(self.config.mqtt.request_timeout_s + REPLY_GRACE_S + 2)
         self.session.stop()
         self.hardware.close()
 
@@ -233,20 +244,42 @@ class KeypadAgent:
                 return
         else:
             action = intent_action(intent)
-        command = CounterCommand(request_id=uuid.uuid4(), action=action, sent_at=self.clock.now())
+        # The keypad states its own deadline: the coordinator refuses the command from then on, the broker drops it
+        # if still queued (message expiry), and the keypad reports a failure only after it: "failed" = "not applied".
+        window_s = self.session.settings.request_timeout_s
+        sent_at = self.clock.now()
+        request_id = uuid.uuid4()
+        unanswered = self._unanswered
+        if unanswered is not None and unanswered[0] is action and self.monotonic() - unanswered[2] <= RETRY_SAME_S:
+            request_id = unanswered[1]
+            logger.info("%s again after no reply: sent again as %s", action.value, request_id)
+        command = CounterCommand(
+            request_id=request_id,
+            action=action,
+            sent_at=sent_at,
+            deadline=sent_at + timedelta(seconds=window_s * self.clock.speed),
+        )
         try:
-            inbound = self.session.request(self.command_topic, command, response_topic=self.reply_topic)
+            inbound = self.session.request(
+                self.command_topic,
+                command,
+                response_topic=self.reply_topic,
+                timeout=window_s + REPLY_GRACE_S,
+                expiry_s=math.ceil(window_s),
+            )
         except NotConnectedError:
             self.stats["not_connected"] += 1
             self._feedback(Feedback.NOT_CONNECTED, f"{action.value} refused: not connected; it will not be sent later")
             return
         except RequestTimeoutError:
             self.stats["sent"] += 1
-            self._feedback(Feedback.ERROR, f"{action.value}: no reply from the coordinator")
+            self._unanswered = (action, request_id, self.monotonic())
+            self._feedback(Feedback.ERROR, f"{action.value}: no reply from the coordinator before its deadline")
             return
         finally:
             self._busy_until = self.monotonic()
         self.stats["sent"] += 1
+        self._unanswered = None
         try:
             result = parse_counter_result(inbound.payload)
         except ContractError as exc:

@@ -57,6 +57,11 @@ class KeypadBehaviour(Section):
     offline_grace_s: Annotated[float, Field(ge=0, le=600)] = 5.0  # show "not connected" after this long
 
 
+#: A keypad's command window (``mqtt.request_timeout_s``) is its deadline; the coordinator keeps the last second of
+#: it for clock differences, so a shorter window would leave the coordinator no time to act.
+MIN_COMMAND_WINDOW_S = 2.0
+
+
 class KeypadConfig(Section):
     """keypad.toml"""
 
@@ -78,6 +83,11 @@ class KeypadConfig(Section):
         pins["buzzer.pin"] = self.buzzer.pin
         check_distinct_pins(pins)
         check_simulation(self.gpio, self.simulation)
+        if self.mqtt.request_timeout_s < MIN_COMMAND_WINDOW_S:
+            raise ValueError(
+                f"mqtt.request_timeout_s must be at least {MIN_COMMAND_WINDOW_S:g} s for a keypad: it is each command's"
+                " deadline, and the coordinator refuses a command with less than 1 s left (docs/protocol.md)"
+            )
         return self
 
 

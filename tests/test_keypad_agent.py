@@ -12,11 +12,13 @@ import pytest
 from gpiozero.pins.mock import MockFactory
 from waiting import wait_until
 
+from coordinator.service import CoordinatorService
+from coordinator.store import Store
 from counter_keypad.agent import KeypadAgent
 from counter_keypad.config import KeypadConfig
 from counter_keypad.hardware import KeypadHardware
 from motcua.clock import Clock
-from motcua.contract import CounterStatus, TicketRequest
+from motcua.contract import CounterReply, CounterStatus, TicketRequest
 from motcua.localbroker import LocalBroker
 from motcua.session import MqttSession
 
@@ -150,3 +152,64 @@ def test_keypad_no_reply_is_an_error_and_keys_meanwhile_are_ignored(keypads, moc
     assert "no reply" in keypad.status()["last_error"]
     wait_until(lambda: keypad.stats["ignored_busy"] == 1)
     assert keypad.stats["sent"] == 1  # the recall was not sent after the next timed out
+
+
+def test_a_keypad_that_reported_no_reply_never_sees_its_command_applied_later(
+    keypads, coordinator, broker, sessions, clock, mock_factory, hall, procedures
+):
+    """Issue 11.9: a coordinator restarting while the officer presses next. The keypad says "no reply" only after
+    its command's deadline, and from then on the command is never applied (not when the coordinator comes back)."""
+    keypad = keypads(request_timeout_s=1.0)
+    issue(sessions, clock, 1)
+    wait_until(lambda: keypad.status()["counter_status"] is not None)
+    database = coordinator.store.path
+    coordinator.stop()  # its broker session stays: what is published for it now is queued
+    pressed = time.monotonic()
+    tap(mock_factory, NEXT)
+    wait_until(lambda: keypad.status()["last_feedback"] == "error", timeout=5)
+    assert time.monotonic() - pressed >= 1.0  # not before its deadline
+    assert "no reply" in keypad.status()["last_error"]
+    session = MqttSession(broker.settings("coordinator"), device="coordinator", site=hall.hall.site, role="coordinator")
+    restarted = CoordinatorService(hall, procedures, Store(database), session, clock)
+    restarted.start()
+    try:
+        assert session.wait_connected(5)
+        kiosk = sessions("kiosk-2", role="kiosk")  # a round trip through the restarted coordinator: the queue drained
+        request = TicketRequest(request_id=uuid.uuid4(), sent_at=clock.now(), service="ho-tich")
+        kiosk.request(
+            kiosk.topics.ticket_request("kiosk-2"), request, response_topic=kiosk.topics.ticket_reply("kiosk-2")
+        )
+        time.sleep(0.5)
+        assert restarted.engine.tickets["20261123-1001"].called_at is None  # the officer's "failed" press called nobody
+        assert restarted.engine.counters[1].serving is None
+        assert keypad.state is not None and keypad.state.serving is None
+    finally:
+        restarted.stop()
+
+
+def test_next_again_after_no_reply_does_not_call_a_second_citizen(
+    keypads, coordinator, sessions, clock, mock_factory, monkeypatch
+):
+    """A coordinator stopped between its commit and its reply applied the command, but the keypad said "no reply".
+    The officer presses next again: the keypad sends the same command (same request id) and gets the first result;
+    nobody else is called and the citizen at the desk is not finished unserved."""
+    keypad = keypads(request_timeout_s=2.0)
+    issue(sessions, clock, 2)
+    wait_until(lambda: keypad.status()["counter_status"] is not None)
+    send_reply, lost = coordinator.session.reply, []
+
+    def lose_the_first_counter_reply(request, message, *, topic=None):  # the stop between commit and reply
+        if not lost and isinstance(message, CounterReply):
+            lost.append(message)
+            return
+        send_reply(request, message, topic=topic)
+
+    monkeypatch.setattr(coordinator.session, "reply", lose_the_first_counter_reply)
+    tap(mock_factory, NEXT)
+    wait_until(lambda: keypad.status()["last_feedback"] == "error", timeout=5)
+    assert coordinator.engine.tickets["20261123-1001"].status.value == "called"  # applied, though "no reply"
+    tap(mock_factory, NEXT)
+    wait_until(lambda: keypad.stats["ok"] == 1)
+    assert keypad.status()["serving"] == "1001"
+    assert coordinator.engine.tickets["20261123-1001"].status.value == "called"
+    assert coordinator.engine.tickets["20261123-1002"].status.value == "waiting"
