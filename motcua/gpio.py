@@ -58,14 +58,18 @@ class GpioSection(Section):
 
 
 def check_distinct_pins(pins: Mapping[str, int | None]) -> None:
-    """Raise ValueError naming both uses when one GPIO is given twice (``buttons.satisfied`` and ``leds.neutral``)."""
+    """Raise ValueError naming both uses when one GPIO is given twice (``buttons.satisfied`` and ``leds.neutral``);
+    every such GPIO is named at once."""
     seen: dict[int, str] = {}
+    problems = []
     for name, pin in pins.items():
         if pin is None:
             continue
         if pin in seen:
-            raise ValueError(f"GPIO {pin} is used twice: by {seen[pin]} and by {name}")
+            problems.append(f"GPIO {pin} is used twice: by {seen[pin]} and by {name}")
         seen[pin] = name
+    if problems:
+        raise ValueError("; ".join(problems))
 
 
 def open_pin_factory(section: GpioSection) -> Any:
