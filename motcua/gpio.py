@@ -3,7 +3,7 @@
 - `GpioSection`: the ``[gpio]`` config section — which gpiozero pin factory drives the pins.
 - `BcmPin` and `check_distinct_pins`: pin numbers are checked when the config is loaded, not when a wire smokes.
 - `EdgeFilter`: debounce on press timestamps, in our code (gpiozero's ``bounce_time`` is unreliable on real pins
-  and ignored by mock pins, see PITFALLS).
+  and ignored by mock pins, see docs/developing.md).
 - `Steady` / `Blink` / `LightPattern` and `LightDriver`: named LED patterns as data (the domain decides *which*
   pattern, tests read it) applied to gpiozero PWM LEDs, a buzzer optional.
 
