@@ -18,11 +18,12 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, TypeVar
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, model_validator
 
-from motcua.config import ConfigPath, Section
+from motcua.config import ConfigPath, DeviceSection, MqttSettings, Section, load_config
+from motcua.contract import CounterNumber
 from motcua.errors import ConfigError, MotcuaError
 
 if TYPE_CHECKING:
@@ -316,6 +317,45 @@ class SimulationSection(Section):
 def check_simulation(gpio: GpioSection, simulation: SimulationSection) -> None:
     if simulation.control_socket is not None and gpio.factory != "mock":
         raise ValueError('simulation.control_socket needs [gpio] factory = "mock" (real buttons are pressed by hand)')
+
+
+class CounterDeviceConfig(Section):
+    """What pad.toml and keypad.toml share: who the device is, the counter it belongs to, the hall that checks it,
+    the pin factory and the simulation socket. Each adds its pins' sections and lists them in `pins`."""
+
+    device: DeviceSection
+    mqtt: MqttSettings = MqttSettings()
+    counter: CounterNumber  # quầy số
+    hall: ConfigPath | None = None  # hall.toml: checks the counter (and, for the pad, gives the button labels)
+    gpio: GpioSection = GpioSection()
+    simulation: SimulationSection = SimulationSection()
+
+    def pins(self) -> dict[str, int | None]:
+        """Every GPIO of the device by setting name (``buttons.satisfied``), None for an optional one left out."""
+        return {}
+
+    @model_validator(mode="after")
+    def _check_pins(self) -> CounterDeviceConfig:
+        check_distinct_pins(self.pins())
+        check_simulation(self.gpio, self.simulation)
+        return self
+
+
+D = TypeVar("D", bound=CounterDeviceConfig)
+
+
+def load_counter_device_config(
+    path: Path | str, model: type[D], role: Literal["pad", "keypad"]
+) -> tuple[D, HallConfig | None]:
+    """Read and check a pad or keypad config and, when it names one, check it against its hall (returned)."""
+    config = load_config(path, model)
+    if config.hall is None:
+        logger.warning("%s: no 'hall' file given; counter %d is not checked against the hall", path, config.counter)
+        return config, None
+    hall = check_hall_registration(
+        path, config.hall, device=config.device.id, site=config.device.site, counter=config.counter, role=role
+    )
+    return config, hall
 
 
 def check_hall_registration(
