@@ -2,6 +2,7 @@
 
 - `GpioSection`: the ``[gpio]`` config section — which gpiozero pin factory drives the pins.
 - `BcmPin` and `check_distinct_pins`: pin numbers are checked when the config is loaded, not when a wire smokes.
+- `edge_time`: the time of a button's edge, read from gpiozero in one place.
 - `EdgeFilter`: debounce on press timestamps, in our code (gpiozero's ``bounce_time`` is unreliable on real pins
   and ignored by mock pins, see docs/developing.md).
 - `Steady` / `Blink` / `LightPattern` and `LightDriver`: named LED patterns as data (the domain decides *which*
@@ -98,6 +99,42 @@ def gpio_error(exc: Exception, what: str) -> GpioSetupError:
 
 
 # --- debounce --------------------------------------------------------------------------------------------------
+
+_fallback_logged = False
+
+
+def edge_time(device: Any, active: bool) -> float:
+    """When `device`'s latest edge happened, in seconds on the pin factory's clock (monotonic for lgpio and mock
+    pins). Call it from the device's ``when_activated`` / ``when_deactivated`` handler (`active`: which one).
+
+    gpiozero stores each edge's own timestamp (lgpio: the kernel's) before it calls the handler, but only in the
+    private ``_last_changed``. The public ``active_time`` / ``inactive_time`` give it relative to *now*, off by however
+    long this thread was descheduled between two clock reads: on a busy Pi Zero enough to turn a 0.5 ms gap into a
+    false bounce. So the private attribute is read here and nowhere else; tests/test_gpio.py fails as soon as a
+    gpiozero release changes it, and meanwhile a missing attribute falls back to the public API (logged once).
+    """
+    at = getattr(device, "_last_changed", None)
+    if isinstance(at, float):
+        return at
+    global _fallback_logged
+    if not _fallback_logged:
+        _fallback_logged = True
+        logger.error(
+            "gpiozero %s keeps no edge time in _last_changed: edge times now come from active_time/inactive_time "
+            "(less exact under load; see motcua.gpio.edge_time)",
+            _gpiozero_version(),
+        )
+    held = device.active_time if active else device.inactive_time
+    return time.monotonic() - (held if isinstance(held, float) else 0.0)
+
+
+def _gpiozero_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("gpiozero")
+    except PackageNotFoundError:
+        return "(unknown version)"
 
 
 @dataclass
