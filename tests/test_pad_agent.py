@@ -152,12 +152,13 @@ def test_pad_votes_wait_on_disk_while_the_broker_is_down(pads, coordinator, brok
 def test_pad_sends_again_until_acknowledged(pads, broker, hall, procedures, clock, mock_factory, monotonic, tmp_path):
     pad = pads(resend_s=15.0)
     press(mock_factory, NEUTRAL)
-    wait_until(lambda: pad.status()["presses"]["votes"] == 1 and pad.stats["sent"] == 1)
-    monotonic.advance(14.0)
+    wait_until(lambda: pad.status()["presses"]["votes"] == 1 and pad.stats["sent"] == 1, what="the vote sent")
+    monotonic.advance(10.0)  # 5 s of margin for a slow machine
     time.sleep(3 * TICK_S)  # the worker looked at the time a few times: not yet overdue
     assert pad.stats["sent"] == 1
-    monotonic.advance(1.0)
-    wait_until(lambda: pad.stats["sent"] == 2)  # no coordinator yet: no acknowledgement in resend_s, sent again
+    monotonic.advance(5.0)
+    # no coordinator yet: no acknowledgement within resend_s, sent again
+    wait_until(lambda: pad.stats["sent"] == 2, what="the vote sent again")
     assert len(pad.outbox) == 1
     session = MqttSession(
         broker.settings("coordinator"), device="coordinator", site="phuong-hoa-binh", role="coordinator"
@@ -170,7 +171,7 @@ def test_pad_sends_again_until_acknowledged(pads, broker, hall, procedures, cloc
             monotonic.advance(15.0)  # a resend is due at every look, until one reaches the coordinator
             return len(pad.outbox) == 0
 
-        wait_until(acknowledged)
+        wait_until(acknowledged, what="the vote acknowledged by the coordinator")
         rows = ratings(service.store)
         assert len(rows) == 1  # sent several times, stored once
         assert rows[0]["level"] == "neutral"
