@@ -9,6 +9,7 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from conftest import MONDAY_MORNING
 from halls import small_hall
 from hypothesis import HealthCheck, settings
@@ -18,6 +19,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from coordinator.engine import QueueEngine, QueueError, Ticket, TicketStatus
 from coordinator.store import Store
 from motcua.contract import CounterAction, ErrorCode, PriorityCategory
+
+pytestmark = pytest.mark.slow  # hypothesis runs whole hall days through the engine
 
 SERVICES = st.sampled_from(["a", "b"])
 COUNTERS = st.sampled_from([1, 2, 3])

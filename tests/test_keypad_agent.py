@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from conftest import SteppedMonotonic
 from gpiozero.pins.mock import MockFactory
 from waiting import wait_until
 
@@ -27,7 +28,7 @@ GREEN, RED, BUZZER = 19, 26, 12
 
 
 @pytest.fixture
-def keypads(broker: LocalBroker, clock: Clock, mock_factory: MockFactory):
+def keypads(broker: LocalBroker, clock: Clock, mock_factory: MockFactory, monotonic: SteppedMonotonic):
     """Factory of started keypad agents for counter 1 (stopped at the end)."""
     started: list[KeypadAgent] = []
 
@@ -46,7 +47,7 @@ def keypads(broker: LocalBroker, clock: Clock, mock_factory: MockFactory):
         settings = broker.settings("keypad-1", request_timeout_s=request_timeout_s)
         session = MqttSession(settings, device="keypad-1", site="phuong-hoa-binh", role="keypad")
         hardware = KeypadHardware(config.keys, config.leds, config.buzzer, pin_factory=mock_factory)
-        agent = KeypadAgent(config, session, hardware, clock=clock)
+        agent = KeypadAgent(config, session, hardware, clock=clock, monotonic=monotonic)
         agent.start()
         started.append(agent)
         assert session.wait_connected(5)
@@ -74,7 +75,7 @@ def issue(sessions: Callable[..., MqttSession], clock: Clock, count: int) -> Non
         kiosk.request(topics.ticket_request("kiosk-1"), request, response_topic=topics.ticket_reply("kiosk-1"))
 
 
-def test_keypad_next_calls_the_next_ticket_and_shows_ok(keypads, coordinator, sessions, clock, mock_factory):
+def test_keypad_next_calls_the_next_ticket_and_shows_ok(keypads, coordinator, sessions, clock, mock_factory, monotonic):
     keypad = keypads()
     issue(sessions, clock, 2)
     wait_until(lambda: keypad.status()["counter_status"] is not None)  # the retained state arrived
@@ -87,6 +88,7 @@ def test_keypad_next_calls_the_next_ticket_and_shows_ok(keypads, coordinator, se
     tap(mock_factory, RECALL)
     wait_until(lambda: keypad.stats["ok"] == 2)
     assert coordinator.engine.tickets["20261123-1001"].recalls == 1
+    monotonic.advance(1.5)
     wait_until(lambda: keypad.status()["pattern"] == "ready")  # feedback over: the counter is open
 
 
@@ -101,24 +103,45 @@ def test_keypad_queue_empty_and_errors_are_shown(keypads, coordinator, mock_fact
     assert "no_show refused: nothing_serving" in keypad.status()["last_error"]
 
 
-def test_keypad_hold_next_pauses_then_resumes(keypads, coordinator, sessions, clock, mock_factory):
-    keypad = keypads()
+def test_keypad_hold_next_pauses_then_resumes(keypads, coordinator, sessions, clock, mock_factory, monotonic):
+    keypad = keypads(hold_s=2.0)
     issue(sessions, clock, 1)
     tap(mock_factory, NEXT)
     wait_until(lambda: keypad.status()["counter_status"] == "open" and keypad.status()["serving"] == "1001")
-    tap(mock_factory, NEXT, hold_s=0.9)  # hold_s is 0.6 in these tests (2 s by default)
+    mock_factory.pin(NEXT).drive_low()
+    monotonic.advance(2.1)  # held past hold_s: the keypad decides while the key is still down
     wait_until(lambda: coordinator.engine.counters[1].status is CounterStatus.PAUSED)
+    mock_factory.pin(NEXT).drive_high()
+    monotonic.advance(1.5)  # past the "done" feedback
     wait_until(lambda: keypad.status()["pattern"] == "paused")
     # a hold calls nobody; it finishes the citizen at the desk (the officer is taking a break)
     assert keypad.status()["serving"] is None
     assert coordinator.engine.tickets["20261123-1001"].status.value == "served"
     assert keypad.status()["leds"]["green"] == "pulse"
-    time.sleep(1.0)  # past the repeat guard (1 s): a second hold is a new intent
-    tap(mock_factory, NEXT, hold_s=0.9)
+    monotonic.advance(1.0)  # past the repeat guard (1 s): a second hold is a new intent
+    mock_factory.pin(NEXT).drive_low()
+    monotonic.advance(2.1)
     wait_until(lambda: coordinator.engine.counters[1].status is CounterStatus.OPEN)
+    mock_factory.pin(NEXT).drive_high()
+    monotonic.advance(1.5)
     wait_until(lambda: keypad.status()["pattern"] == "ready")
+    assert keypad.stats["ok"] == 3 and keypad.reader.ignored_repeats == 0
 
 
+def test_keypad_hold_shorter_than_hold_s_is_a_next(keypads, coordinator, sessions, clock, mock_factory, monotonic):
+    keypad = keypads(hold_s=2.0)
+    issue(sessions, clock, 2)
+    tap(mock_factory, NEXT)
+    wait_until(lambda: keypad.status()["serving"] == "1001")
+    monotonic.advance(1.5)  # past the repeat guard
+    mock_factory.pin(NEXT).drive_low()
+    monotonic.advance(1.9)  # not quite a hold
+    mock_factory.pin(NEXT).drive_high()
+    wait_until(lambda: keypad.status()["serving"] == "1002")
+    assert coordinator.engine.counters[1].status is CounterStatus.OPEN
+
+
+@pytest.mark.slow  # waits out paho's reconnect backoff after a broker restart
 def test_keypad_press_while_offline_is_refused_and_never_replayed(
     keypads, coordinator, broker, sessions, clock, mock_factory
 ):
