@@ -14,7 +14,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from motcua.clock import Clock
 from motcua.config import MqttSettings
@@ -35,8 +35,8 @@ from motcua.session import Inbound, MqttSession
 
 logger = logging.getLogger(__name__)
 
-#: How much longer than the command's expiry at the broker the console waits for a reply.
-EXPIRY_MARGIN_S = 0.5
+#: How much longer than the command's deadline the console waits for a reply (a command applied just in time).
+REPLY_GRACE_S = 1.0
 
 
 class CommandFailed(Exception):
@@ -108,26 +108,29 @@ class HallLink:
         reason: str | None = None,
     ) -> CounterReply | ErrorReply:
         """Send one counter command and wait for the coordinator's reply; `CommandFailed` when it cannot."""
+        sent_at = self.clock.now()
+        # The keypad's deadline rule (docs/protocol.md): the coordinator refuses the command once less than 1 s is
+        # left before `deadline`, the broker drops it when its expiry passes, and the console waits until the
+        # deadline plus 1 s before it says "not done". So "not done" on the page means never applied.
+        window = max(2.0, self.timeout_s)
         command = CounterCommand(
             request_id=uuid.uuid4(),
             action=action,
-            sent_at=self.clock.now(),
+            sent_at=sent_at,
+            deadline=sent_at + timedelta(seconds=window * self.clock.speed),
             officer=officer,
             service=service,
             ticket_id=ticket_id,
             reason=reason,
         )
         topics = self.topics
-        expiry = max(1, math.floor(self.timeout_s))
         try:
             inbound = self.session.request(
                 topics.counter_command(counter),
                 command,
                 response_topic=topics.counter_reply(counter),
-                # The broker drops the command once it expires, and the console waits a little longer than that
-                # before it says "not done": a coordinator back a moment later finds nothing queued for it.
-                timeout=max(self.timeout_s, expiry + EXPIRY_MARGIN_S),
-                expiry_s=expiry,
+                timeout=window + REPLY_GRACE_S,
+                expiry_s=math.ceil(window),
             )
         except NotConnectedError:
             logger.warning("counter %s %s: not connected to the broker", counter, action.value)

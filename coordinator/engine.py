@@ -18,6 +18,7 @@ Rules (docs/queue-rules.md has the reasoning):
 - ``call_ticket`` calls one chosen waiting ticket of the counter's services (a citizen whose file is ready, a
   ticket called by mistake at another counter); when it is not the ticket ``next`` would have called, its
   ``called`` event carries ``reason`` = ``out_of_order``, so reports and the province can see it.
+- A kiosk's cancel never cancels a ticket a counter has already called (``already_called``): that ticket stands.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ from motcua.hall import HallConfig, OpeningHours, QueueSection
 SERVICE_TIME_BOUNDS = (0.25, 180.0)
 #: Weight of the newest service time in the running mean.
 SERVICE_TIME_ALPHA = 0.2
+#: How far a device's clock may be ahead of the coordinator's (NTP keeps a hall within milliseconds): a command with
+#: a deadline is refused this long before it, and one sent more than this in the coordinator's future is refused.
+CLOCK_TOLERANCE_S = 1.0
 
 
 class TicketStatus(StrEnum):
@@ -322,12 +326,10 @@ class QueueEngine:
         procedure: str | None = None,
         priority: PriorityCategory | None = None,
         kiosk: str | None = None,
-        sent_at: datetime | None = None,
     ) -> Ticket:
-        """Issue a ticket (or return the one this request already got)."""
+        """Issue a ticket (or return the one this request already got). The request's age is checked before, with
+        `check_age`."""
         self.tick(now)
-        if sent_at is not None:
-            self.check_age(now, sent_at)
         if request_id in self.cancelled_requests:
             raise QueueError(ErrorCode.REQUEST_CANCELLED, f"request {request_id} was cancelled")
         if request_id in self.requests:
@@ -378,28 +380,61 @@ class QueueEngine:
         self._event(now, EventKind.ISSUED, ticket=ticket, detail=priority.value if priority else None)
         return ticket
 
-    def check_age(self, now: datetime, sent_at: datetime, *, speed: float = 1.0) -> None:
-        """Refuse a request sent too long ago (or, with a wrong device clock, too far in the future).
+    def check_age(
+        self, now: datetime, sent_at: datetime, *, deadline: datetime | None = None, speed: float = 1.0
+    ) -> None:
+        """Refuse a request its device no longer waits for (``stale_command``). The one freshness rule of the hall.
 
-        `speed` is how fast the hall clock runs (a simulated hall at 60x): the limit is in real seconds."""
-        age = (now - sent_at).total_seconds() / max(speed, 1.0)
+        With a `deadline` (a keypad's command: the moment it stops waiting and tells the officer it failed), the
+        command is refused from ``deadline - CLOCK_TOLERANCE_S`` on, so a device's "failed" always means "not
+        applied" even if its clock is up to that much ahead of ours; a `sent_at` more than that in our future is
+        refused too (the device's clock is off: refuse when in doubt), and a deadline further than
+        ``queue.max_request_age_s`` after `sent_at` counts only that far. Without a deadline (kiosks, older
+        keypads), `sent_at` must be within ``queue.max_request_age_s`` of now, either way.
+
+        `speed` is how fast the hall clock runs (a simulated hall at 60x): limits are in real seconds."""
+        scale = max(speed, 1.0)
         limit = self.hall.queue.max_request_age_s
-        if abs(age) > limit:
+        age = (now - sent_at).total_seconds() / scale
+        if deadline is None:
+            if abs(age) > limit:
+                raise QueueError(
+                    ErrorCode.STALE_COMMAND,
+                    f"request sent {age:+.0f} s from now (limit {limit:g} s): late, or the device's clock is wrong",
+                )
+            return
+        if -age > CLOCK_TOLERANCE_S:
             raise QueueError(
                 ErrorCode.STALE_COMMAND,
-                f"request sent {age:+.0f} s from now (limit {limit:g} s): late, or the device's clock is wrong",
+                f"command sent {-age:.1f} s in the future (tolerance {CLOCK_TOLERANCE_S:g} s): the device's clock is"
+                " ahead",
+            )
+        window = min((deadline - sent_at).total_seconds() / scale, limit)
+        left = window - age
+        if left <= CLOCK_TOLERANCE_S:
+            raise QueueError(
+                ErrorCode.STALE_COMMAND,
+                f"command past its deadline ({left:+.1f} s left, {CLOCK_TOLERANCE_S:g} s kept for clock"
+                " differences): the device has given up on it",
             )
 
     def cancel(self, now: datetime, *, request_id: str, reason: str) -> Ticket | None:
-        """Cancel what a request issued (a ticket that could not be printed); refuse the request from now on."""
+        """Cancel what a request issued (a ticket that could not be printed); refuse the request from now on.
+
+        A ticket a counter has already called is not cancelled (``already_called``): the citizen was called and may
+        be at the desk, so the ticket stands and is served, rated and reported like any other. Cancelling it would
+        leave a called, later "served" ticket that the queue says does not exist."""
         self.tick(now)
+        ticket = self.tickets.get(self.requests.get(request_id, ""))
+        if ticket is not None and ticket.first_called_at is not None:
+            raise QueueError(
+                ErrorCode.ALREADY_CALLED, f"ticket {ticket.label} was already called: it stands, not cancelled"
+            )
         self.cancelled_requests.add(request_id)
         assert self.business_day is not None
         self.changes.cancelled_requests[request_id] = self.business_day
-        ticket_id = self.requests.get(request_id)
-        if ticket_id is None:
+        if ticket is None:
             return None
-        ticket = self.tickets[ticket_id]
         if ticket.status is TicketStatus.WAITING:
             self.lines.remove(ticket)
             ticket.status = TicketStatus.CANCELLED

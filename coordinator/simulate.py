@@ -54,6 +54,7 @@ from motcua.contract import (
     parse_kiosk_reply,
 )
 from motcua.hall import HallConfig, load_hall, load_procedures
+from motcua.stats import percentile
 
 logger = logging.getLogger(__name__)
 
@@ -476,9 +477,9 @@ class DaySimulation:
             "no_show": sum(1 for v in visits if v.no_show),
             "ratings_sent": self.ratings_sent,
             "wait_mean_min": _round(statistics.fmean(waits)) if waits else None,
-            "wait_p90_min": _round(_percentile(waits, 90)) if waits else None,
+            "wait_p90_min": _round(percentile(waits, 0.9)) if waits else None,
             "wait_by_service": {
-                s: {"n": len(w), "mean_min": _round(statistics.fmean(w)), "p90_min": _round(_percentile(w, 90))}
+                s: {"n": len(w), "mean_min": _round(statistics.fmean(w)), "p90_min": _round(percentile(w, 0.9))}
                 for s, w in sorted(by_service.items())
             },
             "counter_utilisation": utilisation,
@@ -489,14 +490,6 @@ class DaySimulation:
                 "within_5_min": _round(sum(1 for e in errors if abs(e) <= 5) / len(errors)) if errors else None,
             },
         }
-
-
-def _percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def _round(value: float) -> float:
@@ -796,7 +789,7 @@ def run_erlang(
         "simulated": {
             "tickets": len(waits),
             "wait_mean_min": _round(statistics.fmean(waits)),
-            "wait_p90_min": _round(_percentile(waits, 90)),
+            "wait_p90_min": _round(percentile(waits, 0.9)),
             "p_wait": _round(sum(1 for w in waits if w > 1e-9) / len(waits)),
         },
         "reference_fifo_mean_min": _round(statistics.fmean(reference)),

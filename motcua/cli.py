@@ -149,6 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
     counter.add_argument("--officer")
     counter.add_argument("--service")
     counter.set_defaults(func=_counter_command)
+
+    from motcua.check import add_parser as add_check
+
+    add_check(commands)
     return parser
 
 

@@ -125,6 +125,7 @@ class RatingOutcome(StrEnum):
     DUPLICATE = "duplicate"  # this rating id was already received; nothing changed
     MISUSE = "misuse"  # stored but not counted: inside the pad's lockout, or the ticket was already rated
     UNBOUND = "unbound"  # stored but not counted: nobody was served at that counter at that time
+    REJECTED = "rejected"  # kept apart, never counted: the vote could not be judged (``RatingAck.reason`` says why)
 
 
 class CounterAction(StrEnum):
@@ -168,7 +169,6 @@ class ErrorCode(StrEnum):
     SERIES_EXHAUSTED = "series_exhausted"
     PRIORITY_DISABLED = "priority_disabled"
     REQUEST_CANCELLED = "request_cancelled"
-    ALREADY_CALLED = "already_called"
     STALE_REQUEST = "stale_request"  # the request id belongs to an earlier business day
     COUNTER_CLOSED = "counter_closed"
     NOT_SIGNED_IN = "not_signed_in"
@@ -176,7 +176,8 @@ class ErrorCode(StrEnum):
     QUEUE_EMPTY = "queue_empty"
     RECALLS_REQUIRED = "recalls_required"
     NOT_WAITING = "not_waiting"  # call_ticket: that ticket is not waiting for this counter's services
-    STALE_COMMAND = "stale_command"  # also for stale ticket requests: check the device's clock (NTP)
+    STALE_COMMAND = "stale_command"  # past its deadline, too old or from the future: check the device's clock (NTP)
+    ALREADY_CALLED = "already_called"  # a kiosk's cancel for a ticket a counter has already called: it stands
     INTERNAL = "internal"
 
 
@@ -261,12 +262,15 @@ class ErrorReply(Message):
 
 
 class CounterCommand(Message):
-    """An officer's key press. ``sent_at`` lets the coordinator refuse a command that arrives late (a press
-    buffered during an outage must not call someone by surprise minutes later)."""
+    """An officer's key press. ``deadline`` is the moment the device stops waiting for the reply and tells the
+    officer it failed: the coordinator refuses the command before then (docs/protocol.md), so "failed" on the
+    device always means "not applied". Without a deadline (older clients), ``sent_at`` must be within the hall's
+    ``max_request_age_s``: a press buffered during an outage must not call someone by surprise minutes later."""
 
     request_id: uuid.UUID
     action: CounterAction
     sent_at: UtcTime
+    deadline: UtcTime | None = None
     officer: Slug | None = None  # sign_in
     service: Slug | None = None  # transfer target
     ticket_id: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None  # call_ticket
@@ -329,9 +333,13 @@ class RatingVote(Message):
 
 
 class RatingAck(Message):
-    id: uuid.UUID
+    """The coordinator's answer to every vote it receives. ``id`` is absent only for a vote whose id could not be
+    read; ``reason`` says why a vote was ``rejected`` (a counter the hall does not have, a malformed vote)."""
+
+    id: uuid.UUID | None = None
     outcome: RatingOutcome
     ticket_id: str | None = None
+    reason: ErrorCode | None = None  # only with outcome "rejected"
 
 
 # --- coordinator → displays ------------------------------------------------------------------------------
@@ -568,9 +576,26 @@ class Topics:
         """The filter for all of this hall's traffic (coordinator, bridge, monitoring)."""
         return f"{self.root}/#"
 
+    # the reply topic of a concrete request topic (the coordinator answers there, whatever ResponseTopic is asked)
+    def ticket_reply_for(self, request_topic: str) -> str:
+        """``kiosk/{kiosk}/ticket/req`` or ``.../cancel`` -> that kiosk's ``ticket/res``."""
+        return self.ticket_reply(self.kiosk_of(request_topic))
+
+    def counter_reply_for(self, command_topic: str) -> str:
+        """``counter/{n}/cmd`` -> ``counter/{n}/cmd/res``."""
+        return self.counter_reply(self.counter_of(command_topic))
+
+    def rating_ack_for(self, rating_topic: str) -> str:
+        """``counter/{n}/rating`` -> ``counter/{n}/rating/ack`` (also for a counter the hall does not have)."""
+        return self.rating_ack(self.counter_level_of(rating_topic))
+
     # parsing the id out of a concrete topic
     def kiosk_of(self, topic: str) -> str:
         return self._level_at(topic, "kiosk")
+
+    def counter_level_of(self, topic: str) -> str:
+        """The counter's level of a counter topic as it is written (not necessarily a number)."""
+        return self._level_at(topic, "counter")
 
     def counter_of(self, topic: str) -> int:
         text = self._level_at(topic, "counter")

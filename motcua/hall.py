@@ -19,11 +19,11 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 from motcua.config import ConfigPath, Section, TimeZoneName, load_config, load_toml, validate_config
 from motcua.contract import CounterNumber, PriorityCategory, Procedure, RatingLevel, Slug
 from motcua.errors import ConfigError
+from motcua.language import VIETNAMESE_WEEKDAYS
 from motcua.text import nfc
 
 TimeRange = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$")]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-VIETNAMESE_WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
 
 
 class OpeningHours(Section):

@@ -6,26 +6,16 @@ number off the header, a counter the hall does not have (when ``hall`` is given)
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
-from motcua.config import ConfigPath, DeviceSection, MqttSettings, Section, load_config
-from motcua.contract import CounterNumber, RatingLevel
-from motcua.gpio import (
-    BcmPin,
-    GpioSection,
-    SimulationSection,
-    check_distinct_pins,
-    check_hall_registration,
-    check_simulation,
-)
+from motcua.config import ConfigPath, Section
+from motcua.contract import RatingLevel
+from motcua.gpio import BcmPin, CounterDeviceConfig, load_counter_device_config
 from motcua.hall import RatingSection
-
-logger = logging.getLogger(__name__)
 
 
 class PadButtons(Section):
@@ -59,27 +49,18 @@ class PadBehaviour(Section):
     send_window: Annotated[int, Field(ge=1, le=500)] = 100  # votes in flight at once (a backlog goes out in steps)
 
 
-class PadConfig(Section):
-    """pad.toml"""
+class PadConfig(CounterDeviceConfig):
+    """pad.toml (``device``, ``mqtt``, ``counter``, ``hall``, ``gpio``, ``simulation``: `CounterDeviceConfig`)"""
 
-    device: DeviceSection
-    mqtt: MqttSettings = MqttSettings()
-    counter: CounterNumber  # quầy số: the counter whose service this pad rates
-    hall: ConfigPath | None = None  # hall.toml: checks the counter and gives the button labels
     outbox: ConfigPath = Path("/var/lib/motcua/pad-outbox.db")
-    gpio: GpioSection = GpioSection()
     buttons: PadButtons
     leds: PadLeds
     pad: PadBehaviour = PadBehaviour()
-    simulation: SimulationSection = SimulationSection()
 
-    @model_validator(mode="after")
-    def _pins(self) -> PadConfig:
+    def pins(self) -> dict[str, int | None]:
         pins: dict[str, int | None] = {f"buttons.{k}": v for k, v in self.buttons.model_dump().items()}
         pins.update({f"leds.{k}": v for k, v in self.leds.model_dump().items()})
-        check_distinct_pins(pins)
-        check_simulation(self.gpio, self.simulation)
-        return self
+        return pins
 
 
 @dataclass(frozen=True)
@@ -90,13 +71,6 @@ class LoadedPad:
 
 def load_pad_config(path: Path | str) -> LoadedPad:
     """Read and check pad.toml (and, when it names one, the hall it belongs to)."""
-    config = load_config(path, PadConfig)
-    rating = RatingSection()
-    if config.hall is not None:
-        hall = check_hall_registration(
-            path, config.hall, device=config.device.id, site=config.device.site, counter=config.counter, role="pad"
-        )
-        rating = hall.rating
-    else:
-        logger.warning("%s: no 'hall' file given; counter %d is not checked against the hall", path, config.counter)
+    config, hall = load_counter_device_config(path, PadConfig, "pad")
+    rating = hall.rating if hall is not None else RatingSection()
     return LoadedPad(config, dict(rating.labels))

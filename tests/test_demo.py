@@ -15,6 +15,8 @@ from motcua.demo import DEMO_COUNTERS, Workspace, write_demo_hall
 from motcua.demo_panel import SHEETS, Panel, layout
 from motcua.hall import HallConfig
 
+pytestmark = pytest.mark.slow  # the whole hall in real processes
+
 
 def test_a_short_morning_through_every_device(tmp_path: Path):
     out = tmp_path / "demo-out"

@@ -74,6 +74,23 @@ def test_cancelled_request_cancels_its_ticket_and_is_never_issued_later():
     assert refused.value.code is ErrorCode.REQUEST_CANCELLED
 
 
+def test_a_cancel_after_the_ticket_was_called_is_refused_and_the_ticket_stands():
+    engine = QueueEngine(small_hall())
+    request = rid()
+    ticket = engine.issue(NOW, request_id=request, service="a")
+    call(engine, 1)
+    engine.take_changes()
+    with pytest.raises(QueueError) as refused:
+        engine.cancel(NOW, request_id=request, reason="timeout")
+    assert refused.value.code is ErrorCode.ALREADY_CALLED
+    assert ticket.status is TicketStatus.CALLED and engine.counters[1].serving == ticket.id
+    assert request not in engine.cancelled_requests and not engine.take_changes()  # nothing changed
+    assert engine.issue(NOW, request_id=request, service="a") is ticket  # the kiosk may still ask for it again
+    engine.command(NOW, 1, CounterAction.TRANSFER, service="b")  # waiting again, but it was called once
+    with pytest.raises(QueueError):
+        engine.cancel(NOW, request_id=request, reason="timeout")
+
+
 def test_cancel_before_the_request_arrives_refuses_the_late_request():
     engine = QueueEngine(small_hall())
     request = rid()
@@ -357,11 +374,36 @@ def test_requests_too_old_or_from_the_future_are_refused():
     engine = QueueEngine(small_hall(queue={"max_request_age_s": 30}))
     for sent in (NOW - timedelta(seconds=31), NOW + timedelta(seconds=31)):
         with pytest.raises(QueueError) as refused:
-            engine.issue(NOW, request_id=rid(), service="a", sent_at=sent)
+            engine.check_age(NOW, sent)
         assert refused.value.code is ErrorCode.STALE_COMMAND
-    assert engine.issue(NOW, request_id=rid(), service="a", sent_at=NOW - timedelta(seconds=29)).label == "1001"
+    engine.check_age(NOW, NOW - timedelta(seconds=29))
     # a simulated hall at 60x: 10 real seconds are 10 hall minutes
     engine.check_age(NOW, NOW - timedelta(minutes=10), speed=60)
+
+
+def test_a_command_is_refused_once_its_device_may_have_given_up():
+    engine = QueueEngine(small_hall(queue={"max_request_age_s": 10}))
+    sent = NOW - timedelta(seconds=2)
+
+    def refused(now, deadline, sent_at=sent, speed=1.0):
+        try:
+            engine.check_age(now, sent_at, deadline=deadline, speed=speed)
+        except QueueError as exc:
+            assert exc.code is ErrorCode.STALE_COMMAND
+            return True
+        return False
+
+    assert not refused(NOW, NOW + timedelta(seconds=3))
+    assert refused(NOW, NOW - timedelta(seconds=1))  # past the deadline
+    assert refused(NOW, NOW + timedelta(seconds=0.9))  # within the clock tolerance of it: in doubt
+    assert refused(NOW, NOW + timedelta(seconds=1))
+    assert refused(NOW, NOW + timedelta(seconds=60), sent_at=NOW - timedelta(seconds=9.5))  # window capped at 10 s
+    assert refused(NOW, NOW + timedelta(seconds=8), sent_at=NOW + timedelta(seconds=1.5))  # device clock ahead
+    assert not refused(NOW, NOW + timedelta(seconds=5), sent_at=NOW + timedelta(seconds=0.5))
+    assert refused(NOW, NOW - timedelta(seconds=3))  # a deadline before it was sent
+    # a simulated hall at 60x: 5 real seconds are 5 hall minutes
+    assert not refused(NOW, NOW + timedelta(minutes=3), sent_at=NOW - timedelta(minutes=2), speed=60)
+    assert refused(NOW, NOW + timedelta(seconds=30), sent_at=NOW - timedelta(minutes=2), speed=60)
 
 
 def test_a_request_from_the_previous_day_is_never_issued_again():

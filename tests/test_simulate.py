@@ -85,6 +85,7 @@ def test_a_day_of_the_sample_hall_matches_the_coordinators_records(hall: HallCon
     assert set(result["counter_utilisation"]) == {c.number for c in hall.counters}
 
 
+@pytest.mark.slow  # simulates a whole day twice, through the real coordinator
 def test_more_counters_never_make_the_wait_longer(hall: HallConfig, tmp_path: Path):
     behaviour = Behaviour(citizens_per_day=120, breaks=False)
     p90 = []
