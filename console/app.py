@@ -10,9 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import tempfile
+import threading
+import zipfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader
@@ -25,6 +30,7 @@ from starlette.staticfiles import StaticFiles
 
 from console import texts
 from console.accounts import AccountError, AccountStore, Role, Session
+from console.alerts import AlertLog, AlertRules, unsatisfied_alert, wait_alerts
 from console.figures import Figures
 from console.link import CommandFailed, HallLink
 from console.web import (
@@ -38,8 +44,10 @@ from console.web import (
     cookie_args,
     page,
 )
+from coordinator.report.period import day_start
 from motcua.clock import Clock
-from motcua.contract import CounterAction, CounterReply, CounterStatus, ErrorCode, Notice
+from motcua.contract import CounterAction, CounterReply, CounterStatus, ErrorCode, Notice, RatingLevel
+from motcua.errors import MotcuaError
 from motcua.hall import HallConfig
 
 logger = logging.getLogger(__name__)
@@ -51,6 +59,9 @@ EVERYONE = frozenset(Role)
 #: Routes anyone may reach (the test of role checks skips exactly these).
 PUBLIC_PATHS = frozenset({"/login", "/static"})
 LIVE_REFRESH_S = 15.0  # a live page is re-rendered at least this often (the "how long" minutes move)
+BY_CHOICES = ("service", "counter", "officer", "hall")
+#: The report package's HTML carries its own inline style and chart images: allowed there, and nothing else.
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
 
 #: Actions an officer's desk may post (sign-in and sign-out have their own routes).
 DESK_ACTIONS = {
@@ -78,12 +89,15 @@ class Console:
     session_lifetime: timedelta = timedelta(hours=10)
     limiter: LoginLimiter = field(default_factory=lambda: LoginLimiter(5, 20, 900.0))
     procedure_names: dict[str, str] = field(default_factory=dict)
+    alert_rules: AlertRules = field(default_factory=AlertRules)
+    alerts: AlertLog = field(default_factory=AlertLog)
+    hall_path: Path | None = None  # hall.toml, for the report package (it loads the hall itself)
     flashes: dict[str, tuple[str, str]] = field(default_factory=dict)  # session -> (kind, text), shown once
 
     def __post_init__(self) -> None:
         # autoescape=True for every template, whatever its name: a name or a notice is always shown as text
         self.templates = Environment(loader=PackageLoader("console", "templates"), autoescape=True)
-        self.templates.globals.update(texts=texts, CounterStatus=CounterStatus)
+        self.templates.globals.update(texts=texts, CounterStatus=CounterStatus, RatingLevel=RatingLevel, hall=self.hall)
 
     # --- helpers ----------------------------------------------------------------------------------------
 
@@ -375,12 +389,37 @@ def create_app(console: Console) -> Starlette:
 
         return _live_stream(request, "hall", render)
 
+    alerts_lock = threading.Lock()
+
     def hall_figures() -> dict[str, Any]:
         now = console.clock.now()
         board = link.board
+        hall = console.hall
         counts = console.figures.day_counts(board.business_day) if board else None
+        longest = console.figures.longest_waits(board.business_day, now) if board else {}
+        since = day_start(board.business_day, hall.hall.zone, hall.hall.day_starts_at) if board else now
+        today = console.figures.ratings(since)
+        rules = console.alert_rules
+        window = console.figures.ratings(now - timedelta(minutes=rules.unsatisfied_window_min))
+        holding = wait_alerts(
+            longest, {s.id: s.target_wait_min for s in hall.services}, {s.id: s.name for s in hall.services}
+        )
+        holding |= unsatisfied_alert(window, rules)
+        with alerts_lock:
+            for alert in console.alerts.update(now, holding):
+                logger.warning("alert: %s", alert.key)
+            active = list(console.alerts.active.values())
+            history = list(console.alerts.history[:20])
         devices = sorted(link.devices.values(), key=lambda d: (d.status.state.value != "offline", d.status.device))
+        satisfied = sum(1 for level in today if level is RatingLevel.SATISFIED)
         return {
+            "longest": longest,
+            "targets": {s.id: s.target_wait_min for s in hall.services},
+            "ratings": {level: sum(1 for x in today if x is level) for level in RatingLevel},
+            "rated": len(today),
+            "satisfied_pct": round(100 * satisfied / len(today)) if today else None,
+            "alerts": active,
+            "alert_history": history,
             "board": board,
             "counters": [link.counters.get(c.number) for c in console.hall.counters],
             "counts": counts,
@@ -401,6 +440,61 @@ def create_app(console: Console) -> Starlette:
         except CommandFailed as failed:
             console.flash(session, "error", texts.COMMAND_FAILED[failed.reason])
         return RedirectResponse("/hall", status_code=303)
+
+    # --- reports: the report package's own output, nothing computed here ------------------------------
+
+    @guard(MANAGERS)
+    async def reports_page(request: Request, session: Session) -> Response:
+        return console.render("reports.html", request, session, query=request.query_params, error=None)
+
+    @guard(MANAGERS)
+    async def report_file(request: Request, session: Session) -> Response:
+        query = request.query_params
+        period = query.get("period", "week")
+        by = query.get("by", "service")
+        fmt = query.get("format", "html")
+        on = query.get("date", "") or None
+        if period not in ("day", "week", "month") or by not in BY_CHOICES or fmt not in ("html", "csv"):
+            return console.render(
+                "reports.html", request, session, status=400, query=query, error="Yêu cầu không hợp lệ."
+            )
+        try:
+            files = await run_in_threadpool(make_report, period, on, by, fmt)
+        except MotcuaError as exc:
+            logger.info("report refused: %s", exc)
+            return console.render(
+                "reports.html", request, session, status=404, query=query, error=f"Không lập được báo cáo: {exc}"
+            )
+        logger.info("%s made a %s report (%s, by %s)", session.account.username, period, fmt, by)
+        if fmt == "html":
+            name, data = files[0]
+            return Response(
+                data,
+                media_type="text/html; charset=utf-8",
+                headers={"Content-Security-Policy": REPORT_CSP, "Content-Disposition": f'inline; filename="{name}"'},
+            )
+        buffer = BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, data in files:
+                archive.writestr(name, data)
+        stem = files[0][0].rsplit(".", 1)[0]
+        return Response(
+            buffer.getvalue(),
+            media_type="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="{stem}-csv.zip"'},
+        )
+
+    def make_report(period: str, on: str | None, by: str, fmt: str) -> list[tuple[str, bytes]]:
+        from coordinator.report import cli as report_cli
+
+        if console.hall_path is None:
+            raise MotcuaError("the console was started without a hall.toml path")
+        with tempfile.TemporaryDirectory(prefix="motcua-report-") as folder:
+            argv = ["--db", str(console.figures.path), "--hall", str(console.hall_path), "--period", period]
+            argv += ["--date", on] if on else []
+            argv += ["--by", by, "--format", fmt, "--out", folder]
+            paths = report_cli.run(report_cli.build_parser().parse_args(argv))
+            return [(p.name, p.read_bytes()) for p in paths]
 
     # --- admin ------------------------------------------------------------------------------------------
 
@@ -473,6 +567,8 @@ def create_app(console: Console) -> Starlette:
         Route("/hall", hall_view, methods=["GET"]),
         Route("/hall/stream", hall_stream, methods=["GET"]),
         Route("/hall/notice", set_notice, methods=["POST"]),
+        Route("/reports", reports_page, methods=["GET"]),
+        Route("/reports/file", report_file, methods=["GET"]),
         Route("/accounts", accounts_page, methods=["GET"]),
         Route("/accounts", accounts_change, methods=["POST"]),
         Mount("/static", app=StaticFiles(packages=[("console", "static")]), name="static"),

@@ -34,6 +34,14 @@ class WebSection(Section):
         return self.tls_cert is not None
 
 
+class AlertsSection(Section):
+    """The unsatisfied-ratings alert (the waiting-time alert uses each service's `target_wait_min` in hall.toml)."""
+
+    unsatisfied_share: Annotated[float, Field(gt=0, lt=1)] = 0.3
+    unsatisfied_window_min: Annotated[float, Field(gt=0, le=24 * 60)] = 60.0
+    unsatisfied_minimum: Annotated[int, Field(ge=1)] = 5
+
+
 class ConsoleConfig(Section):
     """console.toml"""
 
@@ -43,3 +51,4 @@ class ConsoleConfig(Section):
     accounts: ConfigPath = Field(default=Path("/var/lib/motcua/console.db"))  # the console's own accounts
     mqtt: MqttSettings = MqttSettings()
     web: WebSection = WebSection()
+    alerts: AlertsSection = AlertsSection()

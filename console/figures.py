@@ -12,14 +12,20 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from coordinator.engine import Ticket, call_order
 from coordinator.store import open_readonly, ticket_from_row
+from motcua.contract import RatingLevel
 from motcua.hall import HallConfig
 
 logger = logging.getLogger(__name__)
+
+
+def _iso(moment: datetime) -> str:
+    """As the coordinator's store writes times (UTC, ``+00:00``): the query compares these strings."""
+    return moment.astimezone(UTC).isoformat()
 
 
 @dataclass(frozen=True)
@@ -81,3 +87,27 @@ class Figures:
             )
         issued = sum(n for status, n in rows.items() if status != "cancelled")
         return DayCounts(issued, rows.get("served", 0), rows.get("waiting", 0), rows.get("no_show", 0))
+
+    def longest_waits(self, day: date, now: datetime) -> dict[str, int]:
+        """Per service, how long (minutes) the ticket waiting longest has waited."""
+        with self._db() as db:
+            if db is None:
+                return {}
+            rows = db.execute(
+                "SELECT service, MIN(issued_at) FROM tickets WHERE business_day = ? AND status = 'waiting' "
+                "GROUP BY service",
+                (day.isoformat(),),
+            ).fetchall()
+        return {
+            service: max(0, int((now - datetime.fromisoformat(first)).total_seconds() // 60)) for service, first in rows
+        }
+
+    def ratings(self, since: datetime) -> list[RatingLevel]:
+        """The counted ratings pressed since then (today's satisfaction, the unsatisfied-share alert)."""
+        with self._db() as db:
+            if db is None:
+                return []
+            rows = db.execute(
+                "SELECT level FROM ratings WHERE outcome = 'counted' AND pressed_at >= ?", (_iso(since),)
+            ).fetchall()
+        return [RatingLevel(level) for (level,) in rows]

@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 def build(config: ConsoleConfig):  # type: ignore[no-untyped-def]
     """The app and its parts (nothing started): used by `serve` and by the tests."""
+    from console.alerts import AlertRules
     from console.app import Console, create_app
     from console.figures import Figures
     from console.link import HallLink
@@ -47,6 +48,8 @@ def build(config: ConsoleConfig):  # type: ignore[no-untyped-def]
         session_lifetime=timedelta(hours=web.session_hours),
         limiter=LoginLimiter(web.login_failures_per_account, web.login_failures_per_address, web.login_window_min * 60),
         procedure_names={p.code: p.name for p in load_procedures(hall)},
+        alert_rules=AlertRules(**config.alerts.model_dump()),
+        hall_path=config.hall,
     )
     return console, create_app(console)
 

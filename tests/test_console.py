@@ -3,13 +3,16 @@ sign-in, role checks on every route, CSRF, expiry, the officer's desk and its ba
 
 from __future__ import annotations
 
+import io
 import time
+import zipfile
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import WARD_HALL
 from console_support import (
     ACCOUNTS,
     PASSWORD,
@@ -28,7 +31,8 @@ from console.app import PUBLIC_PATHS, Console, create_app
 from console.figures import Figures
 from console.link import HallLink
 from console.web import LoginLimiter
-from motcua.contract import CounterStatus, EventKind, EventReason
+from motcua.clock import FixedClock
+from motcua.contract import CounterAction, CounterStatus, EventKind, EventReason
 
 
 @pytest.fixture
@@ -302,3 +306,56 @@ def test_hostile_names_and_notices_are_shown_as_text(console: Console):
     page = client.get("/hall").text
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     wait_until(lambda: console.link.board.notice == '"><img src=x onerror=alert(1)>', what="notice on the board")
+
+
+# --- the manager's hall view, alerts and reports ---------------------------------------------------------
+
+
+def test_manager_sees_a_long_wait_as_an_alert_kept_in_the_list(console: Console, sessions, clock):
+    issued = take_ticket(sessions("kiosk-1", role="kiosk"), clock)
+    client = signed_in(console, "truong")
+    page = client.get("/hall").text
+    assert "Không có cảnh báo." in page and "Hôm nay: đã cấp 1 phiếu" in page
+    target = console.hall.service("ho-tich").target_wait_min
+    console.clock = FixedClock(clock.now() + timedelta(minutes=target + 5))  # the citizen has waited past the target
+    page = client.get("/hall").text
+    assert f"có người đã chờ {target + 5} phút (mục tiêu {target} phút)" in page
+    assert [a.key for a in console.alerts.active.values()] == ["wait:ho-tich"]
+    post(signed_in(console, "lan"), "/desk/counter", counter="1")
+    console.link.command(1, CounterAction.NEXT)  # the ticket is called: the rule no longer holds
+    page = client.get("/hall").text
+    assert "Không có cảnh báo." in page and "Cảnh báo đã qua (1)" in page
+    assert issued.ticket.label in page  # counter 1 serving it
+
+
+def test_manager_gets_the_report_package_output(console: Console, sessions, clock, tmp_path: Path):
+    console.hall_path = WARD_HALL
+    issued = take_ticket(sessions("kiosk-1", role="kiosk"), clock)
+    post(signed_in(console, "lan"), "/desk/counter", counter="1")
+    console.link.command(1, CounterAction.NEXT)
+    console.link.command(1, CounterAction.FINISH)
+    client = signed_in(console, "truong")
+    day = clock.now().astimezone(console.hall.hall.zone).date().isoformat()
+    html = client.get("/reports/file", params={"period": "day", "date": day, "by": "service", "format": "html"})
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    assert "Hộ tịch" in html.text
+    csv = client.get("/reports/file", params={"period": "day", "date": day, "by": "service", "format": "csv"})
+    assert csv.status_code == 200 and csv.headers["content-type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(csv.content)).namelist()
+    assert names and all(name.endswith(".csv") for name in names)
+    assert issued.ticket.service == "ho-tich"
+    refused = client.get("/reports/file", params={"period": "year", "format": "html"})
+    assert refused.status_code == 400
+
+
+def test_admin_accounts_stay_consistent_with_the_halls_officers(console: Console):
+    admin = signed_in(console, "quantri")
+    token = csrf_of(admin.get("/accounts").text)
+    form = {"csrf": token, "what": "create", "role": "officer", "password": PASSWORD}
+    page = admin.post("/accounts", data={**form, "username": "ai-do", "officer": "khong-co-that"})
+    assert "Không thực hiện được" in page.text and console.accounts.get("ai-do") is None
+    page = admin.post("/accounts", data={**form, "username": "hoa", "officer": "le-thi-hoa"})
+    assert "Đã tạo tài khoản hoa." in page.text
+    assert console.accounts.get("hoa").name == "Lê Thị Hoa"  # the name comes from hall.toml
+    admin.post("/accounts", data={"csrf": token, "what": "password", "username": "hoa", "password": "mat-khau-moi-123"})
+    assert sign_in(client_for(console), "hoa", "mat-khau-moi-123").status_code == 303

@@ -13,9 +13,11 @@ import pytest
 from conftest import WARD_HALL
 from console_support import PASSWORD, take_ticket, write_console_config
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
+from test_pad_e2e import devices  # noqa: F401 - the real keypad process fixture, shared
 from waiting import wait_until
 
 from motcua.clock import clock_spec
@@ -121,8 +123,16 @@ def sign_in(driver: webdriver.Chrome, url: str, username: str) -> None:
 
 
 def text_of(driver: webdriver.Chrome, element_id: str) -> str:
-    elements = driver.find_elements(By.ID, element_id)
-    return elements[0].text if elements else ""
+    """The element's text, or "" when absent; the live view may replace it between finding and reading."""
+    for _ in range(5):
+        elements = driver.find_elements(By.ID, element_id)
+        if not elements:
+            return ""
+        try:
+            return str(elements[0].text)
+        except StaleElementReferenceException:
+            continue
+    return ""
 
 
 def test_officer_runs_the_counter_from_the_browser(console_url: str, browser, sessions, clock):
@@ -148,8 +158,8 @@ def test_officer_runs_the_counter_from_the_browser(console_url: str, browser, se
     # the live view (Server-Sent Events) shows the new ticket in the waiting line without a reload
     wait.until(lambda d: d.find_elements(By.ID, f"waiting-{first.label}"))
     browser.find_element(By.TAG_NAME, "body").send_keys("n")  # the keyboard shortcut of "Gọi tiếp"
-    wait.until(lambda d: text_of(d, "serving-number") == first.label)
-    assert f"Đã gọi số {first.label}." in text_of(browser, "flash")
+    wait.until(lambda d: f"Đã gọi số {first.label}." in text_of(d, "flash"))  # the page after the action
+    assert text_of(browser, "serving-number") == first.label
     wait_until(lambda: seen["state"].serving and seen["state"].serving.label == first.label, what="keypad's state")
     wait_until(
         lambda: any(c.number == 1 and c.serving == first.label for c in seen["board"].counters), what="the board"
@@ -170,7 +180,7 @@ def test_officer_runs_the_counter_from_the_browser(console_url: str, browser, se
     assert second.label in text_of(browser, "waiting-line")
 
 
-def test_manager_sees_the_hall_and_sets_the_notice(console_url: str, browser, sessions):
+def test_manager_sees_the_hall_and_sets_the_notice(console_url: str, browser, sessions, devices):  # noqa: F811
     display = sessions("display-1", role="display")
     boards: list[Board] = []
     display.subscribe(display.topics.board(), lambda m: boards.append(parse(Board, m.payload, max_bytes=None)))
@@ -183,3 +193,10 @@ def test_manager_sees_the_hall_and_sets_the_notice(console_url: str, browser, se
     box.send_keys("Từ 01/12 nhận hồ sơ chứng thực cả sáng thứ Bảy")
     browser.find_element(By.ID, "notice-save").click()
     wait_until(lambda: boards and boards[-1].notice == "Từ 01/12 nhận hồ sơ chứng thực cả sáng thứ Bảy", what="notice")
+
+    # device health: a real keypad process online, then killed (no goodbye): the page shows it offline
+    keypad = devices("keypad", "keypad-1").start()
+    browser.refresh()
+    wait.until(lambda d: "Trực tuyến" in text_of(d, "device-keypad-1"))
+    keypad.kill()
+    wait.until(lambda d: "Mất kết nối" in text_of(d, "device-keypad-1"))  # over the live stream, no reload
