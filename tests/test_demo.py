@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import WARD_HALL
 
-from motcua.demo import DEMO_COUNTERS, Workspace, write_demo_hall
-from motcua.demo_panel import SHEETS, Panel, layout
+from demo.hall import DEMO_COUNTERS, Workspace, write_demo_hall
+from demo.panel import SHEETS, Panel, layout
 from motcua.hall import HallConfig
 
 
@@ -109,7 +109,7 @@ def test_the_control_panel_sends_each_button_to_its_device(demo_hall: HallConfig
 
 
 def test_every_panel_button_fits_the_window_and_none_overlap(demo_hall: HallConfig):
-    from motcua.demo_panel import HEIGHT, WIDTH
+    from demo.panel import HEIGHT, WIDTH
 
     buttons = layout(demo_hall)
     for button in buttons:
@@ -122,7 +122,7 @@ def test_every_panel_button_fits_the_window_and_none_overlap(demo_hall: HallConf
 def test_the_panel_draws_with_the_real_pygame(demo_hall: HallConfig, tmp_path: Path):
     import pygame
 
-    from motcua.demo_panel import HEIGHT, WIDTH, draw
+    from demo.panel import HEIGHT, WIDTH, draw
     from motcua.fonts import font_path
 
     class Watcher:
@@ -145,3 +145,48 @@ def test_the_panel_draws_with_the_real_pygame(demo_hall: HallConfig, tmp_path: P
         assert screen.get_at((30, 110))[:3] != (12, 24, 48)  # a keypad button was drawn there
     finally:
         pygame.quit()
+
+
+def _imports(package: str) -> dict[str, set[str]]:
+    """Every module of `package` and the project modules it imports (at module level or inside functions)."""
+    import ast
+
+    root = Path(__file__).resolve().parent.parent
+    graph: dict[str, set[str]] = {}
+    for path in sorted((root / package).rglob("*.py")):
+        module = ".".join(path.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module)
+                names.update(f"{node.module}.{alias.name}" for alias in node.names)
+        graph[module] = names
+    return graph
+
+
+def test_the_shared_library_does_not_know_the_demo():
+    for module, names in _imports("motcua").items():
+        assert not {n for n in names if n == "demo" or n.startswith("demo.")}, module
+
+
+def test_the_demo_and_the_shared_library_import_without_a_cycle():
+    graph = {**_imports("motcua"), **_imports("demo")}
+    edges = {module: {n for n in names if n in graph and n != module} for module, names in graph.items()}
+    assert edges["demo.main"] >= {"demo.hall", "demo.panel"}  # the graph was read: a cycle could be found
+    visiting: list[str] = []
+    done: set[str] = set()
+
+    def visit(module: str) -> None:
+        assert module not in visiting, "import cycle: " + " -> ".join([*visiting, module])
+        if module in done:
+            return
+        visiting.append(module)
+        for imported in sorted(edges[module]):
+            visit(imported)
+        visiting.pop()
+        done.add(module)
+
+    for module in sorted(edges):
+        visit(module)
