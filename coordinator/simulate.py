@@ -13,6 +13,10 @@ It answers two questions:
   arrivals, exponential service, no priority, no breaks: ``--erlang``) the result is checked against the Erlang-C
   formula.
 
+Citizens come only while the kiosk issues tickets for their service (opening hours, from ``issue_early_min``
+before each opening), ``citizens_per_day`` of them on average on any open day. ``--db FILE`` keeps the
+coordinator's database of the day (for ``motcua report``), ``--out DIR`` keeps everything the run writes.
+
 The pieces are reusable: `plan_day` (who comes when, pure), `DaySimulation` (the officers' and citizens'
 behaviour, against any `HallActions` and `Timeline`). `make demo` drives the same day through the devices' own
 processes in accelerated real time.
@@ -21,6 +25,7 @@ processes in accelerated real time.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import heapq
 import json
 import logging
@@ -37,6 +42,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
+from coordinator.engine import is_open
 from motcua.clock import FixedClock
 from motcua.config import Section, load_config, validate_config
 from motcua.contract import (
@@ -125,32 +131,53 @@ def load_profile(hall_path: Path) -> SimulationProfile:
 
 
 def plan_day(hall: HallConfig, day: date, behaviour: Behaviour, rng: random.Random) -> DayPlan:
-    """Citizens of one day: a non-homogeneous Poisson process (by thinning) following `DAY_SHAPE`, split between
-    services in proportion to their expected work."""
+    """Citizens of one day: a non-homogeneous Poisson process following `DAY_SHAPE`, split between services by
+    `behaviour.mix`, and only while the kiosk issues tickets for the service (its opening hours, from
+    `issue_early_min` before each opening): nobody is sent to a closed hall. The expected number of citizens is
+    `citizens_per_day` on any day the hall is open (fewer hours, the same people: a Saturday morning is busy)."""
     zone = hall.hall.zone
     weights = {s.id: behaviour.mix.get(s.id, 0.0 if behaviour.mix else 1.0) for s in hall.services}
-    total_weight = sum(weights.values())
-    hours = sorted(DAY_SHAPE)
-    mean_rate = behaviour.citizens_per_day / len([h for h in hours if DAY_SHAPE[h] > 0])
-    peak = max(DAY_SHAPE.values()) * mean_rate  # citizens per hour at the busiest hour
-    start = datetime.combine(day, time(hours[0], 0), zone)
-    closes = datetime.combine(day, time(hours[-1] + 1, 0), zone)
+    total_weight = sum(weights.values()) or 1.0
+    midnight = datetime.combine(day, time(0, 0), zone)
+    # intensity per minute of the day, relative: the day's shape times the share of services open at that minute
+    minutes = [midnight + timedelta(minutes=m) for m in range(24 * 60)]
+    open_share = [
+        sum(w for service, w in weights.items() if _issuing(hall, service, moment)) / total_weight
+        for moment in minutes
+    ]
+    relative = [DAY_SHAPE.get(moment.hour, 0.0) * share for moment, share in zip(minutes, open_share, strict=True)]
+    day_weight = sum(relative) / 60  # in "shape hours"
+    closes = datetime.combine(day, time(max(DAY_SHAPE) + 1, 0), zone)
     citizens: list[Citizen] = []
-    moment = start
-    while True:
-        moment += timedelta(hours=rng.expovariate(peak))
-        if moment >= closes:
-            break
-        if rng.random() > DAY_SHAPE.get(moment.hour, 0.0) * mean_rate / peak:
-            continue
-        service = _weighted(rng, weights, total_weight)
-        citizens.append(_citizen(len(citizens) + 1, moment, service, hall, behaviour, rng))
+    if day_weight > 0:
+        scale = behaviour.citizens_per_day / day_weight  # citizens per hour at shape 1
+        peak = max(DAY_SHAPE.values()) * scale
+        open_minutes = [m for m, r in enumerate(relative) if r > 0]
+        moment = midnight + timedelta(minutes=open_minutes[0])
+        end = midnight + timedelta(minutes=open_minutes[-1] + 1)
+        closes = end
+        while True:
+            moment += timedelta(hours=rng.expovariate(peak))
+            if moment >= end:
+                break
+            minute = int((moment - midnight).total_seconds() // 60)
+            if rng.random() * peak > relative[minute] * scale:
+                continue
+            issuing = {k: w for k, w in weights.items() if _issuing(hall, k, moment)}
+            service = _weighted(rng, issuing, sum(issuing.values()))
+            citizens.append(_citizen(len(citizens) + 1, moment, service, hall, behaviour, rng))
     breaks = {}
     if behaviour.breaks:
         for counter in hall.counters:
             begin = datetime.combine(day, time(9, 30), zone) + timedelta(minutes=rng.uniform(0, 60))
             breaks[counter.number] = (begin, rng.uniform(10, 20))
     return DayPlan(citizens=citizens, breaks=breaks, closes=closes)
+
+
+def _issuing(hall: HallConfig, service: str, moment: datetime) -> bool:
+    """Whether the kiosk issues tickets for `service` at `moment` (the engine's own rule)."""
+    hours = hall.hours_for(service)
+    return hours is None or is_open(hours, moment.astimezone(hall.hall.zone), hall.hall.issue_early_min)
 
 
 def plan_erlang(
@@ -316,6 +343,7 @@ class DaySimulation:
         self.unissued: list[Citizen] = []
         self.counters = {c.number: CounterLog() for c in hall.counters}
         self.ratings_sent = 0
+        self.settled = 0  # citizens done: served, absent when called, or no ticket
         self._events: list[_Event] = []
         self._order = 0
         self._idle: set[int] = set()
@@ -335,15 +363,17 @@ class DaySimulation:
             self._schedule(first, "free", number)
         for number, (start, _) in self.plan.breaks.items():
             self._schedule(start, "break", number)
-        total = len(self._events)
-        done = 0
+        shown = -1
         while self._events:
             event = heapq.heappop(self._events)
             self.timeline.advance_to(event.at)
             getattr(self, f"_on_{event.kind}")(event)
-            done += 1
-            if self.on_progress and done % 20 == 0:
-                self.on_progress(min(done / max(total * 3, 1), 1.0))
+            # progress: the share of the day's citizens who are done (served, absent, or sent away), in whole
+            # percent, each value once; 100 % only when the day is over
+            percent = min(99, 100 * self.settled // max(len(self.plan.citizens), 1))
+            if self.on_progress and percent > shown:
+                shown = percent
+                self.on_progress(percent / 100)
         if self.on_progress:
             self.on_progress(1.0)
 
@@ -354,6 +384,7 @@ class DaySimulation:
         info = self.actions.take_ticket(citizen)
         if info is None:
             self.unissued.append(citizen)
+            self.settled += 1
             return
         self.visits[info.label] = Visit(
             citizen=citizen, label=info.label, issued=event.at, estimated_wait_min=info.estimated_wait_min
@@ -401,6 +432,7 @@ class DaySimulation:
         self.actions.press(event.counter, CounterAction.NO_SHOW)
         if visit is not None:
             visit.no_show = True
+            self.settled += 1
         self._schedule(event.at, "free", event.counter)
 
     def _on_finish(self, event: _Event) -> None:
@@ -412,6 +444,7 @@ class DaySimulation:
             log.busy_min += (event.at - visit.called).total_seconds() / 60
             log.served += 1
             log.last_finish = event.at
+            self.settled += 1
             if visit.citizen.rating is not None:
                 self._schedule(
                     event.at + timedelta(seconds=visit.citizen.rating_delay_s), "rate", number, visit.citizen
@@ -633,8 +666,10 @@ def simulate(
     *,
     on_progress: Callable[[float], None] | None = None,
     turnaround_s: float = 20.0,
+    database: Path | None = None,
 ) -> dict[str, Any]:
-    """Run `plan` through a real Mosquitto and coordinator (in this process, on a simulated clock)."""
+    """Run `plan` through a real Mosquitto and coordinator (in this process, on a simulated clock). The
+    coordinator's database is `database` (default: coordinator.db in `workdir`)."""
     from coordinator.service import CoordinatorService
     from coordinator.store import Store
     from motcua.localbroker import LocalBroker
@@ -644,6 +679,8 @@ def simulate(
     clock = FixedClock(start)
     procedures = load_procedures(hall) if hall.hall.procedures else []
     started: list[MqttSession] = []
+    database = database or workdir / "coordinator.db"
+    database.parent.mkdir(parents=True, exist_ok=True)
     with LocalBroker(hall, workdir / "broker") as broker:
 
         def session(device: str) -> MqttSession:
@@ -658,7 +695,7 @@ def simulate(
             broker.settings("coordinator"), device="coordinator", site=hall.hall.site, role="coordinator"
         )
         coordinator = CoordinatorService(
-            hall, procedures, Store(workdir / "coordinator.db"), coordinator_session, clock
+            hall, procedures, Store(database), coordinator_session, clock
         )
         coordinator.start()
         try:
@@ -675,7 +712,7 @@ def simulate(
             day.run()
             result = day.summary()
             result["waits_min"] = [v.wait_min for v in day.visits.values() if v.wait_min is not None]
-            result["database"] = str(workdir / "coordinator.db")
+            result["database"] = str(database)
             return result
         finally:
             for s in reversed(started):
@@ -711,13 +748,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--hours", type=float, default=23.0, help="--erlang: hours simulated (at most 23)")
     parser.add_argument("--days", type=int, default=3, help="--erlang: independent days simulated")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--db", type=Path, help="keep the coordinator's database of the day here (a new file)")
+    parser.add_argument(
+        "--out", type=Path, help="keep everything the run writes here (databases, results.json; a new folder)"
+    )
     args = parser.parse_args(argv)
+    if args.db is not None and (args.staffing or args.erlang):
+        parser.error("--db keeps one day's database: use --out with --staffing or --erlang")
+    for kept in (args.db, args.out):
+        if kept is not None and kept.exists():
+            parser.error(f"{kept} exists: the simulation writes a new one (a day's tickets are issued once)")
     for noisy in ("motcua.session", "coordinator.service"):  # thousands of commands: keep the terminal readable
         logging.getLogger(noisy).setLevel(logging.WARNING)
     base = load_hall(args.hall)
     profile = load_profile(args.hall)
     results: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="motcua-sim-") as folder:
+    with contextlib.ExitStack() as stack:
+        if args.out is not None:
+            args.out.mkdir(parents=True)
+            folder = str(args.out)
+        else:
+            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="motcua-sim-"))
         if args.erlang:
             results = run_erlang(
                 base, args.counters, args.rate, args.service_min, args.hours, args.seed, Path(folder), repeat=args.days
@@ -749,12 +800,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             plan = plan_day(base, args.date, profile.behaviour(args.citizens), random.Random(args.seed))
             print(f"Simulating {len(plan.citizens)} citizens on {args.date} in {base.hall.name}", file=sys.stderr)
-            results = simulate(base, plan, Path(folder), on_progress=progress_bar)
-            results.pop("database", None)
+            results = simulate(base, plan, Path(folder), on_progress=progress_bar, database=args.db)
             results.pop("waits_min", None)
+            if args.db is None and args.out is None:
+                results.pop("database", None)  # a temporary folder, gone when we return
             _print_day(results)
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+        text = json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n"
+        if args.out is not None:
+            (args.out / "results.json").write_text(text, encoding="utf-8")
+        if args.json:
+            args.json.write_text(text, encoding="utf-8")
     return 0
 
 
@@ -827,6 +882,8 @@ def _print_day(results: dict[str, Any]) -> None:
         f"ratings {results['ratings_sent']}"
     )
     print(f"wait: mean {results['wait_mean_min']} min, p90 {results['wait_p90_min']} min")
+    if results.get("database"):
+        print(f"the coordinator's database: {results['database']}")
     for service, figures in results["wait_by_service"].items():
         mean, p90 = figures["mean_min"], figures["p90_min"]
         print(f"  {service:<22} n={figures['n']:<4} mean {mean:>6.1f} min  p90 {p90:>6.1f} min")
