@@ -83,7 +83,7 @@ class Citizen:
     shows_up: bool  # False: not there when called
     rating: RatingLevel | None  # None: does not press the pad
     rating_delay_s: float
-    presses: int = 1  # > 1: a child pressing again and again
+    presses: int = 1  # > 1: pressed again (a double press, or a child pressing again and again): misuse
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,15 @@ class DayPlan:
     citizens: list[Citizen]
     breaks: dict[int, tuple[datetime, float]]  # counter -> (start, minutes)
     closes: datetime  # no new arrivals after this
+    #: a passer-by (a child, someone waiting) pressing a counter's pad while nobody is served there: unbound
+    idle_presses: list[IdlePress] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IdlePress:
+    at: datetime  # from this moment, as soon as the counter has nobody to rate
+    counter: int
+    level: RatingLevel
 
 
 @dataclass(frozen=True)
@@ -98,9 +107,11 @@ class Behaviour:
     citizens_per_day: float = 160.0
     priority_share: float = 0.10
     no_show_share: float = 0.04
-    rating_share: float = 0.7
-    ratings: tuple[float, float, float] = (0.90, 0.07, 0.03)  # satisfied, neutral, unsatisfied
-    storm_share: float = 0.01  # a rating followed by more presses
+    rating_share: float = 0.7  # the others leave without rating
+    ratings: tuple[float, float, float] = (0.80, 0.13, 0.07)  # satisfied, neutral, unsatisfied
+    double_press_share: float = 0.06  # of those who rate: press twice (the second is misuse)
+    storm_share: float = 0.01  # of those who rate: a child pressing again and again (4 presses)
+    idle_presses_per_day: float = 2.0  # presses on a pad with nobody served (unbound), in the whole hall
     service_cv: float = 0.6  # coefficient of variation of service times (lognormal)
     breaks: bool = True
     mix: dict[str, float] = field(default_factory=dict)  # share of citizens per service; default: equal
@@ -171,7 +182,27 @@ def plan_day(hall: HallConfig, day: date, behaviour: Behaviour, rng: random.Rand
         for counter in hall.counters:
             begin = datetime.combine(day, time(9, 30), zone) + timedelta(minutes=rng.uniform(0, 60))
             breaks[counter.number] = (begin, rng.uniform(10, 20))
-    return DayPlan(citizens=citizens, breaks=breaks, closes=closes)
+    idle: list[IdlePress] = []
+    if citizens and behaviour.idle_presses_per_day > 0:
+        first, span = citizens[0].arrives, (closes - citizens[0].arrives).total_seconds()
+        offset = rng.expovariate(behaviour.idle_presses_per_day)  # a Poisson count over the day
+        while offset < 1:
+            idle.append(
+                IdlePress(
+                    at=first + timedelta(seconds=offset * span),
+                    counter=rng.choice(hall.counters).number,
+                    level=_level(rng, behaviour.ratings),
+                )
+            )
+            offset += rng.expovariate(behaviour.idle_presses_per_day)
+    return DayPlan(citizens=citizens, breaks=breaks, closes=closes, idle_presses=idle)
+
+
+def _level(rng: random.Random, shares: tuple[float, float, float]) -> RatingLevel:
+    roll = rng.random()
+    if roll < shares[0]:
+        return RatingLevel.SATISFIED
+    return RatingLevel.NEUTRAL if roll < shares[0] + shares[1] else RatingLevel.UNSATISFIED
 
 
 def _issuing(hall: HallConfig, service: str, moment: datetime) -> bool:
@@ -227,14 +258,11 @@ def _citizen(
     mu = math.log(mean) - sigma**2 / 2
     priority = rng.choice(list(hall.queue.priority_categories)) if rng.random() < b.priority_share else None
     rates = rng.random() < b.rating_share
-    rating = None
+    rating = _level(rng, b.ratings) if rates else None
+    presses = 1
     if rates:
         roll = rng.random()
-        rating = (
-            RatingLevel.SATISFIED
-            if roll < b.ratings[0]
-            else (RatingLevel.NEUTRAL if roll < b.ratings[0] + b.ratings[1] else RatingLevel.UNSATISFIED)
-        )
+        presses = 4 if roll < b.storm_share else (2 if roll < b.storm_share + b.double_press_share else 1)
     return Citizen(
         id=number,
         arrives=arrives,
@@ -244,7 +272,7 @@ def _citizen(
         shows_up=rng.random() >= b.no_show_share,
         rating=rating,
         rating_delay_s=rng.uniform(3, 40),
-        presses=3 if rates and rng.random() < b.storm_share else 1,
+        presses=presses,
     )
 
 
@@ -314,6 +342,7 @@ class _Event:
     kind: str = field(compare=False)
     counter: int = field(compare=False, default=0)
     citizen: Citizen | None = field(compare=False, default=None)
+    press: IdlePress | None = field(compare=False, default=None)
 
 
 class DaySimulation:
@@ -343,6 +372,8 @@ class DaySimulation:
         self.unissued: list[Citizen] = []
         self.counters = {c.number: CounterLog() for c in hall.counters}
         self.ratings_sent = 0
+        self.idle_presses_sent = 0
+        self.levels_sent: dict[str, int] = {}  # first presses of citizens who rated, by level
         self.settled = 0  # citizens done: served, absent when called, or no ticket
         self._events: list[_Event] = []
         self._order = 0
@@ -351,9 +382,17 @@ class DaySimulation:
         self._resting: set[int] = set()
         self._break_pending: set[int] = set()
 
-    def _schedule(self, at: datetime, kind: str, counter: int = 0, citizen: Citizen | None = None) -> None:
+    def _schedule(
+        self,
+        at: datetime,
+        kind: str,
+        counter: int = 0,
+        citizen: Citizen | None = None,
+        *,
+        press: IdlePress | None = None,
+    ) -> None:
         self._order += 1
-        heapq.heappush(self._events, _Event(at, self._order, kind, counter, citizen))
+        heapq.heappush(self._events, _Event(at, self._order, kind, counter, citizen, press))
 
     def run(self) -> None:
         for citizen in self.plan.citizens:
@@ -363,6 +402,8 @@ class DaySimulation:
             self._schedule(first, "free", number)
         for number, (start, _) in self.plan.breaks.items():
             self._schedule(start, "break", number)
+        for press in self.plan.idle_presses:
+            self._schedule(press.at, "idle_press", press.counter, press=press)
         shown = -1
         while self._events:
             event = heapq.heappop(self._events)
@@ -464,6 +505,22 @@ class DaySimulation:
         for press in range(citizen.presses):
             self.actions.rate(event.counter, citizen.rating, misuse=press > 0)
             self.ratings_sent += 1
+        self.levels_sent[citizen.rating.value] = self.levels_sent.get(citizen.rating.value, 0) + 1
+
+    def _on_idle_press(self, event: _Event) -> None:
+        """A press with nobody to rate: nobody at the desk and no citizen finished within the rating window
+        (otherwise the passer-by waits a few minutes; given up after closing time)."""
+        press = event.press
+        assert press is not None
+        last = self.counters[event.counter].last_finish
+        window = timedelta(minutes=self.hall.rating.window_min)
+        if event.counter in self._busy or (last is not None and event.at - last <= window):
+            if event.at < self.plan.closes:
+                self._schedule(event.at + timedelta(minutes=5), "idle_press", event.counter, press=press)
+            return
+        self.actions.rate(event.counter, press.level, misuse=False)
+        self.ratings_sent += 1
+        self.idle_presses_sent += 1
 
     def _on_break(self, event: _Event) -> None:
         if event.counter in self._busy:
@@ -508,6 +565,8 @@ class DaySimulation:
             "served": sum(1 for v in visits if v.finished),
             "no_show": sum(1 for v in visits if v.no_show),
             "ratings_sent": self.ratings_sent,
+            "ratings_by_level": dict(sorted(self.levels_sent.items())),
+            "idle_presses": self.idle_presses_sent,
             "wait_mean_min": _round(statistics.fmean(waits)) if waits else None,
             "wait_p90_min": _round(_percentile(waits, 90)) if waits else None,
             "wait_by_service": {
@@ -879,7 +938,9 @@ def _print_day(results: dict[str, Any]) -> None:
     error = results["estimate_error"]
     print(
         f"tickets {results['tickets']} (served {results['served']}, no-show {results['no_show']}), "
-        f"ratings {results['ratings_sent']}"
+        f"pad presses {results['ratings_sent']} (first presses by level: "
+        + ", ".join(f"{level} {n}" for level, n in results["ratings_by_level"].items())
+        + f"; presses with nobody served {results['idle_presses']})"
     )
     print(f"wait: mean {results['wait_mean_min']} min, p90 {results['wait_p90_min']} min")
     if results.get("database"):

@@ -23,14 +23,14 @@ import os
 import random
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -219,6 +219,7 @@ def run_demo(
                 plan,
                 citizens=[c for c in plan.citizens if c.arrives < closing],
                 breaks={n: b for n, b in plan.breaks.items() if b[0] < closing},
+                idle_presses=[p for p in plan.idle_presses if p.at < closing],
                 closes=closing,
             )
             print(
@@ -280,11 +281,9 @@ def collect(workspace: Workspace, hall: HallConfig, day: Any, watcher: Watcher) 
     import sqlite3
 
     db = sqlite3.connect(workspace.database)
-    issued = db.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
     calls = db.execute("SELECT COUNT(*) FROM events WHERE kind IN ('called', 'recalled')").fetchone()[0]
-    ratings = dict(db.execute("SELECT outcome, COUNT(*) FROM ratings GROUP BY outcome").fetchall())
-    levels = dict(db.execute("SELECT level, COUNT(*) FROM ratings WHERE outcome = 'counted' GROUP BY level").fetchall())
     db.close()
+    figures = report_figures(workspace.database, hall, MONDAY)
     report = subprocess.run(
         [
             sys.executable,
@@ -308,25 +307,48 @@ def collect(workspace: Workspace, hall: HallConfig, day: Any, watcher: Watcher) 
         text=True,
         check=False,
     )
-    waits = [v.wait_min for v in day.visits.values() if v.wait_min is not None]
-    counted = sum(levels.values())
     announcements = display["announcements"] or {}
     return {
-        "tickets_issued": issued,
         "tickets_printed": kiosk["tickets_printed"],
         "ticket_images": len(list(workspace.tickets.glob("*.png"))),
         "calls": calls,
         "calls_shown": display["calls_shown_count"],
         "calls_announced": announcements.get("played", 0),
         "announcement_files": len(list(workspace.audio.glob("*.wav"))),
-        "served": sum(1 for v in day.visits.values() if v.finished),
-        "no_show": sum(1 for v in day.visits.values() if v.no_show),
-        "wait_mean_min": round(statistics.fmean(waits), 1) if waits else None,
-        "wait_p90_min": round(sorted(waits)[int(0.9 * (len(waits) - 1))], 1) if waits else None,
-        "ratings": ratings,
-        "satisfied_percent": round(100 * levels.get("satisfied", 0) / counted, 1) if counted else None,
+        **figures,
         "report_ok": report.returncode == 0,
         "report_error": report.stderr.strip()[-500:] if report.returncode else None,
+    }
+
+
+def report_figures(database: Path, hall: HallConfig, day: date) -> dict[str, Any]:
+    """The day's figures as `motcua report` computes them from the database (one source of truth: the summary
+    printed by the demo is the report's, never a count of its own)."""
+    from coordinator.report.load import load
+    from coordinator.report.metrics import build_facts, compute, round_half_up
+    from coordinator.report.period import Period
+
+    period = Period("day", day, day)
+    report = compute(build_facts(load(database, hall, period), hall, period), hall, period)
+    queue, satisfaction = report.queue_total, report.satisfaction_total
+
+    def minutes(seconds: Fraction | None) -> float | None:
+        return None if seconds is None else float(round_half_up(seconds / 60))
+
+    satisfied = satisfaction.satisfied_pct
+    return {
+        "tickets_issued": queue.issued,
+        "served": queue.served,
+        "no_show": queue.no_show,
+        "wait_mean_min": minutes(queue.wait.mean),
+        "wait_p90_min": minutes(queue.wait.p90),
+        "ratings": {
+            "counted": satisfaction.counted,
+            "misuse": satisfaction.misuse,
+            "unbound": satisfaction.unbound or 0,
+        },
+        "rating_levels": dict(satisfaction.levels),
+        "satisfied_percent": None if satisfied is None else float(round_half_up(satisfied)),
     }
 
 
@@ -341,11 +363,13 @@ def print_summary(result: DemoResult) -> None:
         f"  served {s['served']}, no-show {s['no_show']}; wait mean {s['wait_mean_min']} min, "
         f"p90 {s['wait_p90_min']} min"
     )
-    ratings = s["ratings"]
+    ratings, levels = s["ratings"], s["rating_levels"]
     print(
-        f"  ratings: counted {ratings.get('counted', 0)} ({s['satisfied_percent']} % satisfied), "
-        f"misuse {ratings.get('misuse', 0)}, unbound {ratings.get('unbound', 0)}"
+        f"  ratings: counted {ratings['counted']} ({s['satisfied_percent']} % satisfied; "
+        f"satisfied {levels['satisfied']}, neutral {levels['neutral']}, unsatisfied {levels['unsatisfied']}), "
+        f"misuse {ratings['misuse']}, unbound {ratings['unbound']}"
     )
+    print("  (figures from the day's report over the coordinator's database)")
     print(
         f"  screenshots: {root / 'screenshots'}; report: {root / 'report'}"
         + ("" if s["report_ok"] else f" (FAILED: {s['report_error']})")

@@ -24,6 +24,7 @@ from coordinator.simulate import (
     staffing_hall,
 )
 from motcua.cli import main as motcua
+from motcua.contract import RatingLevel
 from motcua.hall import HallConfig
 
 MONDAY = date(2026, 11, 23)
@@ -74,7 +75,7 @@ def test_a_day_of_the_sample_hall_matches_the_coordinators_records(hall: HallCon
     assert statuses == {k: v for k, v in {"served": result["served"], "no_show": result["no_show"]}.items() if v}
     ratings = dict(db.execute("SELECT outcome, COUNT(*) FROM ratings GROUP BY outcome").fetchall())
     assert sum(ratings.values()) == result["ratings_sent"]
-    assert ratings.get("unbound", 0) == 0  # every citizen rated the counter that just served them
+    assert ratings.get("unbound", 0) == result["idle_presses"]  # citizens rate the counter that just served them
     raters = [c for c in plan.citizens if c.rating is not None and c.shows_up]
     assert ratings["counted"] == len(raters)
     assert ratings.get("misuse", 0) == sum(c.presses - 1 for c in raters)
@@ -137,3 +138,34 @@ def test_nobody_is_sent_to_a_closed_hall(hall: HallConfig):
             assert is_open(hours, citizen.arrives.astimezone(zone), hall.hall.issue_early_min), citizen.arrives
     assert plan_day(hall, date(2026, 11, 29), behaviour, random.Random(5)).citizens == []  # Sunday: closed
 
+
+
+def test_simulated_citizens_rate_like_real_ones(hall: HallConfig, tmp_path: Path):
+    """Mostly satisfied, some neutral, a few unsatisfied; some press twice (misuse), some leave without rating,
+    and a passer-by presses a pad with nobody served (unbound): every rating rule is exercised."""
+    plan = plan_day(hall, MONDAY, load_profile(WARD_HALL).behaviour(160), random.Random(1))
+    raters = [c for c in plan.citizens if c.rating is not None]
+    levels = {level: sum(1 for c in raters if c.rating is level) for level in RatingLevel}
+    assert levels[RatingLevel.SATISFIED] > levels[RatingLevel.NEUTRAL] > levels[RatingLevel.UNSATISFIED] > 0
+    assert 0.5 < len(raters) / len(plan.citizens) < 0.9
+    assert any(c.presses == 2 for c in raters) and plan.idle_presses
+    result = simulate(hall, plan, tmp_path)
+    db = sqlite3.connect(result["database"])
+    outcomes = dict(db.execute("SELECT outcome, COUNT(*) FROM ratings GROUP BY outcome").fetchall())
+    counted = dict(
+        db.execute("SELECT level, COUNT(*) FROM ratings WHERE outcome = 'counted' GROUP BY level").fetchall()
+    )
+    assert outcomes["misuse"] >= 1 and outcomes["unbound"] == result["idle_presses"] >= 1
+    assert set(counted) == {"satisfied", "neutral", "unsatisfied"}
+    served = db.execute("SELECT COUNT(*) FROM tickets WHERE status = 'served'").fetchone()[0]
+    assert outcomes["counted"] < served  # some left without rating
+    shown = [c for c in raters if c.shows_up]  # a citizen absent when called rates nothing
+    assert result["ratings_by_level"] == {
+        level.value: n for level in RatingLevel if (n := sum(1 for c in shown if c.rating is level))
+    }
+    assert result["ratings_by_level"] == counted
+
+
+def test_the_same_seed_plans_the_same_day(hall: HallConfig):
+    behaviour = load_profile(WARD_HALL).behaviour(160)
+    assert plan_day(hall, MONDAY, behaviour, random.Random(4)) == plan_day(hall, MONDAY, behaviour, random.Random(4))
