@@ -42,17 +42,19 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from coordinator.engine import is_open
+from coordinator.engine import QueueEngine, QueueError, Ticket, is_open
 from motcua.clock import FixedClock
 from motcua.config import Section, load_config, validate_config
 from motcua.contract import (
     CounterAction,
     CounterCommand,
     CounterReply,
+    CounterState,
     ErrorReply,
     PriorityCategory,
     RatingLevel,
     RatingVote,
+    ServingTicket,
     TicketInfo,
     TicketIssued,
     TicketRequest,
@@ -153,8 +155,7 @@ def plan_day(hall: HallConfig, day: date, behaviour: Behaviour, rng: random.Rand
     # intensity per minute of the day, relative: the day's shape times the share of services open at that minute
     minutes = [midnight + timedelta(minutes=m) for m in range(24 * 60)]
     open_share = [
-        sum(w for service, w in weights.items() if _issuing(hall, service, moment)) / total_weight
-        for moment in minutes
+        sum(w for service, w in weights.items() if _issuing(hall, service, moment)) / total_weight for moment in minutes
     ]
     relative = [DAY_SHAPE.get(moment.hour, 0.0) * share for moment, share in zip(minutes, open_share, strict=True)]
     day_weight = sum(relative) / 60  # in "shape hours"
@@ -681,6 +682,76 @@ class MqttActions:
             self._acked.wait_for(lambda: str(vote.id) in self._acks, timeout=10)
 
 
+class EngineActions:
+    """Citizens and officers acting on the pure queue engine in this process: no broker, no database, no ratings.
+    A day runs in a fraction of a second, so many days can compare estimators (bench/bench_estimate.py).
+    `on_issue(engine, ticket)` is called after each ticket is issued, before anything else happens."""
+
+    def __init__(
+        self,
+        hall: HallConfig,
+        clock: FixedClock,
+        on_issue: Callable[[QueueEngine, Ticket], None] | None = None,
+    ) -> None:
+        self.hall = hall
+        self.clock = clock
+        self.engine = QueueEngine(hall)
+        self.on_issue = on_issue
+
+    def take_ticket(self, citizen: Citizen) -> TicketInfo | None:
+        service = citizen.service if citizen.service != "all" else self.hall.services[0].id
+        try:
+            ticket = self.engine.issue(
+                self.clock.now(), request_id=str(uuid.uuid4()), service=service, priority=citizen.priority
+            )
+        except QueueError:
+            return None
+        if self.on_issue is not None:
+            self.on_issue(self.engine, ticket)
+        estimate = self.engine.estimate(ticket.service, ticket=ticket)
+        return TicketInfo(
+            id=ticket.id,
+            label=ticket.label,
+            number=ticket.number,
+            service=ticket.service,
+            service_name=self.hall.service(ticket.service).name,
+            issued_at=ticket.issued_at,
+            counters=self.engine.counters_for(ticket.service),
+            people_ahead=estimate.people_ahead,
+            estimated_wait_min=estimate.minutes,
+        )
+
+    def press(self, counter: int, action: CounterAction) -> CounterReply | ErrorReply:
+        now = self.clock.now()
+        try:
+            self.engine.command(now, counter, action)
+        except QueueError as exc:
+            return ErrorReply(error=exc.code, message=str(exc))
+        finally:
+            self.engine.take_changes()
+        state = self.engine.counters[counter]
+        ticket = self.engine.serving(state)
+        serving = None
+        if ticket is not None and ticket.called_at is not None:
+            serving = ServingTicket(
+                id=ticket.id,
+                label=ticket.label,
+                number=ticket.number,
+                service=ticket.service,
+                called_at=ticket.called_at,
+            )
+        return CounterReply(
+            request_id=uuid.uuid4(),
+            action=action,
+            state=CounterState(
+                counter=counter, name=str(counter), status=state.status, serving=serving, updated_at=now
+            ),
+        )
+
+    def rate(self, counter: int, level: RatingLevel, *, misuse: bool) -> None:
+        """Ratings do not touch the queue."""
+
+
 def staffing_hall(base: HallConfig, counters: int, *, single_service: bool) -> HallConfig:
     """The hall with `counters` counters serving every service (or one pooled service), always open."""
     data = base.model_dump(mode="json", exclude_none=True)
@@ -753,9 +824,7 @@ def simulate(
         coordinator_session = MqttSession(
             broker.settings("coordinator"), device="coordinator", site=hall.hall.site, role="coordinator"
         )
-        coordinator = CoordinatorService(
-            hall, procedures, Store(database), coordinator_session, clock
-        )
+        coordinator = CoordinatorService(hall, procedures, Store(database), coordinator_session, clock)
         coordinator.start()
         try:
             if not coordinator.session.wait_connected(10):
