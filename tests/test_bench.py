@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-LEAKY = '''
+LEAKY = """
 import json
 import os
 import threading
@@ -21,9 +21,9 @@ def main():
 
 if __name__ == "__main__":
     main()
-'''
+"""
 
-CAREFUL = '''
+CAREFUL = """
 import json
 import os
 import threading
@@ -39,15 +39,15 @@ def main():
 
 if __name__ == "__main__":
     main()
-'''
+"""
 
-BROKEN = '''
+BROKEN = """
 def main():
     raise RuntimeError("broken on purpose")
 
 if __name__ == "__main__":
     main()
-'''
+"""
 
 
 @pytest.fixture

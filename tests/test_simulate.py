@@ -139,7 +139,6 @@ def test_nobody_is_sent_to_a_closed_hall(hall: HallConfig):
     assert plan_day(hall, date(2026, 11, 29), behaviour, random.Random(5)).citizens == []  # Sunday: closed
 
 
-
 def test_simulated_citizens_rate_like_real_ones(hall: HallConfig, tmp_path: Path):
     """Mostly satisfied, some neutral, a few unsatisfied; some press twice (misuse), some leave without rating,
     and a passer-by presses a pad with nobody served (unbound): every rating rule is exercised."""
