@@ -251,7 +251,7 @@ def run_demo(
             )
             day.run()
             processes.check()
-            summary = collect(workspace, hall, day, watcher)
+            summary = collect(workspace, hall)
         return DemoResult(summary=summary, workspace=workspace)
     finally:
         codes = processes.stop()
@@ -263,8 +263,8 @@ def run_demo(
             logger.warning("processes that did not exit cleanly: %s", bad)
 
 
-def collect(workspace: Workspace, hall: HallConfig, day: Any, watcher: Watcher) -> dict[str, Any]:
-    """Screenshots, the report, and the figures the summary prints (checked against each other)."""
+def collect(workspace: Workspace, hall: HallConfig) -> dict[str, Any]:
+    """Screenshots, the report, and the figures the summary prints (the report's own, `report_figures`)."""
     kiosk = send_control(workspace.socket("kiosk-1"), "status")
     send_control(workspace.socket("kiosk-1"), "screenshot", workspace.screenshots / "kiosk.png")
     send_control(workspace.socket("display-1"), "screenshot", workspace.screenshots / "display.png")

@@ -208,3 +208,30 @@ def test_the_demo_and_the_shared_library_import_without_a_cycle():
 
     for module in sorted(edges):
         visit(module)
+
+
+def test_the_summary_figures_are_the_reports_own(hall: HallConfig, tmp_path: Path):
+    """`report_figures` (what the demo prints) against the CSV `motcua report` writes from the same database."""
+    import random
+    from datetime import date
+
+    from coordinator.simulate import load_profile, plan_day, simulate
+    from demo.main import report_figures
+    from motcua.cli import main as motcua
+
+    monday = date(2026, 11, 23)
+    plan = plan_day(hall, monday, load_profile(WARD_HALL).behaviour(120), random.Random(2))
+    database = Path(simulate(hall, plan, tmp_path / "run")["database"])
+    figures = report_figures(database, hall, monday)
+    out = tmp_path / "report"
+    command = ["report", "--db", str(database), "--hall", str(WARD_HALL), "--period", "day", "--date", "2026-11-23"]
+    assert motcua(["--log-level", "WARNING", *command, "--format", "csv", "--out", str(out)]) == 0
+    queue, satisfaction = _hall_row(out, "queue"), _hall_row(out, "satisfaction")
+    assert figures["tickets_issued"] == int(queue["Phiếu đã cấp"]) > 50
+    assert figures["wait_mean_min"] == float(queue["Chờ: trung bình (phút)"])
+    assert figures["wait_p90_min"] == float(queue["Chờ: 90% không quá (phút)"])
+    assert figures["served"] == int(queue["Đã phục vụ"]) and figures["no_show"] == int(queue["Vắng mặt khi gọi"])
+    assert figures["ratings"]["counted"] == int(satisfaction["Tổng số lượt đánh giá"])
+    assert figures["ratings"]["misuse"] == int(satisfaction["Lượt bấm không hợp lệ (không tính)"])
+    assert figures["ratings"]["unbound"] == int(satisfaction["Lượt bấm không gắn với lượt phục vụ (không tính)"])
+    assert figures["satisfied_percent"] == float(satisfaction["Hài lòng: tỷ lệ (%)"])
