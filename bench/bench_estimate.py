@@ -38,15 +38,15 @@ Predictor = Callable[[QueueEngine, Ticket], float | None]
 
 PREDICTORS: dict[str, tuple[str, Predictor]] = {
     "schedule": (
-        "counter schedule (chosen: QL generalised to counters serving several services, with services in progress)",
+        "counter schedule (chosen)",
         lambda q, t: estimate.predict_schedule(q, t.service, ticket=t, now=t.issued_at),
     ),
     "pooled": (
-        "previous estimator (work ahead in the pool / counters + half a service)",
+        "previous (work ahead / counters + half a service)",
         lambda q, t: estimate.predict_pooled(q, t.service, ticket=t),
     ),
     "queue_length": (
-        "queue length, Ibrahim & Whitt QL ((n + 1 - idle) x mean / s)",
+        "queue length (Ibrahim & Whitt QL)",
         lambda q, t: estimate.predict_queue_length(q, t.service, ticket=t),
     ),
     "les": (
@@ -54,7 +54,7 @@ PREDICTORS: dict[str, tuple[str, Predictor]] = {
         lambda q, t: estimate.predict_les(q, t.service, ticket=t),
     ),
     "hol": (
-        "head of the line's wait so far (HOL)",
+        "head of the line (HOL)",
         lambda q, t: estimate.predict_hol(q, t.service, ticket=t, now=t.issued_at),
     ),
 }
@@ -154,15 +154,15 @@ def main() -> None:
             f = outcome["predictors"][name]
             print(
                 f"    {name:<13} mean |error| {f['mean_abs_min']:>5} min, bias {f['bias_min']:>+6} min, "
-                f"within 5 min {f['within_5_min']:.0%}"
+                f"within 5 min {f['within_5_min']:.1%}"
             )
             chosen = name == "schedule"
             headline.append(
                 {
-                    "measure": f"estimate, {title}, {label}: mean abs error / bias / within 5 min "
-                    f"(mean wait {outcome['wait_mean_min']:.1f} min)",
-                    "result": f"{f['mean_abs_min']:.1f} / {f['bias_min']:+.1f} min / {f['within_5_min']:.0%}",
-                    "goal": ">= 90 % within 5 min, |bias| < 0.5 min" if chosen else "-",
+                    "measure": f"estimated wait, {title}, mean wait {outcome['wait_mean_min']:.1f} min: {label}, "
+                    "mean error (absolute) / bias / share within 5 min",
+                    "result": f"{f['mean_abs_min']:.1f} / {f['bias_min']:+.2f} min / {f['within_5_min']:.1%}",
+                    "goal": ">= 90 % within 5 min, bias within ±0.5 min" if chosen else "-",
                     "met": (f["within_5_min"] >= GOAL_WITHIN and abs(f["bias_min"]) < GOAL_BIAS_MIN)
                     if chosen
                     else None,
