@@ -52,3 +52,20 @@ class ConsoleConfig(Section):
     mqtt: MqttSettings = MqttSettings()
     web: WebSection = WebSection()
     alerts: AlertsSection = AlertsSection()
+
+
+def load_console_config(path: Path | str) -> ConsoleConfig:
+    """console.toml, checked the way the console starts: the file, the hall it names, and TLS files present."""
+    from motcua.config import load_config
+    from motcua.errors import ConfigError
+    from motcua.hall import load_hall
+
+    config = load_config(path, ConsoleConfig)
+    hall = load_hall(config.hall)
+    if config.device.id not in hall.devices.consoles:
+        raise ConfigError(f"{path}: device id {config.device.id!r} is not in hall.toml [devices] consoles")
+    for name in ("tls_cert", "tls_key"):
+        value = getattr(config.web, name)
+        if value is not None and not Path(value).is_file():
+            raise ConfigError(f"{path}: web.{name} {value} does not exist")
+    return config

@@ -4,15 +4,18 @@ admin account (the password comes from stdin or a file, never the command line, 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import logging
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from console.accounts import AccountError, AccountStore, Role
-from console.config import ConsoleConfig
+from console.config import ConsoleConfig, load_console_config
 from motcua.clock import clock_from_env
 from motcua.config import load_config
 from motcua.hall import load_hall, load_procedures
@@ -57,13 +60,13 @@ def build(config: ConsoleConfig):  # type: ignore[no-untyped-def]
 def serve(config_path: Path) -> int:
     import uvicorn
 
-    config = load_config(config_path, ConsoleConfig)
+    config = load_console_config(config_path)
     console, app = build(config)
     console.link.start()
     web = config.web
     scheme = "https" if web.https else "http"
     logger.info("console for %s on %s://%s:%d", console.hall.hall.site, scheme, web.host, web.port)
-    server = uvicorn.Server(
+    server = _server_class()(
         uvicorn.Config(
             app,
             host=web.host,
@@ -82,6 +85,24 @@ def serve(config_path: Path) -> int:
         console.link.stop()
         console.accounts.close()
     return 0
+
+
+def _server_class() -> type[Any]:
+    """uvicorn's Server, except that SIGTERM/SIGINT only stop it: uvicorn re-raises the signal once it has shut
+    down, which would kill the process before the console sends its offline status and closes its database."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
+    return Server
 
 
 def create_account(args: argparse.Namespace) -> int:

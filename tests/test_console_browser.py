@@ -97,11 +97,12 @@ def console_url(broker, coordinator, clock, tmp_path: Path) -> Iterator[str]:  #
     finally:
         process.terminate()
         try:
-            process.wait(10)
+            code = process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
-            process.wait()
+            code = process.wait()
         log.close()
+        assert code == 0, f"the console did not stop cleanly on SIGTERM: {code}"
         text = (folder / "console.log").read_text()
         assert PASSWORD not in text, "a password reached the console's log"
 
