@@ -179,6 +179,13 @@ def test_officer_runs_the_counter_from_the_browser(console_url: str, browser, se
     wait.until(lambda d: text_of(d, "serving-number") == third.label)
     wait_until(lambda: seen["state"].serving and seen["state"].serving.label == third.label, what="keypad, call")
     assert second.label in text_of(browser, "waiting-line")
+    shots = ROOT / "test-output" / "console"
+    shots.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(shots / "officer-desk-1366x768.png"))
+    browser.set_window_size(390, 844)
+    browser.refresh()
+    wait.until(lambda d: text_of(d, "serving-number") == third.label)
+    browser.save_screenshot(str(shots / "officer-desk-phone.png"))
 
 
 def test_manager_sees_the_hall_and_sets_the_notice(console_url: str, browser, sessions, devices):  # noqa: F811
@@ -194,6 +201,8 @@ def test_manager_sees_the_hall_and_sets_the_notice(console_url: str, browser, se
     box.send_keys("Từ 01/12 nhận hồ sơ chứng thực cả sáng thứ Bảy")
     browser.find_element(By.ID, "notice-save").click()
     wait_until(lambda: boards and boards[-1].notice == "Từ 01/12 nhận hồ sơ chứng thực cả sáng thứ Bảy", what="notice")
+
+    browser.save_screenshot(str(ROOT / "test-output" / "console" / "manager-hall-1366x768.png"))
 
     # device health: a real keypad process online, then killed (no goodbye): the page shows it offline
     keypad = devices("keypad", "keypad-1").start()
