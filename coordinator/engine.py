@@ -85,6 +85,7 @@ class Ticket:
     finished_at: datetime | None = None
     transfers: int = 0
     rated: bool = False
+    dossier_code: str | None = None  # mã hồ sơ, given by the officer when finishing (the web console)
 
     @property
     def order(self) -> tuple[datetime, int]:
@@ -416,10 +417,18 @@ class QueueEngine:
         *,
         officer: str | None = None,
         service: str | None = None,
+        dossier_code: str | None = None,
     ) -> Ticket | None:
-        """Run one keypad action; returns the ticket called or acted on, if any."""
+        """Run one keypad action; returns the ticket called or acted on, if any. `dossier_code` (with finish or
+        next) is recorded on the ticket being finished."""
         self.tick(now)
         counter = self._counter(counter_number)
+        if dossier_code is not None:
+            if action not in (CounterAction.FINISH, CounterAction.NEXT):
+                raise QueueError(ErrorCode.BAD_REQUEST, "a dossier code goes with finish or next")
+            finishing = self._require_serving(counter)  # a code with nothing to finish would be lost: refuse it
+            finishing.dossier_code = dossier_code
+            self._touch(finishing)
         match action:
             case CounterAction.NEXT:
                 return self._next(now, counter)

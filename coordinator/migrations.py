@@ -163,10 +163,16 @@ UPDATE events SET from_service = substr(detail, 1, instr(detail, '->') - 1)
     )
 
 
+def _step_3(db: sqlite3.Connection) -> None:
+    """The dossier code (mã hồ sơ) an officer records when finishing a ticket; NULL for every older ticket."""
+    _run(db, "ALTER TABLE tickets ADD COLUMN dossier_code TEXT;")
+
+
 #: Every step, in order; ``STEPS[i].version == i + 1``.
 STEPS: tuple[Step, ...] = (
     Step(1, "first schema: tickets, counters, meta, events, ratings", _step_1),
     Step(2, "typed events: reason (day_end) and from_service columns instead of detail text", _step_2),
+    Step(3, "tickets.dossier_code: the dossier code recorded when a ticket is finished", _step_3),
 )
 
 #: The schema version this code writes and reads.

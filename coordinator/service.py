@@ -217,7 +217,14 @@ class CoordinatorService:
             raise QueueError(ErrorCode.UNKNOWN_COUNTER, f"unknown counter {counter}")
         now = self.clock.now()
         self.engine.check_age(now, command.sent_at, speed=self.clock.speed)
-        ticket = self.engine.command(now, counter, command.action, officer=command.officer, service=command.service)
+        ticket = self.engine.command(
+            now,
+            counter,
+            command.action,
+            officer=command.officer,
+            service=command.service,
+            dossier_code=command.dossier_code,
+        )
         logger.info("counter %s: %s%s", counter, command.action.value, f" -> {ticket.label}" if ticket else "")
         self._reply(
             inbound,
