@@ -93,6 +93,7 @@ class Ticket:
     finished_at: datetime | None = None
     transfers: int = 0
     rated: bool = False
+    dossier_code: str | None = None  # mã hồ sơ, given by the officer when finishing (the web console)
 
     @property
     def order(self) -> tuple[datetime, int]:
@@ -451,11 +452,19 @@ class QueueEngine:
         service: str | None = None,
         ticket_id: str | None = None,
         reason: str | None = None,
+        dossier_code: str | None = None,
     ) -> Ticket | None:
         """Run one keypad (or console) action; returns the ticket called or acted on, if any. ``ticket_id`` is the
-        ticket `call_ticket` calls; ``reason`` is a pause's reason, written in the log."""
+        ticket `call_ticket` calls; ``reason`` is a pause's reason, written in the log; `dossier_code` (with finish
+        or next) is recorded on the ticket being finished."""
         self.tick(now)
         counter = self._counter(counter_number)
+        if dossier_code is not None:
+            if action not in (CounterAction.FINISH, CounterAction.NEXT):
+                raise QueueError(ErrorCode.BAD_REQUEST, "a dossier code goes with finish or next")
+            finishing = self._require_serving(counter)  # a code with nothing to finish would be lost: refuse it
+            finishing.dossier_code = dossier_code
+            self._touch(finishing)
         match action:
             case CounterAction.NEXT:
                 return self._next(now, counter)

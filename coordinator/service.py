@@ -254,6 +254,7 @@ class CoordinatorService:
                 service=command.service,
                 ticket_id=command.ticket_id,
                 reason=command.reason,
+                dossier_code=command.dossier_code,
             )
             logger.info("counter %s: %s%s", counter, command.action.value, f" -> {ticket.label}" if ticket else "")
             reply = CounterReply(

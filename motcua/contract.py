@@ -51,6 +51,26 @@ CounterNumber = Annotated[int, Field(ge=1, le=999)]
 #: National code of an administrative procedure (mã thủ tục hành chính), e.g. ``1.001193``.
 ProcedureCode = Annotated[str, StringConstraints(pattern=r"^[0-9]\.[0-9]{6}$")]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+#: Longest dossier code accepted (the national one-stop system's codes have about 25 characters).
+DOSSIER_CODE_MAX = 64
+
+
+def _dossier_code(value: object) -> str:
+    if not isinstance(value, str):
+        raise PydanticCustomError("dossier_code", "expected the dossier code as a string")
+    value = value.strip()
+    if not 1 <= len(value) <= DOSSIER_CODE_MAX:
+        raise PydanticCustomError(
+            "dossier_code", "a dossier code has 1 to {most} characters", {"most": DOSSIER_CODE_MAX}
+        )
+    if not value.isprintable():  # control characters, line breaks, zero-width and other invisible characters
+        raise PydanticCustomError("dossier_code", "a dossier code has printable characters only")
+    return value
+
+
+#: Mã hồ sơ: the code the one-stop system gave the citizen's dossier, e.g. ``000.00.12.H49-261123-0007``. Short,
+#: printable, no control characters; the hall stores it on the ticket and exports it for the province.
+DossierCode = Annotated[str, PlainValidator(_dossier_code)]
 
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
@@ -275,6 +295,7 @@ class CounterCommand(Message):
     service: Slug | None = None  # transfer target
     ticket_id: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None  # call_ticket
     reason: ShortText | None = None  # pause: why (a break, a meeting), kept in the hall's log
+    dossier_code: DossierCode | None = None  # finish, next: the dossier of the ticket being finished (mã hồ sơ)
 
     @model_validator(mode="after")
     def _arguments(self) -> CounterCommand:
@@ -284,6 +305,8 @@ class CounterCommand(Message):
             raise ValueError("transfer needs 'service'")
         if self.action is CounterAction.CALL_TICKET and self.ticket_id is None:
             raise ValueError("call_ticket needs 'ticket_id'")
+        if self.dossier_code is not None and self.action not in (CounterAction.FINISH, CounterAction.NEXT):
+            raise ValueError("'dossier_code' goes with finish or next (the ticket being finished)")
         return self
 
 
