@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader
+from pydantic import TypeAdapter, ValidationError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -46,11 +47,14 @@ from console.web import (
 )
 from coordinator.report.period import day_start
 from motcua.clock import Clock
-from motcua.contract import CounterAction, CounterReply, CounterStatus, ErrorCode, Notice, RatingLevel
+from motcua.contract import CounterAction, CounterReply, CounterStatus, DossierCode, ErrorCode, Notice, RatingLevel
 from motcua.errors import MotcuaError
 from motcua.hall import HallConfig
 
 logger = logging.getLogger(__name__)
+
+#: The contract's own check of a dossier code (mã hồ sơ), so the page says what is wrong before anything is sent.
+DossierCodeCheck: TypeAdapter[str] = TypeAdapter(DossierCode)
 
 OFFICER = frozenset({Role.OFFICER})
 MANAGERS = frozenset({Role.MANAGER, Role.ADMIN})
@@ -318,6 +322,15 @@ def create_app(console: Console) -> Starlette:
         service = str(form.get("service", "")) or None
         ticket_id = str(form.get("ticket_id", "")) or None
         reason = str(form.get("reason", "")).strip()[:200] or None
+        dossier = str(form.get("dossier_code", "")).strip() or None
+        if dossier is not None and action not in (CounterAction.FINISH, CounterAction.NEXT):
+            dossier = None
+        if dossier is not None:
+            try:
+                DossierCodeCheck.validate_python(dossier)
+            except ValidationError:
+                console.flash(session, "error", texts.BAD_DOSSIER_CODE)
+                return RedirectResponse("/desk", status_code=303)
         if service is not None and service not in {s.id for s in console.hall.services}:
             console.flash(session, "error", texts.ERRORS[ErrorCode.UNKNOWN_SERVICE])
             return RedirectResponse("/desk", status_code=303)
@@ -328,6 +341,7 @@ def create_app(console: Console) -> Starlette:
             service=service if action is CounterAction.TRANSFER else None,
             ticket_id=ticket_id if action is CounterAction.CALL_TICKET else None,
             reason=texts.nfc(reason) if reason and action is CounterAction.PAUSE else None,
+            dossier_code=dossier,
         )
         return RedirectResponse("/desk", status_code=303)
 

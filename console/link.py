@@ -106,6 +106,7 @@ class HallLink:
         service: str | None = None,
         ticket_id: str | None = None,
         reason: str | None = None,
+        dossier_code: str | None = None,
     ) -> CounterReply | ErrorReply:
         """Send one counter command and wait for the coordinator's reply; `CommandFailed` when it cannot."""
         sent_at = self.clock.now()
@@ -122,6 +123,7 @@ class HallLink:
             service=service,
             ticket_id=ticket_id,
             reason=reason,
+            dossier_code=dossier_code,
         )
         topics = self.topics
         try:

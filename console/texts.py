@@ -44,7 +44,7 @@ DONE: dict[CounterAction, str] = {
     CounterAction.CALL_TICKET: "Đã gọi số {label}.",
     CounterAction.RECALL: "Đã gọi lại số {label}.",
     CounterAction.NO_SHOW: "Đã ghi vắng mặt.",
-    CounterAction.FINISH: "Đã xong phiếu.",
+    CounterAction.FINISH: "Đã xong phiếu.",  # with a dossier code: the code is stored on that ticket
     CounterAction.TRANSFER: "Đã chuyển phiếu.",
     CounterAction.PAUSE: "Quầy đang tạm nghỉ.",
     CounterAction.RESUME: "Quầy tiếp tục làm việc.",
@@ -70,6 +70,9 @@ CSRF_FAILED = "Phiên làm việc đã thay đổi. Hãy tải lại trang và t
 FORBIDDEN = "Tài khoản của bạn không có quyền xem trang này."
 OFFICER_ELSEWHERE = "Bạn đang đăng nhập tại {counter}. Hãy rời quầy đó trước khi nhận quầy khác."
 COUNTER_TAKEN = "{counter} đang do {officer} phụ trách. Mỗi quầy chỉ một cán bộ tại một thời điểm."
+BAD_DOSSIER_CODE = (
+    "Mã hồ sơ không hợp lệ: tối đa 64 ký tự in được, không có ký tự điều khiển. Phiếu chưa được kết thúc."
+)
 NOT_AT_COUNTER = "Bạn chưa nhận quầy nào, hoặc quầy đã được giao cho người khác."
 
 

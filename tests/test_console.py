@@ -359,3 +359,24 @@ def test_admin_accounts_stay_consistent_with_the_halls_officers(console: Console
     assert console.accounts.get("hoa").name == "Lê Thị Hoa"  # the name comes from hall.toml
     admin.post("/accounts", data={"csrf": token, "what": "password", "username": "hoa", "password": "mat-khau-moi-123"})
     assert sign_in(client_for(console), "hoa", "mat-khau-moi-123").status_code == 303
+
+
+def test_finish_with_a_dossier_code_stores_it_and_a_bad_code_is_refused(console: Console, sessions, clock, tmp_path):
+    kiosk = sessions("kiosk-1", role="kiosk")
+    first, second = take_ticket(kiosk, clock), take_ticket(kiosk, clock)
+    client = signed_in(console, "lan")
+    post(client, "/desk/counter", counter="1")
+    post(client, "/desk/action", action="next")
+    page = post(client, "/desk/action", action="finish", dossier_code="H49\x1b[2J-0007")
+    assert "Mã hồ sơ không hợp lệ" in page.text
+    assert console.link.counters[1].serving.label == first.ticket.label  # nothing sent: still at the desk
+    page = post(client, "/desk/action", action="finish", dossier_code=" 000.00.12.H49-261123-0007 ")
+    assert "Đã xong phiếu." in page.text
+    import sqlite3
+
+    db = sqlite3.connect(tmp_path / "coordinator.db")
+    rows = db.execute("SELECT id, status, dossier_code FROM tickets ORDER BY seq").fetchall()
+    assert rows == [
+        (first.ticket.id, "served", "000.00.12.H49-261123-0007"),
+        (second.ticket.id, "waiting", None),
+    ]
