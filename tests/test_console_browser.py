@@ -4,11 +4,14 @@ downloads a browser), against a real Mosquitto, the real coordinator and the rea
 from __future__ import annotations
 
 import os
+import re
+import ssl
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from conftest import WARD_HALL
 from console_support import PASSWORD, take_ticket, write_console_config
@@ -210,3 +213,73 @@ def test_manager_sees_the_hall_and_sets_the_notice(console_url: str, browser, se
     wait.until(lambda d: "Trực tuyến" in text_of(d, "device-keypad-1"))
     keypad.kill()
     wait.until(lambda d: "Mất kết nối" in text_of(d, "device-keypad-1"))  # over the live stream, no reload
+
+
+def test_console_serves_https_with_secure_cookies(broker, coordinator, clock, tmp_path: Path):
+    """The deploy's set-up: a certificate and key in console.toml; the session cookie is then Secure."""
+    folder = tmp_path / "tls"
+    folder.mkdir()
+    cert, key = folder / "console.crt", folder / "console.key"
+    made = subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        capture_output=True,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    port = free_port()
+    config = write_console_config(folder, broker, WARD_HALL, tmp_path / "coordinator.db", port, tls=(cert, key))
+    env = {**os.environ, "MOTCUA_CLOCK": clock_spec(clock.start, clock.speed, clock.anchor)}
+    created = run_cli(
+        "console",
+        "--config",
+        str(config),
+        "create-account",
+        "--username",
+        "truong",
+        "--name",
+        "Trưởng",
+        "--role",
+        "manager",
+        stdin=PASSWORD + "\n",
+        env=env,
+    )
+    assert created.returncode == 0, created.stderr
+    process = subprocess.Popen(
+        [sys.executable, "-m", "motcua.cli", "console", "--config", str(config)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port, timeout=20)
+        with httpx.Client(
+            base_url=f"https://127.0.0.1:{port}", verify=ssl.create_default_context(cafile=str(cert))
+        ) as client:
+            login = client.get("/login")
+            assert login.status_code == 200 and "max-age" in login.headers["strict-transport-security"]
+            token = re.search(r'name="csrf" value="([^"]+)"', login.text).group(1)
+            signed = client.post("/login", data={"username": "truong", "password": PASSWORD, "csrf": token})
+            cookie = signed.headers["set-cookie"]
+            assert "motcua_session=" in cookie and "Secure" in cookie and "HttpOnly" in cookie
+        with pytest.raises(httpx.HTTPError):  # no plain HTTP on the same port
+            httpx.get(f"http://127.0.0.1:{port}/login", timeout=5)
+    finally:
+        process.terminate()
+        assert process.wait(10) == 0
