@@ -19,6 +19,7 @@ from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader
 from pydantic import TypeAdapter, ValidationError
@@ -36,6 +37,7 @@ from console.figures import Figures
 from console.link import CommandFailed, HallLink
 from console.web import (
     COUNTER_COOKIE,
+    LANG_COOKIE,
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     Endpoint,
@@ -61,7 +63,7 @@ MANAGERS = frozenset({Role.MANAGER, Role.ADMIN})
 ADMIN = frozenset({Role.ADMIN})
 EVERYONE = frozenset(Role)
 #: Routes anyone may reach (the test of role checks skips exactly these).
-PUBLIC_PATHS = frozenset({"/login", "/static"})
+PUBLIC_PATHS = frozenset({"/login", "/static", "/lang"})
 LIVE_REFRESH_S = 15.0  # a live page is re-rendered at least this often (the "how long" minutes move)
 BY_CHOICES = ("service", "counter", "officer", "hall")
 #: The report package's HTML carries its own inline style and chart images: allowed there, and nothing else.
@@ -96,7 +98,8 @@ class Console:
     alert_rules: AlertRules = field(default_factory=AlertRules)
     alerts: AlertLog = field(default_factory=AlertLog)
     hall_path: Path | None = None  # hall.toml, for the report package (it loads the hall itself)
-    flashes: dict[str, tuple[str, str]] = field(default_factory=dict)  # session -> (kind, text), shown once
+    # session -> (kind, Vietnamese text with {fields}, fields), shown once, in the page's language
+    flashes: dict[str, tuple[str, str, dict[str, Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # autoescape=True for every template, whatever its name: a name or a notice is always shown as text
@@ -112,14 +115,22 @@ class Console:
     def render(
         self, name: str, request: Request, session: Session | None, status: int = 200, **values: Any
     ) -> HTMLResponse:
-        flash = self.flashes.pop(session.token_hash, None) if session else None
+        lang = language(request)
+        t = texts.translator(lang)
+        held = self.flashes.pop(session.token_hash, None) if session else None
+        flash = (held[0], t(held[1]).format(**held[2])) if held else None
         html = self.templates.get_template(name).render(
-            session=session, account=session.account if session else None, flash=flash, hall=self.hall, **values
+            session=session,
+            account=session.account if session else None,
+            flash=flash,
+            lang=lang,
+            t=t,
+            **values,
         )
         return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
-    def flash(self, session: Session, kind: str, text: str) -> None:
-        self.flashes[session.token_hash] = (kind, text)
+    def flash(self, session: Session, kind: str, text: str, **fields: Any) -> None:
+        self.flashes[session.token_hash] = (kind, text, fields)
 
     def forbidden(self, request: Request, session: Session) -> Response:
         logger.warning("%s (%s) refused on %s", session.account.username, session.account.role.value, request.url.path)
@@ -212,7 +223,7 @@ def create_app(console: Console) -> Starlette:
                 None,
                 status=429,
                 csrf=expected,
-                error=texts.LOGIN_LIMITED.format(minutes=minutes),
+                error=texts.translator(language(request))(texts.LOGIN_LIMITED).format(minutes=minutes),
             )
         account = await run_in_threadpool(console.accounts.verify, username, password)
         if account is None:
@@ -288,21 +299,20 @@ def create_app(console: Console) -> Starlette:
         name = numbers[counter].display_name
         for number, state in link.counters.items():
             if number != counter and state.officer == officer and state.status is not CounterStatus.CLOSED:
-                console.flash(session, "error", texts.OFFICER_ELSEWHERE.format(counter=state.name))
+                console.flash(session, "error", texts.OFFICER_ELSEWHERE, counter=state.name)
                 logger.info("%s refused at counter %s: signed in at counter %s", officer, counter, number)
                 return RedirectResponse("/desk", status_code=303)
         held = link.counters.get(counter)
         if held is not None and held.status is not CounterStatus.CLOSED and held.officer not in (None, officer):
-            console.flash(
-                session, "error", texts.COUNTER_TAKEN.format(counter=name, officer=held.officer_name or held.officer)
-            )
+            officer_name = held.officer_name or held.officer
+            console.flash(session, "error", texts.COUNTER_TAKEN, counter=name, officer=officer_name)
             return RedirectResponse("/desk", status_code=303)
         outcome = await _command(session, counter, CounterAction.SIGN_IN, officer=officer)
         response = RedirectResponse("/desk", status_code=303)
         if outcome is not None:
             console.accounts.set_counter(session, counter)
             response.set_cookie(COUNTER_COOKIE, str(counter), max_age=365 * 86400, **cookie_args(console.https))
-            console.flash(session, "ok", f"Đã nhận {name}.")
+            console.flash(session, "ok", "Đã nhận {counter}.", counter=name)
         return response
 
     @guard(OFFICER)
@@ -368,7 +378,7 @@ def create_app(console: Console) -> Starlette:
         done = texts.DONE.get(action)
         if done:
             label = reply.state.serving.label if reply.state.serving else ""
-            console.flash(session, "ok", done.format(label=label))
+            console.flash(session, "ok", done, label=label)
         return reply
 
     @guard(OFFICER)
@@ -381,7 +391,9 @@ def create_app(console: Console) -> Starlette:
             if counter is None:
                 return ""
             view = await run_in_threadpool(console.desk_view, counter)
-            return console.templates.get_template("desk_live.html").render(view=view, session=live, texts=texts)
+            return console.templates.get_template("desk_live.html").render(
+                view=view, session=live, t=texts.translator(language(request))
+            )
 
         return _live_stream(request, "desk", render)
 
@@ -399,7 +411,9 @@ def create_app(console: Console) -> Starlette:
             if live is None:
                 return None
             view = await run_in_threadpool(hall_figures)
-            return console.templates.get_template("hall_live.html").render(view=view, session=live, texts=texts)
+            return console.templates.get_template("hall_live.html").render(
+                view=view, session=live, t=texts.translator(language(request))
+            )
 
         return _live_stream(request, "hall", render)
 
@@ -551,23 +565,34 @@ def create_app(console: Console) -> Starlette:
                     officer=officer if role is Role.OFFICER else None,
                     now=console.clock.now(),
                 )
-                console.flash(session, "ok", f"Đã tạo tài khoản {username}.")
+                console.flash(session, "ok", "Đã tạo tài khoản {username}.", username=username)
             elif what == "password":
                 console.accounts.set_password(username, password)
-                console.flash(session, "ok", f"Đã đặt lại mật khẩu cho {username}.")
+                console.flash(session, "ok", "Đã đặt lại mật khẩu cho {username}.", username=username)
             elif what in ("disable", "enable"):
                 if username == session.account.username:
                     raise AccountError("an admin cannot disable their own account")
                 console.accounts.set_disabled(username, what == "disable")
-                console.flash(session, "ok", f"Đã {'khoá' if what == 'disable' else 'mở khoá'} {username}.")
+                done_text = "Đã khoá {username}." if what == "disable" else "Đã mở khoá {username}."
+                console.flash(session, "ok", done_text, username=username)
             else:
                 raise AccountError(f"unknown change {what!r}")
             logger.info("%s: account %s %s", session.account.username, username, what)
         except (AccountError, ValueError) as exc:
-            console.flash(session, "error", f"Không thực hiện được: {exc}")
+            console.flash(session, "error", "Không thực hiện được: {reason}", reason=str(exc))
         return RedirectResponse("/accounts", status_code=303)
 
+    async def choose_language(request: Request) -> Response:
+        """Vietnamese (default) or English, remembered by this browser; back to the page it came from."""
+        lang = "en" if request.query_params.get("to") == "en" else "vi"
+        back = request.headers.get("referer", "/")
+        path = urlsplit(back).path or "/"
+        response = RedirectResponse(path if path.startswith("/") and not path.startswith("//") else "/", 303)
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, **cookie_args(console.https))
+        return response
+
     routes: list[BaseRoute] = [
+        Route("/lang", choose_language, methods=["GET"]),
         Route("/login", login_form, methods=["GET"]),
         Route("/login", login, methods=["POST"]),
         Route("/", home, methods=["GET"]),
@@ -624,6 +649,10 @@ def create_app(console: Console) -> Starlette:
         )
 
     return app
+
+
+def language(request: Request) -> str:
+    return "en" if request.cookies.get(LANG_COOKIE) == "en" else "vi"
 
 
 def _offer(queue: asyncio.Queue[None]) -> None:

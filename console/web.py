@@ -21,6 +21,7 @@ from console.accounts import Role, Session
 
 SESSION_COOKIE = "motcua_session"
 LOGIN_CSRF_COOKIE = "motcua_login"
+LANG_COOKIE = "motcua_lang"  # "en" for English; Vietnamese otherwise
 COUNTER_COOKIE = "motcua_counter"  # the counter this device (the counter's PC) sits at
 
 CSP = (

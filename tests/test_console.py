@@ -380,3 +380,21 @@ def test_finish_with_a_dossier_code_stores_it_and_a_bad_code_is_refused(console:
         (first.ticket.id, "served", "000.00.12.H49-261123-0007"),
         (second.ticket.id, "waiting", None),
     ]
+
+
+def test_english_option_for_officers_and_managers(console: Console, sessions, clock):
+    issued = take_ticket(sessions("kiosk-1", role="kiosk"), clock)
+    client = signed_in(console, "lan")
+    page = client.get("/lang", params={"to": "en"}, headers={"referer": "http://127.0.0.1/desk"})
+    assert page.url.path == "/desk" and "Choose your counter" in page.text and '<html lang="en">' in page.text
+    post(client, "/desk/counter", counter="1")
+    page = post(client, "/desk/action", action="next")
+    assert f"Called {issued.ticket.label}." in page.text and "Leave the counter" in page.text
+    assert "Gọi tiếp" not in page.text
+    manager = signed_in(console, "truong")
+    manager.get("/lang", params={"to": "en"})
+    hall_page = manager.get("/hall").text
+    assert "Satisfaction today:" in hall_page and "Notice on the board" in hall_page
+    assert "Mức độ hài lòng" not in hall_page
+    back = client.get("/lang", params={"to": "vi"}, headers={"referer": "https://evil.example/desk"})
+    assert back.url.host == "127.0.0.1" and "Gọi tiếp" in back.text  # only a path of this site is followed
