@@ -398,3 +398,15 @@ def test_english_option_for_officers_and_managers(console: Console, sessions, cl
     assert "Mức độ hài lòng" not in hall_page
     back = client.get("/lang", params={"to": "vi"}, headers={"referer": "https://evil.example/desk"})
     assert back.url.host == "127.0.0.1" and "Gọi tiếp" in back.text  # only a path of this site is followed
+
+
+def test_an_officer_acts_only_on_the_counter_their_session_holds(console: Console, sessions, clock):
+    kiosk = sessions("kiosk-1", role="kiosk")
+    take_ticket(kiosk, clock, "chung-thuc")  # counter 3's service only
+    client = signed_in(console, "lan")
+    post(client, "/desk/counter", counter="1")
+    page = post(client, "/desk/action", action="next", counter="3")  # a forged field: ignored
+    assert "Không còn ai đang chờ cho quầy này." in page.text  # counter 1 (ho-tich) was asked, and has nobody
+    assert console.link.counters[3].status is CounterStatus.CLOSED and console.link.counters[3].serving is None
+    refused = post(client, "/desk/action", action="sign_in", officer="le-thi-hoa")
+    assert "Yêu cầu không hợp lệ." in refused.text  # not a desk action
