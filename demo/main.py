@@ -181,6 +181,7 @@ def run_demo(
         watcher = Watcher(broker.settings("admin"), hall.hall.site)
         watcher.session.start()
         processes.start("coordinator", "coordinator", "--config", str(workspace.config("coordinator")))
+        console_url = start_console(workspace, hall, broker, processes, clock.now())
         for device in ["display-1", "kiosk-1", *[f"{k}-{n}" for n in DEMO_COUNTERS for k in ("pad", "keypad")]]:
             role = device.split("-")[0]
             processes.start(device, role, "--config", str(workspace.config(device)))
@@ -234,6 +235,7 @@ def run_demo(
                     progress(fraction)
                 if fraction >= 0.4 and "morning" not in taken:  # the hall in full swing
                     taken.add("morning")
+                    console_pictures(console_url, workspace, hall)
                     for device in ("kiosk-1", "display-1"):
                         send_control(
                             workspace.socket(device),
@@ -261,6 +263,40 @@ def run_demo(
         bad = {name: code for name, code in codes.items() if code not in (0, None)}
         if bad:
             logger.warning("processes that did not exit cleanly: %s", bad)
+
+
+def start_console(
+    workspace: Workspace, hall: HallConfig, broker: LocalBroker, processes: Processes, now: datetime
+) -> str:
+    """The web console (`motcua console`) on a free loopback port, with demo accounts; prints how to sign in."""
+    from console.demo import DEMO_PASSWORD, make_accounts, write_config
+    from motcua.localbroker import free_port
+
+    assert broker.files is not None
+    port = free_port()
+    password_file = broker.files.credentials / "console.password"
+    mqtt = {"host": "127.0.0.1", "port": broker.port, "password_file": str(password_file)}
+    config = write_config(
+        workspace.root / "console", hall=workspace.hall, database=workspace.database, mqtt=mqtt, port=port
+    )
+    accounts = make_accounts(workspace.root / "console" / "console-accounts.db", hall, now)
+    processes.start("console", "console", "--config", str(config))
+    url = f"http://127.0.0.1:{port}"
+    officer = next(name for name, what in accounts.items() if what.startswith("officer"))
+    print(
+        f"The web console: {url} (officer: {officer}, manager: lanhdao, admin: quantri; password {DEMO_PASSWORD})",
+        flush=True,
+    )
+    return url
+
+
+def console_pictures(url: str, workspace: Workspace, hall: HallConfig) -> None:
+    from console.demo import screenshots
+
+    officer = next((c.officer for c in hall.counters if c.officer), None)
+    if officer is not None:
+        for path in screenshots(url, workspace.screenshots, officer=officer, counter=hall.counters[0].number):
+            logger.info("console screenshot %s", path)
 
 
 def collect(workspace: Workspace, hall: HallConfig) -> dict[str, Any]:

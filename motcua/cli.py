@@ -56,6 +56,7 @@ TOOLS = {
     "demo": ("demo.main", "the whole hall on this machine with simulated hardware"),
     "qr-sheets": ("kiosk.sheets", "printable A4 procedure sheets with their QR codes"),
     "voice": ("queue_display.voice", "generate the Vietnamese announcement clips"),
+    "console": ("console.main", "the hall's web console for officers and managers (and create-admin)"),
 }
 
 

@@ -202,6 +202,7 @@ class DevicesSection(Section):
     keypads: list[CounterDevice] = []
     displays: list[DisplayDevice] = []
     admins: list[Slug] = ["admin"]  # broker users of the hall's tools (officer sign-in, monitoring)
+    consoles: list[Slug] = ["console"]  # broker users of the web console (`motcua console`)
     coordinator: Slug = "coordinator"
 
 
@@ -246,7 +247,7 @@ class HallConfig(Section):
                     )
         devices = self.devices
         ids = [d.id for d in devices.kiosks] + [d.id for d in devices.pads] + [d.id for d in devices.keypads]
-        ids += [d.id for d in devices.displays] + list(devices.admins) + [devices.coordinator]
+        ids += [d.id for d in devices.displays] + list(devices.admins) + list(devices.consoles) + [devices.coordinator]
         _unique("device ids", ids)
         for device in [*devices.pads, *devices.keypads]:
             if device.counter not in counter_numbers:
