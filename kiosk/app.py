@@ -99,6 +99,7 @@ class KioskApp:
             default_lang=Lang(screen.language),
             idle_timeout_s=screen.idle_timeout_s,
             ticket_screen_s=screen.ticket_screen_s,
+            tap_guard_s=screen.tap_guard_s,
             portals=config.scanner.trusted_portals,
             thanks=config.ticket.thanks,
             thanks_en=config.ticket.thanks_en,

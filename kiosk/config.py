@@ -31,6 +31,8 @@ class ScreenSection(Section):
     idle_timeout_s: Annotated[float, Field(ge=5, le=3600)] = 60.0  # back to the home screen after no touch
     ticket_screen_s: Annotated[float, Field(ge=3, le=600)] = 20.0  # how long the number stays on screen
     show_cursor: bool = False
+    # After a screen changes, taps (except typing) are ignored this long: an elderly hand's slow double tap.
+    tap_guard_s: Annotated[float, Field(ge=0, le=3)] = 0.8
     # How many times a second, at most, the touchscreen is read and the screen redrawn (idle, the kiosk sleeps).
     fps_limit: Annotated[int, Field(ge=1, le=120)] = 30
 

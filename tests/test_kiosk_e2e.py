@@ -233,7 +233,7 @@ drop_folder = "drop"
         buttons = send_control(socket_path, "buttons")["buttons"]
         take = next(b for b in buttons if b["action"] == "take")
         x, y, w, h = take["rect"]
-        time.sleep(0.4)  # longer than the tap guard
+        time.sleep(0.9)  # longer than the tap guard
         tapped = send_control(socket_path, "tap", x + w // 2, y + h // 2)
         assert tapped["screen"] == "priority"
         pressed = send_control(socket_path, "press", "priority", "pregnant")

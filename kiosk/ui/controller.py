@@ -36,6 +36,10 @@ from motcua.contract import ErrorCode, PriorityCategory
 logger = logging.getLogger(__name__)
 
 MAX_QUERY = 40
+#: After a screen changes, taps (other than typing) are ignored this long: a slow or trembling double tap on the
+#: button that led here must not press the button now under the finger (0.4-0.5 s apart was seen in a hall).
+#: The screens also place only a harmless choice under the button that led to them (tests/test_kiosk_double_tap.py).
+TAP_GUARD_S = 0.8
 
 
 class Screen(StrEnum):
@@ -121,7 +125,7 @@ class Controller:
         default_lang: Lang = Lang.VI,
         idle_timeout_s: float = 60.0,
         ticket_screen_s: float = 20.0,
-        tap_guard_s: float = 0.35,
+        tap_guard_s: float = TAP_GUARD_S,
         portals: Sequence[Portal] = DEFAULT_PORTALS,
         thanks: str = DEFAULT_THANKS,
         thanks_en: str | None = None,

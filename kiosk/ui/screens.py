@@ -576,6 +576,8 @@ def draw_keyboard(ctx: ScreenContext, area: Rect) -> None:
 
 
 def draw_priority(ctx: ScreenContext, body: Rect) -> None:
+    """The regular number is a tall column on the side of the LẤY SỐ button that led here (left from a service,
+    right from a procedure): a slow double tap on LẤY SỐ lands on the harmless choice, never on a priority."""
     p = ctx.p
     catalogue = ctx.catalogue
     assert catalogue is not None
@@ -584,9 +586,14 @@ def draw_priority(ctx: ScreenContext, body: Rect) -> None:
     note, body = body.take_top(p.px(36))
     p.text(note.inset(p.px(16), 0), ctx.t("priority_note"), size=19, min_size=11, color=MUTED, max_lines=2)
     body = body.inset(p.px(16), p.px(6))
-    regular, grid = body.take_bottom(min(p.px(96), body.h // 3), p.px(14))
+    came_from = ctx.state.history[-1].screen if ctx.state.history else None
+    width = round(body.w * 0.36)
+    if came_from is Screen.PROCEDURE:
+        regular, grid = body.take_right(width, p.px(18))
+    else:
+        regular, grid = body.take_left(width, p.px(18))
     categories = catalogue.catalogue.priority_categories
-    cols = 3 if len(categories) > 4 else 2
+    cols = 2 if len(categories) > 3 else 1
     rows = max(1, math.ceil(len(categories) / cols))
     for cell, category in zip(grid.grid(cols, rows, p.px(12)), categories, strict=False):
         p.button(
@@ -594,7 +601,7 @@ def draw_priority(ctx: ScreenContext, body: Rect) -> None:
             priority_label(category, ctx.lang),
             Action("priority", category.value),
             color=PRIORITY,
-            size=28,
+            size=26,
             min_size=14,
             max_lines=2,
         )
