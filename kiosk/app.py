@@ -36,6 +36,7 @@ from kiosk.events import (
     CancelAnswered,
     CatalogueReceived,
     ConnectionChanged,
+    CoordinatorChanged,
     InboxEvent,
     PrinterChanged,
     QrScanned,
@@ -51,7 +52,7 @@ from kiosk.printer import SimulatedPrinter, TicketPrinter
 from kiosk.scanner import Scanner
 from kiosk.ui.controller import Controller, Screen
 from motcua.clock import Clock, clock_from_env
-from motcua.contract import Catalogue, PriorityCategory, parse
+from motcua.contract import Catalogue, DeviceState, DeviceStatus, PriorityCategory, parse
 from motcua.errors import ConfigError, ContractError
 from motcua.session import Inbound, MqttSession
 from motcua.simcontrol import ControlServer
@@ -161,6 +162,7 @@ class KioskApp:
 
         self._load_saved_catalogue()
         self.session.subscribe(self.session.topics.catalogue(), self._on_catalogue)
+        self.session.subscribe(self.session.topics.device_status(self.config.coordinator), self._on_coordinator)
         self.session.on_connection_change(lambda up: self._post(ConnectionChanged(up)))
         self.session.start()
         self.desk.start()
@@ -315,6 +317,8 @@ class KioskApp:
                 self.controller.on_connection(connected)
                 if connected:
                     self._refresh_printer()
+            case CoordinatorChanged(online):
+                self.controller.on_coordinator(online)
             case PrinterChanged(status):
                 self.controller.on_printer(status)
             case CameraChanged(ok):
@@ -399,6 +403,16 @@ class KioskApp:
             tmp.replace(self.state_dir / "catalogue.json")
         except OSError as exc:
             logger.warning("cannot keep a copy of the catalogue in %s: %s", self.state_dir, exc)
+
+    def _on_coordinator(self, inbound: Inbound) -> None:
+        try:
+            status = parse(DeviceStatus, inbound.payload)
+        except ContractError as exc:
+            logger.warning("unreadable coordinator status: %s", exc)
+            return
+        online = status.state is DeviceState.ONLINE
+        logger.info("coordinator %s is %s", status.device, status.state.value)
+        self._post(CoordinatorChanged(online))
 
     def _load_saved_catalogue(self) -> None:
         """The catalogue of the last run: procedures can be looked up even before the broker answers."""
@@ -518,6 +532,7 @@ class KioskApp:
             "screen": state.screen.value,
             "lang": state.lang.value,
             "connected": state.connected,
+            "coordinator": state.coordinator_online,
             "catalogue": state.catalogue is not None,
             "printer": state.printer.value,
             "camera": state.camera_ok,

@@ -15,6 +15,7 @@ from kiosk.model import DEFAULT_THANKS
 from kiosk.qrpayload import CODE_PARAMETERS, DEFAULT_PORTALS, Portal
 from kiosk.ticket import PAPER_WIDTHS
 from motcua.config import ConfigPath, DeviceSection, MqttSettings, Section, TimeZoneName
+from motcua.contract import Slug
 
 
 class ScreenSection(Section):
@@ -165,6 +166,9 @@ class KioskConfig(Section):
     camera: CameraSection = CameraSection()
     scanner: ScannerSection = ScannerSection()
     ticket: TicketSection = TicketSection()
+    # The coordinator's device id (hall.toml [devices] coordinator): its retained status tells the home screen
+    # when numbers cannot be issued.
+    coordinator: Slug = "coordinator"
     # Where the kiosk keeps requests not yet settled (cancelled or printed) and the last catalogue.
     state_dir: ConfigPath = Path("/var/lib/motcua/kiosk")
     # With simulated hardware (dummy printer or file camera): the Unix socket of motcua.simcontrol

@@ -123,6 +123,37 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Máy in tạm thời không in được ({problem}) nên chưa cấp số. Xin vui lòng báo cán bộ tại quầy.",
         "The printer cannot print right now ({problem}), so no number was issued. Please tell the staff.",
     ),
+    # The home screen when no number can be issued (kiosk.ui.screens.home_notice): what is wrong, what still
+    # works, what to do.
+    "notice_blocked_title": ("Tạm thời chưa lấy số được", "Numbers cannot be issued right now"),
+    "notice_offline_body": (
+        "Máy lấy số mất kết nối với hệ thống. Ông/Bà vẫn xem được thủ tục; xin mời đến quầy để cán bộ hướng dẫn.",
+        "The kiosk has lost its connection to the hall system. You can still read the procedures; "
+        "please go to a counter, the staff will help you.",
+    ),
+    "notice_coordinator_body": (
+        "Hệ thống cấp số đang tạm dừng. Ông/Bà vẫn xem được thủ tục; xin mời đến quầy để cán bộ hướng dẫn.",
+        "The numbering system is stopped for now. You can still read the procedures; "
+        "please go to a counter, the staff will help you.",
+    ),
+    "notice_printer_body": (
+        "Máy in phiếu đang có sự cố ({problem}). Ông/Bà vẫn xem được thủ tục; xin mời báo cán bộ tại quầy.",
+        "The ticket printer has a problem ({problem}). You can still read the procedures; "
+        "please tell the staff at a counter.",
+    ),
+    "notice_closed_title": ("Ngoài giờ làm việc — mở lại lúc {time}", "Closed — open again at {time}"),
+    "notice_closed_body": (
+        "Hiện chưa lấy số được. Ông/Bà vẫn xem được thủ tục và giấy tờ cần chuẩn bị.",
+        "No numbers can be issued now. You can still read the procedures and the documents to bring.",
+    ),
+    "take_paused": ("TẠM DỪNG LẤY SỐ", "NUMBERS PAUSED"),
+    "take_paused_sub": ("Xin mời hỏi cán bộ tại quầy", "Please ask the staff at a counter"),
+    "coordinator_down_body": (
+        "Hệ thống cấp số đang tạm dừng nên chưa lấy được số. Không có phiếu nào được in. "
+        "Xin mời đến quầy để cán bộ hướng dẫn.",
+        "The numbering system is stopped for now, so no number was issued and nothing was printed. "
+        "Please go to a counter, the staff will help you.",
+    ),
     "camera_banner": ("Máy quét mã QR tạm thời không hoạt động.", "The QR scanner is not working at the moment."),
     "scan_title": ("Mã này không dùng được ở đây", "This code cannot be used here"),
     "sorry": ("Xin lỗi", "Sorry"),

@@ -118,3 +118,23 @@ def test_priority_labels_are_the_official_vietnamese_terms():
 def test_texts_are_nfc(key: str):
     vi, en = TEXTS[key]
     assert nfc(vi) == vi and nfc(en) == en
+
+
+def test_when_the_hall_opens_again_is_read_from_the_catalogue_hours():
+    from datetime import datetime
+
+    from kiosk.text import format_reopening, next_opening
+
+    hours = "Thứ Hai–Thứ Sáu: 07:30–11:30, 13:30–17:00; Thứ Bảy: 07:30–11:30"
+    monday_noon = datetime(2026, 11, 23, 12, 0)
+    assert next_opening(hours, monday_noon) == datetime(2026, 11, 23, 13, 30)
+    assert format_reopening(datetime(2026, 11, 23, 13, 30), monday_noon) == "13:30"
+    friday_evening = datetime(2026, 11, 27, 18, 0)
+    assert next_opening(hours, friday_evening) == datetime(2026, 11, 28, 7, 30)
+    assert format_reopening(datetime(2026, 11, 28, 7, 30), friday_evening) == "07:30 ngày mai"
+    saturday_noon = datetime(2026, 11, 28, 12, 0)
+    assert next_opening(hours, saturday_noon) == datetime(2026, 11, 30, 7, 30)
+    assert format_reopening(datetime(2026, 11, 30, 7, 30), saturday_noon) == "07:30 Thứ Hai"
+    assert format_reopening(datetime(2026, 11, 30, 7, 30), saturday_noon, english=True) == "07:30 on Monday"
+    assert next_opening("", monday_noon) is None
+    assert next_opening("open when the officer arrives", monday_noon) is None

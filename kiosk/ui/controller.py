@@ -92,6 +92,7 @@ class UiState:
     lang: Lang = Lang.VI
     catalogue: CatalogueView | None = None
     connected: bool = False
+    coordinator_online: bool | None = None  # the coordinator's retained status (None: not heard yet)
     printer: PrinterStatus = PrinterStatus.UNKNOWN
     camera_ok: bool | None = None
     service_id: str | None = None
@@ -105,6 +106,18 @@ class UiState:
     last_ticket: str | None = None
     tickets_printed: int = 0
     cancelling: uuid.UUID | None = None  # the request the citizen on screen asked to cancel
+
+    @property
+    def blocked(self) -> str | None:
+        """Why no number can be issued now, whatever the service: "offline" (no broker), "coordinator" (its
+        retained status says offline), "printer"; None when numbers can be taken."""
+        if not self.connected:
+            return "offline"
+        if self.coordinator_online is False:
+            return "coordinator"
+        if not self.printer.can_print:
+            return "printer"
+        return None
 
 
 class Effects(Protocol):
@@ -209,6 +222,9 @@ class Controller:
 
     def on_connection(self, connected: bool) -> None:
         self.state.connected = connected
+
+    def on_coordinator(self, online: bool) -> None:
+        self.state.coordinator_online = online
 
     def on_printer(self, status: PrinterStatus) -> None:
         self.state.printer = status
@@ -428,6 +444,8 @@ class Controller:
             message = Message(self.t("service_closed_title"), body, "warning")
         elif not s.connected:
             message = Message(self.t("offline_title"), self.t("offline_body"), "error")
+        elif s.coordinator_online is False:
+            message = Message(self.t("offline_title"), self.t("coordinator_down_body"), "error")
         elif not s.printer.can_print:
             problem = printer_problem(s.printer.problem or "failed", s.lang)
             message = Message(self.t("offline_title"), self.t("printer_unavailable_body", problem=problem), "error")

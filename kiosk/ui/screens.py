@@ -13,7 +13,14 @@ from kiosk.catalogue import CatalogueView
 from kiosk.i18n import Lang, printer_problem, priority_label, text
 from kiosk.layout import Block, paginate
 from kiosk.model import PrinterStatus
-from kiosk.text import format_clock, format_counters, format_counters_en, format_wait
+from kiosk.text import (
+    format_clock,
+    format_counters,
+    format_counters_en,
+    format_reopening,
+    format_wait,
+    next_opening,
+)
 from kiosk.ui.controller import Action, Screen, UiState
 from kiosk.ui.painter import (
     BACKGROUND,
@@ -137,8 +144,12 @@ def banner(ctx: ScreenContext, body: Rect) -> Rect:
     if s.screen in (Screen.LOADING, Screen.WORKING):
         return body
     message, color, ink = None, WARNING, INK
-    if not s.connected:
+    if s.screen is Screen.HOME and s.blocked is not None:
+        pass  # the home screen says it in its own words (home_notice)
+    elif not s.connected:
         message, color, ink = ctx.t("offline_banner"), ERROR, WHITE
+    elif s.coordinator_online is False:
+        message, color, ink = ctx.t("notice_blocked_title"), ERROR, WHITE
     elif s.printer.problem is not None:
         message, color, ink = (
             ctx.t("printer_banner", problem=printer_problem(s.printer.problem, ctx.lang)),
@@ -236,21 +247,58 @@ def draw_loading(ctx: ScreenContext, body: Rect) -> None:
     )
 
 
+def home_notice(ctx: ScreenContext) -> tuple[str, str] | None:
+    """(title, body) when no number can be issued from the home screen: no connection, the coordinator stopped,
+    the printer unable to print, or every service closed (with when the hall opens again)."""
+    s = ctx.state
+    if s.blocked == "offline":
+        return ctx.t("notice_blocked_title"), ctx.t("notice_offline_body")
+    if s.blocked == "coordinator":
+        return ctx.t("notice_blocked_title"), ctx.t("notice_coordinator_body")
+    if s.blocked == "printer":
+        problem = printer_problem(s.printer.problem or "failed", ctx.lang)
+        return ctx.t("notice_blocked_title"), ctx.t("notice_printer_body", problem=problem)
+    catalogue = ctx.catalogue
+    if catalogue is not None and catalogue.services and not any(sv.open_now for sv in catalogue.services):
+        local = ctx.now.astimezone(ctx.zone).replace(tzinfo=None)
+        openings = [next_opening(sv.opening_hours or "", local) for sv in catalogue.services]
+        known = [at for at in openings if at is not None]
+        if known:
+            when = format_reopening(min(known), local, english=ctx.lang is Lang.EN)
+            title = ctx.t("notice_closed_title", time=when)
+        else:
+            title = ctx.t("service_closed_title")
+        return title, ctx.t("notice_closed_body")
+    return None
+
+
 def draw_home(ctx: ScreenContext, body: Rect) -> None:
     p = ctx.p
     catalogue = ctx.catalogue
     assert catalogue is not None
     footer, body = body.take_bottom(p.px(92), p.px(4))
-    prompt, grid_area = body.take_top(p.px(58))
-    p.text(
-        prompt.inset(p.px(16), p.px(6)),
-        ctx.t("home_prompt"),
-        size=28,
-        min_size=15,
-        bold=True,
-        valign="middle",
-        max_lines=2,
-    )
+    notice = home_notice(ctx)
+    if notice is None:
+        prompt, grid_area = body.take_top(p.px(58))
+        p.text(
+            prompt.inset(p.px(16), p.px(6)),
+            ctx.t("home_prompt"),
+            size=28,
+            min_size=15,
+            bold=True,
+            valign="middle",
+            max_lines=2,
+        )
+    else:
+        panel, grid_area = body.take_top(p.px(128))
+        panel = panel.inset(p.px(16), p.px(6))
+        closed = ctx.state.blocked is None
+        p.fill(panel, WARNING if closed else ERROR, radius=p.px(10))
+        inner = panel.inset(p.px(16), p.px(6))
+        title_box, body_box = inner.take_top(round(inner.h * 0.42))
+        ink = INK if closed else WHITE
+        p.text(title_box, notice[0], size=28, min_size=15, bold=True, color=ink, valign="middle", max_lines=1)
+        p.text(body_box, notice[1], size=20, min_size=12, color=ink, valign="middle", max_lines=2)
     services = catalogue.services
     grid_area = grid_area.inset(p.px(16), p.px(6))
     gap = p.px(14)
@@ -291,6 +339,8 @@ def draw_home(ctx: ScreenContext, body: Rect) -> None:
 
 
 def _take_label(ctx: ScreenContext, service: ServiceInfo) -> tuple[str, str | None, Action | None]:
+    if ctx.state.blocked is not None:
+        return ctx.t("take_paused"), ctx.t("take_paused_sub"), None
     if not service.open_now:
         hours = ctx.t("closed_hours", hours=service.opening_hours) if service.opening_hours else None
         return ctx.t("closed"), hours, Action("take", service.id)
@@ -416,8 +466,9 @@ def draw_procedure(ctx: ScreenContext, body: Rect) -> None:
     take_h = min(p.px(150), side.h // 2) if procedure.online_url else min(side.h, p.px(240))
     take, qr_area = side.take_bottom(take_h, p.px(10))
     if service is not None:
-        label, sub_label, _ = _take_label(ctx, service)
-        action = Action("take", procedure.code)  # the ticket carries the procedure, not only its service
+        label, sub_label, service_action = _take_label(ctx, service)
+        # the ticket carries the procedure, not only its service
+        action = Action("take", procedure.code) if service_action is not None else None
         p.button(
             take,
             label,
