@@ -78,13 +78,19 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "no_ticket_came": ("Không thấy phiếu? In lại", "No ticket? Print again"),
     "done": ("Xong", "Done"),
-    "print_failed_title": ("Chưa in được phiếu", "The ticket could not be printed"),
+    "print_failed_title": ("Máy in chưa in được phiếu ({problem})", "The ticket could not be printed ({problem})"),
+    "print_failed_valid": ("SỐ VẪN CÒN HIỆU LỰC", "THIS NUMBER IS VALID"),
     "print_failed_body": (
-        "Số {label} đã được cấp nhưng máy in không in được ({problem}). "
-        "Bạn có thể thử in lại, hoặc hủy và nhờ cán bộ giúp đỡ.",
-        "Number {label} was issued but the printer could not print it ({problem}). "
-        "You can try again, or cancel and ask the staff for help.",
+        "Số {label} đã được cấp và vẫn giữ chỗ của Ông/Bà. Xin mời ghi nhớ số này (hoặc chụp ảnh màn hình), "
+        "ngồi chờ và nghe gọi số; khi được gọi, xin mời đọc số cho cán bộ.",
+        "Number {label} has been issued and keeps your place. Please remember it (or take a photo of the "
+        "screen), take a seat and listen for your number; when it is called, tell the staff your number.",
     ),
+    "print_failed_help": (
+        "Cần giúp đỡ? Xin mời hỏi cán bộ tại quầy: số này không bị hủy.",
+        "Need help? Please ask the staff at a counter: this number is not cancelled.",
+    ),
+    "remembered": ("ĐÃ NHỚ SỐ — XONG", "I HAVE MY NUMBER — DONE"),
     "reprint": ("IN LẠI", "PRINT AGAIN"),
     "cancel_ticket": ("Hủy số này", "Cancel this number"),
     "cancelled": (

@@ -51,7 +51,7 @@ class Screen(StrEnum):
     PRIORITY = "priority"  # priority category, or a regular number
     WORKING = "working"  # waiting for the coordinator and the printer
     TICKET = "ticket"  # the number, large
-    PRINT_FAILED = "print_failed"  # issued but not printed: reprint or cancel
+    PRINT_FAILED = "print_failed"  # issued but not printed: the number, large, still valid; reprint
     MESSAGE = "message"  # a polite explanation (refusal, offline, bad QR...)
 
 
@@ -316,9 +316,8 @@ class Controller:
         limit = self.ticket_screen_s if s.screen is Screen.TICKET else self.idle_timeout_s
         if now - max(self.last_touch, self.screen_since) < limit:
             return False
-        if s.screen is Screen.PRINT_FAILED and s.result is not None:
-            logger.info("citizen left without a printed ticket %s: cancelling it", s.last_ticket)
-            self.effects.cancel(s.result, "abandoned")
+        if s.screen is Screen.PRINT_FAILED:
+            logger.info("citizen left without a printed ticket %s: the number stands", s.last_ticket)
         self._home(now, reset_language=True)
         return True
 
@@ -333,9 +332,7 @@ class Controller:
     # --- actions (buttons) --------------------------------------------------------------------------------
 
     def _do_home(self, arg: str | None, now: float) -> None:
-        if self.state.screen is Screen.PRINT_FAILED and self.state.result is not None:
-            self.effects.cancel(self.state.result, "citizen_left")
-        self._home(now)
+        self._home(now)  # an issued number stands, printed or not
 
     def _do_back(self, arg: str | None, now: float) -> None:
         if not self.state.history:
@@ -499,6 +496,8 @@ class Controller:
         self.effects.reprint(result)
 
     def _do_cancel_ticket(self, arg: str | None, now: float) -> None:
+        """No longer offered on the print-failed screen (an issued number stands, issue 18.3); kept for the
+        control socket, where a technician may withdraw a number issued by mistake."""
         result = self.state.result
         if result is not None and self.state.screen is Screen.PRINT_FAILED:
             self.effects.cancel(result, "citizen_cancelled")

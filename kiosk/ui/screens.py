@@ -733,19 +733,60 @@ def draw_ticket(ctx: ScreenContext, body: Rect) -> None:
 
 
 def draw_print_failed(ctx: ScreenContext, body: Rect) -> None:
+    """The number issued but not printed, large and said to be valid: the citizen keeps the place (remember it,
+    reprint, or ask the staff); nothing here cancels it."""
     p = ctx.p
     result = ctx.state.result
     assert result is not None and result.ticket is not None
-    buttons, body = body.take_bottom(p.px(120), p.px(6))
-    body = body.inset(p.px(40), p.px(20))
-    title, text_box = body.take_top(p.px(64))
-    p.text(title, ctx.t("print_failed_title"), size=38, min_size=18, bold=True, color=ERROR, valign="middle")
+    label = result.ticket.label
     problem = printer_problem(result.problem or "failed", ctx.lang)
-    p.text(text_box, ctx.t("print_failed_body", label=result.ticket.label, problem=problem), size=28, min_size=14)
-    inner = buttons.inset(p.px(40), p.px(14))
-    reprint, cancel = inner.take_left(round(inner.w * 0.58), p.px(28))
-    p.button(reprint, ctx.t("reprint"), Action("reprint"), color=TAKE, size=36, min_size=16)
-    p.button(cancel, ctx.t("cancel_ticket"), Action("cancel_ticket"), color=SECONDARY, ink=INK, size=26, min_size=14)
+    buttons, body = body.take_bottom(p.px(104), p.px(4))
+    body = body.inset(p.px(24), p.px(10))
+    title, body = body.take_top(p.px(52), p.px(6))
+    p.text(
+        title,
+        ctx.t("print_failed_title", problem=problem),
+        size=30,
+        min_size=15,
+        bold=True,
+        color=ERROR,
+        valign="middle",
+        max_lines=2,
+    )
+    left, right = body.take_left(round(body.w * 0.42), p.px(24))
+    caption, rest = left.take_top(round(left.h * 0.16))
+    number_box, valid_box = rest.take_top(round(rest.h * 0.74), p.px(6))
+    p.text(caption, ctx.t("your_number"), size=28, min_size=14, bold=True, align="center", valign="bottom")
+    p.fill(number_box, WHITE, radius=p.px(16), border=TAKE)
+    p.text(
+        number_box.inset(p.px(10), p.px(4)),
+        label,
+        size=170,
+        min_size=40,
+        bold=True,
+        align="center",
+        valign="middle",
+        color=PRIMARY,
+        max_lines=1,
+    )
+    p.text(
+        valid_box,
+        ctx.t("print_failed_valid"),
+        size=28,
+        min_size=14,
+        bold=True,
+        align="center",
+        valign="middle",
+        color=TAKE,
+        max_lines=1,
+    )
+    text_box, help_box = right.take_top(round(right.h * 0.66), p.px(8))
+    p.text(text_box, ctx.t("print_failed_body", label=label), size=26, min_size=13, valign="middle")
+    p.text(help_box, ctx.t("print_failed_help"), size=22, min_size=12, bold=True, valign="middle")
+    inner = buttons.inset(p.px(24), p.px(10))
+    reprint, done = inner.take_left(round(inner.w * 0.42), p.px(24))
+    p.button(reprint, ctx.t("reprint"), Action("reprint"), color=SECONDARY, ink=INK, size=30, min_size=16)
+    p.button(done, ctx.t("remembered"), Action("done"), color=PRIMARY, size=28, min_size=14)
 
 
 def draw_message(ctx: ScreenContext, body: Rect) -> None:
