@@ -392,6 +392,8 @@ class Procedure(Message):
     result: str | None = None  # kết quả
     online: Literal["full", "partial", "none"] = "none"
     online_url: str | None = None
+    # Optional: what citizens type for it besides its name ("giấy khai sinh", "độc thân"): the kiosk's search.
+    keywords: list[str] = []
 
 
 class ServiceInfo(Message):

@@ -126,6 +126,18 @@ def test_a_second_tap_right_after_a_screen_change_is_ignored(kiosk):
     assert effects.taken == []
 
 
+def test_a_search_that_finds_nothing_leads_to_a_number_for_asking_the_staff(kiosk):
+    controller, _ = kiosk
+    controller.tap(Action("search"), 1.0)
+    for key in "qqqq":
+        controller.tap(Action("key", key), 1.1)
+    controller.tap(Action("ask"), 3.0)
+    assert controller.state.screen is Screen.HOME and controller.state.asking
+    controller.tap(Action("service", "ho-tich"), 5.0)
+    controller.tap(Action("home"), 7.0)
+    assert not controller.state.asking
+
+
 def test_typing_is_never_slowed_by_the_tap_guard(kiosk):
     controller, _ = kiosk
     controller.tap(Action("search"), 1.0)

@@ -72,21 +72,15 @@ def draw(c: Controller, size: tuple[int, int]) -> Painter:
 
 
 def points(rect: Rect) -> list[tuple[int, int]]:
-    """Where a finger may land on a button: its centre and near each corner."""
+    """Where a finger may land on a button: its centre and near two opposite corners."""
     dx, dy = max(1, rect.w // 6), max(1, rect.h // 6)
-    return [
-        rect.center,
-        (rect.x + dx, rect.y + dy),
-        (rect.right - dx, rect.y + dy),
-        (rect.x + dx, rect.bottom - dy),
-        (rect.right - dx, rect.bottom - dy),
-    ]
+    return [rect.center, (rect.x + dx, rect.y + dy), (rect.right - dx, rect.bottom - dy)]
 
 
 def starting_states(hall, procedures, guard: float) -> list[tuple[Controller, Recorder]]:
-    """Home, and a search with results typed (the keyboard only types: it changes no screen)."""
+    """Home, a search with results, and one without (the keyboard only types: it changes no screen)."""
     out = []
-    for query in ("", "khai sinh"):
+    for query in ("", "khai sinh", "qqqq"):
         effects = Recorder()
         c = Controller(effects, tap_guard_s=guard)
         c.on_connection(True)
@@ -113,8 +107,11 @@ def transitions(c: Controller, size: tuple[int, int], depth: int = 3):
             if key in seen:
                 continue
             seen.add(key)
-            for hit in draw(c, size).hits:
-                if hit.action.kind in TYPING:
+            hits = [h for h in draw(c, size).hits if h.action.kind not in TYPING]
+            rows = [h for h in hits if h.action.kind in ("procedure", "service")]
+            sampled = {id(h) for h in rows[:2] + rows[-1:]}  # rows lead to the same layout: first two and last
+            for hit in hits:
+                if hit.action.kind in ("procedure", "service") and id(hit) not in sampled:
                     continue
                 restore(c, before)
                 c.action(hit.action, 10.0)
@@ -125,8 +122,12 @@ def transitions(c: Controller, size: tuple[int, int], depth: int = 3):
         frontier = following
 
 
-@pytest.mark.parametrize("guard", [TAP_GUARD_S, 0.0], ids=["with-guard", "layout-alone"])
-@pytest.mark.parametrize("size", RESOLUTIONS, ids=[f"{w}x{h}" for w, h in RESOLUTIONS])
+CASES = [(size, 0.0) for size in RESOLUTIONS] + [((1024, 600), TAP_GUARD_S)]
+
+
+@pytest.mark.parametrize(
+    ("size", "guard"), CASES, ids=[f"{w}x{h}-{'guard' if g else 'layout-alone'}" for (w, h), g in CASES]
+)
 def test_a_slow_double_tap_on_any_transition_chooses_nothing_harmful(display, hall, procedures, size, guard):
     checked = 0
     for c, effects in starting_states(hall, procedures, guard):
@@ -148,7 +149,7 @@ def test_a_slow_double_tap_on_any_transition_chooses_nothing_harmful(display, ha
                     if guard >= TAP_GUARD_S and delay < guard:
                         assert c.state.screen is after[0].screen, f"tap accepted inside the guard: {where}"
                     checked += 1
-    assert checked > 1000
+    assert checked > 300
 
 
 @pytest.mark.parametrize("size", RESOLUTIONS, ids=[f"{w}x{h}" for w, h in RESOLUTIONS])

@@ -51,7 +51,7 @@ def test_search_finds_accent_free_queries_best_first(hall, procedures):
     view = sample_view(hall, procedures)
     found = view.search("dang ky khai sinh")
     assert found[0].name == "Thủ tục đăng ký khai sinh"
-    assert all("khai sinh" in fold(p.name) or {"dang", "ky", "khai", "sinh"} <= set(words(p.name)) for p in found)
+    assert all({"khai", "sinh"} <= set(words(p.name)) for p in found[:3])
     assert any(p.code == "1.004884" for p in found)  # đăng ký lại khai sinh: every word, not the phrase
     assert view.search("DANG KY KET HON")[0].code == "1.000894"
     assert view.search("Đăng ký kết hôn")[0].code == "1.000894"
@@ -61,6 +61,32 @@ def test_search_finds_accent_free_queries_best_first(hall, procedures):
     assert view.search("marriage")[0].code == "1.000894"  # English names too
     assert view.search("") == []
     assert view.search("zzzz qqqq") == []
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("giay khai sinh", "1.001193"),  # a keyword of procedures.toml
+        ("lam khai sinh", "1.001193"),  # two words of three
+        ("khaisinh", "1.001193"),  # run together
+        ("khai sihn", "1.001193"),  # one typo
+        ("doc than", "1.004873"),  # what people call "xác nhận tình trạng hôn nhân"
+        ("xac nhan doc than", "1.004873"),
+        ("khai tu", "1.000656"),  # the plain procedure before "đăng ký lại khai tử"
+        ("thu tuc dang ky", "1.001193"),  # only common words: every one must be there
+        ("dang ki ket hon", "1.000894"),  # ki for ký
+    ],
+)
+def test_search_finds_what_people_type(hall, procedures, query: str, code: str):
+    """Issue 18.4: these found nothing, or the wrong procedure."""
+    found = sample_view(hall, procedures).search(query)
+    assert found and found[0].code == code, [p.name for p in found[:3]]
+
+
+def test_search_keywords_come_from_procedures_toml(hall, procedures):
+    birth = next(p for p in procedures if p.code == "1.001193")
+    assert "giấy khai sinh" in birth.keywords
+    assert sample_view(hall, procedures).search("giay khai sinh")[1].code == "2.000635"  # the copy, right after
 
 
 def test_procedures_are_grouped_by_field_in_the_service_order(hall, procedures):

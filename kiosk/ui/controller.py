@@ -106,6 +106,7 @@ class UiState:
     last_ticket: str | None = None
     tickets_printed: int = 0
     cancelling: uuid.UUID | None = None  # the request the citizen on screen asked to cancel
+    asking: bool = False  # home reached from a search that found nothing: "choose the nearest service"
 
     @property
     def blocked(self) -> str | None:
@@ -183,6 +184,7 @@ class Controller:
             message=None,
             history=[],
             cancelling=None,
+            asking=False,
         )
 
     def _show(self, message: Message, now: float) -> None:
@@ -370,6 +372,11 @@ class Controller:
     def _do_search(self, arg: str | None, now: float) -> None:
         self._push()
         self._go(Screen.SEARCH, now, query="", page=0)
+
+    def _do_ask(self, arg: str | None, now: float) -> None:
+        """The search found nothing: home, inviting the citizen to take a number in the nearest service and ask."""
+        self._home(now)
+        self.state.asking = True
 
     def _do_key(self, arg: str | None, now: float) -> None:
         if arg and len(self.state.query) < MAX_QUERY:

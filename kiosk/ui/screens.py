@@ -282,7 +282,7 @@ def draw_home(ctx: ScreenContext, body: Rect) -> None:
         prompt, grid_area = body.take_top(p.px(58))
         p.text(
             prompt.inset(p.px(16), p.px(6)),
-            ctx.t("home_prompt"),
+            ctx.t("ask_prompt") if ctx.state.asking else ctx.t("home_prompt"),
             size=28,
             min_size=15,
             bold=True,
@@ -543,7 +543,14 @@ def draw_search(ctx: ScreenContext, body: Rect) -> None:
     found = catalogue.search(query) if query.strip() else []
     row_h, gap = p.px(58), p.px(6)
     per_page = max(1, (results.h + gap) // (row_h + gap))
-    page = current_page(ctx, math.ceil(len(found) / per_page) if found else 1)
+    if len(found) > per_page:  # the pager beside the results, well away from the keyboard's keys
+        pager, results = results.take_right(p.px(150), p.px(10))
+        page = current_page(ctx, math.ceil(len(found) / per_page))
+        prev, nxt = pager.rows(2, gap)
+        p.button(prev, ctx.t("previous_up"), Action("page", "-1") if page > 0 else None, size=20, min_size=12)
+        p.button(nxt, ctx.t("next_down"), Action("page", "+1") if page + 1 < ctx.pages else None, size=20, min_size=12)
+    else:
+        page = current_page(ctx, 1)
     if not query.strip():
         p.text(
             results,
@@ -556,7 +563,10 @@ def draw_search(ctx: ScreenContext, body: Rect) -> None:
             max_lines=2,
         )
     elif not found:
-        p.text(results, ctx.t("search_none"), size=22, min_size=12, valign="middle", align="center", max_lines=3)
+        line, way_out = results.take_top(results.h // 2, gap)
+        p.text(line, ctx.t("search_none"), size=22, min_size=12, valign="middle", max_lines=2)
+        way_out, _ = way_out.take_left(min(way_out.w, p.px(520)))
+        p.button(way_out, ctx.t("ask_staff"), Action("ask"), color=TAKE, size=24, min_size=13)
     for index, procedure in enumerate(found[page * per_page : (page + 1) * per_page]):
         row = Rect(results.x, results.y + index * (row_h + gap), results.w, row_h)
         p.button(
@@ -617,13 +627,6 @@ def draw_keyboard(ctx: ScreenContext, area: Rect) -> None:
         size=20,
         min_size=12,
     )
-    if ctx.pages > 1:
-        page = min(ctx.state.page, ctx.pages - 1)
-        side = (last.w - space_w) // 2 - p.px(16)
-        prev = Rect(last.x, last.y, side, last.h)
-        nxt = Rect(last.right - side, last.y, side, last.h)
-        p.button(prev, ctx.t("previous"), Action("page", "-1") if page > 0 else None, size=20, min_size=12)
-        p.button(nxt, ctx.t("next"), Action("page", "+1") if page + 1 < ctx.pages else None, size=20, min_size=12)
 
 
 def draw_priority(ctx: ScreenContext, body: Rect) -> None:
