@@ -20,7 +20,10 @@ class Lang(StrEnum):
 #: (Vietnamese, English) for each text of the screens.
 TEXTS: dict[str, tuple[str, str]] = {
     "app_title": ("Lấy số thứ tự", "Take a queue number"),
-    "home_prompt": ("Chạm vào lĩnh vực bạn cần giải quyết để lấy số", "Touch the service you need to take a number"),
+    "home_prompt": (
+        "Xin mời chạm vào lĩnh vực cần giải quyết để lấy số",
+        "Please touch the service you need to take a number",
+    ),
     "scan_hint": (
         "Có tờ thủ tục? Đưa mã QR vào trước camera để xem hướng dẫn.",
         "Have a procedure sheet? Hold its QR code in front of the camera.",
@@ -68,22 +71,23 @@ TEXTS: dict[str, tuple[str, str]] = {
     "online_qr": ("Quét bằng điện thoại để nộp hồ sơ trực tuyến", "Scan with your phone to apply online"),
     "online_partial": ("Một phần trực tuyến", "Partly online"),
     "online_full": ("Toàn trình trực tuyến", "Fully online"),
-    "priority_title": ("Bạn có thuộc đối tượng ưu tiên không?", "Are you entitled to priority service?"),
+    "priority_title": ("Ông/Bà có thuộc đối tượng ưu tiên không?", "Are you entitled to priority service?"),
     "priority_note": (
         "Đối tượng ưu tiên được phục vụ trước. Cán bộ có thể đề nghị xuất trình giấy tờ.",
         "Priority citizens are served first. Staff may ask for proof.",
     ),
-    "priority_none": ("KHÔNG — lấy số thường", "NO — regular number"),
+    "priority_none": ("KHÔNG", "NO"),
+    "priority_none_sub": ("Lấy số thường", "Regular number"),
     "priority_of_ticket": ("ƯU TIÊN: {category}", "PRIORITY: {category}"),
     "working": ("Đang lấy số, xin vui lòng chờ…", "Getting your number, please wait…"),
-    "your_number": ("Số thứ tự của bạn", "Your number"),
+    "your_number": ("Số thứ tự của Ông/Bà", "Your number"),
     # Where the citizen will be called, not an invitation to go now ("Mời đến quầy" is for the board and the voice).
     "served_at": ("Quầy phục vụ: {counters}", "Served at counter: {counters}"),
-    "people_ahead": ("Số người chờ trước bạn: {n}", "People ahead of you: {n}"),
+    "people_ahead": ("Số người chờ trước: {n}", "People ahead of you: {n}"),
     "estimated_wait": ("Thời gian chờ dự kiến: {wait}", "Estimated wait: {wait}"),
     "take_ticket": ("Xin mời nhận phiếu ở khe máy in bên dưới.", "Please take your ticket from the printer below."),
     "listen_call": (
-        "Hãy ngồi chờ và chú ý màn hình, loa gọi số.",
+        "Xin mời ngồi chờ và chú ý màn hình, loa gọi số.",
         "Please take a seat and watch the screen for your number.",
     ),
     "no_ticket_came": ("Không thấy phiếu? In lại", "No ticket? Print again"),
@@ -177,7 +181,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "service_closed_title": ("Ngoài giờ làm việc", "Closed now"),
     "already_called_title": ("Số {label} vẫn còn hiệu lực", "Number {label} still stands"),
     "already_called_body": (
-        "Số {label} đã được gọi tại quầy nên không hủy được. Xin mời bạn đến ngay quầy {counters} "
+        "Số {label} đã được gọi tại quầy nên không hủy được. Xin mời Ông/Bà đến ngay quầy {counters} "
         "và đọc số {label} cho cán bộ.",
         "Number {label} has already been called at a counter, so it was not cancelled. Please go to counter "
         "{counters} now and tell the staff your number, {label}.",
@@ -279,29 +283,29 @@ SCAN_MESSAGES: dict[ScanVerdict, tuple[str, str]] = {
         "Procedure {code} is not handled at this office. Please ask the staff.",
     ),
     ScanVerdict.TOO_LARGE: (
-        "Mã QR này không phải mã thủ tục hành chính. Xin hãy quét mã trên tờ thủ tục của bộ phận một cửa.",
+        "Mã QR này không phải mã thủ tục hành chính. Xin mời quét mã trên tờ thủ tục của bộ phận một cửa.",
         "This QR code is not a procedure code. Please scan the code on a procedure sheet of this office.",
     ),
     ScanVerdict.BINARY: (
-        "Mã QR này không phải mã thủ tục hành chính. Xin hãy quét mã trên tờ thủ tục của bộ phận một cửa.",
+        "Mã QR này không phải mã thủ tục hành chính. Xin mời quét mã trên tờ thủ tục của bộ phận một cửa.",
         "This QR code is not a procedure code. Please scan the code on a procedure sheet of this office.",
     ),
     ScanVerdict.SCRIPT: (
-        "Mã QR này không phải mã thủ tục hành chính. Xin hãy quét mã trên tờ thủ tục của bộ phận một cửa.",
+        "Mã QR này không phải mã thủ tục hành chính. Xin mời quét mã trên tờ thủ tục của bộ phận một cửa.",
         "This QR code is not a procedure code. Please scan the code on a procedure sheet of this office.",
     ),
     ScanVerdict.OTHER_SITE: (
         "Mã QR này dẫn đến một trang không phải Cổng Dịch vụ công nên máy không mở. "
-        "Xin hãy quét mã trên tờ thủ tục của bộ phận một cửa.",
+        "Xin mời quét mã trên tờ thủ tục của bộ phận một cửa.",
         "This QR code leads to a site that is not the public-service portal, so the kiosk does not open it. "
         "Please scan the code on a procedure sheet of this office.",
     ),
     ScanVerdict.NO_CODE: (
-        "Đường dẫn này không có mã thủ tục. Xin hãy quét mã trên tờ thủ tục của bộ phận một cửa.",
+        "Đường dẫn này không có mã thủ tục. Xin mời quét mã trên tờ thủ tục của bộ phận một cửa.",
         "This link carries no procedure code. Please scan the code on a procedure sheet of this office.",
     ),
     ScanVerdict.NOT_A_PROCEDURE: (
-        "Mã QR này không phải mã thủ tục hành chính. Xin hãy quét mã trên tờ thủ tục của bộ phận một cửa.",
+        "Mã QR này không phải mã thủ tục hành chính. Xin mời quét mã trên tờ thủ tục của bộ phận một cửa.",
         "This QR code is not a procedure code. Please scan the code on a procedure sheet of this office.",
     ),
 }

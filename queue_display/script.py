@@ -1,6 +1,6 @@
 """What is said for a call: the sequence of clips and pauses (pure, no I/O).
 
-    chime · "Mời công dân có số thứ tự" · <số> · "đến quầy số" · <quầy>   (× repeat, the chime once)
+    chime · "Xin mời số thứ tự" · <số> · "đến quầy số" · <quầy>   (× repeat, the chime once)
 
 Each spoken unit is a clip named by its text (``đến quầy số.wav``, ``hai.wav``); a hall can replace any clip with
 a recording of the same name. `every_clip()` lists the whole set `motcua voice` generates.
@@ -16,7 +16,7 @@ from queue_display.numbers import Linh, NumberStyle, Thousand, every_word, label
 logger = logging.getLogger(__name__)
 
 CHIME = "chime"
-INVITE = "mời công dân có số thứ tự"
+INVITE = "xin mời số thứ tự"
 TO_COUNTER = "đến quầy số"
 PHRASES = (INVITE, TO_COUNTER)
 

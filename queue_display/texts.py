@@ -19,7 +19,7 @@ WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday
 
 LABELS: dict[str, tuple[str, str]] = {
     # key: (Vietnamese, English)
-    "call_title": ("MỜI CÔNG DÂN CÓ SỐ", "NOW CALLING"),
+    "call_title": ("XIN MỜI SỐ", "NOW CALLING"),
     "no_call": ("Chưa gọi số nào", "No number called yet"),
     "recent_title": ("Các số vừa gọi", "Recently called"),
     "counters_title": ("Quầy đang phục vụ", "Counters now serving"),

@@ -140,7 +140,7 @@ def test_disconnected_in_vietnamese_and_bilingual_labels(fonts: FontBook):
     frame = render(fonts, sample_board(), (1920, 1080), "disconnected-vi", connected=False)
     assert only(frame, "disconnected") == "⚠ Mất kết nối"
     frame = render(fonts, sample_board(), (1280, 720), "bilingual", language="vi+en")
-    assert only(frame, "call-title") == "MỜI CÔNG DÂN CÓ SỐ · NOW CALLING"
+    assert only(frame, "call-title") == "XIN MỜI SỐ · NOW CALLING"
 
 
 @pytest.mark.parametrize("size", RESOLUTIONS, ids=lambda s: f"{s[0]}x{s[1]}")

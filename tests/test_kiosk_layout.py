@@ -164,3 +164,19 @@ def test_when_the_hall_opens_again_is_read_from_the_catalogue_hours():
     assert format_reopening(datetime(2026, 11, 30, 7, 30), saturday_noon, english=True) == "07:30 on Monday"
     assert next_opening("", monday_noon) is None
     assert next_opening("open when the officer arrives", monday_noon) is None
+
+
+def test_the_citizen_is_addressed_respectfully_everywhere():
+    """Issue 18.5: "bạn" to an elderly citizen at a People's Committee, and "Hãy", read as orders. The kiosk says
+    "Ông/Bà" (or nothing) and "Xin mời"; the board and the voice "Xin mời số", not "Mời công dân"."""
+    import re
+
+    from queue_display.script import INVITE
+    from queue_display.texts import LABELS
+
+    tables = [TEXTS, ERROR_MESSAGES, SCAN_MESSAGES, PRIORITY_LABELS]
+    vietnamese = [pair[0] for table in tables for pair in table.values()]  # type: ignore[attr-defined]
+    vietnamese += [pair[0] for pair in LABELS.values()] + [INVITE]
+    rude = re.compile(r"\b(bạn|hãy|công dân)\b", re.IGNORECASE)
+    assert not [s for s in vietnamese if rude.search(s)]
+    assert "Ông/Bà" in text("priority_title", Lang.VI) and text("listen_call", Lang.VI).startswith("Xin mời")

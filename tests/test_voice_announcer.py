@@ -55,7 +55,7 @@ def test_the_clip_sequence_for_a_call():
         TO_COUNTER,
         "ba",
     ]
-    assert spoken_text(script) == "mời công dân có số thứ tự một nghìn không trăm hai mươi ba đến quầy số ba"
+    assert spoken_text(script) == "xin mời số thứ tự một nghìn không trăm hai mươi ba đến quầy số ba"
 
 
 def test_repeats_say_the_sentence_again_after_one_chime():
@@ -73,7 +73,7 @@ def test_repeats_say_the_sentence_again_after_one_chime():
 
 def test_an_unreadable_label_is_read_by_its_number(caplog):
     script = call_script("№7", 7, 2, ScriptOptions(repeat=1))
-    assert spoken_text(script) == "mời công dân có số thứ tự bảy đến quầy số hai"
+    assert spoken_text(script) == "xin mời số thứ tự bảy đến quầy số hai"
     assert "cannot read" in caplog.text
 
 

@@ -659,7 +659,16 @@ def draw_priority(ctx: ScreenContext, body: Rect) -> None:
             min_size=14,
             max_lines=2,
         )
-    p.button(regular, ctx.t("priority_none"), Action("priority", "none"), color=PRIMARY, size=32, min_size=16)
+    p.button(
+        regular,
+        ctx.t("priority_none"),
+        Action("priority", "none"),
+        color=PRIMARY,
+        size=44,
+        min_size=18,
+        sublabel=ctx.t("priority_none_sub"),
+        sub_size=26,
+    )
     draw_nav(ctx, nav)
 
 
