@@ -105,6 +105,7 @@ class KioskApp:
             thanks=config.ticket.thanks,
             thanks_en=config.ticket.thanks_en,
         )
+        self.controller.state.camera_fitted = config.camera.source != "none"
         self.scanner = Scanner(
             self.camera,
             lambda payload: self._post(QrScanned(payload)),
@@ -535,7 +536,8 @@ class KioskApp:
             "coordinator": state.coordinator_online,
             "catalogue": state.catalogue is not None,
             "printer": state.printer.value,
-            "camera": state.camera_ok,
+            "camera": state.camera_ok if state.camera_fitted else False,
+            "camera_fitted": state.camera_fitted,
             "last_ticket": state.last_ticket,
             "tickets_printed": state.tickets_printed,
             "procedure": state.procedure_code,

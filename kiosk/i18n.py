@@ -61,8 +61,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "closed": ("Ngoài giờ làm việc", "Closed now"),
     "closed_hours": ("Giờ làm việc: {hours}", "Opening hours: {hours}"),
     "code": ("Mã thủ tục: {code}", "Procedure code: {code}"),
-    "field": ("Lĩnh vực: {field}", "Field: {field}"),
+    "field": ("Lĩnh vực: {field}", "Field (Vietnamese): {field}"),
     "documents": ("Thành phần hồ sơ", "Documents to bring"),
+    "vietnamese_only": (
+        "",
+        "The documents, fees and times below are the official wording, in Vietnamese only. "
+        "Please ask the staff at a counter for help.",
+    ),
     "forms": ("Biểu mẫu, tờ khai", "Forms"),
     "time_limit": ("Thời hạn giải quyết", "Processing time"),
     "fee": ("Phí, lệ phí", "Fees"),

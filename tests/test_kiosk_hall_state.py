@@ -131,3 +131,36 @@ def test_the_kiosk_follows_the_coordinators_retained_status(broker, hall, proced
         assert "Hệ thống cấp số đang tạm dừng" in texts(app.painter)
     finally:
         app.stop()
+
+
+def test_a_kiosk_without_a_camera_invites_no_scan_and_says_so(hall, procedures, tmp_path):
+    """Issue 18.7: a kiosk with no camera said "Đưa mã QR vào trước camera" and reported camera: true."""
+    from kiosk_support import kiosk_config, run_until
+
+    from kiosk.app import KioskApp
+    from kiosk.catalogue import CatalogueView
+
+    app = KioskApp(kiosk_config(tmp_path, camera="none")).start()
+    try:
+        app.controller.on_catalogue(CatalogueView(sample_catalogue_of(hall, procedures)), 0.0)
+        run_until(app, lambda: app.controller.state.screen is Screen.HOME, what="home")
+        app.step(0)
+        assert "camera" not in texts(app.painter)
+        assert app.status()["camera"] is False and app.status()["camera_fitted"] is False
+    finally:
+        app.stop()
+
+
+def sample_catalogue_of(hall, procedures):
+    from kiosk_support import sample_catalogue
+
+    return sample_catalogue(hall, procedures)
+
+
+def test_the_english_procedure_screen_says_what_is_vietnamese_only(display, hall, procedures):
+    c, _ = kiosk(hall, procedures)
+    c.action(Action("lang"), 0.0)
+    c.action(Action("procedure", "1.001193"), 1.0)
+    shown = texts(draw(c, "procedure-en"))
+    assert "in Vietnamese only" in shown and "Documents to bring" in shown
+    assert "Field (Vietnamese): Hộ tịch" in shown

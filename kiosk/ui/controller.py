@@ -95,6 +95,7 @@ class UiState:
     coordinator_online: bool | None = None  # the coordinator's retained status (None: not heard yet)
     printer: PrinterStatus = PrinterStatus.UNKNOWN
     camera_ok: bool | None = None
+    camera_fitted: bool = True  # False: a kiosk without a scanner (camera.source = "none") never invites a scan
     service_id: str | None = None
     procedure_code: str | None = None
     query: str = ""

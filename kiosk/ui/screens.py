@@ -156,7 +156,7 @@ def banner(ctx: ScreenContext, body: Rect) -> Rect:
             ERROR,
             WHITE,
         )
-    elif s.camera_ok is False and s.screen is Screen.HOME:
+    elif s.camera_fitted and s.camera_ok is False and s.screen is Screen.HOME:
         message = ctx.t("camera_banner")
     if message is None:
         return body
@@ -334,7 +334,7 @@ def draw_home(ctx: ScreenContext, body: Rect) -> None:
         prev, nxt = pager.columns(2, p.px(10))
         p.button(prev, ctx.t("previous"), Action("page", "-1") if page > 0 else None, size=20)
         p.button(nxt, ctx.t("next"), Action("page", "+1") if page + 1 < ctx.pages else None, size=20)
-    if ctx.state.camera_ok is not False:
+    if ctx.state.camera_fitted and ctx.state.camera_ok is not False:
         p.text(rest, ctx.t("scan_hint"), size=22, min_size=13, color=MUTED, valign="middle", max_lines=2)
 
 
@@ -433,7 +433,10 @@ def draw_service(ctx: ScreenContext, body: Rect) -> None:
 
 
 def _procedure_blocks(ctx: ScreenContext, procedure: Procedure) -> list[Block]:
-    blocks = [Block(ctx.t("documents"), "heading")]
+    blocks = []
+    if ctx.lang is Lang.EN:  # the official wording exists in Vietnamese only: say so, rather than leave it unsaid
+        blocks.append(Block(ctx.t("vietnamese_only")))
+    blocks.append(Block(ctx.t("documents"), "heading"))
     blocks += [Block(d, "bullet") for d in procedure.documents]
     if procedure.forms:
         blocks.append(Block(ctx.t("forms"), "heading"))
