@@ -486,6 +486,7 @@ class CoordinatorService:
         assert self.engine.business_day is not None
         return Board(
             hall_name=self.hall.hall.name,
+            hall_name_en=self.hall.hall.name_en,
             business_day=self.engine.business_day,
             calls=calls,
             counters=counters,

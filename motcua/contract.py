@@ -366,6 +366,7 @@ class Board(Message):
     """Retained: everything the waiting-hall TV shows."""
 
     hall_name: str
+    hall_name_en: str | None = None  # the English board's title
     business_day: date
     calls: list[Call]  # newest first
     counters: list[BoardCounter]

@@ -612,7 +612,8 @@ def collect(workspace: Workspace, hall: HallConfig, day: Any, watcher: Watcher) 
         "calls": calls,
         "calls_shown": display["calls_shown_count"],
         "calls_announced": announcements.get("played", 0),
-        "announcement_files": len(list(workspace.audio.glob("*.wav"))),
+        # calls with at least one sound file (a call's repetition, said when nobody else waits, is a second file)
+        "announcement_files": len({path.stem.split("-", 1)[-1] for path in workspace.audio.glob("*.wav")}),
         "served": sum(1 for v in day.visits.values() if v.finished),
         "no_show": sum(1 for v in day.visits.values() if v.no_show),
         "wait_mean_min": round(statistics.fmean(waits), 1) if waits else None,
