@@ -175,6 +175,19 @@ class KioskApp:
             else:
                 logger.warning("control_socket ignored: the kiosk runs on real hardware")
         self._running = True
+        if screen.diagonal_in is not None:
+            from kiosk.sizes import meets_guidance, px_per_mm
+
+            density = px_per_mm(screen.width, screen.height, screen.diagonal_in)
+            if meets_guidance(screen.width, screen.height, screen.diagonal_in):
+                logger.info('panel %g" at %.2f px/mm: buttons >= 15 mm, gaps >= 2.5 mm', screen.diagonal_in, density)
+            else:
+                logger.warning(
+                    'panel %g" at %.2f px/mm: keys and list rows are smaller than the 15 mm older citizens need '
+                    '(a 1920x1080 panel of 15.6" or more meets it; docs/kiosk.md)',
+                    screen.diagonal_in,
+                    density,
+                )
         logger.info(
             "kiosk %s started: %dx%d, printer %s (%s), camera %s",
             self.config.device.id,

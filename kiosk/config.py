@@ -23,6 +23,9 @@ class ScreenSection(Section):
 
     width: Annotated[int, Field(ge=320, le=7680)] = 1024
     height: Annotated[int, Field(ge=240, le=4320)] = 600
+    # The panel's diagonal in inches: with it the kiosk says at start whether its buttons reach the 15 mm and gaps
+    # the 2.5 mm public terminals need (docs/kiosk.md recommends panels).
+    diagonal_in: Annotated[float, Field(ge=3, le=100)] | None = None
     fullscreen: bool = True
     # SDL video driver: "auto" lets SDL choose (X11/Wayland on a desktop); "kmsdrm" on Raspberry Pi OS Lite;
     # "dummy" renders off-screen (tests, headless demo).

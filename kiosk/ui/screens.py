@@ -544,7 +544,7 @@ def draw_search(ctx: ScreenContext, body: Rect) -> None:
             may_truncate=True,
         )
     found = catalogue.search(query) if query.strip() else []
-    row_h, gap = p.px(58), p.px(6)
+    row_h, gap = p.px(58), p.px(9)
     per_page = max(1, (results.h + gap) // (row_h + gap))
     if len(found) > per_page:  # the pager beside the results, well away from the keyboard's keys
         pager, results = results.take_right(p.px(150), p.px(10))
@@ -590,7 +590,7 @@ def draw_search(ctx: ScreenContext, body: Rect) -> None:
 def draw_keyboard(ctx: ScreenContext, area: Rect) -> None:
     p = ctx.p
     rows = [*ctx.keyboard, ""]
-    gap = p.px(6)
+    gap = p.px(9)  # 2.5 mm between keys on a 15.6" 1920x1080 panel
     row_rects = area.rows(len(rows), gap)
     widest = max(len(r) for r in rows[:-1]) + 1
     key_w = (area.w - gap * (widest - 1)) // widest
