@@ -131,6 +131,7 @@ def board(engine: QueueEngine, now: datetime, *, notice: str | None = None) -> B
     assert engine.business_day is not None
     return Board(
         hall_name=hall.hall.name,
+        hall_name_en=hall.hall.name_en,
         business_day=engine.business_day,
         calls=calls,
         counters=counters,

@@ -350,7 +350,8 @@ def collect(workspace: Workspace, hall: HallConfig) -> dict[str, Any]:
         "calls": calls,
         "calls_shown": display["calls_shown_count"],
         "calls_announced": announcements.get("played", 0),
-        "announcement_files": len(list(workspace.audio.glob("*.wav"))),
+        # calls with at least one sound file (a call's repetition, said when nobody else waits, is a second file)
+        "announcement_files": len({path.stem.split("-", 1)[-1] for path in workspace.audio.glob("*.wav")}),
         **figures,
         "report_ok": report.returncode == 0,
         "report_error": report.stderr.strip()[-500:] if report.returncode else None,

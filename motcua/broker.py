@@ -123,6 +123,7 @@ def acl_text(hall: HallConfig) -> str:
             f"topic write {topics.ticket_cancel(kiosk.id)}",
             f"topic read {topics.ticket_reply(kiosk.id)}",
             f"topic read {topics.catalogue()}",
+            f"topic read {topics.device_status(devices.coordinator)}",
             f"topic readwrite {topics.device_status(kiosk.id)}",
             "",
         ]
@@ -150,6 +151,7 @@ def acl_text(hall: HallConfig) -> str:
             f"user {display.id}",
             f"topic read {topics.board()}",
             f"topic read {topics.call()}",
+            f"topic read {topics.device_status(devices.coordinator)}",
             f"topic readwrite {topics.device_status(display.id)}",
             "",
         ]

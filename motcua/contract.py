@@ -403,6 +403,7 @@ class Board(Message):
     """Retained: everything the waiting-hall TV shows."""
 
     hall_name: str
+    hall_name_en: str | None = None  # the English board's title
     business_day: date
     calls: list[Call]  # newest first
     counters: list[BoardCounter]
@@ -439,6 +440,8 @@ class Procedure(Message):
     result: str | None = None  # kết quả
     online: Literal["full", "partial", "none"] = "none"
     online_url: str | None = None
+    # Optional: what citizens type for it besides its name ("giấy khai sinh", "độc thân"): the kiosk's search.
+    keywords: list[str] = []
 
 
 class ServiceInfo(Message):

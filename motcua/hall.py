@@ -344,5 +344,6 @@ def _normalised(procedure: Procedure) -> Procedure:
             "fee": nfc(procedure.fee),
             "agency": nfc(procedure.agency),
             "result": text(procedure.result),
+            "keywords": [nfc(k) for k in procedure.keywords],
         }
     )
