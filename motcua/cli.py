@@ -68,6 +68,7 @@ def _broker_generate(args: argparse.Namespace) -> int:
         args.out,
         bind_address=args.bind,
         port=args.port,
+        tools_port=args.tools_port,
         persistence_location=args.persistence,
         log_dest=args.log_dest,
         tls=tls,
@@ -121,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", type=Path, required=True)
     gen.add_argument("--bind", default="0.0.0.0")  # noqa: S104 - the hall LAN, behind the firewall
     gen.add_argument("--port", type=int, default=1883)
+    gen.add_argument(
+        "--tools-port", type=int, default=None, help="a listener on 127.0.0.1 for the hall's tools (admin users) only"
+    )
     gen.add_argument("--persistence", type=Path, default=None)
     gen.add_argument("--log-dest", default="syslog")
     gen.add_argument("--user", default="mosquitto", help="the account Mosquitto runs as")

@@ -60,6 +60,7 @@ class LocalBroker:
         self.hall = hall
         self.workdir = Path(workdir)
         self.port = port or free_port()
+        self.tools_port = free_port()  # the hall's tools (admin users) connect here, as on the coordinator Pi
         self.files: BrokerFiles | None = None
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = self.workdir / "mosquitto.log"
@@ -72,6 +73,7 @@ class LocalBroker:
                 self.workdir,
                 bind_address="127.0.0.1",
                 port=self.port,
+                tools_port=self.tools_port,
                 log_dest="stderr",
                 autosave_s=1,
                 run_as_user=user,
@@ -124,12 +126,13 @@ class LocalBroker:
         self.start()
 
     def settings(self, device: str, **overrides: object) -> MqttSettings:
-        """How `device` connects to this broker, with its generated password."""
+        """How `device` connects to this broker, with its generated password (the hall's tools: on the tools'
+        listener)."""
         assert self.files is not None, "start() first"
         user = str(overrides.get("username", device))
         values: dict[str, object] = {
             "host": "127.0.0.1",
-            "port": self.port,
+            "port": self.tools_port if user in self.hall.devices.admins else self.port,
             "username": user,
             "password": self.files.password(user),
         }
