@@ -26,6 +26,7 @@ from pathlib import Path
 from string import Template
 
 from motcua.contract import Topics
+from motcua.errors import ConfigError
 from motcua.hall import HallConfig
 
 #: Mosquitto 2.0's defaults for `mosquitto_passwd` ($7$ = PBKDF2-SHA512).
@@ -252,9 +253,24 @@ def generate(
 
 
 def bridge_config(
-    hall: HallConfig, *, remote_address: str, remote_username: str, remote_password: str, ca_file: Path | None = None
+    hall: HallConfig,
+    *,
+    remote_address: str,
+    remote_username: str,
+    remote_password: str,
+    ca_file: Path | None = None,
+    insecure_plaintext: bool = False,
 ) -> str:
-    """The bridge section that forwards the hall's events, board and device status to the province."""
+    """The bridge section that forwards the hall's events, board and device status to the province.
+
+    The bridge logs in to the province with the hall's password: without TLS anyone on the way reads it. So a
+    bridge needs the province's CA (`ca_file`) unless `insecure_plaintext` says, explicitly, to send it in clear.
+    """
+    if ca_file is None and not insecure_plaintext:
+        raise ConfigError(
+            f"the bridge to {remote_address} would send the hall's password without TLS: give the provincial "
+            "broker's CA certificate (--ca FILE), or --insecure-plaintext if this link really must be unencrypted"
+        )
     tls_block = f"bridge_cafile {ca_file}\nbridge_insecure false\n" if ca_file else ""
     return _template("bridge.conf.template").substitute(
         site=hall.hall.site,

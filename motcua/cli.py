@@ -87,7 +87,12 @@ def _broker_bridge(args: argparse.Namespace) -> int:
     hall = load_hall(args.hall)
     password = args.remote_password_file.read_text(encoding="utf-8").strip()
     text = bridge_config(
-        hall, remote_address=args.remote, remote_username=args.remote_user, remote_password=password, ca_file=args.ca
+        hall,
+        remote_address=args.remote,
+        remote_username=args.remote_user,
+        remote_password=password,
+        ca_file=args.ca,
+        insecure_plaintext=args.insecure_plaintext,
     )
     args.out.write_text(text, encoding="utf-8")
     args.out.chmod(0o640)
@@ -137,7 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
     bridge.add_argument("--remote", required=True, help="host:port of the provincial broker")
     bridge.add_argument("--remote-user", required=True)
     bridge.add_argument("--remote-password-file", type=Path, required=True)
-    bridge.add_argument("--ca", type=Path)
+    bridge.add_argument("--ca", type=Path, help="the provincial broker's CA certificate (TLS): required")
+    bridge.add_argument(
+        "--insecure-plaintext",
+        action="store_true",
+        help="bridge WITHOUT TLS: the hall's password and data cross the network in clear",
+    )
     bridge.add_argument("--out", type=Path, required=True)
     bridge.set_defaults(func=_broker_bridge)
 

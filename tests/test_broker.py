@@ -291,6 +291,7 @@ def test_bridge_forwards_hall_events_to_the_province(hall, tmp_path: Path):
             remote_address=f"127.0.0.1:{province_port}",
             remote_username="bridge-hoa-binh",
             remote_password="uplink",
+            insecure_plaintext=True,  # a test between two brokers on 127.0.0.1
         )
         assert "out 1" in bridge and "topic # " not in bridge
         assert hall_broker.files is not None
@@ -492,3 +493,23 @@ def test_the_broker_refuses_connections_beyond_max_connections(hall, tmp_path: P
         for sock in idle:
             sock.close()
         local.kill()
+
+
+def test_a_bridge_without_tls_is_refused(hall, tmp_path: Path, capsys):
+    """Issue 19.6: `motcua broker bridge --remote host:8883` without --ca wrote the hall's password in clear."""
+    from motcua.cli import main
+
+    password = tmp_path / "uplink.password"
+    password.write_text("uplink-secret\n")
+    hall_file = Path(__file__).resolve().parent.parent / "examples" / "ward-hall" / "hall.toml"
+    out = tmp_path / "bridge.conf"
+    base = ["broker", "bridge", "--hall", str(hall_file), "--remote", "province.example:8883"]
+    base += ["--remote-user", "phuong-hoa-binh", "--remote-password-file", str(password), "--out", str(out)]
+    assert main(base) != 0
+    assert "without TLS" in capsys.readouterr().err and not out.exists()
+    ca = tmp_path / "province-ca.crt"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    assert main([*base, "--ca", str(ca)]) == 0
+    assert f"bridge_cafile {ca}" in out.read_text() and "bridge_insecure false" in out.read_text()
+    assert main([*base, "--insecure-plaintext"]) == 0
+    assert "bridge_cafile" not in out.read_text()
