@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import socket
+import ssl
 import threading
 from pathlib import Path
 
@@ -513,3 +514,61 @@ def test_a_bridge_without_tls_is_refused(hall, tmp_path: Path, capsys):
     assert f"bridge_cafile {ca}" in out.read_text() and "bridge_insecure false" in out.read_text()
     assert main([*base, "--insecure-plaintext"]) == 0
     assert "bridge_cafile" not in out.read_text()
+
+
+def test_tls_listener_takes_a_device_that_checks_the_hall_ca_and_refuses_plain_mqtt(hall, tmp_path: Path):
+    """Issue 19.6: the hall CA and broker certificate made as the deploy makes them (roles/common), the listener
+    `motcua broker generate --tls-*` writes, a device session checking the CA, and a plaintext client refused."""
+    import subprocess
+
+    from motcua.broker import TlsFiles
+    from motcua.session import MqttSession
+
+    script = Path(__file__).resolve().parent.parent / "ansible/roles/common/files/motcua-hall-tls.sh"
+    tls = tmp_path / "tls"
+    made = subprocess.run(["sh", str(script), str(tls), "127.0.0.1", hall.hall.site], capture_output=True, text=True)
+    assert made.returncode == 0 and made.stdout.strip() == "created", made.stderr
+    again = subprocess.run(["sh", str(script), str(tls), "127.0.0.1", hall.hall.site], capture_output=True, text=True)
+    assert again.stdout.strip() == "unchanged"  # devices trust this CA: it is never replaced
+    assert (tls / "ca.key").stat().st_mode & 0o077 == 0 and (tls / "server.key").stat().st_mode & 0o077 == 0
+    port = free_port()
+    files = generate(
+        hall,
+        tmp_path / "broker",
+        bind_address="127.0.0.1",
+        port=port,
+        log_dest="stderr",
+        run_as_user="root",
+        tls=TlsFiles(cert=tls / "server.crt", key=tls / "server.key", ca=tls / "ca.crt"),
+    )
+    broker = subprocess.Popen(
+        [mosquitto_binary(), "-c", str(files.config)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
+    session = None
+    try:
+        wait_for_port(port)
+        settings = {"host": "127.0.0.1", "port": port, "password": files.password("pad-1"), "ca_file": tls / "ca.crt"}
+        from motcua.config import MqttSettings
+
+        session = MqttSession(MqttSettings.model_validate(settings), device="pad-1", site=hall.hall.site, role="pad")
+        session.start()
+        assert session.wait_connected(5), "a device checking the hall CA must connect"
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as plain:
+            plain.sendall(bytes([0x10, 12, 0, 4]) + b"MQTT" + bytes([4, 2, 0, 60, 0, 0]))  # CONNECT, in clear
+            try:
+                answer = plain.recv(4)
+            except ConnectionResetError:
+                answer = b""
+            assert not answer.startswith(b"\x20"), "a plaintext client must not get a CONNACK"
+        # A client that does not trust the hall CA (another CA's certificate) is refused by its own TLS check.
+        other = tmp_path / "other"
+        subprocess.run(["sh", str(script), str(other), "127.0.0.1", "elsewhere"], check=True, capture_output=True)
+        stranger = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="pad-1", protocol=MQTTProtocolVersion.MQTTv5)
+        stranger.tls_set(ca_certs=str(other / "ca.crt"))
+        with pytest.raises(ssl.SSLCertVerificationError):
+            stranger.connect("127.0.0.1", port)
+    finally:
+        if session is not None:
+            session.stop()
+        broker.kill()
+        broker.wait()
