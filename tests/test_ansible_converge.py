@@ -813,3 +813,61 @@ def test_the_public_demo_secret_is_refused_outside_the_example_inventory(tmp_pat
         )
     assert results["copy"].returncode != 0 and "PUBLIC demo secret" in results["copy"].stdout, results["copy"].stdout
     assert results["example"].returncode == 0, results["example"].stdout[-2000:]
+
+
+def test_kiosk_and_display_units_are_sandboxed_too(tmp_path: Path) -> None:
+    """The converge covers the coordinator and a counter Pi; the kiosk's and display's units are rendered from their
+    roles for the sample hall and scored the same way (their devices: DRM, input, USB, camera, ALSA)."""
+    root = tmp_path / "root"
+    units = {"kiosk": ("kiosk-1", "motcua-kiosk.service"), "display": ("display-1", "motcua-display.service")}
+    (OUTPUT / "tmp").mkdir(parents=True, exist_ok=True)
+    (root / "etc/systemd/system").mkdir(parents=True)
+    for role, (host, unit) in units.items():
+        playbook = tmp_path / f"{role}.yml"
+        defaults = [str(ANSIBLE / "roles" / name / "defaults/main.yml") for name in ("common", role)]
+        playbook.write_text(
+            yaml.safe_dump(
+                [
+                    {
+                        "name": f"Render the {role} unit",
+                        "hosts": host,
+                        "gather_facts": False,
+                        "vars_files": [str(ANSIBLE / "group_vars/all/motcua.yml"), *defaults],
+                        "tasks": [
+                            {
+                                "name": "Render",
+                                "ansible.builtin.template": {
+                                    "src": str(ANSIBLE / "roles" / role / "templates" / f"{unit}.j2"),
+                                    "dest": str(root / "etc/systemd/system" / unit),
+                                    "mode": "0644",
+                                },
+                            }
+                        ],
+                    }
+                ]
+            )
+        )
+        rendered = subprocess.run(
+            [
+                str(VENV_BIN / "ansible-playbook"),
+                "-i",
+                "inventories/example/hosts.yml",
+                "--vault-password-file",
+                "inventories/example/DEMO-vault-password.txt",
+                "-e",
+                json.dumps({"ansible_connection": "local", "ansible_python_interpreter": str(VENV_BIN / "python")}),
+                str(playbook),
+            ],
+            cwd=ANSIBLE,
+            env=ansible_env(into_chroot=False),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert rendered.returncode == 0, rendered.stdout[-2000:]
+    for role, (_, unit) in units.items():
+        settings = unit_settings(root, unit)
+        assert settings["ProtectSystem"] == ["strict"] and settings["DevicePolicy"] == ["closed"], role
+        assert "char-drm rw" in settings["DeviceAllow"], role
+        score = exposure(root, unit)
+        assert score < 3, f"{unit}: {score}"
