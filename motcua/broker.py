@@ -4,7 +4,8 @@
 
 - ``mosquitto.conf`` — from ``broker_config/mosquitto.conf.template``;
 - ``passwd`` — one user per device, PBKDF2-SHA512 hashes in Mosquitto 2.0's ``$7$`` format;
-- ``passwd-tools`` — only the hall's tools (admin users), for the local tools' listener (``--tools-port``);
+- ``passwd-tools`` — only the hall's tools (admin users) and the coordinator's user, for the local tools' listener
+  (``--tools-port``);
 - ``acl`` — each device may publish and read only its own topics (built with `motcua.contract.Topics`);
 - ``credentials/<device>.password`` — the plain password each device is given (mode 0600). Existing
   passwords are kept, so generating again after adding a device changes nobody else's password.
@@ -175,8 +176,9 @@ def generate(
     user's group (root:mosquitto 0640) and its persistence folder owned by it. Tests pass ``"root"``.
 
     On the devices' listener the client id is the username (``use_username_as_clientid``): no credential can take
-    another device's session. `tools_port`, if given, adds a listener on 127.0.0.1 for the hall's tools only
-    (admin users), where one-shot tools keep their own ``<user>-<8 hex>`` ids and so never kick each other.
+    another device's session. `tools_port`, if given, adds a listener on 127.0.0.1 for the hall's tools (admin
+    users) and the coordinator's user only, where one-shot tools keep their own ``<user>-<8 hex>`` ids and so never
+    kick each other.
     """
     out_dir = out_dir.resolve()
     credentials = out_dir / "credentials"
@@ -198,8 +200,9 @@ def generate(
         users.append(f"{device}:{old if old is not None and verifies(password, old) else hash_password(password)}")
     _write(passwd, "\n".join(users) + "\n", 0o640, changed)
     tools_passwd = out_dir / "passwd-tools"
-    admins = set(hall.devices.admins)
-    tool_users = [line for line in users if line.split(":", 1)[0] in admins]
+    # The hall's tools and the coordinator's own user: both live on the coordinator Pi.
+    local_users = {*hall.devices.admins, hall.devices.coordinator}
+    tool_users = [line for line in users if line.split(":", 1)[0] in local_users]
     _write(tools_passwd, "\n".join(tool_users) + "\n", 0o640, changed)
     _write(acl, acl_text(hall), 0o640, changed)
     persistence = persistence_location or (out_dir / "data")
@@ -211,7 +214,8 @@ def generate(
     if tools_port is not None:
         tools_listener = (
             "\n# The hall's tools (`motcua counter`, check.yml) on this Pi only: one-shot tools connect with their\n"
-            "# own client id <user>-<8 hex>, so two tools never kick each other. Only the tools' users log in here.\n"
+            "# own client id <user>-<8 hex>, so two tools never kick each other. Only the tools' and the\n"
+            "# coordinator's users log in here.\n"
             f"listener {tools_port} 127.0.0.1\n"
             "allow_anonymous false\n"
             f"password_file {tools_passwd}\n"

@@ -126,13 +126,15 @@ class LocalBroker:
         self.start()
 
     def settings(self, device: str, **overrides: object) -> MqttSettings:
-        """How `device` connects to this broker, with its generated password (the hall's tools: on the tools'
-        listener)."""
+        """How `device` connects to this broker, with its generated password. The hall's tools, and a session
+        whose client id is not its username, go to the tools' listener: on the devices' listener the broker
+        would make the client id the username (and the session would take over that device's)."""
         assert self.files is not None, "start() first"
         user = str(overrides.get("username", device))
+        local = user in self.hall.devices.admins or user != device
         values: dict[str, object] = {
             "host": "127.0.0.1",
-            "port": self.tools_port if user in self.hall.devices.admins else self.port,
+            "port": self.tools_port if local else self.port,
             "username": user,
             "password": self.files.password(user),
         }

@@ -356,7 +356,7 @@ def test_generated_config_bounds_memory_and_connections(hall, tmp_path: Path):
     assert values["memory_limit"] == [str(128 * 1024 * 1024)]
     assert values["listener"][1] == "1884 127.0.0.1"  # the tools' listener is local only
     tools_users = (tmp_path / "passwd-tools").read_text(encoding="utf-8").split()
-    assert [line.split(":")[0] for line in tools_users] == hall.devices.admins
+    assert sorted(line.split(":")[0] for line in tools_users) == sorted([*hall.devices.admins, "coordinator"])
     limits = hall.model_copy(
         update={"broker": hall.broker.model_copy(update={"max_connections": 40, "memory_limit_mib": 64})}
     )
