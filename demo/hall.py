@@ -142,7 +142,8 @@ def write_device_configs(
             "mqtt": {**mqtt("coordinator"), "username": "coordinator"},
         },
     )
-    write("admin", {"device": {"id": "admin", "site": site}, "mqtt": mqtt("admin")})
+    # The hall tools (`motcua counter`) use the tools' listener, as on the coordinator Pi (docs/security.md).
+    write("admin", {"device": {"id": "admin", "site": site}, "mqtt": {**mqtt("admin"), "port": broker.tools_port}})
     sample_devices = SAMPLE / "devices"
     pad = tomllib.loads((sample_devices / "pad-1.toml").read_text(encoding="utf-8"))
     keypad = tomllib.loads((sample_devices / "keypad-1.toml").read_text(encoding="utf-8"))

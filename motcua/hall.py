@@ -206,6 +206,19 @@ class DevicesSection(Section):
     coordinator: Slug = "coordinator"
 
 
+class BrokerSection(Section):
+    """Limits of the hall's Mosquitto (docs/security.md): a flood or a stolen credential cannot exhaust the Pi."""
+
+    # The biggest message is the kiosks' catalogue: 1,125 procedures (a province's list) measure 1.5 MB.
+    max_packet_kib: Annotated[int, Field(ge=256, le=65536)] = 3072
+    # Queued for one absent client (QoS 1), in bytes: a flood for an absent coordinator stops here.
+    max_queued_kib: Annotated[int, Field(ge=1024, le=262144)] = 8192
+    # The whole broker's heap: a Pi 3/4 with 1 GB keeps room for the coordinator and the OS.
+    memory_limit_mib: Annotated[int, Field(ge=16, le=4096)] = 128
+    # Connections on the devices' listener; None: twice the hall's broker users plus 16 (tools, reconnects).
+    max_connections: Annotated[int, Field(ge=4, le=100000)] | None = None
+
+
 class HallConfig(Section):
     hall: HallSection
     services: Annotated[list[ServiceSection], Field(min_length=1)]
@@ -214,6 +227,7 @@ class HallConfig(Section):
     queue: QueueSection = QueueSection()
     rating: RatingSection = RatingSection()
     devices: DevicesSection = DevicesSection()
+    broker: BrokerSection = BrokerSection()
 
     @model_validator(mode="after")
     def _references(self) -> HallConfig:
