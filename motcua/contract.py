@@ -317,13 +317,15 @@ class CounterReply(Message):
 
 
 class RatingVote(Message):
-    """One press on a satisfaction pad, stamped on the device. ``misuse`` is set by the pad for presses inside
-    its lockout (a button storm): they are stored, flagged, never counted."""
+    """One press on a satisfaction pad (or a tap on a counter screen's tablet), stamped on the device. ``misuse``
+    is set by the device for presses inside its lockout (a button storm): they are stored, flagged, never counted.
+    ``reasons``: what the citizen ticked after a low rating on a tablet (ids of the tablet's configured list)."""
 
     id: uuid.UUID
     level: RatingLevel
     pressed_at: UtcTime
     misuse: bool = False
+    reasons: Annotated[list[Slug], Field(min_length=1, max_length=10)] | None = None
 
 
 class RatingAck(Message):
