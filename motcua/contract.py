@@ -299,6 +299,7 @@ class CounterState(Message):
     status: CounterStatus
     officer: Slug | None = None
     officer_name: str | None = None
+    officer_title: str | None = None  # chức danh, for the counter screen
     serving: ServingTicket | None = None
     last_finished: str | None = None  # ticket id
     rating_open_until: UtcTime | None = None  # the pad invites a rating until then
