@@ -145,11 +145,12 @@ class CounterScreenApp:
             self._votes = EventWorker("counter-screen-votes", self._vote_turn, timeout=lambda: VOTE_TICK_S)
         self._inbox: queue.Queue[_Event] = queue.Queue()
         self._status_lock = threading.Lock()
-        self._status: dict[str, Any] = {"frames": 0, "screen": "display", "serving": None}
+        self._status: dict[str, Any] = {"frames": 0, "screen": "display", "serving": None, "texts": {}}
         self._vote_stats = {"votes": 0, "misuse": 0, "sent": 0, "acked": 0}
         self._outcomes: dict[str, int] = {o.value: 0 for o in RatingOutcome}
         self._pending_shots: list[_ScreenshotEvent] = []
         self._pending_taps: list[_TapEvent] = []
+        self._answered: list[tuple[_TapEvent, str | None]] = []
         self._bad_payloads = 0
         self.frame: Frame | None = None
 
@@ -398,6 +399,9 @@ class CounterScreenApp:
                 pygame.display.flip()
                 self._rendered(counter_view, tablet_view, time.perf_counter() - started, surface, pygame)
                 last = current
+            for tap, hit in self._answered:
+                tap.done.set_result(hit)
+            self._answered.clear()
 
     def _layout(self, counter: CounterView, tablet: TabletView | None, width: int, height: int, renderer: Any) -> Frame:
         config = self.config
@@ -466,7 +470,7 @@ class CounterScreenApp:
                 continue
             hit = self._touched(pos, hall_now, now, votes)
             if self._pending_taps:
-                self._pending_taps.pop(0).done.set_result(hit)
+                self._answered.append((self._pending_taps.pop(0), hit))  # answered once the frame is drawn
         return False, votes
 
     def _touched(self, pos: tuple[float, float], hall_now: Any, now: float, votes: list[RatingVote]) -> str | None:
