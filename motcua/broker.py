@@ -79,7 +79,7 @@ def device_roles(hall: HallConfig) -> dict[str, str]:
     roles.update({k.id: "kiosk" for k in devices.kiosks})
     roles.update({p.id: "pad" for p in devices.pads})
     roles.update({k.id: "keypad" for k in devices.keypads})
-    roles.update({s.id: "counter_screen" for s in devices.counter_screens})
+    roles.update({s.id: "screen" for s in devices.counter_screens})
     roles.update({d.id: "display" for d in devices.displays})
     return roles
 

@@ -173,7 +173,7 @@ def test_generated_acl_is_what_the_protocol_doc_says(hall):
     documented = _documented_rights()
     generated = _generated_rights(acl_text(hall))
     topics = Topics(hall.hall.site)
-    counters = {d.id: d.counter for d in [*hall.devices.pads, *hall.devices.keypads]}
+    counters = {d.id: d.counter for d in [*hall.devices.pads, *hall.devices.keypads, *hall.devices.counter_screens]}
     assert set(documented) == set(device_roles(hall).values())
     assert set(generated) == set(device_roles(hall))
     for device, role in device_roles(hall).items():

@@ -132,7 +132,7 @@ def test_a_vote_with_reasons_keeps_the_pads_payload_unchanged():
 
 def test_the_screens_broker_user_reads_its_counters_state_and_writes_only_its_ratings(hall: HallConfig):
     topics = Topics(hall.hall.site)
-    assert device_roles(hall)["screen-1"] == "counter_screen"
+    assert device_roles(hall)["screen-1"] == "screen"
     acl = acl_text(hall).split("\n\n")
     [block] = [b for b in acl if "user screen-1\n" in b + "\n"]
     lines = {line for line in block.splitlines() if line.startswith("topic")}
