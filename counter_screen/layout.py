@@ -38,11 +38,11 @@ WidthOf = Callable[[str, FontKey, int], int]
 
 #: Font sizes as fractions of the screen's short side (cap height of DejaVu Sans Bold digits: 0.73 of the size).
 NUMBER_SIZE = 0.46
-HEADER_SIZE = 0.15
+HEADER_SIZE = 0.19
 LABEL_SIZE = 0.075
 OFFICER_SIZE = 0.08
 TITLE_SIZE = 0.058
-STATUS_SIZE = 0.22
+STATUS_SIZE = 0.27
 OFFLINE_SIZE = 0.055
 FACE_LABEL_SIZE = 0.068
 PROMPT_SIZE = 0.075
@@ -177,7 +177,7 @@ def _display(frame: Frame, view: CounterView, width_of: WidthOf, language: Langu
     s = _s(frame)
     pad = round(0.03 * s)
     screen = Rect(0, 0, frame.width, frame.height)
-    header, body = screen.take_top(round(0.24 * frame.height))
+    header, body = screen.take_top(round(0.26 * frame.height))
     frame.fills.append(Fill(header, "header"))
     inner = header.inset(pad, 0)
     size = fitted(view.name, "bold", round(HEADER_SIZE * s), inner.w, width_of)
