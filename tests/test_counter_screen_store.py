@@ -160,3 +160,43 @@ def test_motcua_check_reads_the_example_and_refuses_an_unregistered_screen(tmp_p
 
     with pytest.raises(Exception, match="counter_screens"):
         check("counter-screen", stray)
+
+
+def test_the_ansible_template_writes_a_file_motcua_check_accepts(tmp_path: Path):
+    import json
+
+    import jinja2
+
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.filters["comment"] = lambda text: f"# {text}"
+    env.filters["to_json"] = lambda value: json.dumps(value, ensure_ascii=False)
+    env.filters["bool"] = bool
+    source = (ROOT / "ansible" / "roles" / "counter_screen" / "templates" / "counter-screen.toml.j2").read_text("utf-8")
+    text = env.from_string(source).render(
+        ansible_managed="Ansible managed",
+        motcua_counter=1,
+        common_hall_file=str(WARD_HALL),
+        counter_screen_mode="tablet",
+        counter_screen_outbox="/var/lib/motcua/screen-1-outbox.db",
+        counter_screen_id="screen-1",
+        motcua_site="phuong-hoa-binh",
+        motcua_broker_host="192.168.1.10",
+        motcua_mqtt_port=1883,
+        common_config_dir="/etc/motcua",
+        counter_screen_config_file="/etc/motcua/counter-screen.toml",
+        counter_screen_mqtt_settings={},
+        counter_screen_driver="kmsdrm",
+        counter_screen_width=800,
+        counter_screen_height=480,
+        counter_screen_language="vi",
+        counter_screen_screen_settings={"highlight_s": 8},
+        counter_screen_tablet_settings={
+            "lockout_s": 4,
+            "reasons": [{"id": "wait", "vi": "Thời gian chờ", "en": "Waiting time"}],
+        },
+    )
+    path = tmp_path / "counter-screen.toml"
+    path.write_text(text, encoding="utf-8")
+    config = check("counter-screen", path)
+    assert (config.screen.width, config.screen.highlight_s, config.tablet.lockout_s) == (800, 8, 4)
+    assert [r.vi for r in config.tablet.reasons] == ["Thời gian chờ"]
