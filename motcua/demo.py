@@ -129,6 +129,7 @@ def write_demo_hall(workspace: Workspace, sample: Path = SAMPLE) -> HallConfig:
         "kiosks": [{"id": "kiosk-1"}],
         "pads": [{"id": f"pad-{n}", "counter": n} for n in DEMO_COUNTERS],
         "keypads": [{"id": f"keypad-{n}", "counter": n} for n in DEMO_COUNTERS],
+        "counter_screens": [{"id": "screen-1", "counter": 1}],  # counter 1 also has a touch rating tablet
         "displays": [{"id": "display-1"}],
         "admins": ["admin"],
         "coordinator": "coordinator",
@@ -212,6 +213,20 @@ def write_device_configs(
             },
             "printer": {"connection": "dummy", "paper": "80mm", "save_dir": str(workspace.tickets)},
             "camera": {"source": "files", "drop_folder": str(workspace.camera), "cooldown_s": 2.0},
+        },
+    )
+    write(
+        "screen-1",
+        {
+            "counter": 1,
+            "hall": str(workspace.hall),
+            "mode": "tablet",
+            "outbox": str(workspace.root / "state" / "screen-1-outbox.db"),
+            "device": {"id": "screen-1", "site": site},
+            "mqtt": mqtt("screen-1"),
+            "screen": {"driver": "auto" if windows else "dummy", "fullscreen": False, "width": 1024, "height": 600},
+            "tablet": {"lockout_s": min(5.0, max(0.3, 36 / speed)), "resend_s": 5.0},
+            "simulation": {} if windows else {"control_socket": str(workspace.socket("screen-1"))},
         },
     )
     write(
@@ -478,7 +493,8 @@ def run_demo(
         for device in ["display-1", "kiosk-1", *[f"{k}-{n}" for n in DEMO_COUNTERS for k in ("pad", "keypad")]]:
             role = device.split("-")[0]
             processes.start(device, role, "--config", str(workspace.config(device)))
-        everyone = {"coordinator", "display-1", "kiosk-1"} | {
+        processes.start("screen-1", "counter-screen", "--config", str(workspace.config("screen-1")))
+        everyone = {"coordinator", "display-1", "kiosk-1", "screen-1"} | {
             f"{k}-{n}" for n in DEMO_COUNTERS for k in ("pad", "keypad")
         }
 
@@ -486,7 +502,7 @@ def run_demo(
             processes.check()
             with watcher.lock:
                 online = everyone <= watcher.online
-            controlled = everyone - {"coordinator"} - ({"display-1"} if windows else set())
+            controlled = everyone - {"coordinator"} - ({"display-1", "screen-1"} if windows else set())
             sockets = all(workspace.socket(d).exists() for d in controlled)
             return online and sockets and send_control(workspace.socket("kiosk-1"), "status").get("catalogue", False)
 
@@ -527,7 +543,7 @@ def run_demo(
                     progress(fraction)
                 if fraction >= 0.4 and "morning" not in taken:  # the hall in full swing
                     taken.add("morning")
-                    for device in ("kiosk-1", "display-1"):
+                    for device in ("kiosk-1", "display-1", "screen-1"):
                         send_control(
                             workspace.socket(device),
                             "screenshot",
@@ -561,6 +577,7 @@ def collect(workspace: Workspace, hall: HallConfig, day: Any, watcher: Watcher) 
     kiosk = send_control(workspace.socket("kiosk-1"), "status")
     send_control(workspace.socket("kiosk-1"), "screenshot", workspace.screenshots / "kiosk.png")
     send_control(workspace.socket("display-1"), "screenshot", workspace.screenshots / "display.png")
+    send_control(workspace.socket("screen-1"), "screenshot", workspace.screenshots / "counter-screen.png")
     display = wait_for(
         lambda: (
             (s := send_control(workspace.socket("display-1"), "status"))
