@@ -33,6 +33,8 @@ from motcua.clock import ScaledClock, clock_spec
 from motcua.contract import (
     CounterCommand,
     CounterReply,
+    RatingAck,
+    RatingVote,
     TicketIssued,
     TicketRequest,
     parse_counter_result,
@@ -145,6 +147,17 @@ def test_a_call_shows_then_a_finish_invites_a_low_rating_asks_reasons_and_the_vo
     assert (rows[1][0], rows[1][3]) == ("satisfied", None)
     assert [r[1] for r in rows] == ["counted", "misuse"]
     wait_until(lambda: screen.status()["screen"] == "display", timeout=10, what="thanks, then the number again")
+
+    # the same counter's pad votes too: still one counted rating for the ticket
+    pad = sessions("pad-1", role="pad")
+    acks: list[RatingAck] = []
+    pad.subscribe(hall.topics.rating_ack(1), lambda i: acks.append(RatingAck.model_validate_json(i.payload)))
+    vote = RatingVote(id=uuid.uuid4(), level="satisfied", pressed_at=coordinator.clock.now())
+    pad.publish(hall.topics.rating(1), vote)
+    ack = wait_until(lambda: next((a for a in acks if a.id == vote.id), None))
+    assert (ack.outcome.value, ack.ticket_id) == ("misuse", first.ticket.id)
+    counted = db.execute("SELECT COUNT(*) FROM ratings WHERE ticket_id = ? AND outcome = 'counted'", (first.ticket.id,))
+    assert counted.fetchone()[0] == 1
 
 
 def test_broker_loss_is_shown_and_the_screen_resyncs_from_the_retained_state(
