@@ -32,7 +32,7 @@ from coordinator.service import CoordinatorService
 from coordinator.store import Store
 from motcua.clock import clock_spec, parse_clock
 from motcua.contract import CounterAction, CounterCommand, CounterReply, TicketRequest, parse_counter_result
-from motcua.hall import load_hall, load_procedures
+from motcua.hall import CounterDevice, HallConfig, load_hall, load_procedures
 from motcua.localbroker import LocalBroker
 from motcua.session import MqttSession
 from motcua.simcontrol import send_control
@@ -43,6 +43,12 @@ CALLS = int(os.environ.get("BENCH_COUNTER_SCREEN_CALLS", "40"))
 WARMUP = 3
 IDLE_S = float(os.environ.get("BENCH_COUNTER_SCREEN_IDLE_S", "20"))
 ENV = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+
+
+def with_screen(hall: HallConfig) -> HallConfig:
+    """The sample hall with screen-1 registered at counter 1 (its broker user)."""
+    screens = [CounterDevice(id="screen-1", counter=1)]
+    return hall.model_copy(update={"devices": hall.devices.model_copy(update={"counter_screens": screens})})
 
 
 def write(path: Path, text: str) -> Path:
@@ -221,7 +227,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-cs-") as name:
         folder = Path(name)
         clock = clock_spec(parse_clock("2026-11-23T08:00:00+07:00").now(), 1, time.time())
-        with LocalBroker(load_hall(HALL), folder / "broker") as broker:
+        with LocalBroker(with_screen(load_hall(HALL)), folder / "broker") as broker:
             latency = measure(folder, broker, clock)
             memory = measure_memory(folder, broker, clock)
     screen, tv, invite = latency["call_to_counter_screen"], latency["call_to_tv"], latency["finish_to_invitation"]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
+from counter_screen_support import with_counter_screens
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
 from motcua.broker import acl_text, bridge_config, device_roles, generate, hash_password
@@ -170,6 +171,7 @@ def _generated_rights(acl: str) -> dict[str, set[tuple[str, str]]]:
 
 
 def test_generated_acl_is_what_the_protocol_doc_says(hall):
+    hall = with_counter_screens(hall, 1)  # the sample hall lists no counter screen; the doc's table has one
     documented = _documented_rights()
     generated = _generated_rights(acl_text(hall))
     topics = Topics(hall.hall.site)

@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 from conftest import WARD_HALL
+from counter_screen_support import counter_screens_hall_file, with_counter_screens
 from waiting import wait_until
 
 from counter_screen.app import CounterScreenApp
@@ -40,6 +41,7 @@ from motcua.contract import (
     parse_counter_result,
     parse_kiosk_reply,
 )
+from motcua.hall import HallConfig
 from motcua.localbroker import LocalBroker
 from motcua.session import MqttSession
 from motcua.simcontrol import send_control
@@ -75,6 +77,16 @@ class Hall:
         result = parse_counter_result(reply.payload)
         assert isinstance(result, CounterReply), result
         return result
+
+
+@pytest.fixture
+def broker(hall: HallConfig, tmp_path: Path) -> Iterator[LocalBroker]:
+    """The conftest broker, for the sample hall with screen-1 registered at counter 1 (its broker user and ACL)."""
+    local = LocalBroker(with_counter_screens(hall, 1), tmp_path / "broker")
+    try:
+        yield local.start()
+    finally:
+        local.kill()
 
 
 def screen_config(broker: LocalBroker, tmp_path: Path, **extra: Any) -> CounterScreenConfig:
@@ -222,8 +234,9 @@ class ScreenProcess:
 def write_screen_config(broker: LocalBroker, tmp_path: Path, socket: Path) -> Path:
     assert broker.files is not None
     config = tmp_path / "screen-1.toml"
+    hall_file = counter_screens_hall_file(WARD_HALL, tmp_path, 1)
     config.write_text(
-        f'counter = 1\nhall = "{WARD_HALL}"\nmode = "tablet"\noutbox = "{tmp_path / "screen-outbox.db"}"\n'
+        f'counter = 1\nhall = "{hall_file}"\nmode = "tablet"\noutbox = "{tmp_path / "screen-outbox.db"}"\n'
         '[device]\nid = "screen-1"\nsite = "phuong-hoa-binh"\n'
         f'[mqtt]\nport = {broker.port}\npassword_file = "{broker.files.credentials / "screen-1.password"}"\n'
         '[screen]\ndriver = "dummy"\nfullscreen = false\noffline_grace_s = 0.2\n'

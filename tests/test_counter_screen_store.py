@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from conftest import WARD_HALL
+from counter_screen_support import counter_screens_hall_file, with_counter_screens
 
 from coordinator.migrations import LATEST, STEPS, migrate
 from coordinator.report.labels import Lang, Names
@@ -132,6 +133,7 @@ def test_a_vote_with_reasons_keeps_the_pads_payload_unchanged():
 
 def test_the_screens_broker_user_reads_its_counters_state_and_writes_only_its_ratings(hall: HallConfig):
     topics = Topics(hall.hall.site)
+    hall = with_counter_screens(hall, 1)
     assert device_roles(hall)["screen-1"] == "screen"
     acl = acl_text(hall).split("\n\n")
     [block] = [b for b in acl if "user screen-1\n" in b + "\n"]
@@ -152,9 +154,17 @@ def test_motcua_check_reads_the_example_and_refuses_an_unregistered_screen(tmp_p
         "guidance",
         "other",
     ]
+    registered_hall = counter_screens_hall_file(WARD_HALL, tmp_path, 1)
+    registered = tmp_path / "screen-1.toml"
+    registered.write_text(
+        f'counter = 1\nhall = "{registered_hall}"\n[device]\nid = "screen-1"\nsite = "phuong-hoa-binh"\n',
+        encoding="utf-8",
+    )
+    assert check("counter-screen", registered).device.id == "screen-1"
     stray = tmp_path / "screen-9.toml"
     stray.write_text(
-        f'counter = 1\nhall = "{WARD_HALL}"\n[device]\nid = "screen-9"\nsite = "phuong-hoa-binh"\n', encoding="utf-8"
+        f'counter = 1\nhall = "{registered_hall}"\n[device]\nid = "screen-9"\nsite = "phuong-hoa-binh"\n',
+        encoding="utf-8",
     )
     import pytest
 
@@ -175,7 +185,7 @@ def test_the_ansible_template_writes_a_file_motcua_check_accepts(tmp_path: Path)
     text = env.from_string(source).render(
         ansible_managed="Ansible managed",
         motcua_counter=1,
-        common_hall_file=str(WARD_HALL),
+        common_hall_file=str(counter_screens_hall_file(WARD_HALL, tmp_path, 1)),
         counter_screen_mode="tablet",
         counter_screen_outbox="/var/lib/motcua/screen-1-outbox.db",
         counter_screen_id="screen-1",
