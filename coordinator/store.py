@@ -148,12 +148,13 @@ class Store:
         self.db.executemany(
             """INSERT INTO tickets (id, business_day, issued_service, service, number, label, issued_at, seq, priority,
                    procedure, kiosk, request_id, status, counter, officer, first_called_at, called_at, recalls,
-                   finished_at, transfers, rated)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   finished_at, transfers, rated, dossier_code)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (id) DO UPDATE SET service = excluded.service, status = excluded.status,
                    counter = excluded.counter, officer = excluded.officer, first_called_at = excluded.first_called_at,
                    called_at = excluded.called_at, recalls = excluded.recalls, finished_at = excluded.finished_at,
-                   transfers = excluded.transfers, rated = excluded.rated""",
+                   transfers = excluded.transfers, rated = excluded.rated,
+                   dossier_code = excluded.dossier_code""",
             [_ticket_row(t) for t in tickets],
         )
 
@@ -394,6 +395,7 @@ def _ticket_row(t: Ticket) -> tuple[object, ...]:
         _iso(t.finished_at),
         t.transfers,
         int(t.rated),
+        t.dossier_code,
     )
 
 
@@ -423,6 +425,7 @@ def ticket_from_row(row: sqlite3.Row) -> Ticket:
         finished_at=_opt_dt(row["finished_at"]),
         transfers=row["transfers"],
         rated=bool(row["rated"]),
+        dossier_code=row["dossier_code"],
     )
 
 

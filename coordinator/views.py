@@ -98,8 +98,9 @@ def call_message(engine: QueueEngine, call: CallEvent) -> Call | None:
     )
 
 
-def board(engine: QueueEngine, now: datetime) -> Board:
-    """Everything the waiting-hall TV shows: the latest calls, every counter, every service's queue."""
+def board(engine: QueueEngine, now: datetime, *, notice: str | None = None) -> Board:
+    """Everything the waiting-hall TV shows: the latest calls, every counter, every service's queue, and the
+    managers' scrolling notice (from the console's retained `Notice`)."""
     hall = engine.hall
     counts = engine.waiting_counts()
     calls = [m for m in (call_message(engine, c) for c in reversed(engine.recent_calls)) if m is not None]
@@ -135,6 +136,7 @@ def board(engine: QueueEngine, now: datetime) -> Board:
         calls=calls,
         counters=counters,
         services=services,
+        notice=notice,
         updated_at=now,
     )
 

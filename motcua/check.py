@@ -95,6 +95,12 @@ def _kiosk(path: Path, hall: Path | None) -> BaseModel:
     return load_config(path, KioskConfig)
 
 
+def _console(path: Path, hall: Path | None) -> BaseModel:
+    from console.config import load_console_config
+
+    return load_console_config(path)
+
+
 def _simulation(path: Path, hall: Path | None) -> BaseModel:
     from coordinator.simulate import SimulationProfile
     from motcua.config import load_config
@@ -113,6 +119,7 @@ KINDS: dict[str, tuple[str, Callable[[Path, Path | None], BaseModel]]] = {
     "display": ("display.toml: the waiting-hall display and announcer", _display),
     "counter-screen": ("counter-screen.toml: the screen above a counter (and its rating tablet)", _counter_screen),
     "kiosk": ("kiosk.toml: a ticket kiosk", _kiosk),
+    "console": ("console.toml: the hall's web console (and the hall it names)", _console),
     "simulation": ("simulation.toml: the simulated day of `motcua simulate` and the demo", _simulation),
 }
 

@@ -54,9 +54,10 @@ SERVICES = {
 TOOLS = {
     "report": ("coordinator.report.cli", "satisfaction and queue reports (HTML, CSV)"),
     "simulate": ("coordinator.simulate", "simulate a day of the hall (staffing, estimated wait accuracy)"),
-    "demo": ("motcua.demo", "the whole hall on this machine with simulated hardware"),
+    "demo": ("demo.main", "the whole hall on this machine with simulated hardware"),
     "qr-sheets": ("kiosk.sheets", "printable A4 procedure sheets with their QR codes"),
     "voice": ("queue_display.voice", "generate the Vietnamese announcement clips"),
+    "console": ("console.main", "the hall's web console for officers and managers (and create-admin)"),
 }
 
 

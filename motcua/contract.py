@@ -51,6 +51,26 @@ CounterNumber = Annotated[int, Field(ge=1, le=999)]
 #: National code of an administrative procedure (mã thủ tục hành chính), e.g. ``1.001193``.
 ProcedureCode = Annotated[str, StringConstraints(pattern=r"^[0-9]\.[0-9]{6}$")]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+#: Longest dossier code accepted (the national one-stop system's codes have about 25 characters).
+DOSSIER_CODE_MAX = 64
+
+
+def _dossier_code(value: object) -> str:
+    if not isinstance(value, str):
+        raise PydanticCustomError("dossier_code", "expected the dossier code as a string")
+    value = value.strip()
+    if not 1 <= len(value) <= DOSSIER_CODE_MAX:
+        raise PydanticCustomError(
+            "dossier_code", "a dossier code has 1 to {most} characters", {"most": DOSSIER_CODE_MAX}
+        )
+    if not value.isprintable():  # control characters, line breaks, zero-width and other invisible characters
+        raise PydanticCustomError("dossier_code", "a dossier code has printable characters only")
+    return value
+
+
+#: Mã hồ sơ: the code the one-stop system gave the citizen's dossier, e.g. ``000.00.12.H49-261123-0007``. Short,
+#: printable, no control characters; the hall stores it on the ticket and exports it for the province.
+DossierCode = Annotated[str, PlainValidator(_dossier_code)]
 
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
@@ -140,6 +160,7 @@ class CounterAction(StrEnum):
     FINISH = "finish"  # finish the current ticket without calling another
     SIGN_IN = "sign_in"  # an officer takes the counter
     SIGN_OUT = "sign_out"  # the officer leaves; the counter closes
+    CALL_TICKET = "call_ticket"  # call this waiting ticket (``ticket_id``), out of the usual order if need be
 
 
 class CounterStatus(StrEnum):
@@ -174,6 +195,7 @@ class ErrorCode(StrEnum):
     NOTHING_SERVING = "nothing_serving"
     QUEUE_EMPTY = "queue_empty"
     RECALLS_REQUIRED = "recalls_required"
+    NOT_WAITING = "not_waiting"  # call_ticket: that ticket is not waiting for this counter's services
     STALE_COMMAND = "stale_command"  # past its deadline, too old or from the future: check the device's clock (NTP)
     ALREADY_CALLED = "already_called"  # a kiosk's cancel for a ticket a counter has already called: it stands
     INTERNAL = "internal"
@@ -271,6 +293,9 @@ class CounterCommand(Message):
     deadline: UtcTime | None = None
     officer: Slug | None = None  # sign_in
     service: Slug | None = None  # transfer target
+    ticket_id: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None  # call_ticket
+    reason: ShortText | None = None  # pause: why (a break, a meeting), kept in the hall's log
+    dossier_code: DossierCode | None = None  # finish, next: the dossier of the ticket being finished (mã hồ sơ)
 
     @model_validator(mode="after")
     def _arguments(self) -> CounterCommand:
@@ -278,6 +303,10 @@ class CounterCommand(Message):
             raise ValueError("sign_in needs 'officer'")
         if self.action is CounterAction.TRANSFER and self.service is None:
             raise ValueError("transfer needs 'service'")
+        if self.action is CounterAction.CALL_TICKET and self.ticket_id is None:
+            raise ValueError("call_ticket needs 'ticket_id'")
+        if self.dossier_code is not None and self.action not in (CounterAction.FINISH, CounterAction.NEXT):
+            raise ValueError("'dossier_code' goes with finish or next (the ticket being finished)")
         return self
 
 
@@ -381,6 +410,16 @@ class Board(Message):
     calls: list[Call]  # newest first
     counters: list[BoardCounter]
     services: list[BoardService]
+    notice: str | None = None  # the scrolling notice the hall's managers set (see `Notice`); absent: none
+    updated_at: UtcTime
+
+
+class Notice(Message):
+    """Retained: the board's scrolling notice, set by a manager in the console; the coordinator puts it on the
+    `Board`. An empty ``text`` clears it."""
+
+    text: Annotated[str, StringConstraints(max_length=500)]
+    by: Slug | None = None  # the console account that set it
     updated_at: UtcTime
 
 
@@ -457,9 +496,11 @@ class EventKind(StrEnum):
 
 
 class EventReason(StrEnum):
-    """Why an event happened when no person's command caused it; absent when someone did it."""
+    """Why an event departs from the ordinary rule (the rollover did it, or the queue order was skipped); absent
+    for an ordinary command."""
 
     DAY_END = "day_end"  # the rollover finished a ticket left at a counter, or signed an officer out
+    OUT_OF_ORDER = "out_of_order"  # called: an officer called this ticket (call_ticket) before the one `next` would
 
 
 class HallEvent(Message):
@@ -547,6 +588,9 @@ class Topics:
 
     def catalogue(self) -> str:
         return f"{self.root}/catalogue"
+
+    def notice(self) -> str:
+        return f"{self.root}/notice"
 
     def events(self) -> str:
         return f"{self.root}/events"

@@ -204,6 +204,7 @@ class DevicesSection(Section):
     counter_screens: list[CounterDevice] = []  # the screen above a counter (and its touch rating tablet, if any)
     displays: list[DisplayDevice] = []
     admins: list[Slug] = ["admin"]  # broker users of the hall's tools (officer sign-in, monitoring)
+    consoles: list[Slug] = ["console"]  # broker users of the web console (`motcua console`)
     coordinator: Slug = "coordinator"
 
 
@@ -249,7 +250,7 @@ class HallConfig(Section):
         devices = self.devices
         ids = [d.id for d in devices.kiosks] + [d.id for d in devices.pads] + [d.id for d in devices.keypads]
         ids += [d.id for d in devices.counter_screens]
-        ids += [d.id for d in devices.displays] + list(devices.admins) + [devices.coordinator]
+        ids += [d.id for d in devices.displays] + list(devices.admins) + list(devices.consoles) + [devices.coordinator]
         _unique("device ids", ids)
         for device in [*devices.pads, *devices.keypads, *devices.counter_screens]:
             if device.counter not in counter_numbers:

@@ -355,3 +355,15 @@ def test_two_coordinators_opening_an_old_database_at_once_migrate_it_once(
     monkeypatch.setattr(migrations, "backup_path", migrate_elsewhere_meanwhile)
     Store(db).close()
     assert user_version(db) == migrations.LATEST
+
+
+# --- step 5: dossier codes ---------------------------------------------------------------------------------------
+
+
+def test_step_5_adds_an_empty_dossier_code_to_every_ticket(tmp_path: Path) -> None:
+    db = unpack(1, tmp_path)
+    tickets = scalar(db, "SELECT COUNT(*) FROM tickets")
+    assert "dossier_code" not in columns(db, "tickets")
+    Store(db).close()
+    assert columns(db, "tickets")[-1] == "dossier_code"
+    assert tickets > 1000 and scalar(db, "SELECT COUNT(*) FROM tickets WHERE dossier_code IS NULL") == tickets
