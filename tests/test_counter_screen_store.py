@@ -1,4 +1,4 @@
-"""What the counter screen adds to the coordinator and the hall: reasons stored with a vote (migration step 5),
+"""What the counter screen adds to the coordinator and the hall: reasons stored with a vote (migration step 6),
 counted per reason per officer and service in the report (cross-checked against the database), the screen's
 broker user and ACL, and `motcua check counter-screen`."""
 
@@ -102,18 +102,19 @@ def test_reasons_are_stored_counted_per_officer_and_service_and_match_the_databa
     store.close()
 
 
-def test_step_5_adds_the_reasons_column_and_keeps_older_votes_without_reasons(tmp_path: Path):
+def test_the_reasons_step_adds_the_column_and_keeps_older_votes_without_reasons(tmp_path: Path):
     path = tmp_path / "coordinator.db"
     db = sqlite3.connect(path, isolation_level=None)
-    for step in STEPS[:4]:
+    before = next(step.version for step in STEPS if "reasons" in step.description) - 1  # renumbered at merges
+    for step in STEPS[:before]:
         step.apply(db)
-    db.execute("PRAGMA user_version = 4")
+    db.execute(f"PRAGMA user_version = {before}")
     db.execute(
         "INSERT INTO ratings (id, counter, level, pressed_at, received_at, outcome, ticket_id, officer, service, "
         "device, reason) VALUES ('old', 1, 'unsatisfied', '2026-11-23T02:00:00Z', '2026-11-23T02:00:01Z', "
         "'counted', 't1', 'nguyen-thi-lan', 'ho-tich', 'pad-1', 'bound')"
     )
-    assert migrate(db, path) == 4 and LATEST >= 5
+    assert migrate(db, path) == before and before < LATEST
     db.row_factory = sqlite3.Row
     [row] = db.execute("SELECT * FROM ratings").fetchall()
     assert row["reasons"] is None and rating_from_row(row).reasons == ()
