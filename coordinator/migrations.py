@@ -206,6 +206,12 @@ def _step_5(db: sqlite3.Connection) -> None:
     _run(db, "ALTER TABLE tickets ADD COLUMN dossier_code TEXT;")
 
 
+def _step_6(db: sqlite3.Connection) -> None:
+    """A counter screen's tablet asks why after a low rating: the reason ids ticked, comma-separated (NULL: none
+    asked or none ticked; every older vote)."""
+    _run(db, "ALTER TABLE ratings ADD COLUMN reasons TEXT;\n")
+
+
 #: Every step, in order; ``STEPS[i].version == i + 1``.
 STEPS: tuple[Step, ...] = (
     Step(1, "first schema: tickets, counters, meta, events, ratings", _step_1),
@@ -213,6 +219,7 @@ STEPS: tuple[Step, ...] = (
     Step(3, "counter commands act once: their request ids and replies", _step_3),
     Step(4, "votes that could not be judged, kept as rejected", _step_4),
     Step(5, "tickets.dossier_code: the dossier code recorded when a ticket is finished", _step_5),
+    Step(6, "the reasons a citizen gave with a low rating on a tablet", _step_6),
 )
 
 #: The schema version this code writes and reads.

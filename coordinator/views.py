@@ -70,6 +70,7 @@ def counter_state(engine: QueueEngine, number: int, now: datetime) -> CounterSta
         status=counter.status,
         officer=counter.officer,
         officer_name=hall.officer_name(counter.officer),
+        officer_title=hall.officer_title(counter.officer),
         serving=serving,
         last_finished=counter.last_finished,
         rating_open_until=engine.rating_open_until(counter),

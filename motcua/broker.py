@@ -84,6 +84,7 @@ def device_roles(hall: HallConfig) -> dict[str, str]:
     roles.update({k.id: "kiosk" for k in devices.kiosks})
     roles.update({p.id: "pad" for p in devices.pads})
     roles.update({k.id: "keypad" for k in devices.keypads})
+    roles.update({s.id: "screen" for s in devices.counter_screens})
     roles.update({d.id: "display" for d in devices.displays})
     return roles
 
@@ -138,6 +139,16 @@ def acl_text(hall: HallConfig) -> str:
             f"topic read {topics.rating_ack(pad.counter)}",
             f"topic read {topics.counter_state(pad.counter)}",
             f"topic readwrite {topics.device_status(pad.id)}",
+            "",
+        ]
+    for screen in devices.counter_screens:
+        lines += [
+            "# A counter screen: its counter's state; with a tablet, its counter's ratings; its own status.",
+            f"user {screen.id}",
+            f"topic read {topics.counter_state(screen.counter)}",
+            f"topic write {topics.rating(screen.counter)}",
+            f"topic read {topics.rating_ack(screen.counter)}",
+            f"topic readwrite {topics.device_status(screen.id)}",
             "",
         ]
     for keypad in devices.keypads:

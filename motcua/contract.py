@@ -328,6 +328,7 @@ class CounterState(Message):
     status: CounterStatus
     officer: Slug | None = None
     officer_name: str | None = None
+    officer_title: str | None = None  # chức danh, for the counter screen
     serving: ServingTicket | None = None
     last_finished: str | None = None  # ticket id
     rating_open_until: UtcTime | None = None  # the pad invites a rating until then
@@ -346,13 +347,15 @@ class CounterReply(Message):
 
 
 class RatingVote(Message):
-    """One press on a satisfaction pad, stamped on the device. ``misuse`` is set by the pad for presses inside
-    its lockout (a button storm): they are stored, flagged, never counted."""
+    """One press on a satisfaction pad (or a tap on a counter screen's tablet), stamped on the device. ``misuse``
+    is set by the device for presses inside its lockout (a button storm): they are stored, flagged, never counted.
+    ``reasons``: what the citizen ticked after a low rating on a tablet (ids of the tablet's configured list)."""
 
     id: uuid.UUID
     level: RatingLevel
     pressed_at: UtcTime
     misuse: bool = False
+    reasons: Annotated[list[Slug], Field(min_length=1, max_length=10)] | None = None
 
 
 class RatingAck(Message):

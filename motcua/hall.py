@@ -147,11 +147,12 @@ class OfficerSection(Section):
 
     id: Slug
     name: str
+    title: str | None = None  # chức danh, shown on the counter screen: "Chuyên viên", "Công chức Tư pháp - Hộ tịch"
 
-    @field_validator("name")
+    @field_validator("name", "title")
     @classmethod
-    def _nfc(cls, value: str) -> str:
-        return nfc(value)
+    def _nfc(cls, value: str | None) -> str | None:
+        return nfc(value) if value is not None else None
 
 
 class QueueSection(Section):
@@ -200,6 +201,7 @@ class DevicesSection(Section):
     kiosks: list[KioskDevice] = []
     pads: list[CounterDevice] = []
     keypads: list[CounterDevice] = []
+    counter_screens: list[CounterDevice] = []  # the screen above a counter (and its touch rating tablet, if any)
     displays: list[DisplayDevice] = []
     admins: list[Slug] = ["admin"]  # broker users of the hall's tools (officer sign-in, monitoring)
     consoles: list[Slug] = ["console"]  # broker users of the web console (`motcua console`)
@@ -261,9 +263,10 @@ class HallConfig(Section):
                     )
         devices = self.devices
         ids = [d.id for d in devices.kiosks] + [d.id for d in devices.pads] + [d.id for d in devices.keypads]
+        ids += [d.id for d in devices.counter_screens]
         ids += [d.id for d in devices.displays] + list(devices.admins) + list(devices.consoles) + [devices.coordinator]
         _unique("device ids", ids)
-        for device in [*devices.pads, *devices.keypads]:
+        for device in [*devices.pads, *devices.keypads, *devices.counter_screens]:
             if device.counter not in counter_numbers:
                 raise ValueError(f"device {device.id!r}: unknown counter {device.counter}")
         return self
@@ -279,6 +282,12 @@ class HallConfig(Section):
             if counter.number == number:
                 return counter
         raise KeyError(number)
+
+    def officer_title(self, officer_id: str | None) -> str | None:
+        for officer in self.officers:
+            if officer.id == officer_id:
+                return officer.title
+        return None
 
     def officer_name(self, officer_id: str | None) -> str | None:
         for officer in self.officers:

@@ -30,6 +30,7 @@ SAMPLES = {
     "display": "devices/display-1.toml",
     "kiosk": "devices/kiosk-1.toml",
     "console": "console.toml",
+    "counter-screen": "devices/screen-1.toml",
 }
 
 
