@@ -210,6 +210,20 @@ EN: dict[str, str] = {
     "Báo cáo do chính gói báo cáo của hệ thống lập (như lệnh motcua report), không tính lại ở đây.": (
         "The report is made by the system's report package (as motcua report): nothing is recomputed here."
     ),
+    # accounts (admin)
+    "Họ tên": "Full name",
+    "Vai trò": "Role",
+    "Đã khoá": "Disabled",
+    "Hoạt động": "Active",
+    "Mở khoá": "Enable",
+    "Khoá": "Disable",
+    "Mật khẩu mới": "New password",
+    "Đặt lại": "Reset",
+    "Cán bộ trong hall.toml chưa có tài khoản:": "Officers in hall.toml without an account:",
+    "Tạo tài khoản": "Create an account",
+    "Cán bộ (hall.toml)": "Officer (hall.toml)",
+    "Mật khẩu (ít nhất 10 ký tự)": "Password (at least 10 characters)",
+    "Tạo": "Create",
     # messages
     LOGIN_FAILED: "Wrong username or password.",
     LOGIN_LIMITED: "Too many failed sign-ins. Please try again in {minutes} minutes.",

@@ -439,3 +439,20 @@ def test_a_kiosk_out_of_paper_shows_on_the_managers_device_health(console: Conso
         wait_until(lambda: not console.link.devices["kiosk-1"].status.problems, what="the problem cleared")
     finally:
         app.stop()
+
+
+def test_admin_accounts_page_in_english(console: Console):
+    admin = signed_in(console, "quantri")
+    page = admin.get("/accounts").text
+    assert "Tạo tài khoản" in page and "Vai trò" in page
+    admin.get("/lang", params={"to": "en"})
+    page = admin.get("/accounts").text
+    assert '<html lang="en">' in page
+    for english in ("Create an account", "Full name", "Role", "New password", "Reset", "Password (at least 10"):
+        assert english in page, english
+    for vietnamese in ("Tạo tài khoản", "Họ tên", "Vai trò", "Mật khẩu mới", "Đặt lại", "Hoạt động"):
+        assert vietnamese not in page, vietnamese
+    token = csrf_of(page)
+    form = {"csrf": token, "what": "create", "role": "officer", "password": PASSWORD, "officer": "le-thi-hoa"}
+    page = admin.post("/accounts", data={**form, "username": "hoa"}).text
+    assert "Account hoa created." in page and "Officer" in page and "Active" in page
