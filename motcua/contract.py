@@ -333,6 +333,8 @@ class CounterState(Message):
     last_finished: str | None = None  # ticket id
     rating_open_until: UtcTime | None = None  # the pad invites a rating until then
     waiting: int = 0  # tickets waiting for this counter's services
+    pause_reason: str | None = None  # while paused: the officer's reason, if they gave one (the counter screen)
+    next_label: str | None = None  # the ticket `next` would call here now (while open or paused)
     updated_at: UtcTime
 
 
