@@ -47,6 +47,7 @@ SERVICES = {
     "pad": ("rating_buttons.main", "run a counter's 3-button satisfaction pad"),
     "keypad": ("counter_keypad.main", "run an officer's calling keypad"),
     "display": ("queue_display.main", "run the waiting-hall display and announcer"),
+    "province": ("province.main", "run the provincial collector (every hall's events into PostgreSQL)"),
 }
 
 #: Tools with their own options: `motcua NAME ...` -> MODULE.main(argv).

@@ -13,6 +13,7 @@ APT_PACKAGES=(
   fonts-dejavu-core            # system copy of the bundled font (for tools outside Python)
   debootstrap                  # the Ansible converge test builds a Debian root filesystem
   systemd                      # systemd-analyze verify for the generated units
+  postgresql                   # the province's database; the tests start their own cluster (initdb, pg_ctl)
 )
 
 sudo_cmd=()
