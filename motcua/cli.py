@@ -52,7 +52,7 @@ SERVICES = {
 
 #: Tools with their own options: `motcua NAME ...` -> MODULE.main(argv).
 TOOLS = {
-    "report": ("coordinator.report.cli", "satisfaction and queue reports (HTML, CSV)"),
+    "report": ("coordinator.report.cli", "satisfaction and queue reports (HTML, CSV); --province: every hall"),
     "simulate": ("coordinator.simulate", "simulate a day of the hall (staffing, estimated wait accuracy)"),
     "demo": ("motcua.demo", "the whole hall on this machine with simulated hardware"),
     "qr-sheets": ("kiosk.sheets", "printable A4 procedure sheets with their QR codes"),
@@ -161,6 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, rest = parser.parse_known_args(argv)
     if args.command in TOOLS:
         args.rest = rest
+        if args.command == "report" and any(a == "--province" or a.startswith("--province=") for a in rest):
+            args.func = _tool("province.cli")  # the province's report: every hall, from PostgreSQL
     elif rest:
         parser.error(f"unrecognised arguments: {' '.join(rest)}")
     setup_logging(args.log_level)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from motcua.config import MqttSettings, Section
+from motcua.config import ConfigPath, MqttSettings, Section
 from motcua.contract import Slug
 
 
@@ -36,6 +36,9 @@ class HallEntry(Section):
     site: Slug  # as in its topics (hall.site of its hall.toml)
     name: str  # e.g. "Trung tâm Phục vụ hành chính công phường Hòa Bình"
     unit: str = ""  # the commune-level unit it belongs to, e.g. "UBND phường Hòa Bình"
+    # A copy of the hall's hall.toml (time zone, day start, services, officers): its reports need it. Without it
+    # the hall's events are still collected, and the province report lists the hall as "no hall.toml".
+    hall: ConfigPath | None = None
 
 
 class ProvinceConfig(Section):
