@@ -1,9 +1,10 @@
 """The province's database: events and the hall registry in PostgreSQL (psycopg 3). SQL lives here and in
 `province.schema`.
 
-A batch of events is written in one transaction: COPY into a temporary staging table (the fastest way in), then
-``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` into the partitioned ``events`` (a row already there is left
-alone), the halls' highest contiguous ``seq`` in the same transaction. The collector acknowledges the MQTT
+A batch of events is written in one transaction: COPY straight into the partitioned ``events`` (the fastest way
+in; the collector has already dropped the numbers it holds), or, if a row is there anyway, COPY into a temporary
+staging table and ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` (a row already there is left alone); the halls'
+highest contiguous ``seq`` in the same transaction. The collector acknowledges the MQTT
 messages only after the commit.
 """
 
@@ -106,15 +107,7 @@ class ProvinceDb:
             for month in sorted(months):
                 ensure_partition(self.conn, month)
             if rows:
-                with self.conn.cursor() as cursor:
-                    with cursor.copy(f"COPY staging ({_COLUMNS}) FROM STDIN") as copy:
-                        for row in rows:
-                            copy.write_row(row)
-                    cursor.execute(
-                        f"INSERT INTO events ({_COLUMNS}) SELECT {_COLUMNS} FROM staging "  # noqa: S608 - constant
-                        "ON CONFLICT DO NOTHING"
-                    )
-                    cursor.execute("TRUNCATE staging")
+                self._insert(rows)
             if rejected:
                 with self.conn.cursor() as cursor:
                     cursor.executemany(
@@ -131,6 +124,31 @@ class ProvinceDb:
                     (site, contiguous, now, now),
                 )
         self._partitions |= months
+
+    def _insert(self, rows: Sequence[EventRow]) -> None:
+        """COPY straight into ``events`` (the collector's ledger already dropped the numbers it holds); if a row is
+        there anyway (another collector, a ledger out of date), COPY into the staging table and insert with
+        ``ON CONFLICT DO NOTHING`` instead. Inside the caller's transaction."""
+        try:
+            with (
+                self.conn.transaction(),
+                self.conn.cursor() as cursor,
+                cursor.copy(f"COPY events ({_COLUMNS}) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+            return
+        except psycopg.errors.UniqueViolation:
+            pass
+        with self.conn.cursor() as cursor:
+            with cursor.copy(f"COPY staging ({_COLUMNS}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(
+                f"INSERT INTO events ({_COLUMNS}) SELECT {_COLUMNS} FROM staging "  # noqa: S608 - constant
+                "ON CONFLICT DO NOTHING"
+            )
+            cursor.execute("TRUNCATE staging")
 
 
 def _month(value: object) -> date:

@@ -66,3 +66,16 @@ def test_the_ledger_is_rebuilt_from_what_the_database_holds(province_dsn: str):
         assert (name, unit) == ("TTPVHCC phường A", "UBND phường A")
     finally:
         db.close()
+
+
+def test_a_batch_holding_a_row_already_written_still_adds_the_others(province_dsn: str):
+    """The fast path (COPY straight in) fails on a duplicate; the batch falls back to ON CONFLICT DO NOTHING."""
+    db = ProvinceDb(province_dsn)
+    try:
+        at = datetime(2026, 11, 23, 2, tzinfo=UTC)
+        db.write([row("phuong-a", 1, at)], [], {"phuong-a": 1}, NOW)
+        db.write([row("phuong-a", n, at) for n in (1, 2, 3)], [], {"phuong-a": 3}, NOW)
+        assert db.conn.execute("SELECT seq FROM events ORDER BY seq").fetchall() == [(1,), (2,), (3,)]
+        assert db.conn.execute("SELECT contiguous_seq FROM halls").fetchone() == (3,)
+    finally:
+        db.close()
