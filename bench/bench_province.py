@@ -133,8 +133,10 @@ def publish_all(broker: ProvinceBroker, messages: list[tuple[str, bytes]]) -> No
 
 
 def count(dsn: str) -> int:
+    """Events committed: the halls' contiguous marks (the synthetic halls number 1..k without gaps). Cheap, unlike
+    count(*) over millions of rows every 50 ms, which would steal a core from the collector."""
     with psycopg.connect(dsn) as conn:
-        return int(conn.execute("SELECT count(*) FROM events").fetchone()[0])  # type: ignore[index]
+        return int(conn.execute("SELECT COALESCE(sum(contiguous_seq), 0) FROM halls").fetchone()[0])  # type: ignore[index]
 
 
 def ingest(pg: LocalPostgres, workdir: Path, n: int) -> dict[str, Any]:

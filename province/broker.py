@@ -92,7 +92,7 @@ persistent_client_expiration 14d
 max_packet_size 8388608
 # The collector may be behind by a day of a province's events: no per-client cap on its queue.
 max_queued_messages 0
-max_inflight_messages 1000
+max_inflight_messages 10000
 log_dest {log_dest}
 log_type error
 log_type warning

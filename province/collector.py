@@ -190,7 +190,7 @@ class Collector:
         client.on_socket_open = _no_delay
         properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         properties.SessionExpiryInterval = self.settings.session_expiry_s
-        properties.ReceiveMaximum = 1000  # unacknowledged messages in flight: a batch's worth
+        properties.ReceiveMaximum = 10000  # unacknowledged messages in flight: a few batches' worth (pipelining)
         self._client = client
         self._writer = threading.Thread(target=self._write_loop, name="province-writer", daemon=True)
         self._writer.start()
