@@ -187,6 +187,7 @@ class Collector:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
         client.on_socket_open = _no_delay
         properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         properties.SessionExpiryInterval = self.settings.session_expiry_s
@@ -223,10 +224,13 @@ class Collector:
         if reason.is_failure:
             logger.error("provincial broker refused the connection: %s", reason)
             return
-        client.subscribe(Topics.every_hall("events"), qos=1)
-        client.subscribe(Topics.every_hall("bridge/status"), qos=1)
-        self.connected.set()
+        client.subscribe([(Topics.every_hall("events"), 1), (Topics.every_hall("bridge/status"), 1)])
         logger.info("connected to the provincial broker (session present: %s)", flags.session_present)
+
+    def _on_subscribe(self, _c: mqtt.Client, _u: Any, _mid: int, reasons: Any, _p: Any) -> None:
+        if any(reason.is_failure for reason in reasons):
+            logger.error("the provincial broker refused a subscription: %s", reasons)
+        self.connected.set()  # subscribed: from now on every hall's events reach this session
 
     def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
         self.connected.clear()
