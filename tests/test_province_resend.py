@@ -99,3 +99,39 @@ def test_the_coordinator_resends_its_events_exactly_as_first_sent(coordinator, b
         assert len(feed) == 2 * len(first) + 2  # nothing beyond the last event
     finally:
         province.stop()
+
+
+def test_a_message_that_fails_after_writing_its_event_publishes_no_event(coordinator, sessions, monkeypatch):
+    """The savepoint of a failing message rolls its event back and its seq is used again by the next event: the
+    failed message's event must not be published (the province would keep a phantom under a live number)."""
+    spy = sessions("admin", role="test")
+    feed: list[HallEvent] = []
+    spy.subscribe(spy.topics.events(), lambda inbound: feed.extend(parse(EventBatch, inbound.payload).events))
+    pad = sessions("pad-1", role="pad")
+    acks: list[bytes] = []
+    pad.subscribe(pad.topics.rating_ack(1), lambda inbound: acks.append(inbound.payload))
+    real_save = coordinator.store.save
+    fail = threading.Event()
+
+    def save(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if fail.is_set():
+            fail.clear()
+            raise RuntimeError("disk on fire")
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(coordinator.store, "save", save)
+    fail.set()
+    pad.publish(
+        pad.topics.rating(1),
+        RatingVote(id=uuid.uuid4(), level=RatingLevel.UNSATISFIED, pressed_at=coordinator.clock.now()),
+    )
+    wait_until(lambda: len(acks) == 1, what="the failed vote answered")
+    pad.publish(
+        pad.topics.rating(1),
+        RatingVote(id=uuid.uuid4(), level=RatingLevel.SATISFIED, pressed_at=coordinator.clock.now()),
+    )
+    wait_until(lambda: any(e.kind is EventKind.RATING for e in feed), what="the second vote's event")
+    time.sleep(0.5)  # anything else would have gone out by now (the event interval is 0.25 s)
+    ratings = [e for e in feed if e.kind is EventKind.RATING]
+    assert [e.rating for e in ratings] == [RatingLevel.SATISFIED]
+    assert len({e.seq for e in feed}) == len(feed)
