@@ -29,6 +29,7 @@ SAMPLES = {
     "keypad": "devices/keypad-1.toml",
     "display": "devices/display-1.toml",
     "kiosk": "devices/kiosk-1.toml",
+    "province": "../province/province.toml",
 }
 
 
