@@ -286,6 +286,7 @@ class Collector:
         touched: dict[str, HallLedger] = {}
         rows: list[EventRow] = []
         rejected: list[Rejected] = []
+        online: dict[str, bool] = {}
         for message in batch:
             try:
                 site = Topics.site_of(message.topic)
@@ -293,7 +294,10 @@ class Collector:
                 logger.warning("ignored a message on %s: %s", message.topic, exc)
                 continue
             if message.topic == Topics(site).bridge_status():
-                if message.payload.strip() == b"1":
+                state = message.payload.strip()
+                if state in (b"0", b"1"):
+                    online[site] = state == b"1"
+                if state == b"1":
                     self._reconnected.add(site)
                 continue
             hall = touched.get(site) or replace(self.ledger.hall(site), above=set(self.ledger.hall(site).above))
@@ -310,7 +314,7 @@ class Collector:
                     new.discard(event.seq)
                     rows.append(event_row(site, event))
         now = datetime.now(UTC)
-        self._db.write(rows, rejected, {site: hall.contiguous for site, hall in touched.items()}, now)
+        self._db.write(rows, rejected, {site: hall.contiguous for site, hall in touched.items()}, now, online)
         self.ledger.halls.update(touched)
         self.written += len(rows)
         client = self._client

@@ -100,9 +100,18 @@ class ProvinceDb:
         rejected: Sequence[Rejected],
         halls: dict[str, int],
         now: datetime,
+        online: dict[str, bool] | None = None,
     ) -> None:
-        """One transaction: the new events, the refused input, each hall's contiguous seq and last-seen time."""
+        """One transaction: the new events, the refused input, each hall's contiguous seq and last-seen time, and
+        whether its bridge is connected (`online`, from its bridge status)."""
         with self.conn.transaction():
+            for site, state in (online or {}).items():
+                self.conn.execute(
+                    """INSERT INTO halls (site, online, online_changed_at) VALUES (%s, %s, %s)
+                       ON CONFLICT (site) DO UPDATE SET online = excluded.online,
+                           online_changed_at = excluded.online_changed_at""",
+                    (site, state, now),
+                )
             months = {_month(row[3]) for row in rows} - self._partitions
             for month in sorted(months):
                 ensure_partition(self.conn, month)

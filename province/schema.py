@@ -80,6 +80,14 @@ CREATE TABLE rejected (
 CREATE INDEX rejected_site_seq ON rejected (site, seq);
 """,
     ),
+    Step(
+        2,
+        "halls online or offline (their bridge's status) for the province's live view",
+        """
+ALTER TABLE halls ADD COLUMN online boolean;
+ALTER TABLE halls ADD COLUMN online_changed_at timestamptz;
+""",
+    ),
 )
 LATEST = STEPS[-1].version
 

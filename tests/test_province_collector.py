@@ -159,3 +159,29 @@ def test_decode_refuses_absurd_times_and_huge_payloads():
     assert decoded.events == [] and decoded.rejected[0].seq == 1
     assert decode("phuong-a", b"x" * 2048, 1024).rejected[0].reason.startswith("payload of 2048 bytes")
     assert [e.kind for e in decode("phuong-a", events(1).to_bytes(), 1 << 20).events] == [EventKind.ISSUED]
+
+
+def test_a_bridge_coming_back_marks_the_hall_online_and_asks_for_what_it_may_hold(
+    collector, province_broker, province_dsn
+):
+    a = Client(province_broker, "phuong-a")
+    try:
+        a.subscribe(Topics("phuong-a").province_resend())
+        assert a.publish(Topics("phuong-a").events(), events(1, 2).to_bytes()) == 0
+        wait_until(lambda: len(stored(province_dsn)) == 2, what="2 events")
+        assert a.publish(Topics("phuong-a").bridge_status(), b"1") == 0  # what Mosquitto's bridge notification says
+        wait_until(lambda: a.received, what="a resend request")
+        assert parse(ResendRequest, a.received[-1][1]) == ResendRequest(from_seq=3)  # everything after 2
+        with psycopg.connect(province_dsn) as conn:
+            wait_until(
+                lambda: conn.execute("SELECT online FROM halls WHERE site = 'phuong-a'").fetchone() == (True,),
+                what="online",
+            )
+        assert a.publish(Topics("phuong-a").bridge_status(), b"0") == 0
+        with psycopg.connect(province_dsn, autocommit=True) as conn:
+            wait_until(
+                lambda: conn.execute("SELECT online FROM halls WHERE site = 'phuong-a'").fetchone() == (False,),
+                what="offline",
+            )
+    finally:
+        a.close()

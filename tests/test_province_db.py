@@ -79,3 +79,16 @@ def test_a_batch_holding_a_row_already_written_still_adds_the_others(province_ds
         assert db.conn.execute("SELECT contiguous_seq FROM halls").fetchone() == (3,)
     finally:
         db.close()
+
+
+def test_a_database_at_schema_1_is_migrated_with_its_rows(province_dsn: str):
+    from province.schema import STEPS
+
+    with psycopg.connect(province_dsn) as conn:
+        conn.execute("CREATE TABLE schema_version (version integer NOT NULL)")
+        conn.execute("INSERT INTO schema_version VALUES (1)")
+        conn.execute(STEPS[0].sql.encode())
+        conn.execute("INSERT INTO halls (site, contiguous_seq) VALUES ('phuong-a', 41)")
+        conn.commit()
+        assert migrate(conn) == 1
+        assert conn.execute("SELECT site, contiguous_seq, online FROM halls").fetchall() == [("phuong-a", 41, None)]
