@@ -123,14 +123,16 @@ class ProvinceDb:
                         "INSERT INTO rejected (site, seq, reason, payload) VALUES (%s, %s, %s, %s)",
                         [(r.site, r.seq, r.reason, r.payload) for r in rejected],
                     )
-            for site, contiguous in halls.items():
+            if halls:  # one statement for every hall of the batch (a batch can touch thousands)
+                sites = sorted(halls)
                 self.conn.execute(
-                    """INSERT INTO halls (site, contiguous_seq, first_seen, last_seen) VALUES (%s, %s, %s, %s)
+                    """INSERT INTO halls (site, contiguous_seq, first_seen, last_seen)
+                       SELECT site, seq, %s, %s FROM unnest(%s::text[], %s::bigint[]) AS h(site, seq)
                        ON CONFLICT (site) DO UPDATE SET
                            contiguous_seq = GREATEST(halls.contiguous_seq, excluded.contiguous_seq),
                            first_seen = COALESCE(halls.first_seen, excluded.first_seen),
                            last_seen = excluded.last_seen""",
-                    (site, contiguous, now, now),
+                    (now, now, sites, [halls[site] for site in sites]),
                 )
         self._partitions |= months
 
