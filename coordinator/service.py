@@ -30,6 +30,7 @@ from datetime import timedelta
 from coordinator import views
 from coordinator.engine import AuditEvent, CallEvent, Changes, QueueEngine, QueueError
 from coordinator.ratings import judge
+from coordinator.resend import ResendResponder
 from coordinator.store import Store
 from motcua.clock import Clock
 from motcua.contract import (
@@ -150,6 +151,8 @@ class CoordinatorService:
         self._route(topics.counter_command(ANY), self.on_counter_command, reply_topic=topics.counter_reply_for)
         self._route(topics.rating(ANY), self.on_rating, reply_topic=None)
         self._route(topics.notice(), self.on_notice, reply_topic=None)
+        # The province asks again for events it missed (docs/protocol.md, "Resend").
+        ResendResponder(self.store.path, self.session).attach()
         self.session.after_batch(self.flush)
         self.session.on_connection_change(self._on_connection)
         self.session.start()
@@ -392,6 +395,7 @@ class CoordinatorService:
             self._pending.replies.append(_Reply(inbound, topic, message))
 
         def guarded(inbound: Inbound) -> None:
+            events_before = len(self._pending.events)
             try:
                 with self.store.savepoint():
                     try:
@@ -412,6 +416,9 @@ class CoordinatorService:
             except Exception:
                 logger.exception("internal error handling %s; state reloaded from the store", inbound.topic)
                 self._pending.replies = [r for r in self._pending.replies if r.inbound is not inbound]
+                # Its events were rolled back with the savepoint and their seq numbers will be used again:
+                # publishing them would give the province an event that never happened under a live number.
+                del self._pending.events[events_before:]
                 self._reload()
                 reply(inbound, ErrorReply(error=ErrorCode.INTERNAL, message="internal error, see coordinator log"))
 

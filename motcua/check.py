@@ -108,6 +108,13 @@ def _simulation(path: Path, hall: Path | None) -> BaseModel:
     return load_config(path, SimulationProfile)
 
 
+def _province(path: Path, hall: Path | None) -> BaseModel:
+    from motcua.config import load_config
+    from province.config import ProvinceConfig
+
+    return load_config(path, ProvinceConfig)
+
+
 #: Every kind of file motcua reads: name -> (what it is, how its service loads it).
 KINDS: dict[str, tuple[str, Callable[[Path, Path | None], BaseModel]]] = {
     "hall": ("hall.toml: the hall, its services, counters, officers and devices", _hall),
@@ -121,6 +128,7 @@ KINDS: dict[str, tuple[str, Callable[[Path, Path | None], BaseModel]]] = {
     "kiosk": ("kiosk.toml: a ticket kiosk", _kiosk),
     "console": ("console.toml: the hall's web console (and the hall it names)", _console),
     "simulation": ("simulation.toml: the simulated day of `motcua simulate` and the demo", _simulation),
+    "province": ("province.toml: the provincial collector, its database and hall registry", _province),
 }
 
 

@@ -48,11 +48,12 @@ SERVICES = {
     "keypad": ("counter_keypad.main", "run an officer's calling keypad"),
     "display": ("queue_display.main", "run the waiting-hall display and announcer"),
     "counter-screen": ("counter_screen.main", "run the screen above a counter (and its touch rating tablet)"),
+    "province": ("province.main", "run the provincial collector (every hall's events into PostgreSQL)"),
 }
 
 #: Tools with their own options: `motcua NAME ...` -> MODULE.main(argv).
 TOOLS = {
-    "report": ("coordinator.report.cli", "satisfaction and queue reports (HTML, CSV)"),
+    "report": ("coordinator.report.cli", "satisfaction and queue reports (HTML, CSV); --province: every hall"),
     "simulate": ("coordinator.simulate", "simulate a day of the hall (staffing, estimated wait accuracy)"),
     "demo": ("demo.main", "the whole hall on this machine with simulated hardware"),
     "qr-sheets": ("kiosk.sheets", "printable A4 procedure sheets with their QR codes"),
@@ -176,6 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, rest = parser.parse_known_args(argv)
     if args.command in TOOLS:
         args.rest = rest
+        if args.command == "report" and any(a == "--province" or a.startswith("--province=") for a in rest):
+            args.func = _tool("province.cli")  # the province's report: every hall, from PostgreSQL
     elif rest:
         parser.error(f"unrecognised arguments: {' '.join(rest)}")
     setup_logging(args.log_level)

@@ -533,6 +533,19 @@ class EventBatch(Message):
     events: list[HallEvent]
 
 
+#: The most events a hall sends in answer to one `ResendRequest` (the province asks again for the rest).
+MAX_RESEND_EVENTS = 10_000
+
+
+class ResendRequest(Message):
+    """Province → hall on ``province/resend``: send the events numbered `from_seq` to `to_seq` again (on
+    ``events``, as ordinary `EventBatch` messages). Without `to_seq`: everything from `from_seq` on (after an
+    outage the province does not know how far the hall got). At most `MAX_RESEND_EVENTS` per request."""
+
+    from_seq: Annotated[int, Field(ge=1)]
+    to_seq: Annotated[int, Field(ge=1)] | None = None
+
+
 # --- every device ----------------------------------------------------------------------------------------
 
 
@@ -618,6 +631,29 @@ class Topics:
     def everything(self) -> str:
         """The filter for all of this hall's traffic (coordinator, bridge, monitoring)."""
         return f"{self.root}/#"
+
+    # province <-> hall (over the hall's bridge)
+    def province_resend(self) -> str:
+        """Province → hall: `ResendRequest` (bridged ``in``; the answer comes on ``events``)."""
+        return f"{self.root}/province/resend"
+
+    def bridge_status(self) -> str:
+        """The hall broker's bridge notification on the provincial broker: ``1`` connected, ``0`` not."""
+        return f"{self.root}/bridge/status"
+
+    # every hall at once (the provincial collector)
+    @staticmethod
+    def every_hall(suffix: str) -> str:
+        """A filter over all halls: ``every_hall("events")`` -> ``motcua/v1/+/events``."""
+        return f"{TOPIC_ROOT}/{ANY}/{suffix}"
+
+    @staticmethod
+    def site_of(topic: str) -> str:
+        """The site of a concrete topic (``motcua/v1/{site}/...``), checked to be a valid site id."""
+        parts = topic.split("/")
+        if len(parts) < 4 or "/".join(parts[:2]) != TOPIC_ROOT or not _SLUG_RE.match(parts[2]):
+            raise ContractError(f"topic {topic!r} is not under {TOPIC_ROOT}/{{site}}/")
+        return parts[2]
 
     # the reply topic of a concrete request topic (the coordinator answers there, whatever ResponseTopic is asked)
     def ticket_reply_for(self, request_topic: str) -> str:

@@ -131,7 +131,9 @@ class LocalBroker:
         would make the client id the username (and the session would take over that device's)."""
         assert self.files is not None, "start() first"
         user = str(overrides.get("username", device))
-        local = user in self.hall.devices.admins or user != device
+        # (a provincial broker, made without a hall, has one listener)
+        hall: HallConfig | None = self.hall
+        local = hall is not None and (user in hall.devices.admins or user != device)
         values: dict[str, object] = {
             "host": "127.0.0.1",
             "port": self.tools_port if local else self.port,

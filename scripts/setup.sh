@@ -14,6 +14,7 @@ APT_PACKAGES=(
   debootstrap                  # the Ansible converge test builds a Debian root filesystem
   systemd                      # systemd-analyze verify for the generated units
   chromium chromium-driver     # the console's browser tests (Selenium drives Debian's chromium headless)
+  postgresql                   # the province's database; the tests start their own cluster (initdb, pg_ctl)
 )
 
 sudo_cmd=()

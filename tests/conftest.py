@@ -136,3 +136,24 @@ def coordinator(broker: LocalBroker, hall: HallConfig, procedures, clock: Scaled
         yield service
     finally:
         service.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres():  # type: ignore[no-untyped-def]
+    """One real PostgreSQL for the session (Debian's package; initdb as the `postgres` user when root, a Unix
+    socket in its own folder, no TCP port), stopped at the end even if tests fail. Tests make their own database
+    with ``postgres.create_database(name)``."""
+    from province.localdb import LocalPostgres
+
+    server = LocalPostgres()
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def province_dsn(postgres, request: pytest.FixtureRequest) -> str:  # type: ignore[no-untyped-def]
+    """A fresh, empty database for this test, named after it."""
+    name = "t_" + "".join(ch if ch.isalnum() else "_" for ch in request.node.name.lower())[:50]
+    return str(postgres.create_database(name))

@@ -31,6 +31,7 @@ SAMPLES = {
     "kiosk": "devices/kiosk-1.toml",
     "console": "console.toml",
     "counter-screen": "devices/screen-1.toml",
+    "province": "../province/province.toml",
 }
 
 

@@ -1,0 +1,354 @@
+"""`motcua province`: every hall's events from the provincial broker into PostgreSQL, nothing lost or doubled.
+
+- **Who sent it** comes from the topic (``motcua/v1/{site}/events``), which the broker's ACL lets only that
+  hall's bridge write; a ``site`` inside a payload is never read (there is none).
+- **Commit, then acknowledge.** The client acknowledges QoS 1 messages by hand (paho ``manual_ack``) after the
+  batch's transaction has committed, and keeps a persistent session (``clean_start`` false and a session expiry):
+  killed at any moment, the collector gets every unacknowledged message again from the broker when it comes
+  back, and the rows it already wrote are recognised by (site, seq). Nothing here is Mosquitto-only: manual
+  acknowledgement and persistent sessions are plain MQTT 5 (EMQX and HiveMQ do the same).
+- **No gap unnoticed.** `province.ledger` keeps each hall's highest contiguous seq; a gap, or a hall's bridge
+  coming back online, makes the collector publish a `ResendRequest` to that hall (docs/protocol.md, "Resend").
+- **Hostile input** (not JSON, wrong fields, an absurd time, a huge payload) from one hall is a log line and a
+  row in ``rejected``; the batch goes on with everything else.
+
+One network thread (paho) only queues messages; one writer thread parses, writes, commits, acknowledges and asks
+for resends.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import socket
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import psycopg
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from motcua.contract import EventBatch, HallEvent, InvalidMessage, ResendRequest, Topics, parse
+from motcua.errors import ContractError
+from province.config import ProvinceConfig
+from province.db import EventRow, ProvinceDb, Rejected
+from province.ledger import HallLedger, Ledger
+
+logger = logging.getLogger(__name__)
+
+#: Events dated outside these years are refused (a broken clock; also bounds the number of month partitions).
+FIRST_YEAR, LAST_YEAR = 2020, 2100
+#: How much of a refused payload is kept in ``rejected``.
+KEEP_BYTES = 2000
+
+
+@dataclass(frozen=True)
+class Received:
+    """One MQTT message waiting to be written, and how to acknowledge it."""
+
+    topic: str
+    payload: bytes
+    mid: int
+    qos: int
+
+
+@dataclass
+class Decoded:
+    """What one hall's payload gave: good events and refused parts."""
+
+    events: list[HallEvent]
+    rejected: list[Rejected]
+
+
+def decode(site: str, payload: bytes, max_bytes: int) -> Decoded:
+    """Parse one ``events`` payload of `site`. A whole bad batch is refused; in a batch that is JSON but not
+    valid as a whole, each event is judged alone, so one bad event does not cost its neighbours."""
+    if len(payload) > max_bytes:
+        return Decoded([], [Rejected(site, None, f"payload of {len(payload)} bytes (max {max_bytes})", "")])
+    try:
+        events = list(parse(EventBatch, payload, max_bytes=None).events)
+        rejected: list[Rejected] = []
+    except InvalidMessage as exc:
+        events, rejected = _salvage(site, payload, str(exc))
+    good = []
+    for event in events:
+        if FIRST_YEAR <= event.at.year <= LAST_YEAR:
+            good.append(event)
+        else:
+            rejected.append(
+                Rejected(
+                    site,
+                    event.seq,
+                    f"time {event.at.isoformat()} out of range",
+                    event.to_bytes()[:KEEP_BYTES].decode("utf-8", "replace"),
+                )
+            )
+    return Decoded(good, rejected)
+
+
+def _salvage(site: str, payload: bytes, error: str) -> tuple[list[HallEvent], list[Rejected]]:
+    text = _excerpt(payload)
+    try:
+        data = json.loads(payload)
+    except (ValueError, RecursionError):
+        return [], [Rejected(site, None, f"not an EventBatch: {error}", text)]
+    items = data.get("events") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        return [], [Rejected(site, None, f"not an EventBatch: {error}", text)]
+    events, rejected = [], []
+    for item in items:
+        raw = json.dumps(item, ensure_ascii=False).encode()
+        try:
+            events.append(parse(HallEvent, raw, max_bytes=None))
+        except InvalidMessage as exc:
+            seq = item.get("seq") if isinstance(item, dict) else None
+            number = seq if isinstance(seq, int) and not isinstance(seq, bool) and 1 <= seq < 2**63 else None
+            rejected.append(Rejected(site, number, f"bad event: {exc}", _excerpt(raw)))
+    return events, rejected
+
+
+def _excerpt(payload: bytes) -> str:
+    return payload[:KEEP_BYTES].decode("utf-8", "replace").replace("\x00", "\ufffd")
+
+
+def event_row(site: str, event: HallEvent) -> EventRow:
+    return (
+        site,
+        event.seq,
+        event.kind.value,
+        event.at,
+        event.counter,
+        event.ticket_id,
+        event.service,
+        event.officer,
+        event.detail,
+        event.reason.value if event.reason else None,
+        event.from_service,
+        event.rating.value if event.rating else None,
+        event.outcome.value if event.outcome else None,
+    )
+
+
+class Collector:
+    """Subscribe to every hall, write PostgreSQL, acknowledge after commit, ask for what is missing."""
+
+    def __init__(
+        self,
+        config: ProvinceConfig,
+        *,
+        client_factory: Callable[..., mqtt.Client] = mqtt.Client,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.config = config
+        self.settings = config.mqtt
+        self.options = config.collector
+        self._client_factory = client_factory
+        self._monotonic = monotonic
+        self._inbox: queue.Queue[Received] = queue.Queue()
+        self._stop = threading.Event()
+        self._writer: threading.Thread | None = None
+        self._client: mqtt.Client | None = None
+        self._db: ProvinceDb | None = None
+        self.ledger = Ledger()
+        self._asked: dict[str, tuple[int, float]] = {}  # site -> (from_seq asked, when)
+        self._reconnected: set[str] = set()
+        self.connected = threading.Event()
+        self.written = 0  # events written since start (for tests and the log)
+
+    # --- life cycle -------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._db = ProvinceDb(self.config.database.dsn)
+        self._db.register(self.config.halls)
+        self.ledger = self._db.load_ledger()
+        logger.info(
+            "province collector: %d halls in the registry, %d known in the database",
+            len(self.config.halls),
+            len(self.ledger.halls),
+        )
+        client = self._client_factory(
+            CallbackAPIVersion.VERSION2,
+            client_id=self.options.client_id,
+            protocol=MQTTProtocolVersion.MQTTv5,
+            manual_ack=True,
+        )
+        client.enable_logger(logging.getLogger("paho.province"))
+        client.username_pw_set(self.settings.username or self.options.client_id, self.settings.resolved_password())
+        if self.settings.ca_file is not None:
+            client.tls_set(ca_certs=str(self.settings.ca_file))
+        client.reconnect_delay_set(min_delay=1, max_delay=30)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
+        client.on_socket_open = _no_delay
+        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        properties.SessionExpiryInterval = self.settings.session_expiry_s
+        properties.ReceiveMaximum = 10000  # unacknowledged messages in flight: a few batches' worth (pipelining)
+        self._client = client
+        self._writer = threading.Thread(target=self._write_loop, name="province-writer", daemon=True)
+        self._writer.start()
+        client.connect_async(
+            self.settings.host,
+            self.settings.port,
+            keepalive=self.settings.keepalive_s,
+            clean_start=False,
+            properties=properties,
+        )
+        client.loop_start()
+
+    def stop(self) -> None:
+        """Write what was received, acknowledge it, disconnect. Safe to call twice."""
+        self._stop.set()
+        if self._writer is not None:
+            self._writer.join(30)
+            self._writer = None
+        if self._client is not None:
+            self._client.disconnect()
+            self._client.loop_stop()
+            self._client = None
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    # --- paho's network thread: queue only ---------------------------------------------------------------
+
+    def _on_connect(self, client: mqtt.Client, _u: Any, flags: Any, reason: Any, _p: Any) -> None:
+        if reason.is_failure:
+            logger.error("provincial broker refused the connection: %s", reason)
+            return
+        client.subscribe([(Topics.every_hall("events"), 1), (Topics.every_hall("bridge/status"), 1)])
+        logger.info("connected to the provincial broker (session present: %s)", flags.session_present)
+
+    def _on_subscribe(self, _c: mqtt.Client, _u: Any, _mid: int, reasons: Any, _p: Any) -> None:
+        if any(reason.is_failure for reason in reasons):
+            logger.error("the provincial broker refused a subscription: %s", reasons)
+        self.connected.set()  # subscribed: from now on every hall's events reach this session
+
+    def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
+        self.connected.clear()
+        if not self._stop.is_set():
+            logger.warning("lost the provincial broker (%s); reconnecting", reason)
+
+    def _on_message(self, _c: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
+        self._inbox.put(Received(message.topic, bytes(message.payload), message.mid, message.qos))
+
+    # --- the writer thread -----------------------------------------------------------------------------
+
+    def _write_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                first = self._inbox.get(timeout=0.2)
+            except queue.Empty:
+                self._ask_for_missing()
+                continue
+            batch = [first]
+            deadline = self._monotonic() + self.options.batch_wait_s
+            while len(batch) < self.options.batch_messages:
+                try:
+                    batch.append(self._inbox.get(timeout=max(0.0, deadline - self._monotonic())))
+                except queue.Empty:
+                    break
+            self._write_until_done(batch)
+            self._ask_for_missing()
+
+    def _write_until_done(self, batch: Sequence[Received]) -> None:
+        delay = 0.5
+        while True:
+            try:
+                self._write(batch)
+                return
+            except psycopg.Error:
+                logger.exception("cannot write %d messages to PostgreSQL; retrying in %.1f s", len(batch), delay)
+                if self._stop.wait(delay):
+                    return  # not acknowledged: the broker sends them again to the next run
+                delay = min(delay * 2, 30.0)
+                self._reconnect_db()
+
+    def _reconnect_db(self) -> None:
+        try:
+            if self._db is not None:
+                self._db.close()
+            self._db = ProvinceDb(self.config.database.dsn)
+            self.ledger = self._db.load_ledger()
+        except psycopg.Error as exc:
+            logger.error("PostgreSQL still unreachable: %s", exc)
+
+    def _write(self, batch: Sequence[Received]) -> None:
+        assert self._db is not None
+        touched: dict[str, HallLedger] = {}
+        rows: list[EventRow] = []
+        rejected: list[Rejected] = []
+        online: dict[str, bool] = {}
+        for message in batch:
+            try:
+                site = Topics.site_of(message.topic)
+            except ContractError as exc:
+                logger.warning("ignored a message on %s: %s", message.topic, exc)
+                continue
+            if message.topic == Topics(site).bridge_status():
+                state = message.payload.strip()
+                if state in (b"0", b"1"):
+                    online[site] = state == b"1"
+                if state == b"1":
+                    self._reconnected.add(site)
+                continue
+            hall = touched.get(site) or replace(self.ledger.hall(site), above=set(self.ledger.hall(site).above))
+            touched[site] = hall
+            decoded = decode(site, message.payload, self.options.max_payload_bytes)
+            for refused in decoded.rejected:
+                logger.warning("hall %s: refused %s (seq %s)", site, refused.reason, refused.seq)
+            # A refused event with a readable number counts as held: asking again would give the same bytes.
+            refused_seqs = set(hall.add(r.seq for r in decoded.rejected if r.seq is not None))
+            rejected += [r for r in decoded.rejected if r.seq is None or r.seq in refused_seqs]
+            new = set(hall.add(e.seq for e in decoded.events))
+            for event in decoded.events:
+                if event.seq in new:  # each new number once, even if a payload repeats it
+                    new.discard(event.seq)
+                    rows.append(event_row(site, event))
+        now = datetime.now(UTC)
+        self._db.write(rows, rejected, {site: hall.contiguous for site, hall in touched.items()}, now, online)
+        self.ledger.halls.update(touched)
+        self.written += len(rows)
+        client = self._client
+        if client is not None:
+            for message in batch:
+                if message.qos > 0:
+                    client.ack(message.mid, message.qos)
+        if rows or rejected:
+            logger.debug("wrote %d events, %d refused, from %d messages", len(rows), len(rejected), len(batch))
+
+    def _ask_for_missing(self) -> None:
+        client = self._client
+        if client is None or not self.connected.is_set():
+            return
+        now = self._monotonic()
+        requests: dict[str, ResendRequest] = {}
+        for site in sorted(self._reconnected):
+            # The bridge is back: the hall may hold events the province never saw (nothing shows a gap yet).
+            requests[site] = ResendRequest(from_seq=self.ledger.hall(site).contiguous + 1)
+        self._reconnected.clear()
+        for site, (first, last) in self.ledger.gaps().items():
+            asked = self._asked.get(site)
+            if site not in requests and (
+                asked is None or asked[0] != first or now - asked[1] >= self.options.resend_interval_s
+            ):
+                requests[site] = ResendRequest(from_seq=first, to_seq=last)
+        for site, request in requests.items():
+            self._asked[site] = (request.from_seq, now)
+            client.publish(Topics(site).province_resend(), request.to_bytes(), qos=1)
+            logger.info("asked hall %s to resend events %s..%s", site, request.from_seq, request.to_seq or "end")
+
+
+def _no_delay(_client: mqtt.Client, _userdata: Any, sock: Any) -> None:
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except (OSError, AttributeError):
+        pass

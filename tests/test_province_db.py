@@ -1,0 +1,94 @@
+"""The province's PostgreSQL: migrations, month partitions, idempotent writes, the ledger read back (a real server
+started by the session's `postgres` fixture)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import psycopg
+import pytest
+
+from province.config import HallEntry
+from province.db import ProvinceDb, Rejected
+from province.schema import LATEST, SchemaError, migrate
+
+NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+
+
+def row(site: str, seq: int, at: datetime, kind: str = "issued") -> tuple[object, ...]:
+    return (site, seq, kind, at, None, f"20261123-{seq}", "ho-tich", None, None, None, None, None, None)
+
+
+def test_the_schema_is_made_once_and_a_newer_one_is_refused(province_dsn: str):
+    with psycopg.connect(province_dsn) as conn:
+        assert migrate(conn) == 0
+        assert migrate(conn) == LATEST  # second run: nothing to do
+        conn.execute("UPDATE schema_version SET version = %s", (LATEST + 1,))
+        conn.commit()
+        with pytest.raises(SchemaError, match="newer"):
+            migrate(conn)
+
+
+def test_events_land_in_month_partitions_and_a_second_write_adds_nothing(province_dsn: str):
+    db = ProvinceDb(province_dsn)
+    try:
+        rows = [
+            row("phuong-a", 1, datetime(2026, 10, 31, 23, 59, tzinfo=UTC)),
+            row("phuong-a", 2, datetime(2026, 11, 1, 0, 0, tzinfo=UTC)),
+            row("xa-b", 1, datetime(2026, 11, 2, tzinfo=UTC)),
+        ]
+        db.write(rows, [], {"phuong-a": 2, "xa-b": 1}, NOW)
+        db.write(rows, [], {"phuong-a": 2, "xa-b": 1}, NOW)  # a redelivered batch
+        counts = dict(db.conn.execute("SELECT tableoid::regclass::text, count(*) FROM events GROUP BY 1").fetchall())
+        assert counts == {"events_2026_10": 1, "events_2026_11": 2}
+        # The registry never goes backwards (an old batch redelivered after a newer one)
+        db.write([], [], {"phuong-a": 1}, NOW)
+        assert db.conn.execute("SELECT contiguous_seq FROM halls WHERE site = 'phuong-a'").fetchone() == (2,)
+    finally:
+        db.close()
+
+
+def test_the_ledger_is_rebuilt_from_what_the_database_holds(province_dsn: str):
+    db = ProvinceDb(province_dsn)
+    try:
+        db.register([HallEntry(site="phuong-a", name="TTPVHCC phường A", unit="UBND phường A")])
+        at = datetime(2026, 11, 23, 2, tzinfo=UTC)
+        db.write(
+            [row("phuong-a", n, at) for n in (1, 2, 3, 7)], [Rejected("phuong-a", 5, "bad", "{}")], {"phuong-a": 3}, NOW
+        )
+        reader = ProvinceDb(province_dsn)
+        ledger = reader.load_ledger()
+        reader.close()
+        hall = ledger.hall("phuong-a")
+        assert (hall.contiguous, hall.above) == (3, {5, 7})
+        assert hall.missing() == (4, 4)
+        name, unit = db.conn.execute("SELECT name, unit FROM halls WHERE site = 'phuong-a'").fetchone()
+        assert (name, unit) == ("TTPVHCC phường A", "UBND phường A")
+    finally:
+        db.close()
+
+
+def test_a_batch_holding_a_row_already_written_still_adds_the_others(province_dsn: str):
+    """The fast path (COPY straight in) fails on a duplicate; the batch falls back to ON CONFLICT DO NOTHING."""
+    db = ProvinceDb(province_dsn)
+    try:
+        at = datetime(2026, 11, 23, 2, tzinfo=UTC)
+        db.write([row("phuong-a", 1, at)], [], {"phuong-a": 1}, NOW)
+        db.write([row("phuong-a", n, at) for n in (1, 2, 3)], [], {"phuong-a": 3}, NOW)
+        assert db.conn.execute("SELECT seq FROM events ORDER BY seq").fetchall() == [(1,), (2,), (3,)]
+        assert db.conn.execute("SELECT contiguous_seq FROM halls").fetchone() == (3,)
+    finally:
+        db.close()
+
+
+def test_a_database_at_schema_1_is_migrated_with_its_rows(province_dsn: str):
+    from province.schema import STEPS
+
+    with psycopg.connect(province_dsn) as conn:
+        conn.execute("CREATE TABLE schema_version (version integer NOT NULL)")
+        conn.execute("INSERT INTO schema_version VALUES (1)")
+        conn.execute(STEPS[0].sql.encode())
+        conn.execute("INSERT INTO halls (site, contiguous_seq) VALUES ('phuong-a', 41)")
+        conn.commit()
+        assert migrate(conn) == 1
+        assert conn.execute("SELECT site, contiguous_seq, online FROM halls").fetchall() == [("phuong-a", 41, None)]
