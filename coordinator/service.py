@@ -60,7 +60,7 @@ from motcua.contract import (
 )
 from motcua.errors import ContractError
 from motcua.hall import HallConfig
-from motcua.session import Inbound, MqttSession
+from motcua.session import Inbound, MqttSession, Priority
 
 logger = logging.getLogger(__name__)
 
@@ -458,7 +458,7 @@ class CoordinatorService:
         for reply in pending.replies:
             self._send_reply(reply)
         for topic, ack in pending.acks:
-            self.session.publish(topic, ack)
+            self.session.publish(topic, ack, priority=Priority.BULK)  # a pad sends an unacked vote again
         for call in pending.calls:
             announced = views.call_message(self.engine, call)
             if announced is not None:  # a call nobody heard within two minutes is not worth announcing late
@@ -498,7 +498,7 @@ class CoordinatorService:
     def _publish_held_events(self) -> None:
         later = self._throttled
         if later.events:
-            self.session.publish(self.topics.events(), EventBatch(events=later.events))
+            self.session.publish(self.topics.events(), EventBatch(events=later.events), priority=Priority.NORMAL)
             later.events, later.events_sent = [], time.monotonic()
 
 
