@@ -416,7 +416,10 @@ class CoordinatorService:
         return kiosk if kiosk in self.kiosks else "?"  # unknown ids share one bucket: no bucket per made-up id
 
     def _counter_key(self, topic: str) -> str:
-        level = self.topics.counter_level_of(topic)
+        try:
+            level = self.topics.counter_level_of(topic)
+        except ContractError:
+            return "?"
         return level if level.isdigit() and int(level) in self.engine.counters else "?"
 
     def _rate_limited(self, limit: tuple[RateLimiter, Callable[[str], str]], inbound: Inbound) -> bool:
