@@ -2,8 +2,9 @@
 
 - A press rates the ticket most recently *finished* at that counter, if it was pressed within the rating
   window after that ticket finished (the citizen leaving the desk).
-- Otherwise, a press made while a ticket was being served at that counter rates that ticket (a citizen who
-  rates before the officer has pressed "finish").
+- Otherwise, a press made while a ticket was being served at that counter is bound to that ticket but never
+  counted (*misuse*, issue 19.3): a pad credential could otherwise rate the current citizen first, and the
+  citizen's real vote after the finish would become misuse. The real vote after the finish still counts.
 - Otherwise nobody was served: the press is stored as *unbound*.
 - One counted rating per ticket. A second press for a ticket already rated, or a press the pad itself flagged
   (inside its lockout, e.g. a button storm), is stored as *misuse* — bound to the ticket, never counted.
@@ -53,7 +54,7 @@ def judge(pressed_at: datetime, *, flagged_by_pad: bool, visits: Iterable[Visit]
         how = "finished within the window"
     elif in_service:
         target = max(in_service, key=lambda v: v.called_at)
-        how = "being served"
+        return Verdict(RatingOutcome.MISUSE, target.ticket_id, "pressed before the ticket's finish")
     else:
         outcome = RatingOutcome.MISUSE if flagged_by_pad else RatingOutcome.UNBOUND
         return Verdict(outcome, None, "nobody served at that counter at that time")

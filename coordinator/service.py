@@ -25,10 +25,11 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from coordinator import views
 from coordinator.engine import AuditEvent, CallEvent, Changes, QueueEngine, QueueError
+from coordinator.limits import RateLimiter, Summary
 from coordinator.ratings import judge
 from coordinator.resend import ResendResponder
 from coordinator.store import Store
@@ -61,7 +62,7 @@ from motcua.contract import (
 )
 from motcua.errors import ContractError
 from motcua.hall import HallConfig
-from motcua.session import Inbound, MqttSession
+from motcua.session import Inbound, MqttSession, Priority
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +137,11 @@ class CoordinatorService:
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
         self.notice: str | None = None  # the board's scrolling notice, from the console's retained `notice`
+        limits = hall.limits
+        self.kiosk_limit = RateLimiter(limits.kiosk_per_min, limits.kiosk_burst)
+        self.keypad_limit = RateLimiter(limits.keypad_per_min, limits.keypad_burst)
+        self.pad_limit = RateLimiter(limits.pad_per_min, limits.pad_burst)
+        self._limit_summary = Summary()
 
     # --- life cycle -------------------------------------------------------------------------------------
 
@@ -146,11 +152,18 @@ class CoordinatorService:
         topics = self.topics
         # Each request kind names its reply topic: the contract's topic for the sender, whatever ResponseTopic
         # the request asked for (a device cannot make the coordinator publish elsewhere).
-        self._route(topics.ticket_request(ANY), self.on_kiosk_request, reply_topic=topics.ticket_reply_for)
-        self._route(topics.ticket_cancel(ANY), self.on_kiosk_request, reply_topic=topics.ticket_reply_for)
-        self._route(topics.counter_command(ANY), self.on_counter_command, reply_topic=topics.counter_reply_for)
-        self._route(topics.rating(ANY), self.on_rating, reply_topic=None)
-        self._route(topics.notice(), self.on_notice, reply_topic=None)
+        kiosk, counter = self._kiosk_key, self._counter_key
+        self._route(
+            topics.ticket_request(ANY), self.on_kiosk_request, topics.ticket_reply_for, (self.kiosk_limit, kiosk)
+        )
+        self._route(
+            topics.ticket_cancel(ANY), self.on_kiosk_request, topics.ticket_reply_for, (self.kiosk_limit, kiosk)
+        )
+        self._route(
+            topics.counter_command(ANY), self.on_counter_command, topics.counter_reply_for, (self.keypad_limit, counter)
+        )
+        self._route(topics.rating(ANY), self.on_rating, None, (self.pad_limit, counter))
+        self._route(topics.notice(), self.on_notice, None)
         # The province asks again for events it missed (docs/protocol.md, "Resend").
         ResendResponder(self.store.path, self.session).attach()
         self.session.after_batch(self.flush)
@@ -308,6 +321,10 @@ class CoordinatorService:
                 )
             )
             return
+        implausible = self._implausible_press(vote.pressed_at)
+        if implausible:
+            self._reject_vote(inbound, ack_topic, vote.id, ErrorCode.IMPLAUSIBLE_TIME, implausible)
+            return
         window = timedelta(minutes=self.hall.rating.window_min)
         visits = self.store.visits(counter, vote.pressed_at, window)
         verdict = judge(vote.pressed_at, flagged_by_pad=vote.misuse, visits=visits, window=window)
@@ -349,6 +366,18 @@ class CoordinatorService:
             views.hall_event(self.store.add_event(event), event, rating=vote.level, outcome=verdict.outcome)
         )
 
+    def _implausible_press(self, pressed_at: datetime) -> str | None:
+        """Why a press time cannot be believed (None: it can): further ahead of the coordinator's clock than clocks
+        differ, or older than a pad's outbox holds a vote through a short outage. In the hall's clock (scaled for
+        the demo and the simulator)."""
+        limits, now = self.hall.limits, self.clock.now()
+        speed = max(1.0, self.clock.speed)
+        if pressed_at > now + timedelta(seconds=limits.vote_future_s * speed):
+            return f"pressed_at {pressed_at.isoformat()} is ahead of the coordinator's clock {now.isoformat()}"
+        if pressed_at < now - timedelta(seconds=limits.vote_max_age_s * speed):
+            return f"pressed_at {pressed_at.isoformat()} is older than {limits.vote_max_age_s:g} s"
+        return None
+
     def _reject_vote(
         self, inbound: Inbound, ack_topic: str, vote_id: uuid.UUID | None, reason: ErrorCode, detail: str
     ) -> None:
@@ -374,15 +403,66 @@ class CoordinatorService:
         self,
         topic_filter: str,
         handler: Callable[[Inbound], Message | None],
-        *,
         reply_topic: Callable[[str], str] | None,
+        limit: tuple[RateLimiter, Callable[[str], str]] | None = None,
     ) -> None:
         """Subscribe `handler` to `topic_filter`; its reply (or the error that refused the request) goes to
-        ``reply_topic(inbound.topic)``."""
-        self.session.subscribe(topic_filter, self._guard(handler, reply_topic))
+        ``reply_topic(inbound.topic)``. With `limit` (a limiter and the device key of a topic), what a device sends
+        beyond its rate is refused before anything is parsed or stored."""
+        self.session.subscribe(topic_filter, self._guard(handler, reply_topic, limit))
+
+    def _kiosk_key(self, topic: str) -> str:
+        try:
+            kiosk = self.topics.kiosk_of(topic)
+        except ContractError:
+            return "?"
+        return kiosk if kiosk in self.kiosks else "?"  # unknown ids share one bucket: no bucket per made-up id
+
+    def _counter_key(self, topic: str) -> str:
+        try:
+            level = self.topics.counter_level_of(topic)
+        except ContractError:
+            return "?"
+        return level if level.isdigit() and int(level) in self.engine.counters else "?"
+
+    def _rate_limited(self, limit: tuple[RateLimiter, Callable[[str], str]], inbound: Inbound) -> bool:
+        """True (and answered with a coded refusal, nothing stored, nothing logged per message) if over the rate."""
+        limiter, key = limit
+        if limiter.allow(key(inbound.topic), self.clock.now().timestamp()):
+            return False
+        if limiter is self.pad_limit:
+            self._pending.acks.append(
+                (
+                    self.topics.rating_ack_for(inbound.topic),
+                    RatingAck(
+                        id=_field_of(inbound.payload, "id"),
+                        outcome=RatingOutcome.REJECTED,
+                        reason=ErrorCode.RATE_LIMITED,
+                    ),
+                )
+            )
+        return True
+
+    def _report_refused(self) -> None:
+        """One summary line a minute per device that was refused for its rate (never one line per message)."""
+        if not self._limit_summary.due(time.monotonic()):
+            return
+        for kind, limiter in (("kiosk", self.kiosk_limit), ("keypad", self.keypad_limit), ("pad", self.pad_limit)):
+            for device, count in sorted(limiter.take_refused().items()):
+                logger.warning(
+                    "%s %s: %d message(s) refused over its rate limit (%g/min, burst %d) since the last summary",
+                    kind,
+                    device,
+                    count,
+                    limiter.per_min,
+                    limiter.burst,
+                )
 
     def _guard(
-        self, handler: Callable[[Inbound], Message | None], reply_topic: Callable[[str], str] | None
+        self,
+        handler: Callable[[Inbound], Message | None],
+        reply_topic: Callable[[str], str] | None,
+        limit: tuple[RateLimiter, Callable[[str], str]] | None = None,
     ) -> Callable[[Inbound], None]:
         def reply(inbound: Inbound, message: Message) -> None:
             if reply_topic is None:
@@ -395,6 +475,17 @@ class CoordinatorService:
             self._pending.replies.append(_Reply(inbound, topic, message))
 
         def guarded(inbound: Inbound) -> None:
+            if limit is not None and self._rate_limited(limit, inbound):
+                if reply_topic is not None:
+                    reply(
+                        inbound,
+                        ErrorReply(
+                            error=ErrorCode.RATE_LIMITED,
+                            message="too many requests from this device",
+                            request_id=_request_id(inbound),
+                        ),
+                    )
+                return
             events_before = len(self._pending.events)
             try:
                 with self.store.savepoint():
@@ -451,6 +542,7 @@ class CoordinatorService:
     def flush(self) -> None:
         """Commit the batch, then publish what it produced. Called after each batch by the session."""
         pending, self._pending = self._pending, _Pending()
+        self._report_refused()
         try:
             self.store.commit()
         except sqlite3.Error:
@@ -465,7 +557,7 @@ class CoordinatorService:
         for reply in pending.replies:
             self._send_reply(reply)
         for topic, ack in pending.acks:
-            self.session.publish(topic, ack)
+            self.session.publish(topic, ack, priority=Priority.BULK)  # a pad sends an unacked vote again
         for call in pending.calls:
             announced = views.call_message(self.engine, call)
             if announced is not None:  # a call nobody heard within two minutes is not worth announcing late
@@ -505,7 +597,7 @@ class CoordinatorService:
     def _publish_held_events(self) -> None:
         later = self._throttled
         if later.events:
-            self.session.publish(self.topics.events(), EventBatch(events=later.events))
+            self.session.publish(self.topics.events(), EventBatch(events=later.events), priority=Priority.NORMAL)
             later.events, later.events_sent = [], time.monotonic()
 
 

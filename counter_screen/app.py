@@ -30,7 +30,7 @@ from counter_screen.config import CounterScreenConfig, LoadedScreen
 from counter_screen.layout import Frame, layout
 from counter_screen.model import CounterModel, CounterView, Screen, TabletFlow, TabletView
 from motcua.clock import Clock
-from motcua.contract import CounterState, RatingAck, RatingOutcome, RatingVote, parse
+from motcua.contract import CounterState, ErrorCode, RatingAck, RatingOutcome, RatingVote, parse
 from motcua.errors import ContractError, MotcuaError
 from motcua.outbox import Outbox
 from motcua.session import Inbound, MqttSession
@@ -211,6 +211,8 @@ class CounterScreenApp:
         except ContractError as exc:
             logger.warning("ignored a bad rating acknowledgement: %s", exc)
             return
+        if ack.reason is ErrorCode.RATE_LIMITED:
+            return  # refused for now, not judged: the vote stays in the outbox and is sent again after resend_s
         if ack.id is not None and self._votes is not None:
             self._votes.put(_Ack(str(ack.id), ack.outcome))
 

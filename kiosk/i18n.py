@@ -257,6 +257,14 @@ ERROR_MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "Số này đã được gọi tại quầy nên vẫn còn hiệu lực. Xin mời đến quầy ghi trên phiếu.",
         "This number has already been called at a counter, so it stands. Please go to the counter on the ticket.",
     ),
+    ErrorCode.RATE_LIMITED: (
+        "Máy lấy số đang bận. Xin vui lòng chờ một chút rồi thử lại.",
+        "The kiosk is busy. Please wait a moment and try again.",
+    ),
+    ErrorCode.IMPLAUSIBLE_TIME: (
+        "Đồng hồ của thiết bị không khớp. Xin vui lòng báo cán bộ.",
+        "The device's clock is wrong. Please tell the staff.",
+    ),
     ErrorCode.STALE_REQUEST: (
         "Yêu cầu lấy số đã quá hạn. Xin vui lòng lấy số mới.",
         "The request has expired. Please take a new number.",

@@ -198,6 +198,8 @@ class ErrorCode(StrEnum):
     NOT_WAITING = "not_waiting"  # call_ticket: that ticket is not waiting for this counter's services
     STALE_COMMAND = "stale_command"  # past its deadline, too old or from the future: check the device's clock (NTP)
     ALREADY_CALLED = "already_called"  # a kiosk's cancel for a ticket a counter has already called: it stands
+    RATE_LIMITED = "rate_limited"  # more than the device may send (hall.toml [limits]); refused, not stored
+    IMPLAUSIBLE_TIME = "implausible_time"  # a vote pressed too long ago, in the future, or before its ticket's finish
     INTERNAL = "internal"
 
 

@@ -221,6 +221,25 @@ class BrokerSection(Section):
     max_connections: Annotated[int, Field(ge=4, le=100000)] | None = None
 
 
+class LimitsSection(Section):
+    """What one device may send (docs/security.md): a stolen credential cannot use up a series or fill the disk.
+    Rates are per minute of the hall's clock; a burst is how many may come at once before the rate applies."""
+
+    # A thermal printer prints a few tickets a minute; a family asks for 3-4 at once.
+    kiosk_per_min: Annotated[float, Field(gt=0, le=6000)] = 20
+    kiosk_burst: Annotated[int, Field(ge=1, le=1000)] = 5
+    # A pad's own lockout is seconds: a few presses a minute is a busy counter.
+    pad_per_min: Annotated[float, Field(gt=0, le=6000)] = 10
+    pad_burst: Annotated[int, Field(ge=1, le=1000)] = 5
+    # An officer presses a key a second at most.
+    keypad_per_min: Annotated[float, Field(gt=0, le=6000)] = 60
+    keypad_burst: Annotated[int, Field(ge=1, le=1000)] = 10
+    # A vote's pressed_at: at most this far ahead of the coordinator's clock (clocks differ a little) ...
+    vote_future_s: Annotated[float, Field(ge=0, le=3600)] = 5
+    # ... and at most this far behind it (a pad's outbox delivers after a short outage; not hours later).
+    vote_max_age_s: Annotated[float, Field(ge=1, le=86400)] = 300
+
+
 class HallConfig(Section):
     hall: HallSection
     services: Annotated[list[ServiceSection], Field(min_length=1)]
@@ -230,6 +249,7 @@ class HallConfig(Section):
     rating: RatingSection = RatingSection()
     devices: DevicesSection = DevicesSection()
     broker: BrokerSection = BrokerSection()
+    limits: LimitsSection = LimitsSection()
 
     @model_validator(mode="after")
     def _references(self) -> HallConfig:

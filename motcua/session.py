@@ -15,6 +15,11 @@ What it takes care of, so device code does not:
   on one dispatch thread. Handlers may publish and may block briefly; they never stall the network loop.
 - Request/response with ResponseTopic + CorrelationData and a timeout (`request`), and the responder's side
   (`reply`).
+- An outgoing path with priorities that never loses a message without a log line: what paho has not yet sent is
+  counted, and a message of a lower `Priority` only goes to paho while little is waiting there; the rest waits in
+  this session's own backlog (per priority, drained as paho's PUBACKs come in, urgent first). Only the BULK backlog
+  is bounded (a rating ack: the pad sends its vote again); calls, replies, states and events are never dropped.
+  Every publish result and every PUBACK reason code is checked; drops are logged once per reason per minute.
 """
 
 from __future__ import annotations
@@ -24,12 +29,15 @@ import queue
 import secrets
 import socket
 import threading
+import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import IntEnum
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -49,6 +57,26 @@ logger = logging.getLogger(__name__)
 MAX_BATCH = 256
 
 
+class Priority(IntEnum):
+    """Outgoing order: a lower value goes first. URGENT: calls, replies, states, the board, statuses (the default).
+    NORMAL: event batches. BULK: rating acks (the only class ever dropped: the pad sends an unacked vote again)."""
+
+    URGENT = 0
+    NORMAL = 1
+    BULK = 2
+
+
+#: paho's own cap on messages it holds (a backstop: this session keeps below it, see `ADMIT_BELOW`).
+PAHO_MAX_QUEUED = 4000
+#: A message of a priority goes to paho only while fewer than this many are waiting there (sent, not yet acked);
+#: so a call never waits behind more than a few hundred acks, and there is always room for it.
+ADMIT_BELOW = {Priority.URGENT: 3000, Priority.NORMAL: 1000, Priority.BULK: 300}
+#: The BULK backlog's bound; beyond it a new ack is dropped (with a log line, once per minute).
+MAX_BULK_BACKLOG = 5000
+#: Drops are logged at most once per reason per this many seconds (the first at once, then a count).
+DROP_LOG_INTERVAL_S = 60.0
+
+
 @dataclass(frozen=True)
 class Inbound:
     """One received message."""
@@ -66,6 +94,51 @@ ConnectionListener = Callable[[bool], None]
 
 class _Stop:
     pass
+
+
+class _Drain:
+    pass
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    topic: str
+    payload: bytes
+    qos: int
+    retain: bool
+    properties: Properties | None
+
+
+class DropLog:
+    """Counts lost messages per reason and logs each reason at most once per interval (the first at once)."""
+
+    def __init__(self, interval_s: float = DROP_LOG_INTERVAL_S, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval_s = interval_s
+        self.clock = clock
+        self.unreported: dict[str, int] = {}
+        self.last_logged: dict[str, float] = {}
+        self.total: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def dropped(self, reason: str, count: int = 1) -> None:
+        with self._lock:
+            self.unreported[reason] = self.unreported.get(reason, 0) + count
+            self.total[reason] = self.total.get(reason, 0) + count
+        self.report()
+
+    def report(self, *, force: bool = False) -> None:
+        now = self.clock()
+        with self._lock:
+            due = [
+                (reason, count)
+                for reason, count in self.unreported.items()
+                if count and (force or now - self.last_logged.get(reason, -1e18) >= self.interval_s)
+            ]
+            for reason, _ in due:
+                self.unreported[reason] = 0
+                self.last_logged[reason] = now
+        for reason, count in due:
+            logger.warning("outgoing message(s) lost: %d × %s (logged at most once a minute)", count, reason)
 
 
 @dataclass(frozen=True)
@@ -105,7 +178,7 @@ class MqttSession:
         self._reply_topics: set[str] = set()
         self._listeners: list[ConnectionListener] = []
         self._after_batch: list[Callable[[], None]] = []
-        self._inbox: queue.Queue[Inbound | _ConnectionChange | _Call | _Stop] = queue.Queue()
+        self._inbox: queue.Queue[Inbound | _ConnectionChange | _Call | _Drain | _Stop] = queue.Queue()
         self._pending: dict[bytes, Future[Inbound]] = {}
         self._pending_lock = threading.Lock()
         self._publish_lock = threading.Lock()
@@ -115,6 +188,11 @@ class MqttSession:
         self._auth_failures = 0
         self._problems: tuple[DeviceProblem, ...] = ()
         self._online_since: datetime | None = None
+        self._backlog: dict[Priority, deque[_Outgoing]] = {priority: deque() for priority in Priority}
+        self._backlog_size = 0
+        self._drain_queued = False
+        self._backlog_warned = 0.0
+        self.drops = DropLog()
 
     # --- set-up -----------------------------------------------------------------------------------------
 
@@ -165,10 +243,11 @@ class MqttSession:
                 self.topics.device_status(self.device), self._status(DeviceState.OFFLINE, None), qos=1, retain=True
             )
         client.reconnect_delay_set(min_delay=1, max_delay=30)
-        client.max_queued_messages_set(1000)
+        client.max_queued_messages_set(PAHO_MAX_QUEUED)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        client.on_publish = self._on_publish
         client.on_socket_open = _no_delay
         connect_properties = _properties(PacketTypes.CONNECT)
         # A one-shot tool's random id never comes back: its session ends with the connection.
@@ -198,6 +277,7 @@ class MqttSession:
         self._inbox.put(_Stop())
         if self._dispatcher is not None and self._dispatcher is not threading.current_thread():
             self._dispatcher.join(timeout)
+        self._flush_backlog(timeout)
         if self.connected and not self.one_shot:
             info = self._publish_raw(
                 self.topics.device_status(self.device), self._status(DeviceState.OFFLINE, None), 1, True
@@ -208,6 +288,7 @@ class MqttSession:
                 pass
         client.disconnect()
         client.loop_stop()
+        self.drops.report(force=True)
 
     def __enter__(self) -> MqttSession:
         self.start()
@@ -233,14 +314,17 @@ class MqttSession:
         qos: int = 1,
         retain: bool = False,
         expiry_s: int | None = None,
+        priority: Priority = Priority.URGENT,
     ) -> mqtt.MQTTMessageInfo:
-        """Publish now, or (QoS >= 1) queue in RAM until reconnected. Never blocks on the network."""
+        """Publish now, or (QoS >= 1) queue in RAM until reconnected or until paho has room for this priority.
+        Never blocks on the network. A message held in the session's backlog gets an info with rc SUCCESS and
+        mid 0 (it is sent, in order, as soon as there is room)."""
         payload = message.to_bytes() if isinstance(message, Message) else message
         properties = None
         if expiry_s is not None:
             properties = _properties(PacketTypes.PUBLISH)
             properties.MessageExpiryInterval = expiry_s
-        return self._publish_raw(topic, payload, qos, retain, properties)
+        return self._send(_Outgoing(topic, payload, qos, retain, properties), priority)
 
     def reply(self, request: Inbound, message: Message, *, topic: str | None = None) -> None:
         """Answer a request, echoing its CorrelationData, on `topic` (default: its ResponseTopic).
@@ -254,7 +338,7 @@ class MqttSession:
         properties = _properties(PacketTypes.PUBLISH)
         if request.correlation_data is not None:
             properties.CorrelationData = request.correlation_data
-        self._publish_raw(target, message.to_bytes(), 1, False, properties)
+        self._send(_Outgoing(target, message.to_bytes(), 1, False, properties), Priority.URGENT)
 
     def request(
         self,
@@ -303,7 +387,91 @@ class MqttSession:
         if self._client is None:
             raise RuntimeError("session not started")
         with self._publish_lock:
-            return self._client.publish(topic, payload, qos=qos, retain=retain, properties=properties)
+            info = self._client.publish(topic, payload, qos=qos, retain=retain, properties=properties)
+        self._check(info, qos)
+        return info
+
+    # --- the outgoing path with priorities ---------------------------------------------------------------
+
+    @property
+    def waiting_in_paho(self) -> int:
+        """Messages paho holds (sent and not yet acknowledged, or queued). paho keeps no public count."""
+        client = self._client
+        return len(getattr(client, "_out_messages", ())) if client is not None else 0
+
+    @property
+    def backlog_size(self) -> int:
+        return self._backlog_size
+
+    def _send(self, out: _Outgoing, priority: Priority) -> mqtt.MQTTMessageInfo:
+        if self._client is None:
+            raise RuntimeError("session not started")
+        with self._publish_lock:
+            # In order within a priority, and never ahead of anything more urgent that is waiting.
+            ahead = any(self._backlog[p] for p in Priority if p <= priority)
+            if not ahead and (out.qos == 0 or self.waiting_in_paho < ADMIT_BELOW[priority]):
+                info = self._client.publish(
+                    out.topic, out.payload, qos=out.qos, retain=out.retain, properties=out.properties
+                )
+                if info.rc != mqtt.MQTT_ERR_QUEUE_SIZE:
+                    self._check(info, out.qos)
+                    return info
+            if priority is Priority.BULK and len(self._backlog[priority]) >= MAX_BULK_BACKLOG:
+                self.drops.dropped(f"{priority.name.lower()} backlog full ({MAX_BULK_BACKLOG})")
+                info = mqtt.MQTTMessageInfo(0)
+                info.rc = mqtt.MQTT_ERR_QUEUE_SIZE
+                return info
+            self._backlog[priority].append(out)
+            self._backlog_size += 1
+            if self._backlog_size >= 1000 and time.monotonic() - self._backlog_warned >= DROP_LOG_INTERVAL_S:
+                self._backlog_warned = time.monotonic()
+                logger.warning(
+                    "%d outgoing messages wait for the broker (%s)",
+                    self._backlog_size,
+                    ", ".join(f"{p.name.lower()} {len(q)}" for p, q in self._backlog.items()),
+                )
+        held = mqtt.MQTTMessageInfo(0)
+        held.rc = mqtt.MQTT_ERR_SUCCESS
+        return held
+
+    def _drain(self, limit: float | None = None) -> None:
+        """Hand waiting messages to paho, most urgent first, while paho has room for their priority."""
+        if not self._backlog_size or self._client is None:
+            return
+        with self._publish_lock:
+            self._drain_queued = False
+            for priority in Priority:
+                waiting = self._backlog[priority]
+                room = ADMIT_BELOW[priority] if limit is None else limit
+                while waiting and self.waiting_in_paho < room:
+                    out = waiting[0]
+                    info = self._client.publish(
+                        out.topic, out.payload, qos=out.qos, retain=out.retain, properties=out.properties
+                    )
+                    if info.rc == mqtt.MQTT_ERR_QUEUE_SIZE:
+                        return
+                    waiting.popleft()
+                    self._backlog_size -= 1
+                    self._check(info, out.qos)
+                if waiting:
+                    return  # nothing less urgent overtakes what waits here
+
+    def _flush_backlog(self, timeout: float) -> None:
+        """At stop: hand everything still waiting to paho (its own cap is the limit) and let it go out."""
+        deadline = time.monotonic() + timeout
+        while self._backlog_size and self.connected and time.monotonic() < deadline:
+            self._drain(limit=PAHO_MAX_QUEUED)
+            if self._backlog_size:
+                time.sleep(0.01)
+        if self._backlog_size:
+            self.drops.dropped("not sent before stop", self._backlog_size)
+
+    def _check(self, info: mqtt.MQTTMessageInfo, qos: int) -> None:
+        """Every publish result is looked at: a lost message is counted and logged, never silent."""
+        rc = info.rc
+        if rc == mqtt.MQTT_ERR_SUCCESS or (rc == mqtt.MQTT_ERR_NO_CONN and qos > 0):
+            return  # sent, or kept in RAM by paho until the reconnect
+        self.drops.dropped(f"publish refused by paho: {mqtt.error_string(rc)}")
 
     def _status(self, state: DeviceState, since: datetime | None) -> bytes:
         problems = list(self._problems) if state is DeviceState.ONLINE and self._problems else None
@@ -369,6 +537,15 @@ class MqttSession:
                 logger.warning("connection lost (%s); reconnecting in the background", reason_code)
             self._inbox.put(_ConnectionChange(False))
 
+    def _on_publish(
+        self, client: mqtt.Client, userdata: Any, mid: int, reason_code: ReasonCode, properties: Any
+    ) -> None:
+        if reason_code.is_failure:
+            self.drops.dropped(f"broker refused a publish: {reason_code}")
+        if self._backlog_size and not self._drain_queued:
+            self._drain_queued = True
+            self._inbox.put(_Drain())
+
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
         props = getattr(msg, "properties", None)
         inbound = Inbound(
@@ -397,7 +574,9 @@ class MqttSession:
                 if isinstance(item, _Stop):
                     self._run_after_batch()
                     return
-                self._handle(item)
+                self._drain()
+                if not isinstance(item, _Drain):
+                    self._handle(item)
                 handled += 1
                 if handled >= MAX_BATCH:
                     break
@@ -406,6 +585,8 @@ class MqttSession:
                 except queue.Empty:
                     break
             self._run_after_batch()
+            self._drain()
+            self.drops.report()
 
     def _handle(self, item: Inbound | _ConnectionChange | _Call) -> None:
         if isinstance(item, _Call):

@@ -19,7 +19,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 
 from motcua.clock import Clock
-from motcua.contract import CounterState, RatingAck, RatingLevel, RatingOutcome, parse
+from motcua.contract import CounterState, ErrorCode, RatingAck, RatingLevel, RatingOutcome, parse
 from motcua.errors import ContractError
 from motcua.outbox import Outbox
 from motcua.session import Inbound, MqttSession
@@ -166,6 +166,8 @@ class PadAgent:
         except ContractError as exc:
             logger.warning("ignored a bad rating acknowledgement: %s", exc)
             return
+        if ack.reason is ErrorCode.RATE_LIMITED:
+            return  # refused for now, not judged: the vote stays in the outbox and is sent again after resend_s
         self._worker.put(_Ack(str(ack.id), ack.outcome, ack.ticket_id))
 
     # --- the worker ---------------------------------------------------------------------------------------

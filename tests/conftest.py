@@ -125,9 +125,29 @@ def mock_factory():  # type: ignore[no-untyped-def]
         factory.reset()
 
 
+#: Limits no real device reaches, for tests that load the coordinator far beyond a device's pace (issue 19.3's
+#: limits have their own tests): ``@pytest.mark.parametrize("limits", [STRESS_LIMITS])``.
+STRESS_LIMITS = {
+    "kiosk_per_min": 6000,
+    "kiosk_burst": 1000,
+    "keypad_per_min": 6000,
+    "keypad_burst": 1000,
+    "pad_per_min": 6000,
+    "pad_burst": 1000,
+}
+
+
 @pytest.fixture
-def coordinator(broker: LocalBroker, hall: HallConfig, procedures, clock: ScaledClock, tmp_path: Path):  # type: ignore[no-untyped-def]
+def limits() -> dict[str, float]:
+    """Overrides of hall.toml's ``[limits]`` for the coordinator fixture (none: the sample hall's defaults)."""
+    return {}
+
+
+@pytest.fixture
+def coordinator(broker: LocalBroker, hall: HallConfig, procedures, clock: ScaledClock, tmp_path: Path, limits):  # type: ignore[no-untyped-def]
     """The real coordinator service, in this process, on the test broker and a fresh SQLite file."""
+    if limits:
+        hall = hall.model_copy(update={"limits": hall.limits.model_copy(update=limits)})
     session = MqttSession(broker.settings("coordinator"), device="coordinator", site=hall.hall.site, role="coordinator")
     service = CoordinatorService(hall, procedures, Store(tmp_path / "coordinator.db"), session, clock)
     service.start()

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from conftest import STRESS_LIMITS
 from waiting import wait_until
 
 from coordinator.service import CoordinatorService
@@ -304,6 +305,7 @@ def test_a_vote_delivered_late_rates_the_ticket_served_when_it_was_pressed(hall_
     assert late.outcome == "counted" and late.ticket_id == first.ticket.id
 
 
+@pytest.mark.parametrize("limits", [STRESS_LIMITS])
 def test_bad_input_gets_an_error_and_the_coordinator_keeps_serving(hall_devices: Hall):
     cases = {
         b"{not json": "bad_json",
@@ -400,6 +402,7 @@ def test_events_are_published_in_order_for_the_province(hall_devices: Hall, sess
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
 
 
+@pytest.mark.parametrize("limits", [STRESS_LIMITS])
 def test_events_go_out_promptly_after_their_commit_and_a_burst_is_a_few_whole_batches(hall_devices: Hall, sessions):
     """Issue 11.4: the province gets each commit's events right after it (no second of delay), in order, complete;
     a burst of tickets is a few EventBatch messages, not one per ticket."""

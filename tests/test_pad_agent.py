@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SteppedMonotonic
+from conftest import STRESS_LIMITS, SteppedMonotonic
 from gpiozero.pins.mock import MockFactory
 from waiting import wait_until
 
@@ -118,6 +118,7 @@ def test_pad_vote_is_acknowledged_and_leaves_the_outbox(pads, coordinator: Coord
     assert row["pressed_at"] >= before.isoformat()[:19]  # the pad's own time, not the coordinator's
 
 
+@pytest.mark.parametrize("limits", [STRESS_LIMITS])  # the pad's own classification; the coordinator's rate: below
 def test_pad_storm_of_1000_presses_in_a_second_is_1_vote_and_999_misuse(pads, coordinator, mock_factory):
     pad = pads()
     storm(mock_factory, 1000)
@@ -207,3 +208,14 @@ def test_pad_invites_while_the_counter_rating_window_is_open(pads, coordinator, 
     assert (rows[0]["outcome"], rows[0]["ticket_id"]) == ("counted", "20261123-1001")
     wait_until(lambda: pad.status()["rating_open_until"] is None)  # rated: the coordinator closed the window
     wait_until(lambda: pad.status()["pattern"] == "idle", timeout=5)  # after the thanks, idle (not invite)
+
+
+def test_pad_storm_at_the_coordinators_default_rate_is_stored_a_few_rows_at_a_time(pads, coordinator, mock_factory):
+    """Issue 19.3: with the hall's default [limits] a storm is refused as rate_limited past the pad's burst; the pad
+    keeps those votes in its outbox (they are not lost) and the database grows by a few rows only."""
+    pad = pads()
+    storm(mock_factory, 200)
+    wait_until(lambda: ratings(coordinator.store), timeout=30)
+    time.sleep(1.0)
+    assert len(ratings(coordinator.store)) <= coordinator.hall.limits.pad_burst + 1
+    assert len(pad.sender.outbox) > 100

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import WARD_HALL
+from conftest import STRESS_LIMITS, WARD_HALL
 from waiting import wait_until
 
 from motcua.clock import ScaledClock, clock_spec
@@ -177,6 +177,7 @@ def test_e2e_keypad_calls_pad_invites_vote_counted_and_bound(devices, coordinato
     assert not pad.socket.exists()
 
 
+@pytest.mark.parametrize("limits", [STRESS_LIMITS])  # 28 presses in seconds: no real pad's pace
 def test_e2e_pad_killed_and_broker_restarted_every_vote_counted_once(devices, coordinator, broker, sessions, tmp_path):
     db = coordinator.store.path
     outbox = tmp_path / "pad-outbox.db"

@@ -45,12 +45,17 @@ def test_a_press_at_the_instant_of_finishing_rates_the_finished_ticket() -> None
     assert press(T0 + timedelta(minutes=10), done).ticket_id == "t1"
 
 
-def test_a_press_during_service_rates_the_ticket_being_served() -> None:
+def test_a_press_before_the_finish_is_bound_but_never_counted() -> None:
+    """Issue 19.3: a vote pressed before the finish of the ticket it binds to never counts (else a pad credential
+    rates the current citizen first and the real vote becomes misuse)."""
+    before = "pressed before the ticket's finish"
     serving = visit("t1", 0, None)
-    assert press(T0 + timedelta(minutes=3), serving) == Verdict(RatingOutcome.COUNTED, "t1", "being served")
-    # delivered later from the pad's outbox, after the officer pressed finish: still the ticket served at the press
+    assert press(T0 + timedelta(minutes=3), serving) == Verdict(RatingOutcome.MISUSE, "t1", before)
+    # delivered later from the pad's outbox, after the officer pressed finish: still not counted
     finished_later = visit("t1", 0, 10)
-    assert press(T0 + timedelta(minutes=3), finished_later) == Verdict(RatingOutcome.COUNTED, "t1", "being served")
+    assert press(T0 + timedelta(minutes=3), finished_later) == Verdict(RatingOutcome.MISUSE, "t1", before)
+    # and the citizen's real vote after the finish counts
+    assert press(T0 + timedelta(minutes=11), finished_later).outcome is RatingOutcome.COUNTED
 
 
 def test_a_press_before_the_call_rates_nobody() -> None:
