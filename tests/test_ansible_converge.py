@@ -34,6 +34,7 @@ import pytest
 import yaml
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
+from motcua.broker import device_roles
 from motcua.config import load_config
 from motcua.contract import Topics
 from motcua.hall import load_hall
@@ -646,8 +647,12 @@ def rootfs_broker(converged: Converged) -> Iterator[int]:
     generated = (root / "etc/mosquitto/motcua/mosquitto.conf").read_text()
     assert re.search(r"^listener 8883 0\.0\.0\.0$", generated, re.M)  # TLS only, by default
     assert re.search(r"^listener 1884 127\.0\.0\.1$", generated, re.M)  # the tools' listener: local only
-    # The limits of issue 19: the sample hall has 18 broker users.
-    for line in ("max_connections 52", "use_username_as_clientid true", "max_queued_bytes 8388608"):
+    # The limits of issue 19: twice the hall's broker users plus 16 (the console and counter screens add users).
+    hall = load_hall(root / "etc/motcua/hall.toml")
+    users = len(device_roles(hall))
+    assert users >= 18
+    limit = f"max_connections {2 * users + 16}"
+    for line in (limit, "use_username_as_clientid true", "max_queued_bytes 8388608"):
         assert re.search(f"^{line}$", generated, re.M), line
     test_config = re.sub(r"^listener 8883 .*$", f"listener {port} 127.0.0.1", generated, flags=re.M)
     test_config = re.sub(r"^listener 1884 .*$", f"listener {free_port()} 127.0.0.1", test_config, flags=re.M)
