@@ -168,11 +168,25 @@ def _step_3(db: sqlite3.Connection) -> None:
     _run(db, "ALTER TABLE tickets ADD COLUMN dossier_code TEXT;")
 
 
+def _step_4(db: sqlite3.Connection) -> None:
+    """Configurable rating scales: ``level`` is now the key of a level of the hall's scale, and ``meaning`` what it
+    counts as (satisfied, neutral, unsatisfied), kept with the vote so that a hall changing its scale later does
+    not re-mean its old votes. Every older vote came from the three-button scale, whose keys are their meanings."""
+    _run(
+        db,
+        """
+ALTER TABLE ratings ADD COLUMN meaning TEXT;
+UPDATE ratings SET meaning = level;
+""",
+    )
+
+
 #: Every step, in order; ``STEPS[i].version == i + 1``.
 STEPS: tuple[Step, ...] = (
     Step(1, "first schema: tickets, counters, meta, events, ratings", _step_1),
     Step(2, "typed events: reason (day_end) and from_service columns instead of detail text", _step_2),
     Step(3, "tickets.dossier_code: the dossier code recorded when a ticket is finished", _step_3),
+    Step(4, "ratings.meaning: what the vote's level (a key of the hall's scale) counts as", _step_4),
 )
 
 #: The schema version this code writes and reads.

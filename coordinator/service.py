@@ -45,7 +45,7 @@ from motcua.contract import (
     Message,
     Procedure,
     RatingAck,
-    RatingLevel,
+    RatingMeaning,
     RatingOutcome,
     RatingVote,
     ServiceInfo,
@@ -237,6 +237,12 @@ class CoordinatorService:
         if counter not in self.engine.counters:
             logger.warning("rating %s for unknown counter %s dropped", vote.id, counter)
             return
+        level = self.hall.rating.level(vote.level)
+        if level is None:  # a pad wired for another scale: refused, not stored (the pad keeps it and logs the error)
+            keys = ", ".join(self.hall.rating.keys)
+            raise QueueError(
+                ErrorCode.BAD_REQUEST, f"rating {vote.id}: level {vote.level!r} is not on this hall's scale ({keys})"
+            )
         known = self.store.rating(str(vote.id))
         if known is not None:
             self._pending.acks.append(
@@ -255,6 +261,7 @@ class CoordinatorService:
             rating_id=str(vote.id),
             counter=counter,
             level=vote.level,
+            meaning=level.meaning,
             pressed_at=vote.pressed_at,
             received_at=now,
             outcome=verdict.outcome,
@@ -266,7 +273,7 @@ class CoordinatorService:
         )
         if verdict.outcome is RatingOutcome.COUNTED and verdict.ticket_id:
             self.engine.mark_rated(verdict.ticket_id)
-        logger.info("counter %s rating %s: %s (%s)", counter, vote.level.value, verdict.outcome.value, verdict.reason)
+        logger.info("counter %s rating %s: %s (%s)", counter, vote.level, verdict.outcome.value, verdict.reason)
         self._pending.acks.append(
             (
                 self.topics.rating_ack(counter),
@@ -280,10 +287,12 @@ class CoordinatorService:
             ticket_id=verdict.ticket_id,
             officer=officer,
             service=service,
-            detail=f"{vote.level.value} {verdict.outcome.value}",
+            detail=f"{vote.level} {verdict.outcome.value}",
         )
         self._pending.events.append(
-            _hall_event(self.store.add_event(event), event, rating=vote.level, outcome=verdict.outcome)
+            _hall_event(
+                self.store.add_event(event), event, rating=vote.level, meaning=level.meaning, outcome=verdict.outcome
+            )
         )
 
     # --- the batch: guard each message, commit once, then publish ------------------------------------
@@ -530,7 +539,12 @@ class CoordinatorService:
 
 
 def _hall_event(
-    seq: int, event: AuditEvent, *, rating: RatingLevel | None = None, outcome: RatingOutcome | None = None
+    seq: int,
+    event: AuditEvent,
+    *,
+    rating: str | None = None,
+    meaning: RatingMeaning | None = None,
+    outcome: RatingOutcome | None = None,
 ) -> HallEvent:
     return HallEvent(
         seq=seq,
@@ -544,6 +558,7 @@ def _hall_event(
         reason=event.reason,
         from_service=event.from_service,
         rating=rating,
+        meaning=meaning,
         outcome=outcome,
     )
 

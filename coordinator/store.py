@@ -20,7 +20,7 @@ from pathlib import Path
 from coordinator.engine import AuditEvent, CallEvent, Changes, Counter, DayState, Ticket, TicketStatus
 from coordinator.migrations import SchemaError, migrate
 from coordinator.ratings import Visit
-from motcua.contract import CounterStatus, EventKind, EventReason, PriorityCategory, RatingLevel, RatingOutcome
+from motcua.contract import CounterStatus, EventKind, EventReason, PriorityCategory, RatingMeaning, RatingOutcome
 from motcua.errors import ConfigError
 
 
@@ -30,7 +30,8 @@ class StoredRating:
 
     id: str
     counter: int
-    level: RatingLevel
+    level: str  # the key of a level of the hall's scale (hall.toml [rating])
+    meaning: RatingMeaning  # what that level counted as when the vote came in
     pressed_at: datetime
     received_at: datetime
     outcome: RatingOutcome
@@ -172,7 +173,8 @@ class Store:
         *,
         rating_id: str,
         counter: int,
-        level: RatingLevel,
+        level: str,
+        meaning: RatingMeaning,
         pressed_at: datetime,
         received_at: datetime,
         outcome: RatingOutcome,
@@ -185,11 +187,11 @@ class Store:
         self.begin()
         self.db.execute(
             """INSERT INTO ratings (id, counter, level, pressed_at, received_at, outcome, ticket_id, officer, service,
-                   device, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   device, reason, meaning) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 rating_id,
                 counter,
-                level.value,
+                level,
                 _iso(pressed_at),
                 _iso(received_at),
                 outcome.value,
@@ -198,6 +200,7 @@ class Store:
                 service,
                 device,
                 reason,
+                meaning.value,
             ),
         )
         if outcome is RatingOutcome.COUNTED and ticket_id is not None:
@@ -435,7 +438,8 @@ def rating_from_row(row: sqlite3.Row) -> StoredRating:
     return StoredRating(
         id=row["id"],
         counter=row["counter"],
-        level=RatingLevel(row["level"]),
+        level=row["level"],
+        meaning=RatingMeaning(row["meaning"]),
         pressed_at=_dt(row["pressed_at"]),
         received_at=_dt(row["received_at"]),
         outcome=RatingOutcome(row["outcome"]),

@@ -130,12 +130,26 @@ class PriorityCategory(StrEnum):
     MERITORIOUS = "meritorious"  # người có công với cách mạng
 
 
+class RatingMeaning(StrEnum):
+    """What a level of a hall's rating scale counts as in every figure (the level itself is the hall's own)."""
+
+    SATISFIED = "satisfied"  # hài lòng
+    NEUTRAL = "neutral"  # bình thường: neither
+    UNSATISFIED = "unsatisfied"  # không hài lòng
+
+
 class RatingLevel(StrEnum):
-    """The three buttons of the satisfaction pad. Labels are configurable; the meaning is not."""
+    """The keys of the default scale: the three buttons every hall had before scales became configurable (each
+    key is also its meaning). A hall's own scale (hall.toml ``[rating]``) may use other keys."""
 
     SATISFIED = "satisfied"  # Hài lòng
     NEUTRAL = "neutral"  # Bình thường
     UNSATISFIED = "unsatisfied"  # Không hài lòng
+
+
+#: A level of a hall's rating scale, as the pad sends it: lower-case letters, digits and underscores
+#: (``satisfied``, ``very_satisfied``, ``star_5``). The coordinator refuses a key its hall's scale does not have.
+RatingKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,23}$")]
 
 
 class RatingOutcome(StrEnum):
@@ -340,7 +354,7 @@ class RatingVote(Message):
     its lockout (a button storm): they are stored, flagged, never counted."""
 
     id: uuid.UUID
-    level: RatingLevel
+    level: RatingKey  # a key of the hall's scale (hall.toml [rating]); the default scale's are `RatingLevel`
     pressed_at: UtcTime
     misuse: bool = False
 
@@ -489,7 +503,8 @@ class HallEvent(Message):
     detail: str | None = None
     reason: EventReason | None = None
     from_service: Slug | None = None  # transferred: the service the ticket left (``service``: where it went)
-    rating: RatingLevel | None = None
+    rating: RatingKey | None = None  # the level's key in the hall's scale
+    meaning: RatingMeaning | None = None  # what that level counts as
     outcome: RatingOutcome | None = None
 
 

@@ -6,6 +6,7 @@ number off the header, a counter the hall does not have (when ``hall`` is given)
 
 from __future__ import annotations
 
+import difflib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,8 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from motcua.config import ConfigPath, DeviceSection, MqttSettings, Section, load_config
-from motcua.contract import CounterNumber, RatingLevel
+from motcua.contract import CounterNumber, RatingKey
+from motcua.errors import ConfigError
 from motcua.gpio import (
     BcmPin,
     GpioSection,
@@ -28,21 +30,13 @@ from motcua.hall import RatingSection
 logger = logging.getLogger(__name__)
 
 
-class PadButtons(Section):
-    """``[buttons]``: the BCM GPIO of each button (wired to GND, internal pull-up)."""
-
-    satisfied: BcmPin  # Hài lòng
-    neutral: BcmPin  # Bình thường
-    unsatisfied: BcmPin  # Không hài lòng
-
-
-class PadLeds(Section):
-    """``[leds]``: the BCM GPIO of the LED in (or above) each button, and an optional status LED."""
-
-    satisfied: BcmPin
-    neutral: BcmPin
-    unsatisfied: BcmPin
-    status: BcmPin | None = None  # without it, "not connected" is shown on the three button LEDs
+#: ``[buttons]``: the BCM GPIO of each button, by the key of the level it gives (the keys of the hall's scale,
+#: hall.toml ``[rating]``); wired to GND, internal pull-up. 2 to 5 buttons.
+PadButtons = Annotated[dict[RatingKey, BcmPin], Field(min_length=2, max_length=5)]
+#: ``[leds]``: the BCM GPIO of the LED in (or above) each button, by the same keys, and an optional ``status`` LED
+#: (without it, "not connected" is shown on the buttons' LEDs).
+PadLeds = dict[str, BcmPin]
+STATUS_LED = "status"
 
 
 class PadBehaviour(Section):
@@ -75,17 +69,32 @@ class PadConfig(Section):
 
     @model_validator(mode="after")
     def _pins(self) -> PadConfig:
-        pins: dict[str, int | None] = {f"buttons.{k}": v for k, v in self.buttons.model_dump().items()}
-        pins.update({f"leds.{k}": v for k, v in self.leds.model_dump().items()})
+        for key in self.leds:
+            if key == STATUS_LED or key in self.buttons:
+                continue
+            guess = difflib.get_close_matches(key, [STATUS_LED, *self.buttons], n=1)
+            if guess:
+                raise ValueError(f"leds.{key}: unknown LED; did you mean {guess[0]!r}?")
+            raise ValueError(f"buttons.{key}: required setting is missing (leds.{key} has no button)")
+        for key in self.buttons:
+            if key not in self.leds:
+                raise ValueError(f"leds.{key}: required setting is missing (one LED per button)")
+        pins: dict[str, int | None] = {f"buttons.{k}": v for k, v in self.buttons.items()}
+        pins.update({f"leds.{k}": v for k, v in self.leds.items()})
         check_distinct_pins(pins)
         check_simulation(self.gpio, self.simulation)
         return self
+
+    @property
+    def status_led(self) -> int | None:
+        return self.leds.get(STATUS_LED)
 
 
 @dataclass(frozen=True)
 class LoadedPad:
     config: PadConfig
-    labels: dict[RatingLevel, str]  # Vietnamese, from hall.toml [rating].labels (or the defaults)
+    levels: tuple[str, ...]  # the buttons' level keys, left to right (the hall's scale)
+    labels: dict[str, str]  # Vietnamese, from hall.toml [rating] (or the default scale's)
 
 
 def load_pad_config(path: Path | str) -> LoadedPad:
@@ -99,4 +108,10 @@ def load_pad_config(path: Path | str) -> LoadedPad:
         rating = hall.rating
     else:
         logger.warning("%s: no 'hall' file given; counter %d is not checked against the hall", path, config.counter)
-    return LoadedPad(config, dict(rating.labels))
+    keys = rating.keys
+    if set(config.buttons) != set(keys):
+        raise ConfigError(
+            f"{path}: [buttons] has {', '.join(config.buttons)} but the hall's rating scale is {', '.join(keys)}"
+            f"{'' if config.hall is not None else ' (the default: no hall file given)'}: one button per level"
+        )
+    return LoadedPad(config, keys, {level.key: level.label for level in rating.scale})

@@ -367,3 +367,19 @@ def test_step_3_adds_an_empty_dossier_code_to_every_ticket(tmp_path: Path) -> No
     Store(db).close()
     assert columns(db, "tickets")[-1] == "dossier_code"
     assert tickets > 1000 and scalar(db, "SELECT COUNT(*) FROM tickets WHERE dossier_code IS NULL") == tickets
+
+
+# --- step 4: rating meanings -------------------------------------------------------------------------------------
+
+
+def test_step_4_gives_every_old_vote_the_meaning_of_its_three_button_level(tmp_path: Path) -> None:
+    db = unpack(1, tmp_path)
+    by_level = {
+        level: scalar(db, f"SELECT COUNT(*) FROM ratings WHERE level = '{level}'")
+        for level in ("satisfied", "neutral", "unsatisfied")
+    }
+    assert all(by_level.values()) and sum(by_level.values()) == scalar(db, "SELECT COUNT(*) FROM ratings")
+    Store(db).close()
+    assert columns(db, "ratings")[-1] == "meaning"
+    for level, number in by_level.items():
+        assert scalar(db, f"SELECT COUNT(*) FROM ratings WHERE meaning = '{level}' AND level = '{level}'") == number

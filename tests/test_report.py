@@ -38,7 +38,7 @@ from test_report_month import (
 from coordinator.report.cli import main as report_main
 from coordinator.store import Store
 from motcua.cli import main as motcua_main
-from motcua.contract import RatingLevel, RatingOutcome
+from motcua.contract import RatingLevel, RatingMeaning, RatingOutcome
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTEFACTS = ROOT / "test-output" / "report"
@@ -975,6 +975,7 @@ def test_report_reads_beside_a_writing_coordinator(month: MonthLog, hall_toml: s
             rating_id="late-vote",
             counter=1,
             level=RatingLevel.UNSATISFIED,
+            meaning=RatingMeaning.UNSATISFIED,
             pressed_at=pressed,
             received_at=pressed,
             outcome=RatingOutcome.UNBOUND,

@@ -15,13 +15,14 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from coordinator.report.labels import Names, number, text, weekday_short
-from coordinator.report.metrics import LEVELS, QueueRow, Report, SatisfactionRow
+from coordinator.report.metrics import QueueRow, Report, SatisfactionRow
+from motcua.contract import RatingMeaning
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-LEVEL_COLOURS = {"satisfied": "#2e7d32", "neutral": "#f2b705", "unsatisfied": "#c62828"}
+SATISFIED_COLOUR = "#2e7d32"
 INK = "#222222"
 GRID = "#dddddd"
 WIDTH_IN = 7.0  # fits an A4 page's text width (about 180 mm)
@@ -85,13 +86,15 @@ def _levels(report: Report, names: Names) -> Chart | None:
     figure = _figure(0.9 + 0.3 * len(rows))
     axes = figure.subplots()
     left = [0.0] * len(rows)
-    for level in LEVELS:
+    for level in report.levels:
+        spec = names.hall.rating.level(level)
+        fill, light = (spec.colour, spec.meaning is RatingMeaning.NEUTRAL) if spec else ("#757575", False)
         exact = [r.level_pct(level) or Fraction(0) for r in rows][::-1]
         shares = [float(share) for share in exact]
-        bars = axes.barh(labels, shares, left=left, color=LEVEL_COLOURS[level], label=names.level(level), height=0.7)
+        bars = axes.barh(labels, shares, left=left, color=fill, label=names.level(level), height=0.7)
         for bar, share in zip(bars, exact, strict=True):
             if share >= 6:
-                colour = INK if level == "neutral" else "white"
+                colour = INK if light else "white"
                 x = bar.get_x() + bar.get_width() / 2
                 y = bar.get_y() + bar.get_height() / 2
                 axes.text(x, y, number(share, names.lang), ha="center", va="center", color=colour)
@@ -120,12 +123,12 @@ def _weekly(report: Report, names: Names) -> Chart | None:
     if points:
         xs = [x for x, _ in points]
         ys = [float(y) for _, y in points]
-        share_axes.plot(xs, ys, color=LEVEL_COLOURS["satisfied"], marker="o", label=text("satisfied_pct", lang))
+        share_axes.plot(xs, ys, color=SATISFIED_COLOUR, marker="o", label=text("satisfied_pct", lang))
         for x, y in points:
             share_axes.annotate(number(y, lang), (x, float(y)), textcoords="offset points", xytext=(0, 6), ha="center")
         low = min(ys)
         share_axes.set_ylim(max(0.0, math.floor(low / 10) * 10 - 10), 105)
-    share_axes.set_ylabel(text("satisfied_pct", lang), color=LEVEL_COLOURS["satisfied"])
+    share_axes.set_ylabel(text("satisfied_pct", lang), color=SATISFIED_COLOUR)
     share_axes.spines["right"].set_visible(True)
     return Chart("weekly", text("chart_weekly", lang), _svg(figure))
 

@@ -7,7 +7,6 @@ from fractions import Fraction
 from typing import Literal
 
 from coordinator.report.metrics import HALL_KEY, Dim, round_half_up
-from motcua.contract import RatingLevel
 from motcua.hall import VIETNAMESE_WEEKDAYS, HallConfig
 
 Lang = Literal["vi", "en"]
@@ -209,8 +208,7 @@ class Names:
         return self.hall.officer_name(key) or key
 
     def level(self, level: str) -> str:
-        labels = self.hall.rating.labels if self.lang == "vi" else self.hall.rating.labels_en
-        return labels.get(RatingLevel(level), level)
+        return self.hall.rating.label(level, self.lang)
 
     def dim(self, dim: Dim) -> str:
         return text(f"dim_{dim}", self.lang)

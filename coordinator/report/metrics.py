@@ -40,14 +40,15 @@ from coordinator.engine import AuditEvent, Ticket, TicketStatus
 from coordinator.report import ReportError
 from coordinator.report.load import Records
 from coordinator.report.period import Period, business_day_of
-from motcua.contract import EventKind, EventReason, RatingLevel, RatingOutcome
+from motcua.contract import EventKind, EventReason, RatingMeaning, RatingOutcome
 from motcua.hall import HallConfig
 
 Dim = Literal["hall", "service", "counter", "officer"]
 #: The breakdowns a report can show, in the order they are shown.
 BREAKDOWNS: tuple[Dim, ...] = ("service", "counter", "officer")
 HALL_KEY = "hall"
-LEVELS = tuple(level.value for level in RatingLevel)  # satisfied, neutral, unsatisfied
+#: What a level counts as; the default scale's keys are these too.
+MEANINGS = tuple(meaning.value for meaning in RatingMeaning)  # satisfied, neutral, unsatisfied
 COUNTED, MISUSE, UNBOUND = RatingOutcome.COUNTED.value, RatingOutcome.MISUSE.value, RatingOutcome.UNBOUND.value
 SERVED, NO_SHOW, CANCELLED = TicketStatus.SERVED.value, TicketStatus.NO_SHOW.value, TicketStatus.CANCELLED.value
 EXPIRED, WAITING, CALLED = TicketStatus.EXPIRED.value, TicketStatus.WAITING.value, TicketStatus.CALLED.value
@@ -125,8 +126,10 @@ class TransferInFact(Fact):
 
 @dataclass(frozen=True)
 class RatingFact(Fact):
-    level: str
+    level: str  # the key of the level in the hall's scale
     outcome: str
+    meaning: str = RatingMeaning.NEUTRAL.value  # what the level counts as
+    ticket_served: bool = False  # bound to a ticket that ended served (the national rate's "rated unsatisfied")
 
 
 @dataclass(frozen=True)
@@ -215,11 +218,21 @@ def build_facts(records: Records, hall: HallConfig, period: Period) -> Facts:
                 )
             )
         facts.outcomes.append(_outcome(ticket, ticket.id in auto_closed))
+    served_ids = {t.id for t in records.tickets if t.status is TicketStatus.SERVED}
     for rating in records.ratings:
         day = business_day_of(rating.pressed_at, zone, starts_at)
         if day in period:
             facts.ratings.append(
-                RatingFact(day, rating.counter, rating.officer, rating.service, rating.level, rating.outcome)
+                RatingFact(
+                    day,
+                    rating.counter,
+                    rating.officer,
+                    rating.service,
+                    rating.level,
+                    rating.outcome,
+                    meaning=rating.meaning,
+                    ticket_served=rating.ticket_id in served_ids,
+                )
             )
     for session in sessions(records.events, lambda moment: business_day_of(moment, zone, starts_at)):
         if session.day in period:
@@ -403,17 +416,20 @@ class SatisfactionRow:
     dim: Dim
     key: str
     counted: int
-    levels: dict[str, int]
+    levels: dict[str, int]  # counted votes per level of the hall's scale
     misuse: int
     unbound: int | None
     served: int
+    meanings: dict[str, int] = field(default_factory=dict)  # counted votes per meaning (satisfied/neutral/unsatisfied)
+    served_unsatisfied: int = 0  # served tickets whose counted vote means unsatisfied
 
     def level_pct(self, level: str) -> Fraction | None:
         return _pct(self.levels[level], self.counted)
 
     @property
     def satisfied_pct(self) -> Fraction | None:
-        return self.level_pct("satisfied")
+        """The project's rate: counted votes that mean satisfied ÷ counted votes."""
+        return _pct(self.meanings.get("satisfied", 0), self.counted)
 
     @property
     def rated_pct(self) -> Fraction | None:
@@ -472,6 +488,7 @@ class Report:
     satisfaction_rows: dict[Dim, list[SatisfactionRow]]
     unit_officer: list[UnitOfficerRow]
     weekly: list[WeekRow]
+    levels: tuple[str, ...]  # the rating scale's keys, in button order (and any other key found in the period)
     heatmap: list[HeatCell]
     unknown_officers: list[str]  # officer ids in the data that hall.toml does not name
 
@@ -492,6 +509,8 @@ def compute(
     total_key = scope.key if scope is not None else HALL_KEY
     within: frozenset[str] | None = QUEUE_FIGURES[scope.dim] if scope is not None else None
     within_ratings = SATISFACTION_FIGURES[scope.dim] if scope is not None else None
+    scale = hall.rating.keys
+    levels = scale + tuple(sorted({r.level for r in facts.ratings} - set(scale)))  # a scale changed in the period
 
     def queue(dim: Dim, key: str, subset: Facts) -> QueueRow:
         figures = QUEUE_FIGURES[dim] if within is None else QUEUE_FIGURES[dim] & within
@@ -499,7 +518,7 @@ def compute(
 
     def satisfaction(dim: Dim, key: str, subset: Facts) -> SatisfactionRow:
         figures = SATISFACTION_FIGURES[dim] if within_ratings is None else SATISFACTION_FIGURES[dim] & within_ratings
-        return satisfaction_row(subset, dim, key, figures)
+        return satisfaction_row(subset, dim, key, figures, levels)
 
     queue_rows: dict[Dim, list[QueueRow]] = {}
     satisfaction_rows: dict[Dim, list[SatisfactionRow]] = {}
@@ -531,8 +550,9 @@ def compute(
         satisfaction_total=satisfaction(total_dim, total_key, facts),
         queue_rows=queue_rows,
         satisfaction_rows=satisfaction_rows,
-        unit_officer=unit_officer_rows(facts.ratings, hall),
+        unit_officer=unit_officer_rows(facts.ratings, hall, levels),
         weekly=weekly,
+        levels=levels,
         heatmap=heatmap(facts.waits),
         unknown_officers=sorted({f.officer for f in facts.everything() if f.officer} - known_officers),
     )
@@ -571,24 +591,29 @@ def queue_row(facts: Facts, dim: Dim, key: str, figures: frozenset[str], hall: H
     )
 
 
-def satisfaction_row(facts: Facts, dim: Dim, key: str, figures: frozenset[str]) -> SatisfactionRow:
+def satisfaction_row(
+    facts: Facts, dim: Dim, key: str, figures: frozenset[str], levels: Sequence[str] = MEANINGS
+) -> SatisfactionRow:
     counted = [r for r in facts.ratings if r.outcome == COUNTED]
-    levels = {level: sum(1 for r in counted if r.level == level) for level in LEVELS}
     return SatisfactionRow(
         dim=dim,
         key=key,
         counted=len(counted),
-        levels=levels,
+        levels={level: sum(1 for r in counted if r.level == level) for level in levels},
+        meanings={meaning: sum(1 for r in counted if r.meaning == meaning) for meaning in MEANINGS},
+        served_unsatisfied=sum(1 for r in counted if r.meaning == RatingMeaning.UNSATISFIED and r.ticket_served),
         misuse=sum(1 for r in facts.ratings if r.outcome == MISUSE),
         unbound=sum(1 for r in facts.ratings if r.outcome == UNBOUND) if "unbound" in figures else None,
         served=sum(1 for o in facts.outcomes if o.status == SERVED),
     )
 
 
-def unit_officer_rows(ratings: Iterable[RatingFact], hall: HallConfig) -> list[UnitOfficerRow]:
+def unit_officer_rows(
+    ratings: Iterable[RatingFact], hall: HallConfig, levels: Sequence[str] = MEANINGS
+) -> list[UnitOfficerRow]:
     """Counted ratings per unit (service) and officer, each unit followed by its subtotal line."""
     by_unit: dict[str, dict[str | None, dict[str, int]]] = defaultdict(
-        lambda: defaultdict(lambda: dict.fromkeys(LEVELS, 0))
+        lambda: defaultdict(lambda: dict.fromkeys(levels, 0))
     )
     for rating in ratings:
         if rating.outcome == COUNTED and rating.service is not None:
@@ -598,12 +623,12 @@ def unit_officer_rows(ratings: Iterable[RatingFact], hall: HallConfig) -> list[U
     rows = []
     for service in sorted(by_unit, key=lambda s: (service_order.get(s, len(service_order)), s)):
         officers = by_unit[service]
-        subtotal = dict.fromkeys(LEVELS, 0)
+        subtotal = dict.fromkeys(levels, 0)
         for officer in sorted(officers, key=lambda o: (officer_order.get(o or "", len(officer_order)), o or "")):
-            levels = officers[officer]
-            rows.append(UnitOfficerRow(service, officer, sum(levels.values()), dict(levels)))
-            for level in LEVELS:
-                subtotal[level] += levels[level]
+            counts = officers[officer]
+            rows.append(UnitOfficerRow(service, officer, sum(counts.values()), dict(counts)))
+            for level in levels:
+                subtotal[level] += counts[level]
         rows.append(UnitOfficerRow(service, None, sum(subtotal.values()), subtotal, subtotal=True))
     return rows
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from coordinator.report.charts import Chart
 from coordinator.report.labels import DEFINITIONS, Lang, Names, day_text, number, plain, text
-from coordinator.report.metrics import LEVELS, Report
+from coordinator.report.metrics import Report
 from coordinator.report.tables import QUEUE_PARTS, Cell, Kind, Row, Table, tables
 from motcua import __version__
 from motcua.hall import HallConfig
@@ -95,7 +95,7 @@ def html_tables(report: Report, names: Names) -> dict[str, Table]:
     """The tables as the page shows them: no ids, the wide queue table in three."""
     lang = names.lang
     every = tables(report, names)
-    levels = [f"{level}_{part}" for level in LEVELS for part in ("n", "pct")]
+    levels = [f"{level}_{part}" for level in report.levels for part in ("n", "pct")]
     shown = {
         "unit_officer": every["unit_officer"].view(["no", "officer", "counted", *levels]),
         "satisfaction": every["satisfaction"].view(

@@ -14,7 +14,7 @@ from fractions import Fraction
 from typing import Literal
 
 from coordinator.report.labels import Lang, Names, text, weekday_name
-from coordinator.report.metrics import LEVELS, Dim, QueueRow, Report, SatisfactionRow, Stats
+from coordinator.report.metrics import Dim, QueueRow, Report, SatisfactionRow, Stats
 
 Kind = Literal["text", "date", "int", "dec"]
 Cell = str | date | int | Fraction | None
@@ -77,10 +77,10 @@ def tables(report: Report, names: Names) -> dict[str, Table]:
     }
 
 
-def _level_columns(names: Names) -> list[Column]:
+def _level_columns(names: Names, levels: Sequence[str]) -> list[Column]:
     lang = names.lang
     columns = []
-    for level in LEVELS:
+    for level in levels:
         label = names.level(level)
         count, rate = text("count", lang), text("rate", lang)
         columns.append(Column(f"{level}_n", f"{label}: {count.lower()}", "int", label, count))
@@ -88,10 +88,10 @@ def _level_columns(names: Names) -> list[Column]:
     return columns
 
 
-def _level_cells(levels: dict[str, int], pct: Callable[[str], Fraction | None]) -> list[Cell]:
+def _level_cells(counts: dict[str, int], pct: Callable[[str], Fraction | None], levels: Sequence[str]) -> list[Cell]:
     cells: list[Cell] = []
-    for level in LEVELS:
-        cells += [levels[level], pct(level)]
+    for level in levels:
+        cells += [counts[level], pct(level)]
     return cells
 
 
@@ -108,7 +108,7 @@ def satisfaction_table(report: Report, names: Names) -> Table:
     columns = (
         *_name_columns(lang),
         Column("counted", text("counted", lang), "int"),
-        *_level_columns(names),
+        *_level_columns(names, report.levels),
         Column("misuse", text("misuse", lang), "int"),
         Column("unbound", text("unbound", lang), "int"),
         Column("served", text("served", lang), "int"),
@@ -116,7 +116,13 @@ def satisfaction_table(report: Report, names: Names) -> Table:
     )
 
     def row(r: SatisfactionRow, group: str | None) -> Row:
-        cells = (names.dim(r.dim), r.key, names.of(r.dim, r.key), r.counted, *_level_cells(r.levels, r.level_pct))
+        cells = (
+            names.dim(r.dim),
+            r.key,
+            names.of(r.dim, r.key),
+            r.counted,
+            *_level_cells(r.levels, r.level_pct, report.levels),
+        )
         return Row((*cells, r.misuse, r.unbound, r.served, r.rated_pct), r.dim, r.key, group is None, group)
 
     rows = [row(report.satisfaction_total, None)]
@@ -135,18 +141,18 @@ def unit_officer_table(report: Report, names: Names) -> Table:
         Column("officer_id", text("officer_id", lang), "text"),
         Column("officer", text("dim_officer", lang), "text"),
         Column("counted", text("counted", lang), "int"),
-        *_level_columns(names),
+        *_level_columns(names, report.levels),
     )
     rows = []
     number = 0
-    total = dict.fromkeys(LEVELS, 0)
+    total = dict.fromkeys(report.levels, 0)
     for line in report.unit_officer:
         unit = names.of("service", line.service)
-        levels = _level_cells(line.levels, line.level_pct)
+        levels = _level_cells(line.levels, line.level_pct, report.levels)
         if line.subtotal:
             cells: tuple[Cell, ...] = ("", line.service, unit, "", text("subtotal", lang), line.counted)
             rows.append(Row((*cells, *levels), "service", line.service, True, unit))
-            for level in LEVELS:
+            for level in report.levels:
                 total[level] += line.levels[level]
             continue
         number += 1
@@ -154,7 +160,9 @@ def unit_officer_table(report: Report, names: Names) -> Table:
         cells = (str(number), line.service, unit, line.officer or "", officer, line.counted)
         rows.append(Row((*cells, *levels), "officer", line.officer or "", False, unit))
     counted = sum(total.values())
-    levels = _level_cells(total, lambda level: Fraction(total[level] * 100, counted) if counted else None)
+    levels = _level_cells(
+        total, lambda level: Fraction(total[level] * 100, counted) if counted else None, report.levels
+    )
     rows.append(Row(("", "", text("total", lang), "", text("total", lang), counted, *levels), "hall", "hall", True))
     return Table("unit_officer", text("sat_unit_officer", lang), columns, rows)
 
@@ -235,7 +243,7 @@ def weekly_table(report: Report, names: Names) -> Table:
         Column("week_from", text("week_from", lang), "date"),
         Column("week_to", text("week_to", lang), "date"),
         Column("counted", text("counted", lang), "int"),
-        *(Column(f"{level}_n", names.level(level), "int") for level in LEVELS),
+        *(Column(f"{level}_n", names.level(level), "int") for level in report.levels),
         Column("satisfied_pct", text("satisfied_pct", lang), "dec"),
         Column("misuse", text("misuse", lang), "int"),
         Column("unbound", text("unbound", lang), "int"),
@@ -250,7 +258,7 @@ def weekly_table(report: Report, names: Names) -> Table:
             week.first,
             week.last,
             s.counted,
-            *(s.levels[level] for level in LEVELS),
+            *(s.levels[level] for level in report.levels),
             s.satisfied_pct,
             s.misuse,
             s.unbound,
