@@ -32,6 +32,7 @@ from test_report_month import (
     MonthLog,
     SessionLog,
     TicketLog,
+    generate_month,
     month_log,
 )
 
@@ -39,6 +40,7 @@ from coordinator.report.cli import main as report_main
 from coordinator.store import Store
 from motcua.cli import main as motcua_main
 from motcua.contract import RatingLevel, RatingMeaning, RatingOutcome
+from motcua.hall import PRESETS, RatingSection, load_hall
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTEFACTS = ROOT / "test-output" / "report"
@@ -62,6 +64,9 @@ SATISFACTION_COLUMNS = {
     "unbound": "Lượt bấm không gắn với lượt phục vụ (không tính)",
     "served": "Số lượt đã phục vụ",
     "rated_pct": "Tỷ lệ được đánh giá (%)",
+    "project_pct": "Tỷ lệ hài lòng trên lượt đánh giá (%)",
+    "served_unsatisfied": "Lượt phục vụ bị đánh giá không hài lòng",
+    "national_pct": "Tỷ lệ hài lòng theo Bộ chỉ số 766 (%)",
 }
 UNIT_OFFICER_COLUMNS = {
     "no": "STT",
@@ -70,7 +75,11 @@ UNIT_OFFICER_COLUMNS = {
     "officer_id": "Mã cán bộ",
     "officer": "Cán bộ",
     "counted": "Tổng số lượt đánh giá",
-    **{k: v for k, v in SATISFACTION_COLUMNS.items() if k.endswith(("_n", "_pct")) and k != "rated_pct"},
+    **{
+        k: v
+        for k, v in SATISFACTION_COLUMNS.items()
+        if k.endswith(("_n", "_pct")) and k not in ("rated_pct", "project_pct", "national_pct")
+    },
 }
 QUEUE_COLUMNS = {
     "group": "Nhóm",
@@ -112,6 +121,7 @@ WEEKLY_COLUMNS = {
     "issued": "Phiếu đã cấp",
     "served": "Đã phục vụ",
     "wait_mean": "Chờ: trung bình (phút)",
+    "national_pct": "Tỷ lệ hài lòng theo Bộ chỉ số 766 (%)",
 }
 HEATMAP_COLUMNS = {
     "weekday_no": "Thứ tự ngày (1 = thứ Hai)",
@@ -184,7 +194,7 @@ def ticket_facts(ticket: TicketLog, targets: dict[str, int]) -> list[Fact]:
         facts.append(Fact("outcome", day, service=ticket.service, data={"status": "cancelled"}))
     elif last is not None and last.end in ("served", "auto_closed", "no_show", None):
         status = {"served": "served", "auto_closed": "served", "no_show": "no_show", None: "open"}[last.end]
-        data: dict[str, Any] = {"status": status, "auto": last.end == "auto_closed"}
+        data: dict[str, Any] = {"status": status, "auto": last.end == "auto_closed", "ticket": ticket.id}
         if last.end == "served":
             assert last.ended_at is not None
             data["service_time"] = seconds(last.ended_at - last.called_at)
@@ -238,7 +248,7 @@ def _all_facts(log: MonthLog) -> list[Fact]:
                 rating.counter,
                 rating.officer,
                 rating.service,
-                {"outcome": rating.expected.value, "level": rating.level.value},
+                {"outcome": rating.expected.value, "level": rating.level},
             )
         )
     facts += [session_fact(s, log) for s in log.sessions]
@@ -273,10 +283,19 @@ class Expected:
     def __init__(self, log: MonthLog, first: date, last: date, scope: tuple[str, str] | None = None) -> None:
         self.log, self.first, self.last, self.scope = log, first, last, scope
         self.hall = log.hall
+        self.preset = log.hall.rating.preset or "three-levels"
         facts = [f for f in all_facts(log) if first <= f.day <= last]
         if scope is not None:
             facts = [f for f in facts if f.key(scope[0]) == scope[1]]
         self.facts = facts
+
+    def meaning(self, level: str) -> str:
+        """What `level` counts as, as the hall's scale defines it (docs/reports.md, "Rating scales")."""
+        return {lv["key"]: lv["meaning"] for lv in PRESETS[self.preset]}[level]
+
+    @property
+    def levels(self) -> tuple[str, ...]:
+        return tuple(level["key"] for level in PRESETS[self.preset])
 
     def names(self, dim: str, key: str) -> str:
         if dim == "hall":
@@ -338,15 +357,24 @@ class Expected:
     def satisfaction(self, dim: str, key: str) -> dict[str, str]:
         ratings = self.of("rating", dim, key)
         counted = [r for r in ratings if r.data["outcome"] == "counted"]
-        served = sum(1 for o in self.of("outcome", dim, key) if o.data["status"] == "served")
+        served_tickets = [o.data["ticket"] for o in self.of("outcome", dim, key) if o.data["status"] == "served"]
+        served = len(served_tickets)
+        # The tickets' own counted votes, from the generation log (not the report's attribution of votes).
+        voted = {r.ticket_id: r.level for r in self.log.ratings if r.expected is RatingOutcome.COUNTED}
+        unsatisfied = {k for k in self.levels if self.meaning(k) == "unsatisfied"}
+        satisfied = {k for k in self.levels if self.meaning(k) == "satisfied"}
+        served_unsatisfied = sum(1 for t in served_tickets if voted.get(t) in unsatisfied)
         row = {"group": GROUP_LABELS[dim], "id": key, "name": self.names(dim, key), "counted": str(len(counted))}
-        for level in LEVELS:
+        for level in self.levels:
             n = sum(1 for r in counted if r.data["level"] == level)
             row[f"{level}_n"], row[f"{level}_pct"] = str(n), pct(n, len(counted))
         row["misuse"] = str(sum(1 for r in ratings if r.data["outcome"] == "misuse"))
         row["unbound"] = str(sum(1 for r in ratings if r.data["outcome"] == "unbound"))
         row["served"] = str(served)
         row["rated_pct"] = pct(len(counted), served)
+        row["project_pct"] = pct(sum(1 for r in counted if r.data["level"] in satisfied), len(counted))
+        row["served_unsatisfied"] = str(served_unsatisfied)
+        row["national_pct"] = pct(served - served_unsatisfied, served)
         empty = SATISFACTION_NOT_APPLICABLE[dim] | (SATISFACTION_NOT_APPLICABLE[self.scope[0]] if self.scope else set())
         return {k: ("" if k in empty else v) for k, v in row.items()}
 
@@ -367,7 +395,7 @@ class Expected:
         def line(no: str, unit_id: str, unit: str, officer_id: str, officer: str, facts: list[Fact]) -> dict[str, str]:
             row = {"no": no, "unit_id": unit_id, "unit": unit, "officer_id": officer_id, "officer": officer}
             row["counted"] = str(len(facts))
-            for level in LEVELS:
+            for level in self.levels:
                 n = sum(1 for f in facts if f.data["level"] == level)
                 row[f"{level}_n"], row[f"{level}_pct"] = str(n), pct(n, len(facts))
             return row
@@ -400,13 +428,14 @@ class Expected:
                     "week_from": start.isoformat(),
                     "week_to": end.isoformat(),
                     "counted": s["counted"],
-                    **{f"{level}_n": s[f"{level}_n"] for level in LEVELS},
-                    "satisfied_pct": s["satisfied_pct"],
+                    **{f"{level}_n": s[f"{level}_n"] for level in self.levels},
+                    "satisfied_pct": s["project_pct"],
                     "misuse": s["misuse"],
                     "unbound": s["unbound"],
                     "issued": q["issued"],
                     "served": q["served"],
                     "wait_mean": q["wait_mean"],
+                    "national_pct": s["national_pct"],
                 }
             )
             start = end + timedelta(days=1)
@@ -487,6 +516,54 @@ def hall_toml() -> str:
 
 STEM = "phuong-hoa-binh_2026-10-01_2026-10-31"
 ALL = ("service", "counter", "officer")
+
+
+def scale_columns(columns: dict[str, str], preset: str) -> dict[str, str]:
+    """The documented columns of a table on another scale: the default levels' columns replaced by one (or one
+    pair) per level of the preset, in button order, headed with its label."""
+    defaults = ("satisfied", "neutral", "unsatisfied")
+    per_level = [k.removeprefix("satisfied") for k in columns if k in ("satisfied_n", "satisfied_pct")]
+    if columns.get("satisfied_pct") == "Tỷ lệ hài lòng (%)":  # the weekly table: that one is the rate
+        per_level = ["_n"]
+    result: dict[str, str] = {}
+    for key, header in columns.items():
+        if key in {f"{level}{part}" for level in defaults for part in per_level}:
+            if key == f"satisfied{per_level[0]}":
+                for level in PRESETS[preset]:
+                    for part in per_level:
+                        result[f"{level['key']}{part}"] = columns[f"satisfied{part}"].replace(
+                            "Hài lòng", level["label"]
+                        )
+            continue
+        result[key] = header
+    return result
+
+
+@pytest.mark.parametrize("preset", ["four-faces", "five-stars"])
+def test_report_on_a_four_and_a_five_level_scale_matches_an_independent_count(
+    preset: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The same month on halls with 4 and 5 buttons: every satisfaction figure, both rates, per level and meaning."""
+    hall = load_hall(WARD_HALL).model_copy(update={"rating": RatingSection(preset=preset)})  # type: ignore[arg-type]
+    folder = tmp_path_factory.mktemp(preset)
+    log = generate_month(folder, hall=hall)
+    toml = folder / "hall.toml"
+    text = WARD_HALL.read_text(encoding="utf-8").replace("[rating]\n", f'[rating]\npreset = "{preset}"\n')
+    toml.write_text(text.replace('"procedures.toml"', f'"{WARD_HALL.parent / "procedures.toml"}"'), encoding="utf-8")
+    out = folder / "out"
+    args = ["--db", str(log.db), "--hall", str(toml), "--period", "month", "--date", "2026-10-15", "--format", "csv"]
+    assert run_report(*args, "--out", str(out)) == 0
+    expected = Expected(log, MONTH_FIRST, MONTH_LAST)
+    files = report_files(out, STEM)
+    sat = read_csv(files["satisfaction"], scale_columns(SATISFACTION_COLUMNS, preset))
+    assert_rows("satisfaction", sat, expected.rows("sat", ALL))
+    unit = read_csv(files["unit_officer"], scale_columns(UNIT_OFFICER_COLUMNS, preset))
+    assert_rows("unit_officer", unit, expected.unit_officer())
+    assert_rows("weekly", read_csv(files["weekly"], scale_columns(WEEKLY_COLUMNS, preset)), expected.weekly())
+    hall_row = sat[0]
+    levels = [level["key"] for level in PRESETS[preset]]
+    assert sum(int(hall_row[f"{key}_n"]) for key in levels) == int(hall_row["counted"]) > 1000
+    assert float(hall_row["national_pct"]) > float(hall_row["project_pct"])  # unrated tickets count as satisfied
 
 
 # --- the month, figure by figure -----------------------------------------------------------------------------

@@ -69,6 +69,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "unbound": ("Lượt bấm không gắn với lượt phục vụ (không tính)", "Presses with nobody served (not counted)"),
     "served": ("Số lượt đã phục vụ", "Tickets served"),
     "rated_pct": ("Tỷ lệ được đánh giá (%)", "Rated (%)"),
+    "project_pct": ("Tỷ lệ hài lòng trên lượt đánh giá (%)", "Satisfied of ratings counted (%)"),
+    "served_unsatisfied": ("Lượt phục vụ bị đánh giá không hài lòng", "Tickets served rated unsatisfied"),
+    "national_pct": ("Tỷ lệ hài lòng theo Bộ chỉ số 766 (%)", "Satisfaction, Decision 766 method (%)"),
     "week": ("Tuần", "Week"),
     "week_from": ("Từ ngày", "From"),
     "week_to": ("Đến ngày", "To"),
@@ -117,7 +120,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "legend_target": ("Mục tiêu", "Target"),
     # headline
     "h_counted": ("lượt đánh giá được tính", "ratings counted"),
-    "h_satisfied": ("hài lòng", "satisfied"),
+    "h_satisfied": ("hài lòng trên lượt đánh giá", "satisfied of ratings counted"),
+    "h_national": ("hài lòng theo Bộ chỉ số 766", "satisfied, Decision 766 method"),
+    "h_rated": ("lượt phục vụ được đánh giá", "of tickets served were rated"),
     "h_excluded": ("lượt bấm không tính", "presses not counted"),
     "h_issued": ("phiếu đã cấp", "tickets issued"),
     "h_served": ("lượt đã phục vụ", "tickets served"),
@@ -129,8 +134,12 @@ DEFINITIONS: dict[Lang, list[str]] = {
     "vi": [
         "Lượt đánh giá được tính: mỗi lượt phục vụ được tính tối đa một lượt, là lượt bấm đầu tiên trong vòng "
         "{window} phút sau khi cán bộ kết thúc phục vụ (hoặc trong lúc đang phục vụ).",
-        "Tỷ lệ của mỗi mức = số lượt ở mức đó ÷ tổng số lượt được tính. Tỷ lệ hài lòng = số lượt “{satisfied}” "
-        "÷ tổng số lượt được tính (không cộng mức “{neutral}”).",
+        "Tỷ lệ của mỗi mức = số lượt ở mức đó ÷ tổng số lượt được tính. Tỷ lệ hài lòng trên lượt đánh giá = số "
+        "lượt ở mức {satisfied} ÷ tổng số lượt được tính (không cộng mức {neutral}).",
+        "Tỷ lệ hài lòng theo Bộ chỉ số 766 (cách tính nhóm “Mức độ hài lòng” của Quyết định số 766/QĐ-TTg ngày "
+        "23/6/2022 như hướng dẫn của các tỉnh): (số lượt đã phục vụ − số lượt phục vụ bị đánh giá ở mức "
+        "{unsatisfied}) ÷ số lượt đã phục vụ; lượt phục vụ không được đánh giá được coi là hài lòng. Tỷ lệ được "
+        "đánh giá = tổng số lượt được tính ÷ số lượt đã phục vụ.",
         "Không tính: lượt bấm lặp lại cho cùng một lượt phục vụ hoặc bấm liên tục (không hợp lệ), và lượt bấm khi "
         "không có ai được phục vụ tại quầy (không gắn với lượt phục vụ). Các lượt này được đếm riêng.",
         "Thời gian chờ: từ lúc lấy số đến lần gọi đầu tiên. Được gọi trong thời gian mục tiêu: số phiếu có thời "
@@ -145,8 +154,11 @@ DEFINITIONS: dict[Lang, list[str]] = {
     "en": [
         "Ratings counted: at most one per ticket, the first press within {window} minutes after the officer "
         "finished serving it (or while it was being served).",
-        "Each level's share = that level's count ÷ ratings counted. % satisfied = “{satisfied}” ratings ÷ "
-        "ratings counted (“{neutral}” is not included).",
+        "Each level's share = that level's count ÷ ratings counted. Satisfied of ratings counted = ratings at "
+        "{satisfied} ÷ ratings counted ({neutral} is not included).",
+        "Satisfaction, Decision 766 method (the “level of satisfaction” group of Decision 766/QĐ-TTg of 23 June "
+        "2022, as provincial guidance computes it): (tickets served − tickets served rated {unsatisfied}) ÷ "
+        "tickets served; a ticket nobody rated counts as satisfied. Rated = ratings counted ÷ tickets served.",
         "Not counted: repeated presses for a ticket already rated or inside the pad's lockout (misuse), and "
         "presses when nobody was served at that counter (unbound). They are shown separately.",
         "Wait: from taking the ticket to its first call. Called within target: tickets whose wait did not exceed "
@@ -209,6 +221,12 @@ class Names:
 
     def level(self, level: str) -> str:
         return self.hall.rating.label(level, self.lang)
+
+    def meaning(self, meaning: str) -> str:
+        """The hall's levels that mean `meaning`, quoted and joined: “Rất hài lòng”, “Hài lòng”."""
+        levels = [level for level in self.hall.rating.scale if level.meaning == meaning]
+        words = [f"“{level.label if self.lang == 'vi' else level.label_en}”" for level in levels]
+        return (" hoặc " if self.lang == "vi" else " or ").join(words) if words else "—"
 
     def dim(self, dim: Dim) -> str:
         return text(f"dim_{dim}", self.lang)

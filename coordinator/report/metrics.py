@@ -112,6 +112,7 @@ class OutcomeFact(Fact):
     status: str
     auto_closed: bool = False
     service_time: Fraction | None = None  # seconds, last call -> finish; None if not timed
+    rated: str | None = None  # the meaning of the ticket's counted rating, if it has one
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,6 @@ class RatingFact(Fact):
     level: str  # the key of the level in the hall's scale
     outcome: str
     meaning: str = RatingMeaning.NEUTRAL.value  # what the level counts as
-    ticket_served: bool = False  # bound to a ticket that ended served (the national rate's "rated unsatisfied")
 
 
 @dataclass(frozen=True)
@@ -200,6 +200,7 @@ def build_facts(records: Records, hall: HallConfig, period: Period) -> Facts:
             origin, target = event.from_service or "", event.service or ""
             facts.transfers.append(TransferFact(ticket.business_day, event.counter, event.officer, origin, target))
             facts.transfers_in.append(TransferInFact(ticket.business_day, None, None, target))
+    rated = {r.ticket_id: r.meaning.value for r in records.ratings if r.outcome == COUNTED and r.ticket_id}
     for ticket in tickets.values():
         facts.issues.append(IssueFact(ticket.business_day, None, None, ticket.issued_service))
         if ticket.first_called_at is not None:
@@ -217,8 +218,7 @@ def build_facts(records: Records, hall: HallConfig, period: Period) -> Facts:
                     hour=ticket.issued_at.astimezone(zone).hour,
                 )
             )
-        facts.outcomes.append(_outcome(ticket, ticket.id in auto_closed))
-    served_ids = {t.id for t in records.tickets if t.status is TicketStatus.SERVED}
+        facts.outcomes.append(_outcome(ticket, ticket.id in auto_closed, rated.get(ticket.id)))
     for rating in records.ratings:
         day = business_day_of(rating.pressed_at, zone, starts_at)
         if day in period:
@@ -231,7 +231,6 @@ def build_facts(records: Records, hall: HallConfig, period: Period) -> Facts:
                     rating.level,
                     rating.outcome,
                     meaning=rating.meaning,
-                    ticket_served=rating.ticket_id in served_ids,
                 )
             )
     for session in sessions(records.events, lambda moment: business_day_of(moment, zone, starts_at)):
@@ -240,7 +239,7 @@ def build_facts(records: Records, hall: HallConfig, period: Period) -> Facts:
     return facts
 
 
-def _outcome(ticket: Ticket, auto_closed: bool) -> OutcomeFact:
+def _outcome(ticket: Ticket, auto_closed: bool, rated: str | None = None) -> OutcomeFact:
     at_counter = ticket.status in (SERVED, NO_SHOW, CALLED)
     service_time = None
     if ticket.status == SERVED and not auto_closed and ticket.called_at and ticket.finished_at:
@@ -253,6 +252,7 @@ def _outcome(ticket: Ticket, auto_closed: bool) -> OutcomeFact:
         status=ticket.status,
         auto_closed=auto_closed and ticket.status == SERVED,
         service_time=service_time,
+        rated=rated,
     )
 
 
@@ -421,7 +421,7 @@ class SatisfactionRow:
     unbound: int | None
     served: int
     meanings: dict[str, int] = field(default_factory=dict)  # counted votes per meaning (satisfied/neutral/unsatisfied)
-    served_unsatisfied: int = 0  # served tickets whose counted vote means unsatisfied
+    served_unsatisfied: int = 0  # tickets served (this group's, as `served`) whose counted vote means unsatisfied
 
     def level_pct(self, level: str) -> Fraction | None:
         return _pct(self.levels[level], self.counted)
@@ -435,6 +435,12 @@ class SatisfactionRow:
     def rated_pct(self) -> Fraction | None:
         """Counted ratings per served ticket."""
         return _pct(self.counted, self.served)
+
+    @property
+    def national_pct(self) -> Fraction | None:
+        """The 766-style rate: (tickets served − served tickets rated unsatisfied) ÷ tickets served. A ticket nobody
+        rated counts as satisfied, as the national index counts a dossier without an unsatisfied rating."""
+        return _pct(self.served - self.served_unsatisfied, self.served)
 
 
 @dataclass(frozen=True)
@@ -601,7 +607,9 @@ def satisfaction_row(
         counted=len(counted),
         levels={level: sum(1 for r in counted if r.level == level) for level in levels},
         meanings={meaning: sum(1 for r in counted if r.meaning == meaning) for meaning in MEANINGS},
-        served_unsatisfied=sum(1 for r in counted if r.meaning == RatingMeaning.UNSATISFIED and r.ticket_served),
+        served_unsatisfied=sum(
+            1 for o in facts.outcomes if o.status == SERVED and o.rated == RatingMeaning.UNSATISFIED.value
+        ),
         misuse=sum(1 for r in facts.ratings if r.outcome == MISUSE),
         unbound=sum(1 for r in facts.ratings if r.outcome == UNBOUND) if "unbound" in figures else None,
         served=sum(1 for o in facts.outcomes if o.status == SERVED),

@@ -11,6 +11,7 @@ import csv
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 
@@ -99,7 +100,7 @@ def html_tables(report: Report, names: Names) -> dict[str, Table]:
     shown = {
         "unit_officer": every["unit_officer"].view(["no", "officer", "counted", *levels]),
         "satisfaction": every["satisfaction"].view(
-            ["name", "counted", *levels, "misuse", "unbound", "served", "rated_pct"]
+            ["name", "counted", *levels, "misuse", "unbound", "served", "rated_pct", "project_pct", "national_pct"]
         ),
         "weekly": every["weekly"],
     }
@@ -123,8 +124,9 @@ def render_html(
     definitions = [
         line.format(
             window=window.replace(".", ",") if lang == "vi" else window,
-            satisfied=names.level("satisfied"),
-            neutral=names.level("neutral"),
+            satisfied=names.meaning("satisfied"),
+            neutral=names.meaning("neutral"),
+            unsatisfied=names.meaning("unsatisfied"),
             zone=hall.hall.timezone,
         )
         for line in DEFINITIONS[lang]
@@ -190,6 +192,8 @@ def headline(report: Report, names: Names) -> list[Headline]:
         Headline(
             "satisfied_pct", f"{number(satisfied, lang)} %" if satisfied is not None else "—", text("h_satisfied", lang)
         ),
+        Headline("national_pct", _percent(s.national_pct, lang), text("h_national", lang)),
+        Headline("rated_pct", _percent(s.rated_pct, lang), text("h_rated", lang)),
         Headline("excluded", number(excluded, lang), text("h_excluded", lang)),
     ]
     if q.issued is not None:
@@ -204,6 +208,10 @@ def headline(report: Report, names: Names) -> list[Headline]:
         )
     )
     return figures
+
+
+def _percent(value: Fraction | None, lang: Lang) -> str:
+    return f"{number(value, lang)} %" if value is not None else "—"
 
 
 def write_html(html: str, out: Path, stem: str) -> Path:

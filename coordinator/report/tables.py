@@ -113,6 +113,10 @@ def satisfaction_table(report: Report, names: Names) -> Table:
         Column("unbound", text("unbound", lang), "int"),
         Column("served", text("served", lang), "int"),
         Column("rated_pct", text("rated_pct", lang), "dec"),
+        # The rates side by side (docs/reports.md): the project's, and the national index's way.
+        Column("project_pct", text("project_pct", lang), "dec"),
+        Column("served_unsatisfied", text("served_unsatisfied", lang), "int"),
+        Column("national_pct", text("national_pct", lang), "dec"),
     )
 
     def row(r: SatisfactionRow, group: str | None) -> Row:
@@ -123,7 +127,8 @@ def satisfaction_table(report: Report, names: Names) -> Table:
             r.counted,
             *_level_cells(r.levels, r.level_pct, report.levels),
         )
-        return Row((*cells, r.misuse, r.unbound, r.served, r.rated_pct), r.dim, r.key, group is None, group)
+        rates = (r.satisfied_pct, r.served_unsatisfied, r.national_pct)
+        return Row((*cells, r.misuse, r.unbound, r.served, r.rated_pct, *rates), r.dim, r.key, group is None, group)
 
     rows = [row(report.satisfaction_total, None)]
     for dim in report.breakdowns:
@@ -250,6 +255,7 @@ def weekly_table(report: Report, names: Names) -> Table:
         Column("issued", text("issued", lang), "int"),
         Column("served", text("served_n", lang), "int"),
         Column("wait_mean", text("wait_mean", lang), "dec"),
+        Column("national_pct", text("national_pct", lang), "dec"),
     )
     rows = []
     for week in report.weekly:
@@ -265,6 +271,7 @@ def weekly_table(report: Report, names: Names) -> Table:
             week.issued,
             week.served,
             _minutes(week.wait_mean),
+            s.national_pct,
         )
         rows.append(Row(cells, key=week.first.isoformat()))
     return Table("weekly", text("weekly", lang), columns, rows)
