@@ -147,6 +147,7 @@ class OfficerSection(Section):
 
     id: Slug
     name: str
+    unit: Slug | None = None  # đơn vị: the service (unit) the officer belongs to in the satisfaction report
 
     @field_validator("name")
     @classmethod
@@ -241,6 +242,15 @@ def preset_levels(name: str) -> list[ScaleLevel]:
     return [ScaleLevel.model_validate(level | {"button": i}) for i, level in enumerate(PRESETS[name], start=1)]
 
 
+class RatingAlertSection(Section):
+    """``[rating.alert]``: raise an alert when a counter's counted votes of the last `window_min` minutes are more
+    than `unsatisfied_pct` % unsatisfied, with at least `min_votes` of them (HappyOrNot-style)."""
+
+    unsatisfied_pct: Annotated[int, Field(ge=1, le=99)] = 30
+    window_min: Annotated[int, Field(ge=5, le=480)] = 60
+    min_votes: Annotated[int, Field(ge=1, le=1000)] = 5
+
+
 class RatingSection(Section):
     """``[rating]``: the satisfaction scale and the rating rules. Without ``levels`` or ``preset``: today's three
     buttons (Hài lòng / Bình thường / Không hài lòng), so a hall.toml written before scales works unchanged."""
@@ -251,6 +261,7 @@ class RatingSection(Section):
     # The default scale's labels, as hall.toml set them before scales existed (still honoured; `levels` is better).
     labels: dict[RatingLevel, str] = {}
     labels_en: dict[RatingLevel, str] = {}
+    alert: RatingAlertSection | None = None  # off unless hall.toml has [rating.alert]
 
     @model_validator(mode="after")
     def _scale(self) -> RatingSection:
@@ -304,6 +315,27 @@ class RatingSection(Section):
         return level.label if lang == "vi" else level.label_en
 
 
+class ReportSection(Section):
+    """``[report]``: the administrative form of the printed satisfaction report (báo cáo), as the hall's office
+    writes its documents: the two-level issuing body, the number, the place, the addressees, who signs."""
+
+    parent_body: str | None = None  # cơ quan chủ quản, e.g. "UBND QUẬN ĐỐNG ĐA"
+    issuing_body: str | None = None  # cơ quan ban hành, e.g. "UBND PHƯỜNG TRUNG TỰ" (default: the hall's name)
+    number_suffix: str = "BC"  # "Số: …/BC-UBND": the part after the number, which the office fills in
+    place: str | None = None  # địa danh of the date line, e.g. "Trung Tự"
+    recipients: list[str] = []  # Kính gửi
+    prepared_by: str | None = None  # người lập
+    signer: str | None = None  # lãnh đạo ký
+    signer_title: str | None = None  # chức vụ, e.g. "PHÓ CHỦ TỊCH"
+    signing_authority: str | None = None  # thẩm quyền ký, e.g. "TM. ỦY BAN NHÂN DÂN" or "KT. CHỦ TỊCH"
+    copy_to: list[str] = ["Như trên", "Lưu: VT"]  # Nơi nhận
+
+    @field_validator("parent_body", "issuing_body", "place", "prepared_by", "signer", "signer_title")
+    @classmethod
+    def _nfc(cls, value: str | None) -> str | None:
+        return nfc(value) if value is not None else None
+
+
 class KioskDevice(Section):
     id: Slug
 
@@ -333,6 +365,7 @@ class HallConfig(Section):
     officers: list[OfficerSection] = []
     queue: QueueSection = QueueSection()
     rating: RatingSection = RatingSection()
+    report: ReportSection = ReportSection()
     devices: DevicesSection = DevicesSection()
 
     @model_validator(mode="after")
@@ -351,6 +384,11 @@ class HallConfig(Section):
                     )
             if counter.officer is not None and counter.officer not in officer_ids:
                 raise ValueError(f"counter {counter.number}: unknown officer {counter.officer!r}")
+        for officer in self.officers:
+            if officer.unit is not None and officer.unit not in service_ids:
+                raise ValueError(
+                    f"officer {officer.id}: unknown unit {officer.unit!r}{_guess(officer.unit, service_ids)}"
+                )
         served = {s for c in self.counters for s in c.services}
         for service in self.services:
             if service.id not in served:

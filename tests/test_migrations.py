@@ -66,15 +66,40 @@ def month_report(db: Path, out: Path, committed: CsvFiles | None = None) -> CsvF
     for name, rows in files.items():
         if name not in committed:
             continue  # a table added by a later version
+        if name.endswith("_unit_officer.csv"):
+            cut[name] = _per_officer(rows, committed[name][0])
+            continue
         header = committed[name][0]
         positions = [rows[0].index(column) for column in header]  # a missing old column fails here
         cut[name] = [[row[i] for i in positions] for row in rows]
+    for name, rows in committed.items():
+        if name.endswith("_unit_officer.csv") and name in cut:
+            cut[name] = [rows[0], *cut[name]]
     return cut
+
+
+def _per_officer(rows: list[list[str]], header: list[str]) -> list[list[str]]:
+    """The unit × officer table as figures per officer (summed over the units an officer appears in: version 1
+    listed an officer once per service, later versions once, under their unit) and the total line."""
+    positions = [rows[0].index(column) for column in header]
+    officer, counts = header.index("Mã cán bộ"), [i for i, h in enumerate(header) if h.endswith("số lượt")]
+    counts.insert(0, header.index("Tổng số lượt đánh giá"))
+    sums: dict[str, list[int]] = {}
+    for row in ([row[i] for i in positions] for row in rows[1:]):
+        if row[officer]:
+            old = sums.setdefault(row[officer], [0] * len(counts))
+            sums[row[officer]] = [a + int(row[i]) for a, i in zip(old, counts, strict=True)]
+    total = [[row[i] for i in positions] for row in rows[1:]][-1]
+    return [[key, *map(str, values)] for key, values in sorted(sums.items())] + [total]
 
 
 def committed_report(version: int) -> CsvFiles:
     folder = FIXTURES / f"db-v{version}" / "report-2026-10"
-    return {path.name: _read(path) for path in sorted(folder.iterdir())}
+    files = {path.name: _read(path) for path in sorted(folder.iterdir())}
+    for name, rows in files.items():
+        if name.endswith("_unit_officer.csv"):
+            files[name] = [rows[0], *_per_officer(rows, rows[0])]
+    return files
 
 
 def test_v1_fixture_reports_the_committed_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

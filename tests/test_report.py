@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 import sqlite3
 import statistics
@@ -40,13 +41,19 @@ from coordinator.report.cli import main as report_main
 from coordinator.store import Store
 from motcua.cli import main as motcua_main
 from motcua.contract import RatingLevel, RatingMeaning, RatingOutcome
-from motcua.hall import PRESETS, RatingSection, load_hall
+from motcua.hall import PRESETS, RatingSection, load_hall, load_procedures
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTEFACTS = ROOT / "test-output" / "report"
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 LEVELS = ("satisfied", "neutral", "unsatisfied")
-GROUP_LABELS = {"hall": "Toàn bộ phận", "service": "Lĩnh vực / dịch vụ", "counter": "Quầy", "officer": "Cán bộ"}
+GROUP_LABELS = {
+    "hall": "Toàn bộ phận",
+    "service": "Lĩnh vực / dịch vụ",
+    "counter": "Quầy",
+    "officer": "Cán bộ",
+    "procedure": "Thủ tục hành chính",
+}
 
 #: The documented CSV columns (docs/reports.md), in order, with the report's Vietnamese headers.
 SATISFACTION_COLUMNS = {
@@ -123,6 +130,13 @@ WEEKLY_COLUMNS = {
     "wait_mean": "Chờ: trung bình (phút)",
     "national_pct": "Tỷ lệ hài lòng theo Bộ chỉ số 766 (%)",
 }
+COMPARISON_COLUMNS = {
+    "figure": "Chỉ tiêu",
+    "name": "Tên",
+    "current": "Kỳ này",
+    "previous": "Kỳ trước (01/09/2026–30/09/2026)",
+    "change": "Tăng (+) / giảm (−)",
+}
 HEATMAP_COLUMNS = {
     "weekday_no": "Thứ tự ngày (1 = thứ Hai)",
     "weekday": "Thứ",
@@ -136,8 +150,15 @@ QUEUE_NOT_APPLICABLE = {
     "service": {"signed_in_h", "paused_h", "serving_h", "busy_pct"},
     "counter": {"issued", "transferred_in", "cancelled", "expired", "open", "target"},
     "officer": {"issued", "transferred_in", "cancelled", "expired", "open", "target"},
+    "procedure": {"transferred_in", "target", "signed_in_h", "paused_h", "serving_h", "busy_pct"},
 }
-SATISFACTION_NOT_APPLICABLE = {"hall": set(), "counter": set(), "service": {"unbound"}, "officer": {"unbound"}}
+SATISFACTION_NOT_APPLICABLE = {
+    "hall": set(),
+    "counter": set(),
+    "service": {"unbound"},
+    "officer": {"unbound"},
+    "procedure": {"unbound"},
+}
 
 
 # --- the expected figures, from the generation log -----------------------------------------------------------
@@ -153,10 +174,13 @@ class Fact:
     officer: str | None = None
     service: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    procedure: str | None = None  # the ticket's scanned procedure code
 
     def key(self, dim: str) -> str | None:
         if dim == "hall":
             return "hall"
+        if dim == "procedure":
+            return self.procedure
         if dim == "counter":
             return None if self.counter is None else str(self.counter)
         return self.officer if dim == "officer" else self.service
@@ -202,6 +226,9 @@ def ticket_facts(ticket: TicketLog, targets: dict[str, int]) -> list[Fact]:
     else:  # never called, or transferred and not called again
         status = "expired" if ticket.expired else "open"
         facts.append(Fact("outcome", day, service=ticket.service, data={"status": status}))
+    for fact in facts:
+        if fact.kind in ("issue", "wait", "outcome"):  # a ticket's procedure is where it started and ended
+            fact.procedure = ticket.procedure
     return facts
 
 
@@ -249,6 +276,7 @@ def _all_facts(log: MonthLog) -> list[Fact]:
                 rating.officer,
                 rating.service,
                 {"outcome": rating.expected.value, "level": rating.level},
+                log.tickets[rating.ticket_id].procedure if rating.ticket_id else None,
             )
         )
     facts += [session_fact(s, log) for s in log.sessions]
@@ -304,6 +332,8 @@ class Expected:
             return self.hall.service(key).name
         if dim == "counter":
             return f"Quầy {key}"
+        if dim == "procedure":
+            return next(p.name for p in load_procedures(self.hall) if p.code == key)
         return self.hall.officer_name(key) or key
 
     def keys(self, dim: str) -> list[str]:
@@ -312,6 +342,8 @@ class Expected:
             order = [s.id for s in self.hall.services]
         elif dim == "counter":
             order = [str(c.number) for c in self.hall.counters]
+        elif dim == "procedure":  # only the period's, by code
+            return sorted(k for k in present if k is not None)
         else:
             order = [o.id for o in self.hall.officers]
         return [k for k in order if self.scope is None or k in present]
@@ -400,18 +432,30 @@ class Expected:
                 row[f"{level}_n"], row[f"{level}_pct"] = str(n), pct(n, len(facts))
             return row
 
+        # Each officer once, under the unit of most of their counted ratings (ties: hall.toml's order); officers
+        # without ratings under their counter's first service, listed with zeros when the report is not restricted.
+        order = [s.id for s in self.hall.services]
+        units: dict[str, str] = {}
+        for officer in {f.officer for f in counted if f.officer and f.service}:
+            mine = [f.service for f in counted if f.officer == officer and f.service]
+            units[officer] = max(order, key=lambda s: (mine.count(s), -order.index(s)))
+        if self.scope is None:
+            for o in self.hall.officers:
+                if o.id not in units:
+                    home = [c.services[0] for c in self.hall.counters if c.officer == o.id]
+                    units[o.id] = home[0] if home else order[0]
         for service in self.hall.services:
-            unit = [f for f in counted if f.service == service.id]
-            if not unit:
+            members = [o for o in officer_order if units.get(o) == service.id]
+            nobody = [f for f in counted if f.service == service.id and f.officer is None]
+            if not members and not nobody:
                 continue
-            for officer in officer_order:
-                mine = [f for f in unit if f.officer == officer]
-                if mine:
-                    number += 1
-                    rows.append(
-                        line(str(number), service.id, service.name, officer, self.names("officer", officer), mine)
-                    )
-            rows.append(line("", service.id, service.name, "", "Cộng", unit))
+            unit: list[Fact] = []
+            for officer in members:
+                mine = [f for f in counted if f.officer == officer and f.service]
+                number += 1
+                rows.append(line(str(number), service.id, service.name, officer, self.names("officer", officer), mine))
+                unit += mine
+            rows.append(line("", service.id, service.name, "", "Cộng", unit + nobody))
         rows.append(line("", "", "Tổng cộng", "", "Tổng cộng", counted))
         return rows
 
@@ -567,6 +611,104 @@ def test_report_on_a_four_and_a_five_level_scale_matches_an_independent_count(
 
 
 # --- the month, figure by figure -----------------------------------------------------------------------------
+
+
+def test_report_official_form_comes_from_the_halls_config(month: MonthLog, tmp_path: Path, monkeypatch) -> None:
+    """The administrative form of a report (Nghị định 30/2020/NĐ-CP's layout) from hall.toml ``[report]``, a
+    quarter's period and its comparison with the quarter before."""
+    monkeypatch.setenv("MOTCUA_CLOCK", "2026-11-02T08:00:00+07:00@1")
+    form = """
+[report]
+parent_body = "UBND QUẬN ĐỐNG ĐA"
+issuing_body = "UBND PHƯỜNG HÒA BÌNH"
+number_suffix = "BC-UBND"
+place = "Hòa Bình"
+recipients = ["Chủ tịch UBND quận Đống Đa", "Phòng Nội vụ quận"]
+prepared_by = "Nguyễn Thị Lan"
+signer = "Trần Quốc Toản"
+signer_title = "PHÓ CHỦ TỊCH"
+signing_authority = "KT. CHỦ TỊCH"
+copy_to = ["Như trên", "Lưu: VT, BPMC"]
+"""
+    toml = tmp_path / "hall.toml"
+    text = WARD_HALL.read_text(encoding="utf-8").replace("[rating]\n", form + "\n[rating]\n")
+    toml.write_text(text.replace('"procedures.toml"', f'"{WARD_HALL.parent / "procedures.toml"}"'), encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["--db", str(month.db), "--hall", str(toml), "--period", "quarter", "--date", "2026-10-15"]
+    assert run_report(*args, "--out", str(out)) == 0
+    stem = "phuong-hoa-binh_2026-10-01_2026-12-31"
+    html = (out / f"{stem}.html").read_text("utf-8")
+    for expected in (
+        "UBND QUẬN ĐỐNG ĐA",
+        "UBND PHƯỜNG HÒA BÌNH",
+        "Số: …/BC-UBND",
+        "Hòa Bình, ngày 02 tháng 11 năm 2026",
+        "Kính gửi:",
+        "Chủ tịch UBND quận Đống Đa;",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "KT. CHỦ TỊCH",
+        "PHÓ CHỦ TỊCH",
+        "Trần Quốc Toản",
+        "NGƯỜI LẬP",
+        "Nguyễn Thị Lan",
+        "- Lưu: VT, BPMC.",
+        "Từ ngày 01/10/2026 đến ngày 31/12/2026",
+    ):
+        assert expected in html, expected
+    header, *rows = read_csv_plain(out / f"{stem}_comparison.csv")
+    assert header[3] == "Kỳ trước (01/07/2026–30/09/2026)"
+    served = {row[0]: row for row in rows}["served"]
+    assert int(served[3]) == sum(  # the previous quarter holds only 30 September of the generated month
+        1
+        for t in month.tickets.values()
+        if t.day.month == 9 and t.visits and t.visits[-1].end in ("served", "auto_closed")
+    )
+    assert "break-after: avoid" in html
+
+
+def read_csv_plain(path: Path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline="")))
+
+
+def test_report_by_procedure_matches_an_independent_count(month: MonthLog, hall_toml: str, tmp_path: Path) -> None:
+    """``--by procedure``: one row per national procedure code scanned in the month, with its name."""
+    args = ["--db", str(month.db), "--hall", hall_toml, "--date", "2026-10-15", "--by", "procedure,officer"]
+    assert run_report(*args, "--format", "csv", "--out", str(tmp_path)) == 0
+    expected = Expected(month, MONTH_FIRST, MONTH_LAST)
+    files = report_files(tmp_path, STEM)
+    sat = read_csv(files["satisfaction"], SATISFACTION_COLUMNS)
+    assert_rows("satisfaction", sat, expected.rows("sat", ["officer", "procedure"]))
+    assert_rows("queue", read_csv(files["queue"], QUEUE_COLUMNS), expected.rows("queue", ["officer", "procedure"]))
+    procedures = [row for row in sat if row["group"] == "Thủ tục hành chính"]
+    assert len(procedures) >= 5 and all(re.fullmatch(r"\d\.\d{6}", row["id"]) for row in procedures)
+    assert sum(int(row["counted"]) for row in procedures) < int(sat[0]["counted"])  # most tickets name no procedure
+
+
+def test_unit_officer_lists_each_officer_once_and_the_unrated_with_zero(month: MonthLog, tmp_path: Path) -> None:
+    hall = load_hall(WARD_HALL)
+    extra = hall.officers[0].model_copy(update={"id": "ngo-van-tam", "name": "Ngô Văn Tâm", "unit": "ho-tich"})
+    toml = tmp_path / "hall.toml"
+    text = WARD_HALL.read_text(encoding="utf-8").replace(
+        "[[officers]]\n",
+        '[[officers]]\nid = "ngo-van-tam"\nname = "Ngô Văn Tâm"\nunit = "ho-tich"\n\n[[officers]]\n',
+        1,
+    )
+    toml.write_text(text.replace('"procedures.toml"', f'"{WARD_HALL.parent / "procedures.toml"}"'), encoding="utf-8")
+    assert load_hall(toml).officers[0] == extra
+    out = tmp_path / "out"
+    args = ["--db", str(month.db), "--hall", str(toml), "--date", "2026-10-15", "--format", "csv", "--out", str(out)]
+    assert run_report(*args) == 0
+    rows = read_csv(report_files(out, STEM)["unit_officer"], UNIT_OFFICER_COLUMNS)
+    officers = [row["officer_id"] for row in rows if row["no"]]
+    assert len(officers) == len(set(officers)) == len(hall.officers) + 1
+    (tam,) = [row for row in rows if row["officer_id"] == "ngo-van-tam"]
+    assert (tam["unit_id"], tam["counted"], tam["satisfied_pct"]) == ("ho-tich", "0", "")
+    counted = [f for f in all_facts(month) if f.kind == "rating" and f.data["outcome"] == "counted"]
+    counted = [f for f in counted if MONTH_FIRST <= f.day <= MONTH_LAST]
+    for row in rows:
+        if row["no"]:
+            assert int(row["counted"]) == sum(1 for f in counted if f.officer == row["officer_id"])
 
 
 def test_report_month_csv_matches_an_independent_count(month: MonthLog, hall_toml: str, tmp_path: Path) -> None:
@@ -884,12 +1026,16 @@ def test_report_html_page_has_the_layout_and_the_csv_figures(month: MonthLog, ha
         "weekly": read_csv(out / f"{STEM}_weekly.csv", WEEKLY_COLUMNS),
     }
     source = {"queue_tickets": "queue", "queue_times": "queue", "queue_busy": "queue"}
-    assert set(page.tables) == {"unit_officer", "satisfaction", "weekly", "queue_tickets", "queue_times", "queue_busy"}
+    tables = {"unit_officer", "satisfaction", "weekly", "queue_tickets", "queue_times", "queue_busy", "comparison"}
+    assert set(page.tables) == tables
+    csv_rows["comparison"] = read_csv(out / f"{STEM}_comparison.csv", COMPARISON_COLUMNS)
     compared = 0
     for name, rows in page.tables.items():
         table = csv_rows[source.get(name, name)]
         for attributes, cells in rows:
-            if name == "weekly":
+            if name == "comparison":
+                match = [r for r in table if r["figure"] == attributes["data-key"]]
+            elif name == "weekly":
                 match = [r for r in table if r["week_from"] == attributes["data-key"]]
             elif name == "unit_officer":
                 match = [
@@ -921,6 +1067,12 @@ def test_report_html_page_has_the_layout_and_the_csv_figures(month: MonthLog, ha
     assert vi_number(page.figures["served"]) == queue["served"]
     assert vi_number(page.figures["wait_mean"]) == queue["wait_mean"]
     assert vi_number(page.figures["within_target_pct"]) == queue["within_target_pct"]
+    comparison = {row["figure"]: row for row in csv_rows["comparison"]}
+    assert comparison["project_pct"]["current"] == hall["project_pct"]
+    assert comparison["national_pct"]["current"] == hall["national_pct"]
+    assert comparison["served"]["current"] == queue["served"]
+    assert vi_number(page.figures["national_pct"]) == hall["national_pct"]
+    assert "Số: …/BC" in html and "Nơi nhận:" in html and "NGƯỜI LẬP" in html
 
 
 def test_report_in_english(month: MonthLog, hall_toml: str, tmp_path: Path) -> None:

@@ -116,6 +116,7 @@ class TicketLog:
     issued_at: datetime
     service: str  # now (after transfers)
     priority: PriorityCategory | None = None
+    procedure: str | None = None  # the national code scanned at the kiosk, if any
     cancelled: bool = False
     expired: bool = False
     visits: list[VisitLog] = field(default_factory=list)
@@ -376,7 +377,7 @@ class MonthSimulation:
         assert len(issued) == 1, replies
         info = issued[0].ticket
         assert info.service == service
-        ticket = TicketLog(info.id, self.business_day(), service, self.now, service, priority)
+        ticket = TicketLog(info.id, self.business_day(), service, self.now, service, priority, request.procedure)
         self.log.tickets[ticket.id] = ticket
         self.waiting[service][ticket.id] = ticket
         if rng.random() < 0.02:  # the printer jammed: the kiosk cancels what it asked for, seconds later

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 SATISFIED_COLOUR = "#2e7d32"
+NATIONAL_COLOUR = "#1565c0"
 INK = "#222222"
 GRID = "#dddddd"
 WIDTH_IN = 7.0  # fits an A4 page's text width (about 180 mm)
@@ -123,11 +124,24 @@ def _weekly(report: Report, names: Names) -> Chart | None:
     if points:
         xs = [x for x, _ in points]
         ys = [float(y) for _, y in points]
-        share_axes.plot(xs, ys, color=SATISFIED_COLOUR, marker="o", label=text("satisfied_pct", lang))
+        share_axes.plot(xs, ys, color=SATISFIED_COLOUR, marker="o", label=text("satisfied_pct", lang), clip_on=False)
         for x, y in points:
             share_axes.annotate(number(y, lang), (x, float(y)), textcoords="offset points", xytext=(0, 6), ha="center")
-        low = min(ys)
-        share_axes.set_ylim(max(0.0, math.floor(low / 10) * 10 - 10), 105)
+        national = [(i, w.satisfaction.national_pct) for i, w in enumerate(report.weekly)]
+        national_points = [(x, float(y)) for x, y in national if y is not None]
+        if national_points:
+            share_axes.plot(
+                [x for x, _ in national_points],
+                [y for _, y in national_points],
+                color=NATIONAL_COLOUR,
+                marker="s",
+                linestyle="--",
+                label=text("national_pct", lang),
+                clip_on=False,
+            )
+            share_axes.legend(loc="lower left", frameon=False, fontsize=7)
+        low = min(ys + [y for _, y in national_points])
+        share_axes.set_ylim(max(0.0, math.floor(low / 10) * 10 - 10), 100)  # a share never goes past 100 %
     share_axes.set_ylabel(text("satisfied_pct", lang), color=SATISFIED_COLOUR)
     share_axes.spines["right"].set_visible(True)
     return Chart("weekly", text("chart_weekly", lang), _svg(figure))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from fractions import Fraction
 from typing import Literal
 
 from coordinator.report.metrics import HALL_KEY, Dim, round_half_up
+from motcua.contract import Procedure
 from motcua.hall import VIETNAMESE_WEEKDAYS, HallConfig
 
 Lang = Literal["vi", "en"]
@@ -18,6 +20,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "from_to": ("Từ ngày {first} đến ngày {last}", "From {first} to {last}"),
     "country": ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", ""),
     "motto": ("Độc lập - Tự do - Hạnh phúc", ""),
+    "number": ("Số: …/{suffix}", "No. …/{suffix}"),
+    "date_line": ("{place}, ngày {d:02d} tháng {m:02d} năm {y}", "{place}, {y}-{m:02d}-{d:02d}"),
+    "to": ("Kính gửi:", "To:"),
+    "copy_to": ("Nơi nhận:", "Copies to:"),
+    "prepared_by": ("NGƯỜI LẬP", "PREPARED BY"),
+    "sign_note": ("(Ký, ghi rõ họ tên)", "(Signature, full name)"),
+    "sign_seal_note": ("(Ký, ghi rõ họ tên, đóng dấu)", "(Signature, full name, seal)"),
     "made_on": ("Lập ngày {day}", "Made on {day}"),
     "incomplete": (
         "Kỳ báo cáo chưa kết thúc: số liệu tính đến thời điểm lập báo cáo.",
@@ -49,10 +58,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "dim_service": ("Lĩnh vực / dịch vụ", "Service"),
     "dim_counter": ("Quầy", "Counter"),
     "dim_officer": ("Cán bộ", "Officer"),
+    "dim_procedure": ("Thủ tục hành chính", "Administrative procedure"),
+    "tickets_sheet": ("Lượt phục vụ", "Tickets served"),
+    "comparison": ("So sánh với kỳ trước", "Compared with the previous period"),
+    "figure": ("Chỉ tiêu", "Figure"),
+    "this_period": ("Kỳ này", "This period"),
+    "previous_period": ("Kỳ trước ({first:%d/%m/%Y}–{last:%d/%m/%Y})", "Previous ({first:%d/%m/%Y}–{last:%d/%m/%Y})"),
+    "change": ("Tăng (+) / giảm (−)", "Change"),
     "unit": ("Đơn vị", "Unit"),
     "by_service": ("Theo lĩnh vực / dịch vụ", "By service"),
     "by_counter": ("Theo quầy", "By counter"),
     "by_officer": ("Theo cán bộ", "By officer"),
+    "by_procedure": ("Theo thủ tục hành chính", "By administrative procedure"),
     "no_officer": ("(không có cán bộ)", "(no officer)"),
     # satisfaction
     "sat_unit_officer": ("Kết quả đánh giá theo đơn vị và cán bộ", "Ratings by unit and officer"),
@@ -194,9 +211,10 @@ def day_text(day: date, lang: Lang) -> str:
 class Names:
     """Names of the hall's services, counters, officers and rating levels in one language."""
 
-    def __init__(self, hall: HallConfig, lang: Lang) -> None:
+    def __init__(self, hall: HallConfig, lang: Lang, procedures: Mapping[str, Procedure] | None = None) -> None:
         self.hall = hall
         self.lang = lang
+        self.procedures = procedures or {}  # the hall's catalogue, by national code
 
     def of(self, dim: Dim, key: str | None) -> str:
         if key is None:
@@ -209,6 +227,11 @@ class Names:
             except KeyError:
                 return key
             return (service.name_en or service.name) if self.lang == "en" else service.name
+        if dim == "procedure":
+            procedure = self.procedures.get(key)
+            if procedure is None:
+                return key
+            return (procedure.name_en or procedure.name) if self.lang == "en" else procedure.name
         if dim == "counter":
             try:
                 counter = self.hall.counter(int(key))

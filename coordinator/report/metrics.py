@@ -43,8 +43,10 @@ from coordinator.report.period import Period, business_day_of
 from motcua.contract import EventKind, EventReason, RatingMeaning, RatingOutcome
 from motcua.hall import HallConfig
 
-Dim = Literal["hall", "service", "counter", "officer"]
+Dim = Literal["hall", "service", "counter", "officer", "procedure"]
 #: The breakdowns a report can show, in the order they are shown.
+ALL_BREAKDOWNS: tuple[Dim, ...] = ("service", "counter", "officer", "procedure")
+#: The breakdowns shown when none is asked for (procedure: ``--by procedure``).
 BREAKDOWNS: tuple[Dim, ...] = ("service", "counter", "officer")
 HALL_KEY = "hall"
 #: What a level counts as; the default scale's keys are these too.
@@ -60,6 +62,7 @@ QUEUE_FIGURES: dict[Dim, frozenset[str]] = {
     "service": frozenset({"issued", "cancelled", "expired", "open", "transferred_in", "target"}),
     "counter": frozenset({"busy"}),
     "officer": frozenset({"busy"}),
+    "procedure": frozenset({"issued", "cancelled", "expired", "open"}),
 }
 #: Ratings not bound to a ticket have no officer or service.
 SATISFACTION_FIGURES: dict[Dim, frozenset[str]] = {
@@ -67,6 +70,7 @@ SATISFACTION_FIGURES: dict[Dim, frozenset[str]] = {
     "service": frozenset(),
     "counter": frozenset({"unbound"}),
     "officer": frozenset(),
+    "procedure": frozenset(),
 }
 
 # --- facts ---------------------------------------------------------------------------------------------------
@@ -78,6 +82,7 @@ class Fact:
     counter: int | None
     officer: str | None
     service: str | None
+    procedure: str | None = field(default=None, kw_only=True)  # the ticket's national procedure code, if scanned
 
     def key(self, dim: Dim) -> str | None:
         """This fact's group in a breakdown by `dim` (None: it has none, e.g. an issued ticket's officer)."""
@@ -87,6 +92,8 @@ class Fact:
             return str(self.counter) if self.counter is not None else None
         if dim == "officer":
             return self.officer
+        if dim == "procedure":
+            return self.procedure
         return self.service
 
 
@@ -201,8 +208,11 @@ def build_facts(records: Records, hall: HallConfig, period: Period) -> Facts:
             facts.transfers.append(TransferFact(ticket.business_day, event.counter, event.officer, origin, target))
             facts.transfers_in.append(TransferInFact(ticket.business_day, None, None, target))
     rated = {r.ticket_id: r.meaning.value for r in records.ratings if r.outcome == COUNTED and r.ticket_id}
+    procedures = {t.id: t.procedure for t in records.tickets if t.procedure}
     for ticket in tickets.values():
-        facts.issues.append(IssueFact(ticket.business_day, None, None, ticket.issued_service))
+        facts.issues.append(
+            IssueFact(ticket.business_day, None, None, ticket.issued_service, procedure=ticket.procedure)
+        )
         if ticket.first_called_at is not None:
             first = first_calls.get(ticket.id)
             counter, officer = (first.counter, first.officer) if first else (None, None)
@@ -216,6 +226,7 @@ def build_facts(records: Records, hall: HallConfig, period: Period) -> Facts:
                     target=Fraction(60 * _target_min(hall, ticket.issued_service)),
                     weekday=ticket.business_day.weekday(),
                     hour=ticket.issued_at.astimezone(zone).hour,
+                    procedure=ticket.procedure,
                 )
             )
         facts.outcomes.append(_outcome(ticket, ticket.id in auto_closed, rated.get(ticket.id)))
@@ -231,6 +242,7 @@ def build_facts(records: Records, hall: HallConfig, period: Period) -> Facts:
                     rating.level,
                     rating.outcome,
                     meaning=rating.meaning,
+                    procedure=procedures.get(rating.ticket_id or ""),
                 )
             )
     for session in sessions(records.events, lambda moment: business_day_of(moment, zone, starts_at)):
@@ -253,6 +265,7 @@ def _outcome(ticket: Ticket, auto_closed: bool, rated: str | None = None) -> Out
         auto_closed=auto_closed and ticket.status == SERVED,
         service_time=service_time,
         rated=rated,
+        procedure=ticket.procedure,
     )
 
 
@@ -497,6 +510,10 @@ class Report:
     levels: tuple[str, ...]  # the rating scale's keys, in button order (and any other key found in the period)
     heatmap: list[HeatCell]
     unknown_officers: list[str]  # officer ids in the data that hall.toml does not name
+    # The period before, of the same length (`Period.previous`), for the comparison: its hall (or scope) totals.
+    previous_period: Period | None = None
+    previous_satisfaction: SatisfactionRow | None = None
+    previous_queue: QueueRow | None = None
 
 
 def compute(
@@ -556,7 +573,7 @@ def compute(
         satisfaction_total=satisfaction(total_dim, total_key, facts),
         queue_rows=queue_rows,
         satisfaction_rows=satisfaction_rows,
-        unit_officer=unit_officer_rows(facts.ratings, hall, levels),
+        unit_officer=unit_officer_rows(facts.ratings, hall, levels, every_officer=scope is None),
         weekly=weekly,
         levels=levels,
         heatmap=heatmap(facts.waits),
@@ -617,15 +634,32 @@ def satisfaction_row(
 
 
 def unit_officer_rows(
-    ratings: Iterable[RatingFact], hall: HallConfig, levels: Sequence[str] = MEANINGS
+    ratings: Iterable[RatingFact], hall: HallConfig, levels: Sequence[str] = MEANINGS, *, every_officer: bool = True
 ) -> list[UnitOfficerRow]:
-    """Counted ratings per unit (service) and officer, each unit followed by its subtotal line."""
-    by_unit: dict[str, dict[str | None, dict[str, int]]] = defaultdict(
+    """Counted ratings per unit and officer, each unit followed by its subtotal line. Each officer is listed once,
+    under their unit (`officer_units`), with every counted rating of theirs whatever the service; with
+    `every_officer`, the officers of hall.toml who received none are listed too, with zeros."""
+    by_officer: dict[str | None, dict[str, dict[str, int]]] = defaultdict(
         lambda: defaultdict(lambda: dict.fromkeys(levels, 0))
     )
     for rating in ratings:
         if rating.outcome == COUNTED and rating.service is not None:
-            by_unit[rating.service][rating.officer][rating.level] += 1
+            by_officer[rating.officer][rating.service][rating.level] += 1
+    units = officer_units(hall, {o: dict(v) for o, v in by_officer.items() if o is not None})
+    by_unit: dict[str, dict[str | None, dict[str, int]]] = defaultdict(dict)
+    for officer, per_service in by_officer.items():
+        if officer is None:  # bound to a ticket served with nobody signed in: each service keeps its own line
+            for service, counts in per_service.items():
+                by_unit[service][None] = counts
+            continue
+        total = dict.fromkeys(levels, 0)
+        for counts in per_service.values():
+            for level in levels:
+                total[level] += counts[level]
+        by_unit[units[officer]][officer] = total
+    if every_officer:
+        for listed in hall.officers:
+            by_unit[units[listed.id]].setdefault(listed.id, dict.fromkeys(levels, 0))
     service_order = {s.id: i for i, s in enumerate(hall.services)}
     officer_order = {o.id: i for i, o in enumerate(hall.officers)}
     rows = []
@@ -639,6 +673,29 @@ def unit_officer_rows(
                 subtotal[level] += counts[level]
         rows.append(UnitOfficerRow(service, None, sum(subtotal.values()), subtotal, subtotal=True))
     return rows
+
+
+def officer_units(hall: HallConfig, rated: dict[str, dict[str, dict[str, int]]]) -> dict[str, str]:
+    """Each officer's unit (đơn vị) in the unit × officer table: `unit` in hall.toml if set; else the service of
+    most of their counted ratings (ties: hall.toml's order); else the first service of the counter they are the
+    default officer of; else the hall's first service."""
+    order = {s.id: i for i, s in enumerate(hall.services)}
+    default_counter = {c.officer: c for c in hall.counters if c.officer}
+    units: dict[str, str] = {}
+    for officer in [o.id for o in hall.officers] + sorted(set(rated) - {o.id for o in hall.officers}):
+        configured = next((o.unit for o in hall.officers if o.id == officer and o.unit), None)
+        per_service = rated.get(officer, {})
+        if configured:
+            units[officer] = configured
+        elif per_service:
+            units[officer] = min(
+                per_service, key=lambda s: (-sum(per_service[s].values()), order.get(s, len(order)), s)
+            )
+        elif officer in default_counter:
+            units[officer] = default_counter[officer].services[0]
+        else:
+            units[officer] = hall.services[0].id
+    return units
 
 
 def heatmap(waits: Iterable[WaitFact]) -> list[HeatCell]:
@@ -682,7 +739,9 @@ def round_half_up(value: Fraction, digits: int = 1) -> Fraction:
 # --- names and keys ------------------------------------------------------------------------------------------
 
 
-def resolve_scope(dim: Dim, text: str, hall: HallConfig, facts: Facts) -> Scope:
+def resolve_scope(
+    dim: Dim, text: str, hall: HallConfig, facts: Facts, procedures: dict[str, str] | None = None
+) -> Scope:
     """A user's ``--by officer=...``: an id, a number or a name from hall.toml (or an id found in the data)."""
     wanted = _fold(text)
     candidates: dict[str, str] = {}  # folded spelling -> key
@@ -700,6 +759,10 @@ def resolve_scope(dim: Dim, text: str, hall: HallConfig, facts: Facts) -> Scope:
         for officer in hall.officers:
             candidates[_fold(officer.id)] = officer.id
             candidates[_fold(officer.name)] = officer.id
+    elif dim == "procedure":
+        for code, name in (procedures or {}).items():
+            candidates[_fold(code)] = code
+            candidates[_fold(name)] = code
     else:
         raise ReportError("the hall has no filter value: use --by hall")
     for key in {f.key(dim) for f in facts.everything()} - {None}:
@@ -728,6 +791,8 @@ def _keys(facts: Facts, dim: Dim, hall: HallConfig, *, configured: bool) -> list
         order = [str(c.number) for c in hall.counters]
     elif dim == "officer":
         order = [o.id for o in hall.officers]
+    elif dim == "procedure":
+        order = []  # the catalogue has hundreds: only the procedures of the period's tickets, by code
     else:
         order = [HALL_KEY]
     keys = [k for k in order if configured or k in present]

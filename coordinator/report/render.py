@@ -22,7 +22,7 @@ from coordinator.report.tables import QUEUE_PARTS, Cell, Kind, Row, Table, table
 from motcua import __version__
 from motcua.hall import HallConfig
 
-FORMATS = ("html", "csv")
+FORMATS = ("html", "csv", "xlsx", "json")
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,8 @@ def html_tables(report: Report, names: Names) -> dict[str, Table]:
         ),
         "weekly": every["weekly"],
     }
+    if "comparison" in every:
+        shown["comparison"] = every["comparison"].view(["name", "current", "previous", "change"])
     queue = every["queue"]
     for name, keys in QUEUE_PARTS.items():
         narrow = queue.view(["name", *keys], keep=_any_of(queue, keys))
@@ -139,7 +141,24 @@ def render_html(
         what = f"{names.dim(report.scope.dim)}: {names.of(report.scope.dim, report.scope.key)}"
         scope = text("scope", lang, what=what)
     hall_name = (hall.hall.name_en or hall.hall.name) if lang == "en" else hall.hall.name
+    form = hall.report
+    made = made_at.date()
     return template.render(
+        parent_body=form.parent_body,
+        issuing_body=form.issuing_body or hall_name,
+        number=text("number", lang, suffix=form.number_suffix),
+        date_line=text("date_line", lang, place=form.place or "……", d=made.day, m=made.month, y=made.year),
+        to_label=text("to", lang),
+        recipients=form.recipients,
+        copy_to_label=text("copy_to", lang),
+        copy_to=form.copy_to,
+        prepared_by_label=text("prepared_by", lang),
+        prepared_by=form.prepared_by,
+        signing_authority=form.signing_authority,
+        signer_title=form.signer_title,
+        signer=form.signer,
+        sign_note=text("sign_note", lang),
+        sign_seal_note=text("sign_seal_note", lang),
         lang=lang,
         version=__version__,
         css=resources.files(__package__).joinpath("report.css").read_text("utf-8"),

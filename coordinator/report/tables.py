@@ -73,6 +73,7 @@ def tables(report: Report, names: Names) -> dict[str, Table]:
             queue_table(report, names),
             weekly_table(report, names),
             heatmap_table(report, names),
+            *([comparison_table(report, names)] if report.previous_period is not None else []),
         )
     }
 
@@ -294,3 +295,38 @@ def heatmap_table(report: Report, names: Names) -> Table:
         for cell in report.heatmap
     ]
     return Table("heatmap", text("heatmap", lang), columns, rows)
+
+
+def comparison_table(report: Report, names: Names) -> Table:
+    """This period's main figures beside the previous period's of the same length, and the change."""
+    lang = names.lang
+    assert report.previous_period is not None
+    previous = report.previous_period
+    columns = (
+        Column("figure", text("figure", lang), "text"),
+        Column("name", text("name", lang), "text"),
+        Column("current", text("this_period", lang), "dec"),
+        Column("previous", text("previous_period", lang, first=previous.first, last=previous.last), "dec"),
+        Column("change", text("change", lang), "dec"),
+    )
+    now_s, now_q = report.satisfaction_total, report.queue_total
+    then_s, then_q = report.previous_satisfaction, report.previous_queue
+
+    def minutes(q: QueueRow | None) -> Fraction | None:
+        return q.wait.mean / 60 if q is not None and q.wait.mean is not None else None
+
+    figures: list[tuple[str, Fraction | int | None, Fraction | int | None]] = [
+        ("counted", now_s.counted, then_s.counted if then_s else None),
+        ("project_pct", now_s.satisfied_pct, then_s.satisfied_pct if then_s else None),
+        ("national_pct", now_s.national_pct, then_s.national_pct if then_s else None),
+        ("rated_pct", now_s.rated_pct, then_s.rated_pct if then_s else None),
+        ("served", now_q.served, then_q.served if then_q else None),
+        ("wait_mean", minutes(now_q), minutes(then_q)),
+        ("within_target_pct", now_q.within_target_pct, then_q.within_target_pct if then_q else None),
+    ]
+    rows = []
+    for key, now, then in figures:
+        change = now - then if now is not None and then is not None else None  # counts stay whole numbers
+        cells: tuple[Cell, ...] = (key, text(key, lang), now, then, change)
+        rows.append(Row(cells, key=key))
+    return Table("comparison", text("comparison", lang), columns, rows)
