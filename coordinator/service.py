@@ -20,10 +20,10 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from coordinator.engine import AuditEvent, CallEvent, Changes, QueueEngine, QueueError, Ticket
-from coordinator.ratings import judge
+from coordinator.ratings import check_alert, judge
 from coordinator.store import Store
 from motcua.clock import Clock
 from motcua.contract import (
@@ -45,6 +45,7 @@ from motcua.contract import (
     Message,
     Procedure,
     RatingAck,
+    RatingAlert,
     RatingMeaning,
     RatingOutcome,
     RatingVote,
@@ -84,6 +85,7 @@ class _Pending:
     acks: list[tuple[str, RatingAck]] = field(default_factory=list)
     calls: list[CallEvent] = field(default_factory=list)
     events: list[HallEvent] = field(default_factory=list)
+    alerts: list[RatingAlert] = field(default_factory=list)  # retained on counter/{n}/rating/alert
     counters: set[int] = field(default_factory=set)  # state changed: published with the replies
     views: set[int] = field(default_factory=set)  # only the waiting count changed: throttled
     board: bool = False
@@ -294,6 +296,45 @@ class CoordinatorService:
                 self.store.add_event(event), event, rating=vote.level, meaning=level.meaning, outcome=verdict.outcome
             )
         )
+        if verdict.outcome is RatingOutcome.COUNTED:
+            self._check_alert(counter, vote.pressed_at)
+
+    def _check_alert(self, counter: int, at: datetime) -> None:
+        """The hall's alert rule on the counter's counted votes of the window ending at this vote: an event and a
+        retained message when the alert starts or stops."""
+        rule = self.hall.rating.alert
+        if rule is None:
+            return
+        window = timedelta(minutes=rule.window_min)
+        check = check_alert(
+            self.store.counted_meanings(counter, at - window, at),
+            unsatisfied_pct=rule.unsatisfied_pct,
+            min_votes=rule.min_votes,
+        )
+        was = counter in self.store.active_alerts()
+        if check.active == was:
+            return
+        self.store.set_alert(counter, check.active)
+        alert = RatingAlert(
+            counter=counter,
+            active=check.active,
+            unsatisfied=check.unsatisfied,
+            votes=check.votes,
+            threshold_pct=rule.unsatisfied_pct,
+            window_min=rule.window_min,
+            min_votes=rule.min_votes,
+            at=at,
+        )
+        share = f"{check.unsatisfied}/{check.votes} unsatisfied in {rule.window_min} min"
+        logger.warning("counter %s rating alert %s: %s", counter, "raised" if check.active else "cleared", share)
+        event = AuditEvent(
+            at=at,
+            kind=EventKind.RATING_ALERT,
+            counter=counter,
+            detail=f"{'raised' if check.active else 'cleared'}: {share}",
+        )
+        self._pending.events.append(_hall_event(self.store.add_event(event), event, alert=alert))
+        self._pending.alerts.append(alert)
 
     # --- the batch: guard each message, commit once, then publish ------------------------------------
 
@@ -379,6 +420,8 @@ class CoordinatorService:
             self._send_reply(inbound, message)
         for topic, ack in pending.acks:
             self.session.publish(topic, ack)
+        for alert in pending.alerts:
+            self.session.publish(self.topics.rating_alert(alert.counter), alert, retain=True)
         for call in pending.calls:
             announced = self.call_message(call)
             if announced is not None:  # a call nobody heard within two minutes is not worth announcing late
@@ -545,6 +588,7 @@ def _hall_event(
     rating: str | None = None,
     meaning: RatingMeaning | None = None,
     outcome: RatingOutcome | None = None,
+    alert: RatingAlert | None = None,
 ) -> HallEvent:
     return HallEvent(
         seq=seq,
@@ -560,6 +604,7 @@ def _hall_event(
         rating=rating,
         meaning=meaning,
         outcome=outcome,
+        alert=alert,
     )
 
 

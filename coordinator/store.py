@@ -231,6 +231,28 @@ class Store:
             if row["status"] in (TicketStatus.SERVED.value, TicketStatus.CALLED.value)
         ]
 
+    def counted_meanings(self, counter: int, since: datetime, until: datetime) -> list[str]:
+        """The meanings of the counted votes pressed at `counter` between `since` and `until` (both included)."""
+        rows = self.db.execute(
+            """SELECT meaning FROM ratings WHERE counter = ? AND outcome = 'counted'
+               AND pressed_at >= ? AND pressed_at <= ?""",
+            (counter, _iso(since), _iso(until)),
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def set_alert(self, counter: int, active: bool) -> None:
+        """Remember whether `counter`'s rating alert is active (meta ``rating_alert:N``), across restarts."""
+        self.begin()
+        self.db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (f"rating_alert:{counter}", "1" if active else "0"),
+        )
+
+    def active_alerts(self) -> set[int]:
+        """Counters whose rating alert is active."""
+        rows = self.db.execute("SELECT key FROM meta WHERE key LIKE 'rating_alert:%' AND value = '1'").fetchall()
+        return {int(row[0].split(":", 1)[1]) for row in rows}
+
     def ticket_owner(self, ticket_id: str) -> tuple[str | None, str | None]:
         """(officer, service) of a ticket, for attributing a rating."""
         row = self.db.execute("SELECT officer, service FROM tickets WHERE id = ?", (ticket_id,)).fetchone()

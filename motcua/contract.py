@@ -480,6 +480,22 @@ class EventKind(StrEnum):
     PAUSED = "paused"
     RESUMED = "resumed"
     RATING = "rating"  # a pad's vote, with ``rating`` and ``outcome``
+    RATING_ALERT = "rating_alert"  # a counter's unsatisfied share crossed the hall's alert rule; ``alert`` says how
+
+
+class RatingAlert(Message):
+    """Retained per counter on ``counter/{n}/rating/alert``, and carried by the ``rating_alert`` event: whether the
+    counter's counted votes of the last ``window_min`` minutes are more than ``threshold_pct`` % unsatisfied (with
+    at least ``min_votes`` votes). Sent when it becomes active and when it stops being so."""
+
+    counter: CounterNumber
+    active: bool
+    unsatisfied: int  # counted votes meaning unsatisfied in the window
+    votes: int  # counted votes in the window
+    threshold_pct: int
+    window_min: int
+    min_votes: int
+    at: UtcTime  # the vote that changed it (the pad's time)
 
 
 class EventReason(StrEnum):
@@ -506,6 +522,7 @@ class HallEvent(Message):
     rating: RatingKey | None = None  # the level's key in the hall's scale
     meaning: RatingMeaning | None = None  # what that level counts as
     outcome: RatingOutcome | None = None
+    alert: RatingAlert | None = None  # rating_alert: the counter's alert as it now is
 
 
 class EventBatch(Message):
@@ -564,6 +581,9 @@ class Topics:
 
     def rating_ack(self, counter: int | str) -> str:
         return f"{self.root}/counter/{_level(counter)}/rating/ack"
+
+    def rating_alert(self, counter: int | str) -> str:
+        return f"{self.root}/counter/{_level(counter)}/rating/alert"
 
     # hall-wide
     def board(self) -> str:
