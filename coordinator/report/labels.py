@@ -25,6 +25,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "to": ("Kính gửi:", "To:"),
     "copy_to": ("Nơi nhận:", "Copies to:"),
     "prepared_by": ("NGƯỜI LẬP", "PREPARED BY"),
+    "leader": ("LÃNH ĐẠO ĐƠN VỊ", "HEAD OF THE UNIT"),
     "sign_note": ("(Ký, ghi rõ họ tên)", "(Signature, full name)"),
     "sign_seal_note": ("(Ký, ghi rõ họ tên, đóng dấu)", "(Signature, full name, seal)"),
     "made_on": ("Lập ngày {day}", "Made on {day}"),

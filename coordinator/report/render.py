@@ -155,7 +155,7 @@ def render_html(
         prepared_by_label=text("prepared_by", lang),
         prepared_by=form.prepared_by,
         signing_authority=form.signing_authority,
-        signer_title=form.signer_title,
+        signer_title=form.signer_title or text("leader", lang),
         signer=form.signer,
         sign_note=text("sign_note", lang),
         sign_seal_note=text("sign_seal_note", lang),
