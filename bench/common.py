@@ -1,4 +1,4 @@
-"""Helpers shared by the benchmarks: percentiles, machine description, result files."""
+"""Helpers shared by the benchmarks: latency summaries, machine description, result files."""
 
 from __future__ import annotations
 
@@ -10,28 +10,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from motcua.stats import percentile
+
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile (0-100) by linear interpolation; NaN for no values."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def summary_ms(samples_s: list[float]) -> dict[str, float]:
     """p50/p95/p99/mean/max in milliseconds of samples given in seconds."""
     ms = [s * 1000 for s in samples_s]
+    nan = float("nan")
     return {
         "n": len(ms),
-        "p50_ms": round(percentile(ms, 50), 3),
-        "p95_ms": round(percentile(ms, 95), 3),
-        "p99_ms": round(percentile(ms, 99), 3),
+        "p50_ms": round(percentile(ms, 0.50), 3) if ms else nan,
+        "p95_ms": round(percentile(ms, 0.95), 3) if ms else nan,
+        "p99_ms": round(percentile(ms, 0.99), 3) if ms else nan,
         "mean_ms": round(statistics.fmean(ms), 3) if ms else float("nan"),
         "max_ms": round(max(ms), 3) if ms else float("nan"),
     }

@@ -15,6 +15,10 @@ Rules (docs/queue-rules.md has the reasoning):
   priority policy — ``strict`` (priority first) or ``interleaved`` (after ``priority_ratio`` priority calls in a
   row at this counter, one normal ticket if any waits) — ties broken by issue time (FIFO), across services.
 - A transferred ticket keeps its number and its original issue time, so it does not go to the back of the line.
+- ``call_ticket`` calls one chosen waiting ticket of the counter's services (a citizen whose file is ready, a
+  ticket called by mistake at another counter); when it is not the ticket ``next`` would have called, its
+  ``called`` event carries ``reason`` = ``out_of_order``, so reports and the province can see it.
+- A kiosk's cancel never cancels a ticket a counter has already called (``already_called``): that ticket stands.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from coordinator.estimate import Estimate, estimate_wait
 from motcua.contract import (
     CounterAction,
     CounterStatus,
@@ -35,12 +40,15 @@ from motcua.contract import (
     Procedure,
 )
 from motcua.errors import MotcuaError
-from motcua.hall import HallConfig, OpeningHours
+from motcua.hall import HallConfig, OpeningHours, QueueSection
 
 #: Service times outside these bounds (minutes) are an officer forgetting a key, not a real service.
 SERVICE_TIME_BOUNDS = (0.25, 180.0)
 #: Weight of the newest service time in the running mean.
 SERVICE_TIME_ALPHA = 0.2
+#: How far a device's clock may be ahead of the coordinator's (NTP keeps a hall within milliseconds): a command with
+#: a deadline is refused this long before it, and one sent more than this in the coordinator's future is refused.
+CLOCK_TOLERANCE_S = 1.0
 
 
 class TicketStatus(StrEnum):
@@ -219,12 +227,6 @@ class DayState:
     earlier_requests: set[str]  # the previous business day's request ids (issued or cancelled)
 
 
-@dataclass(frozen=True)
-class Estimate:
-    people_ahead: int
-    minutes: int | None  # None: no counter open for the service
-
-
 class QueueEngine:
     """The hall's queue. Create with the hall config; restore with `restore`; drive with commands."""
 
@@ -320,12 +322,10 @@ class QueueEngine:
         procedure: str | None = None,
         priority: PriorityCategory | None = None,
         kiosk: str | None = None,
-        sent_at: datetime | None = None,
     ) -> Ticket:
-        """Issue a ticket (or return the one this request already got)."""
+        """Issue a ticket (or return the one this request already got). The request's age is checked before, with
+        `check_age`."""
         self.tick(now)
-        if sent_at is not None:
-            self.check_age(now, sent_at)
         if request_id in self.cancelled_requests:
             raise QueueError(ErrorCode.REQUEST_CANCELLED, f"request {request_id} was cancelled")
         if request_id in self.requests:
@@ -376,28 +376,61 @@ class QueueEngine:
         self._event(now, EventKind.ISSUED, ticket=ticket, detail=priority.value if priority else None)
         return ticket
 
-    def check_age(self, now: datetime, sent_at: datetime, *, speed: float = 1.0) -> None:
-        """Refuse a request sent too long ago (or, with a wrong device clock, too far in the future).
+    def check_age(
+        self, now: datetime, sent_at: datetime, *, deadline: datetime | None = None, speed: float = 1.0
+    ) -> None:
+        """Refuse a request its device no longer waits for (``stale_command``). The one freshness rule of the hall.
 
-        `speed` is how fast the hall clock runs (a simulated hall at 60x): the limit is in real seconds."""
-        age = (now - sent_at).total_seconds() / max(speed, 1.0)
+        With a `deadline` (a keypad's command: the moment it stops waiting and tells the officer it failed), the
+        command is refused from ``deadline - CLOCK_TOLERANCE_S`` on, so a device's "failed" always means "not
+        applied" even if its clock is up to that much ahead of ours; a `sent_at` more than that in our future is
+        refused too (the device's clock is off: refuse when in doubt), and a deadline further than
+        ``queue.max_request_age_s`` after `sent_at` counts only that far. Without a deadline (kiosks, older
+        keypads), `sent_at` must be within ``queue.max_request_age_s`` of now, either way.
+
+        `speed` is how fast the hall clock runs (a simulated hall at 60x): limits are in real seconds."""
+        scale = max(speed, 1.0)
         limit = self.hall.queue.max_request_age_s
-        if abs(age) > limit:
+        age = (now - sent_at).total_seconds() / scale
+        if deadline is None:
+            if abs(age) > limit:
+                raise QueueError(
+                    ErrorCode.STALE_COMMAND,
+                    f"request sent {age:+.0f} s from now (limit {limit:g} s): late, or the device's clock is wrong",
+                )
+            return
+        if -age > CLOCK_TOLERANCE_S:
             raise QueueError(
                 ErrorCode.STALE_COMMAND,
-                f"request sent {age:+.0f} s from now (limit {limit:g} s): late, or the device's clock is wrong",
+                f"command sent {-age:.1f} s in the future (tolerance {CLOCK_TOLERANCE_S:g} s): the device's clock is"
+                " ahead",
+            )
+        window = min((deadline - sent_at).total_seconds() / scale, limit)
+        left = window - age
+        if left <= CLOCK_TOLERANCE_S:
+            raise QueueError(
+                ErrorCode.STALE_COMMAND,
+                f"command past its deadline ({left:+.1f} s left, {CLOCK_TOLERANCE_S:g} s kept for clock"
+                " differences): the device has given up on it",
             )
 
     def cancel(self, now: datetime, *, request_id: str, reason: str) -> Ticket | None:
-        """Cancel what a request issued (a ticket that could not be printed); refuse the request from now on."""
+        """Cancel what a request issued (a ticket that could not be printed); refuse the request from now on.
+
+        A ticket a counter has already called is not cancelled (``already_called``): the citizen was called and may
+        be at the desk, so the ticket stands and is served, rated and reported like any other. Cancelling it would
+        leave a called, later "served" ticket that the queue says does not exist."""
         self.tick(now)
+        ticket = self.tickets.get(self.requests.get(request_id, ""))
+        if ticket is not None and ticket.first_called_at is not None:
+            raise QueueError(
+                ErrorCode.ALREADY_CALLED, f"ticket {ticket.label} was already called: it stands, not cancelled"
+            )
         self.cancelled_requests.add(request_id)
         assert self.business_day is not None
         self.changes.cancelled_requests[request_id] = self.business_day
-        ticket_id = self.requests.get(request_id)
-        if ticket_id is None:
+        if ticket is None:
             return None
-        ticket = self.tickets[ticket_id]
         if ticket.status is TicketStatus.WAITING:
             self.lines.remove(ticket)
             ticket.status = TicketStatus.CANCELLED
@@ -417,10 +450,13 @@ class QueueEngine:
         *,
         officer: str | None = None,
         service: str | None = None,
+        ticket_id: str | None = None,
+        reason: str | None = None,
         dossier_code: str | None = None,
     ) -> Ticket | None:
-        """Run one keypad action; returns the ticket called or acted on, if any. `dossier_code` (with finish or
-        next) is recorded on the ticket being finished."""
+        """Run one keypad (or console) action; returns the ticket called or acted on, if any. ``ticket_id`` is the
+        ticket `call_ticket` calls; ``reason`` is a pause's reason, written in the log; `dossier_code` (with finish
+        or next) is recorded on the ticket being finished."""
         self.tick(now)
         counter = self._counter(counter_number)
         if dossier_code is not None:
@@ -442,8 +478,10 @@ class QueueEngine:
                 ticket = self._serving(counter)
                 self._finish(now, counter)
                 return ticket
+            case CounterAction.CALL_TICKET:
+                return self._call_ticket(now, counter, ticket_id)
             case CounterAction.PAUSE:
-                self._pause(now, counter)
+                self._pause(now, counter, reason)
             case CounterAction.RESUME:
                 self._resume(now, counter)
             case CounterAction.SIGN_IN:
@@ -459,6 +497,22 @@ class QueueEngine:
         ticket = self.choose(counter, now)
         if ticket is None:
             raise QueueError(ErrorCode.QUEUE_EMPTY, f"counter {counter.number}: no ticket waiting")
+        return self._call_to(now, counter, ticket)
+
+    def _call_ticket(self, now: datetime, counter: Counter, ticket_id: str | None) -> Ticket:
+        ticket = self.tickets.get(ticket_id) if ticket_id else None
+        if ticket is None or ticket.status is not TicketStatus.WAITING or ticket.service not in counter.services:
+            # checked before anything changes: a refused call leaves the ticket at the desk where it was
+            raise QueueError(
+                ErrorCode.NOT_WAITING, f"counter {counter.number}: ticket {ticket_id!r} is not waiting for it"
+            )
+        self._ensure_open(now, counter)
+        if counter.serving is not None:
+            self._finish(now, counter)
+        expected = self.choose(counter, now)
+        return self._call_to(now, counter, ticket, out_of_order=expected is not ticket)
+
+    def _call_to(self, now: datetime, counter: Counter, ticket: Ticket, *, out_of_order: bool = False) -> Ticket:
         counter.priority_streak = counter.priority_streak + 1 if ticket.priority else 0
         self.lines.remove(ticket)
         ticket.status = TicketStatus.CALLED
@@ -471,29 +525,14 @@ class QueueEngine:
         self._touch(ticket)
         self._counters_of_service_changed(ticket.service)
         self._call(now, ticket, counter)
-        self._event(now, EventKind.CALLED, ticket=ticket, counter=counter)
+        reason = EventReason.OUT_OF_ORDER if out_of_order else None
+        self._event(now, EventKind.CALLED, ticket=ticket, counter=counter, reason=reason)
         return ticket
 
     def choose(self, counter: Counter, now: datetime) -> Ticket | None:
         """The ticket `next` would call at this counter now (does not change anything)."""
-        priority = [h for s in counter.services if (h := self.lines.head(s, True)) is not None]
-        normal = [h for s in counter.services if (h := self.lines.head(s, False)) is not None]
-        if not priority and not normal:
-            return None
-        oldest = min(priority + normal)
-        if now - oldest[0] >= timedelta(minutes=self.hall.queue.max_wait_min):
-            chosen = oldest  # waiting longer than the cap: first, whatever its kind
-        elif not priority:
-            chosen = min(normal)
-        elif (
-            not normal
-            or self.hall.queue.priority_mode == "strict"
-            or counter.priority_streak < self.hall.queue.priority_ratio
-        ):
-            chosen = min(priority)
-        else:
-            chosen = min(normal)
-        return self.tickets[chosen[2]]
+        chosen = _choose(self.lines, counter.services, counter.priority_streak, now, self.hall.queue)
+        return self.tickets[chosen] if chosen is not None else None
 
     def _recall(self, now: datetime, counter: Counter) -> Ticket:
         ticket = self._require_serving(counter)
@@ -562,7 +601,7 @@ class QueueEngine:
         self.changes.board = True
         self._event(now, EventKind.SERVED, ticket=ticket, counter=counter, reason=reason)
 
-    def _pause(self, now: datetime, counter: Counter) -> None:
+    def _pause(self, now: datetime, counter: Counter, reason: str | None = None) -> None:
         if counter.status is CounterStatus.CLOSED:
             raise QueueError(ErrorCode.COUNTER_CLOSED, f"counter {counter.number} is closed")
         if counter.serving is not None:
@@ -573,7 +612,7 @@ class QueueEngine:
             return
         counter.status = CounterStatus.PAUSED
         self._counter_changed(counter)
-        self._event(now, EventKind.PAUSED, counter=counter)
+        self._event(now, EventKind.PAUSED, counter=counter, detail=reason)
 
     def _resume(self, now: datetime, counter: Counter) -> None:
         if counter.status is CounterStatus.CLOSED:
@@ -658,42 +697,8 @@ class QueueEngine:
         return {service: self.lines.count(service) for service in self.mean_service_min}
 
     def estimate(self, service: str, *, ticket: Ticket | None = None) -> Estimate:
-        """The tickets that will be called before `ticket` (or a new normal ticket) at the counters serving its
-        service, and the expected wait in minutes.
-
-        Counters call in issue order across their services, so a ticket waits behind every earlier ticket of
-        every service its counters serve, not only its own. A ticket of another service that other counters can
-        also take counts for the share of its counters that are ours. Its work is the running mean service time
-        of its service; the pool's counters share the work. Before any counter has opened (tickets taken at 07:15
-        for 07:30), the counters configured for the service are assumed to open.
-        """
-        serving = [c for c in self.counters.values() if service in c.services]
-        staffed = [c for c in serving if c.status is not CounterStatus.CLOSED]
-        hall_working = any(c.status is not CounterStatus.CLOSED for c in self.counters.values())
-        pool = staffed if hall_working else serving
-        if not pool:
-            return Estimate(people_ahead=self._ahead(service, ticket), minutes=None)  # no counter for it now
-        ours = {c.number for c in pool}
-        people = work = 0.0
-        for other in {s for c in pool for s in c.services}:
-            servers = [c for c in self.counters.values() if other in c.services]
-            if hall_working:
-                servers = [c for c in servers if c.status is not CounterStatus.CLOSED]
-            share = sum(1 for c in servers if c.number in ours) / len(servers) if servers else 1.0
-            ahead = self._ahead(other, ticket)
-            people += ahead * share
-            work += ahead * share * self.mean_service_min[other]
-        minutes = (work + 0.5 * self.mean_service_min[service]) / len(pool)
-        return Estimate(people_ahead=round(people), minutes=round(minutes))
-
-    def _ahead(self, service: str, ticket: Ticket | None) -> int:
-        """Waiting tickets of `service` called before `ticket` (a new normal ticket: all of them)."""
-        if ticket is None or ticket.status is not TicketStatus.WAITING:
-            return self.lines.count(service)
-        key = (ticket.issued_at, ticket.seq, ticket.id)
-        if ticket.priority is not None:
-            return self.lines.before_key(service, True, key)
-        return self.lines.count(service, priority=True) + self.lines.before_key(service, False, key)
+        """People ahead of `ticket` (or a new normal ticket) and the expected wait: `coordinator.estimate`."""
+        return estimate_wait(self, service, ticket=ticket)
 
     def counters_for(self, service: str) -> list[int]:
         return sorted(c.number for c in self.counters.values() if service in c.services)
@@ -805,6 +810,48 @@ class QueueEngine:
             return
         previous = self.mean_service_min[service]
         self.mean_service_min[service] = previous + SERVICE_TIME_ALPHA * (minutes - previous)
+
+
+def _choose(
+    lines: WaitingLines, services: tuple[str, ...], streak: int, now: datetime, queue: QueueSection
+) -> str | None:
+    """The id of the ticket `next` calls among `lines` for a counter serving `services` (the rules of the module's
+    docstring), or None when nobody waits."""
+    priority = [h for s in services if (h := lines.head(s, True)) is not None]
+    normal = [h for s in services if (h := lines.head(s, False)) is not None]
+    if not priority and not normal:
+        return None
+    oldest = min(priority + normal)
+    if now - oldest[0] >= timedelta(minutes=queue.max_wait_min):
+        chosen = oldest  # waiting longer than the cap: first, whatever its kind
+    elif not priority:
+        chosen = min(normal)
+    elif not normal or queue.priority_mode == "strict" or streak < queue.priority_ratio:
+        chosen = min(priority)
+    else:
+        chosen = min(normal)
+    return chosen[2]
+
+
+def call_order(
+    waiting: list[Ticket], services: tuple[str, ...], priority_streak: int, now: datetime, queue: QueueSection
+) -> list[Ticket]:
+    """The waiting tickets of `services` in the order successive `next` presses at one counter would call them,
+    if nothing else changed (the officer's console shows this line). Same rules as `QueueEngine.choose`."""
+    lines = WaitingLines(list(services))
+    by_id = {}
+    for ticket in waiting:
+        if ticket.status is TicketStatus.WAITING and ticket.service in services:
+            lines.add(ticket)
+            by_id[ticket.id] = ticket
+    order: list[Ticket] = []
+    streak = priority_streak
+    while (chosen := _choose(lines, services, streak, now, queue)) is not None:
+        ticket = by_id[chosen]
+        streak = streak + 1 if ticket.priority else 0
+        lines.remove(ticket)
+        order.append(ticket)
+    return order
 
 
 def is_open(hours: OpeningHours, local: datetime, early_min: int = 0) -> bool:

@@ -164,11 +164,49 @@ UPDATE events SET from_service = substr(detail, 1, instr(detail, '->') - 1)
 
 
 def _step_3(db: sqlite3.Connection) -> None:
+    """Counter commands act once: every command the coordinator answered, by request id, with its reply (a repeat
+    gets that reply again and changes nothing, across restarts)."""
+    _run(
+        db,
+        """
+CREATE TABLE counter_commands (
+    request_id  TEXT PRIMARY KEY,
+    counter     INTEGER NOT NULL,
+    action      TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    reply       TEXT NOT NULL
+);
+CREATE INDEX counter_commands_received ON counter_commands (received_at);
+""",
+    )
+
+
+def _step_4(db: sqlite3.Connection) -> None:
+    """Every vote gets an answer: votes that could not be judged (a counter the hall does not have, a malformed
+    vote) are kept apart from `ratings`, so no report can count them, with why and what arrived."""
+    _run(
+        db,
+        """
+CREATE TABLE rejected_ratings (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    id          TEXT,
+    counter     TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    reason      TEXT NOT NULL,
+    detail      TEXT NOT NULL,
+    payload     BLOB NOT NULL
+);
+CREATE INDEX rejected_ratings_id ON rejected_ratings (id);
+""",
+    )
+
+
+def _step_5(db: sqlite3.Connection) -> None:
     """The dossier code (mã hồ sơ) an officer records when finishing a ticket; NULL for every older ticket."""
     _run(db, "ALTER TABLE tickets ADD COLUMN dossier_code TEXT;")
 
 
-def _step_4(db: sqlite3.Connection) -> None:
+def _step_6(db: sqlite3.Connection) -> None:
     """Configurable rating scales: ``level`` is now the key of a level of the hall's scale, and ``meaning`` what it
     counts as (satisfied, neutral, unsatisfied), kept with the vote so that a hall changing its scale later does
     not re-mean its old votes. Every older vote came from the three-button scale, whose keys are their meanings."""
@@ -185,8 +223,10 @@ UPDATE ratings SET meaning = level;
 STEPS: tuple[Step, ...] = (
     Step(1, "first schema: tickets, counters, meta, events, ratings", _step_1),
     Step(2, "typed events: reason (day_end) and from_service columns instead of detail text", _step_2),
-    Step(3, "tickets.dossier_code: the dossier code recorded when a ticket is finished", _step_3),
-    Step(4, "ratings.meaning: what the vote's level (a key of the hall's scale) counts as", _step_4),
+    Step(3, "counter commands act once: their request ids and replies", _step_3),
+    Step(4, "votes that could not be judged, kept as rejected", _step_4),
+    Step(5, "tickets.dossier_code: the dossier code recorded when a ticket is finished", _step_5),
+    Step(6, "ratings.meaning: what the vote's level (a key of the hall's scale) counts as", _step_6),
 )
 
 #: The schema version this code writes and reads.

@@ -1,11 +1,16 @@
 """The coordinator's MQTT side: payload -> validated message -> engine command -> store -> replies.
 
+One handler per request kind; each returns its reply, which goes to the reply topic that kind names (built by
+`motcua.contract.Topics`, whatever ResponseTopic the request asked for). What is published is built by the pure
+views in `coordinator.views`.
+
 All handlers run on the session's single dispatch thread, so the engine needs no locks. Messages are handled in
 batches: each message's writes go into a savepoint of one transaction; after the batch the transaction is
 committed (one fsync for the batch — group commit) and only then are replies, calls, states and the board
 published. Nothing is acknowledged before it is durable.
 
-A bad payload is answered with a coded `ErrorReply` and logged; it never stops the service. An unexpected
+A bad payload is answered with a coded `ErrorReply` (a vote: a ``rejected`` `RatingAck`) and logged; it never
+stops the service. An unexpected
 exception while handling one message undoes that message's writes, rebuilds the engine from the store, answers
 ``internal`` and goes on with the next message.
 """
@@ -22,15 +27,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from coordinator.engine import AuditEvent, CallEvent, Changes, QueueEngine, QueueError, Ticket
+from coordinator import views
+from coordinator.engine import AuditEvent, CallEvent, Changes, QueueEngine, QueueError
 from coordinator.ratings import check_alert, judge
 from coordinator.store import Store
 from motcua.clock import Clock
 from motcua.contract import (
-    Board,
-    BoardCounter,
-    BoardService,
-    Call,
+    ANY,
+    MAX_REQUEST_BYTES,
     Catalogue,
     CounterCommand,
     CounterReply,
@@ -40,22 +44,19 @@ from motcua.contract import (
     EventBatch,
     EventKind,
     HallEvent,
-    HallInfo,
     InvalidMessage,
     Message,
+    Notice,
     Procedure,
     RatingAck,
     RatingAlert,
-    RatingMeaning,
     RatingOutcome,
     RatingVote,
-    ServiceInfo,
-    ServingTicket,
     TicketCancel,
     TicketCancelled,
-    TicketInfo,
     TicketIssued,
     parse,
+    parse_counter_result,
     parse_kiosk_request,
 )
 from motcua.errors import ContractError
@@ -70,18 +71,31 @@ TICK_INTERVAL_S = 0.1
 #: The board and the keypads' waiting counts change with every ticket: at most one update per this interval
 #: (a citizen cannot tell; a busy hall would otherwise publish them hundreds of times a second).
 VIEW_INTERVAL_S = 0.1
-#: Events for the province go out at most once per this interval, in one EventBatch.
-EVENT_INTERVAL_S = 1.0
+#: Events for the province (docs/protocol.md, "Province: events"): a committed batch's events go out right after
+#: the commit, in one EventBatch, unless one went out less than this long ago; then they wait for the end of the
+#: interval and go out together with what was committed meanwhile. Prompt when the hall is calm (no wait), and a
+#: burst of thousands of tickets is a few messages per second, not thousands. Whole commits, in order, never split.
+EVENT_INTERVAL_S = 0.25
+#: ... or as soon as this many events wait (a burst does not make one huge message).
 MAX_EVENT_BATCH = 1000
 #: The broker drops a call still undelivered after this (a display offline for longer shows the board instead).
 CALL_EXPIRY_S = 120
+
+
+@dataclass(frozen=True)
+class _Reply:
+    """A reply to one request, on the topic the contract defines for its sender."""
+
+    inbound: Inbound
+    topic: str
+    message: Message
 
 
 @dataclass
 class _Pending:
     """What a batch will publish once committed."""
 
-    replies: list[tuple[Inbound, Message]] = field(default_factory=list)
+    replies: list[_Reply] = field(default_factory=list)
     acks: list[tuple[str, RatingAck]] = field(default_factory=list)
     calls: list[CallEvent] = field(default_factory=list)
     events: list[HallEvent] = field(default_factory=list)
@@ -122,6 +136,7 @@ class CoordinatorService:
         self._throttled = _Throttled()
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
+        self.notice: str | None = None  # the board's scrolling notice, from the console's retained `notice`
 
     # --- life cycle -------------------------------------------------------------------------------------
 
@@ -130,10 +145,13 @@ class CoordinatorService:
         self._pending.board = self._pending.catalogue = True
         self._pending.counters = set(self.engine.counters)
         topics = self.topics
-        self.session.subscribe(topics.ticket_request("+"), self._guard(self.on_kiosk_request))
-        self.session.subscribe(topics.ticket_cancel("+"), self._guard(self.on_kiosk_request))
-        self.session.subscribe(topics.counter_command("+"), self._guard(self.on_counter_command))
-        self.session.subscribe(topics.rating("+"), self._guard(self.on_rating))
+        # Each request kind names its reply topic: the contract's topic for the sender, whatever ResponseTopic
+        # the request asked for (a device cannot make the coordinator publish elsewhere).
+        self._route(topics.ticket_request(ANY), self.on_kiosk_request, reply_topic=topics.ticket_reply_for)
+        self._route(topics.ticket_cancel(ANY), self.on_kiosk_request, reply_topic=topics.ticket_reply_for)
+        self._route(topics.counter_command(ANY), self.on_counter_command, reply_topic=topics.counter_reply_for)
+        self._route(topics.rating(ANY), self.on_rating, reply_topic=None)
+        self._route(topics.notice(), self.on_notice, reply_topic=None)
         self.session.after_batch(self.flush)
         self.session.on_connection_change(self._on_connection)
         self.session.start()
@@ -150,6 +168,8 @@ class CoordinatorService:
 
     def stop(self) -> None:
         self._stop.set()
+        # Events held back by the interval are committed: they go out before the session stops.
+        self.session.call_soon(self._publish_held_events)
         self.session.stop()
         self.store.close()
 
@@ -180,9 +200,9 @@ class CoordinatorService:
             self._absorb(changes, self.store.save(changes, self.engine.counters, self.engine.business_day))
         self.flush()
 
-    # --- handlers ---------------------------------------------------------------------------------------
+    # --- handlers: one per request kind; each returns its reply (None: nothing to answer) -----------------
 
-    def on_kiosk_request(self, inbound: Inbound) -> None:
+    def on_kiosk_request(self, inbound: Inbound) -> Message:
         kiosk = self.topics.kiosk_of(inbound.topic)
         request = parse_kiosk_request(inbound.payload)
         if kiosk not in self.kiosks:
@@ -197,10 +217,7 @@ class CoordinatorService:
                 request.reason,
                 ticket.label if ticket else "nothing issued",
             )
-            self._reply(
-                inbound, TicketCancelled(request_id=request.request_id, ticket_id=ticket.id if ticket else None)
-            )
-            return
+            return TicketCancelled(request_id=request.request_id, ticket_id=ticket.id if ticket else None)
         self.engine.check_age(now, request.sent_at, speed=self.clock.speed)
         ticket = self.engine.issue(
             now,
@@ -210,41 +227,77 @@ class CoordinatorService:
             priority=request.priority,
             kiosk=kiosk,
         )
-        self._reply(inbound, TicketIssued(request_id=request.request_id, ticket=self.ticket_info(ticket)))
+        return TicketIssued(request_id=request.request_id, ticket=views.ticket_info(self.engine, ticket))
 
-    def on_counter_command(self, inbound: Inbound) -> None:
+    def on_counter_command(self, inbound: Inbound) -> Message:
+        """Run a keypad's command once: the same request id again (a QoS 1 redelivery, a resend) gets the reply the
+        first one got, and changes nothing. A command too late to run (``stale_command``) was not run: it is not
+        recorded, so a keypad may send it again under the same id with a new deadline."""
         counter = self.topics.counter_of(inbound.topic)
         command = parse(CounterCommand, inbound.payload)
         if counter not in self.engine.counters:
             raise QueueError(ErrorCode.UNKNOWN_COUNTER, f"unknown counter {counter}")
+        request_id = str(command.request_id)
+        answered = self.store.counter_reply(request_id)
+        if answered is not None:
+            logger.info(
+                "counter %s: %s %s again; its first reply sent again", counter, command.action.value, request_id
+            )
+            return parse_counter_result(answered)
         now = self.clock.now()
-        self.engine.check_age(now, command.sent_at, speed=self.clock.speed)
-        ticket = self.engine.command(
-            now,
-            counter,
-            command.action,
-            officer=command.officer,
-            service=command.service,
-            dossier_code=command.dossier_code,
+        self.engine.check_age(now, command.sent_at, deadline=command.deadline, speed=self.clock.speed)
+        reply: CounterReply | ErrorReply
+        try:
+            ticket = self.engine.command(
+                now,
+                counter,
+                command.action,
+                officer=command.officer,
+                service=command.service,
+                ticket_id=command.ticket_id,
+                reason=command.reason,
+                dossier_code=command.dossier_code,
+            )
+            logger.info("counter %s: %s%s", counter, command.action.value, f" -> {ticket.label}" if ticket else "")
+            reply = CounterReply(
+                request_id=command.request_id,
+                action=command.action,
+                state=views.counter_state(self.engine, counter, now),
+            )
+        except QueueError as exc:
+            logger.info("refused %s: %s", inbound.topic, exc)
+            reply = ErrorReply(error=exc.code, message=str(exc), request_id=command.request_id)
+        self.store.add_counter_command(
+            request_id=request_id, counter=counter, action=command.action.value, received_at=now, reply=reply.to_bytes()
         )
-        logger.info("counter %s: %s%s", counter, command.action.value, f" -> {ticket.label}" if ticket else "")
-        self._reply(
-            inbound,
-            CounterReply(request_id=command.request_id, action=command.action, state=self.counter_state(counter)),
-        )
+        return reply
+
+    def on_notice(self, inbound: Inbound) -> None:
+        """The console's retained notice: shown on the board (nothing stored; the broker retains it)."""
+        notice = parse(Notice, inbound.payload)
+        text = notice.text or None
+        if text != self.notice:
+            self.notice = text
+            logger.info("board notice set by %s (%d characters)", notice.by or "?", len(notice.text))
+            self._pending.board = True
 
     def on_rating(self, inbound: Inbound) -> None:
-        counter = self.topics.counter_of(inbound.topic)
-        vote = parse(RatingVote, inbound.payload)
-        if counter not in self.engine.counters:
-            logger.warning("rating %s for unknown counter %s dropped", vote.id, counter)
+        """Judge a vote and acknowledge it on its counter's ack topic. Every vote gets an ack: one that cannot be
+        judged (malformed, or for a counter the hall does not have) is kept as rejected and answered ``rejected``
+        with a reason, so a pad never resends it forever."""
+        ack_topic = self.topics.rating_ack_for(inbound.topic)
+        try:
+            vote = parse(RatingVote, inbound.payload)
+        except InvalidMessage as exc:
+            self._reject_vote(inbound, ack_topic, _field_of(inbound.payload, "id"), exc.code, str(exc))
             return
-        level = self.hall.rating.level(vote.level)
-        if level is None:  # a pad wired for another scale: refused, not stored (the pad keeps it and logs the error)
-            keys = ", ".join(self.hall.rating.keys)
-            raise QueueError(
-                ErrorCode.BAD_REQUEST, f"rating {vote.id}: level {vote.level!r} is not on this hall's scale ({keys})"
-            )
+        try:
+            counter = self.topics.counter_of(inbound.topic)
+        except ContractError:
+            counter = 0  # not a number: no such counter either
+        if counter not in self.engine.counters:
+            self._reject_vote(inbound, ack_topic, vote.id, ErrorCode.UNKNOWN_COUNTER, "no such counter in this hall")
+            return
         known = self.store.rating(str(vote.id))
         if known is not None:
             self._pending.acks.append(
@@ -253,6 +306,12 @@ class CoordinatorService:
                     RatingAck(id=vote.id, outcome=RatingOutcome.DUPLICATE, ticket_id=known.ticket_id),
                 )
             )
+            return
+        level = self.hall.rating.level(vote.level)
+        if level is None:  # a pad wired for another scale: kept as rejected (bad_request), never counted
+            keys = ", ".join(self.hall.rating.keys)
+            detail = f"level {vote.level!r} is not on this hall's scale ({keys})"
+            self._reject_vote(inbound, ack_topic, vote.id, ErrorCode.BAD_REQUEST, detail)
             return
         window = timedelta(minutes=self.hall.rating.window_min)
         visits = self.store.visits(counter, vote.pressed_at, window)
@@ -292,12 +351,31 @@ class CoordinatorService:
             detail=f"{vote.level} {verdict.outcome.value}",
         )
         self._pending.events.append(
-            _hall_event(
+            views.hall_event(
                 self.store.add_event(event), event, rating=vote.level, meaning=level.meaning, outcome=verdict.outcome
             )
         )
         if verdict.outcome is RatingOutcome.COUNTED:
             self._check_alert(counter, vote.pressed_at)
+
+    def _reject_vote(
+        self, inbound: Inbound, ack_topic: str, vote_id: uuid.UUID | None, reason: ErrorCode, detail: str
+    ) -> None:
+        counter = self.topics.counter_level_of(inbound.topic)
+        known = self.store.rejected_rating(str(vote_id)) if vote_id is not None else None
+        if known is None:  # a pad resending a rejected vote (it lost the ack) does not add another row
+            self.store.add_rejected_rating(
+                rating_id=str(vote_id) if vote_id is not None else None,
+                counter=counter,
+                received_at=self.clock.now(),
+                reason=reason,
+                detail=detail,
+                payload=inbound.payload,
+            )
+        logger.warning("rating %s on %s rejected (%s): %s", vote_id or "(id unreadable)", inbound.topic, reason, detail)
+        self._pending.acks.append(
+            (ack_topic, RatingAck(id=vote_id, outcome=RatingOutcome.REJECTED, reason=known or reason))
+        )
 
     def _check_alert(self, counter: int, at: datetime) -> None:
         """The hall's alert rule on the counter's counted votes of the window ending at this vote: an event and a
@@ -333,37 +411,58 @@ class CoordinatorService:
             counter=counter,
             detail=f"{'raised' if check.active else 'cleared'}: {share}",
         )
-        self._pending.events.append(_hall_event(self.store.add_event(event), event, alert=alert))
+        self._pending.events.append(views.hall_event(self.store.add_event(event), event, alert=alert))
         self._pending.alerts.append(alert)
 
     # --- the batch: guard each message, commit once, then publish ------------------------------------
 
-    def _guard(self, handler: Callable[[Inbound], None]) -> Callable[[Inbound], None]:
+    def _route(
+        self,
+        topic_filter: str,
+        handler: Callable[[Inbound], Message | None],
+        *,
+        reply_topic: Callable[[str], str] | None,
+    ) -> None:
+        """Subscribe `handler` to `topic_filter`; its reply (or the error that refused the request) goes to
+        ``reply_topic(inbound.topic)``."""
+        self.session.subscribe(topic_filter, self._guard(handler, reply_topic))
+
+    def _guard(
+        self, handler: Callable[[Inbound], Message | None], reply_topic: Callable[[str], str] | None
+    ) -> Callable[[Inbound], None]:
+        def reply(inbound: Inbound, message: Message) -> None:
+            if reply_topic is None:
+                return
+            try:
+                topic = reply_topic(inbound.topic)
+            except ContractError as exc:
+                logger.warning("cannot answer %s: %s", inbound.topic, exc)
+                return
+            self._pending.replies.append(_Reply(inbound, topic, message))
+
         def guarded(inbound: Inbound) -> None:
             try:
                 with self.store.savepoint():
                     try:
-                        handler(inbound)
+                        answer = handler(inbound)
+                        if answer is not None:
+                            reply(inbound, answer)
                     except QueueError as exc:
                         logger.info("refused %s: %s", inbound.topic, exc)
-                        self._reply(
-                            inbound, ErrorReply(error=exc.code, message=str(exc), request_id=_request_id(inbound))
-                        )
+                        reply(inbound, ErrorReply(error=exc.code, message=str(exc), request_id=_request_id(inbound)))
                     except InvalidMessage as exc:
                         logger.warning("bad payload on %s: %s", inbound.topic, exc)
-                        self._reply(inbound, ErrorReply(error=exc.code, message=str(exc)))
+                        reply(inbound, ErrorReply(error=exc.code, message=str(exc)))
                     except ContractError as exc:
                         logger.warning("bad topic %s: %s", inbound.topic, exc)
-                        self._reply(inbound, ErrorReply(error=ErrorCode.BAD_REQUEST, message=str(exc)))
+                        reply(inbound, ErrorReply(error=ErrorCode.BAD_REQUEST, message=str(exc)))
                     changes = self.engine.take_changes()
                     self._absorb(changes, self.store.save(changes, self.engine.counters, self.engine.business_day))
             except Exception:
                 logger.exception("internal error handling %s; state reloaded from the store", inbound.topic)
-                self._pending.replies = [(i, m) for i, m in self._pending.replies if i is not inbound]
+                self._pending.replies = [r for r in self._pending.replies if r.inbound is not inbound]
                 self._reload()
-                self._reply(
-                    inbound, ErrorReply(error=ErrorCode.INTERNAL, message="internal error, see coordinator log")
-                )
+                reply(inbound, ErrorReply(error=ErrorCode.INTERNAL, message="internal error, see coordinator log"))
 
         return guarded
 
@@ -374,24 +473,13 @@ class CoordinatorService:
         self._pending.board = True
         self._pending.counters |= set(self.engine.counters)
 
-    def _reply(self, inbound: Inbound, message: Message) -> None:
-        self._pending.replies.append((inbound, message))
-
-    def _send_reply(self, inbound: Inbound, message: Message) -> None:
-        """Reply on the topic the contract defines for the sender, whatever ResponseTopic it asked for."""
-        topics = self.topics
-        try:
-            if inbound.topic.startswith(f"{topics.root}/kiosk/"):
-                topic = topics.ticket_reply(topics.kiosk_of(inbound.topic))
-            elif inbound.topic.startswith(f"{topics.root}/counter/") and inbound.topic.endswith("/cmd"):
-                topic = topics.counter_reply(topics.counter_of(inbound.topic))
-            else:
-                return
-        except ContractError:
-            return
-        if inbound.response_topic not in (None, topic):
-            logger.warning("%s asked for replies on %s; replying on %s", inbound.topic, inbound.response_topic, topic)
-        self.session.reply(inbound, message, topic=topic)
+    def _send_reply(self, reply: _Reply, message: Message | None = None) -> None:
+        inbound = reply.inbound
+        if inbound.response_topic not in (None, reply.topic):
+            logger.warning(
+                "%s asked for replies on %s; replying on %s", inbound.topic, inbound.response_topic, reply.topic
+            )
+        self.session.reply(inbound, message or reply.message, topic=reply.topic)
 
     def _absorb(self, changes: Changes, event_ids: list[int]) -> None:
         pending = self._pending
@@ -400,7 +488,7 @@ class CoordinatorService:
         pending.views |= changes.counter_views
         pending.board |= changes.board
         pending.catalogue |= changes.catalogue
-        pending.events.extend(_hall_event(seq, e) for seq, e in zip(event_ids, changes.events, strict=True))
+        pending.events.extend(views.hall_event(seq, e) for seq, e in zip(event_ids, changes.events, strict=True))
 
     def flush(self) -> None:
         """Commit the batch, then publish what it produced. Called after each batch by the session."""
@@ -413,23 +501,23 @@ class CoordinatorService:
             )
             self.store.rollback()
             self._reload()
-            for inbound, _ in pending.replies:
-                self._send_reply(inbound, ErrorReply(error=ErrorCode.INTERNAL, message="storage failure"))
+            for reply in pending.replies:
+                self._send_reply(reply, ErrorReply(error=ErrorCode.INTERNAL, message="storage failure"))
             return
-        for inbound, message in pending.replies:
-            self._send_reply(inbound, message)
+        for reply in pending.replies:
+            self._send_reply(reply)
         for topic, ack in pending.acks:
             self.session.publish(topic, ack)
         for alert in pending.alerts:
             self.session.publish(self.topics.rating_alert(alert.counter), alert, retain=True)
         for call in pending.calls:
-            announced = self.call_message(call)
+            announced = views.call_message(self.engine, call)
             if announced is not None:  # a call nobody heard within two minutes is not worth announcing late
                 self.session.publish(self.topics.call(), announced, expiry_s=CALL_EXPIRY_S)
         for number in sorted(pending.counters):
-            self.session.publish(self.topics.counter_state(number), self.counter_state(number), retain=True)
+            self.session.publish(self.topics.counter_state(number), self._counter_state(number), retain=True)
         if pending.catalogue:
-            self.session.publish(self.topics.catalogue(), self.catalogue(), retain=True)
+            self.session.publish(self.topics.catalogue(), self._catalogue(), retain=True)
         later = self._throttled
         later.board |= pending.board
         later.views |= pending.views - pending.counters
@@ -438,179 +526,43 @@ class CoordinatorService:
         # (calls come at a human pace; the throttle is for bursts of tickets).
         self._publish_throttled(now_too=bool(pending.calls))
 
+    def _counter_state(self, number: int) -> CounterState:
+        return views.counter_state(self.engine, number, self.clock.now())
+
+    def _catalogue(self) -> Catalogue:
+        return views.catalogue(self.engine, self.procedures, self.clock.now())
+
     def _publish_throttled(self, *, now_too: bool = False) -> None:
         later = self._throttled
         now = time.monotonic()
         if (later.board or later.views) and (now_too or now - later.views_sent >= VIEW_INTERVAL_S):
             for number in sorted(later.views):
-                self.session.publish(self.topics.counter_state(number), self.counter_state(number), retain=True)
+                self.session.publish(self.topics.counter_state(number), self._counter_state(number), retain=True)
             if later.board:
-                self.session.publish(self.topics.board(), self.board(), retain=True)
+                self.session.publish(
+                    self.topics.board(), views.board(self.engine, self.clock.now(), notice=self.notice), retain=True
+                )
             later.board, later.views, later.views_sent = False, set(), now
         if later.events and (now - later.events_sent >= EVENT_INTERVAL_S or len(later.events) >= MAX_EVENT_BATCH):
+            self._publish_held_events()
+
+    def _publish_held_events(self) -> None:
+        later = self._throttled
+        if later.events:
             self.session.publish(self.topics.events(), EventBatch(events=later.events))
-            later.events, later.events_sent = [], now
-
-    # --- views: engine state -> contract messages ----------------------------------------------------
-
-    def ticket_info(self, ticket: Ticket) -> TicketInfo:
-        service = self.hall.service(ticket.service)
-        estimate = self.engine.estimate(ticket.service, ticket=ticket)
-        return TicketInfo(
-            id=ticket.id,
-            label=ticket.label,
-            number=ticket.number,
-            service=ticket.service,
-            service_name=service.name,
-            service_name_en=service.name_en,
-            procedure=ticket.procedure,
-            priority=ticket.priority,
-            issued_at=ticket.issued_at,
-            counters=self.engine.counters_for(ticket.service),
-            people_ahead=estimate.people_ahead,
-            estimated_wait_min=estimate.minutes,
-        )
-
-    def counter_state(self, number: int) -> CounterState:
-        counter = self.engine.counters[number]
-        ticket = self.engine.serving(counter)
-        serving = None
-        if ticket is not None and ticket.called_at is not None:
-            serving = ServingTicket(
-                id=ticket.id,
-                label=ticket.label,
-                number=ticket.number,
-                service=ticket.service,
-                priority=ticket.priority,
-                called_at=ticket.called_at,
-                recalls=ticket.recalls,
-            )
-        return CounterState(
-            counter=number,
-            name=self.hall.counter(number).display_name,
-            status=counter.status,
-            officer=counter.officer,
-            officer_name=self.hall.officer_name(counter.officer),
-            serving=serving,
-            last_finished=counter.last_finished,
-            rating_open_until=self.engine.rating_open_until(counter),
-            waiting=self.engine.waiting_for_counter(counter),
-            updated_at=self.clock.now(),
-        )
-
-    def call_message(self, call: CallEvent) -> Call | None:
-        ticket = self.engine.tickets.get(call.ticket_id)
-        if ticket is None:
-            return None
-        return Call(
-            id=f"{ticket.id}#{call.recall}",
-            ticket_id=ticket.id,
-            label=ticket.label,
-            number=ticket.number,
-            counter=call.counter,
-            counter_name=self.hall.counter(call.counter).display_name,
-            service=ticket.service,
-            service_name=self.hall.service(ticket.service).name,
-            recall=call.recall,
-            called_at=call.at,
-        )
-
-    def board(self) -> Board:
-        counts = self.engine.waiting_counts()
-        calls = [m for m in (self.call_message(c) for c in reversed(self.engine.recent_calls)) if m is not None]
-        counters = []
-        for config in self.hall.counters:
-            counter = self.engine.counters[config.number]
-            ticket = self.engine.serving(counter)
-            counters.append(
-                BoardCounter(
-                    number=config.number,
-                    name=config.display_name,
-                    status=counter.status,
-                    serving=ticket.label if ticket else None,
-                    services=list(config.services),
-                )
-            )
-        services = []
-        for service in self.hall.services:
-            estimate = self.engine.estimate(service.id)
-            services.append(
-                BoardService(
-                    id=service.id,
-                    name=service.name,
-                    name_en=service.name_en,
-                    waiting=counts[service.id],
-                    estimated_wait_min=estimate.minutes,
-                )
-            )
-        assert self.engine.business_day is not None
-        return Board(
-            hall_name=self.hall.hall.name,
-            business_day=self.engine.business_day,
-            calls=calls,
-            counters=counters,
-            services=services,
-            updated_at=self.clock.now(),
-        )
-
-    def catalogue(self) -> Catalogue:
-        now = self.clock.now()
-        hall = self.hall.hall
-        services = []
-        for service in self.hall.services:
-            hours = self.hall.hours_for(service.id)
-            services.append(
-                ServiceInfo(
-                    id=service.id,
-                    name=service.name,
-                    name_en=service.name_en,
-                    fields=service.fields,
-                    counters=self.engine.counters_for(service.id),
-                    open_now=self.engine.service_open(service.id, now),
-                    opening_hours=hours.describe() if hours else None,
-                )
-            )
-        return Catalogue(
-            hall=HallInfo(
-                site=hall.site, name=hall.name, name_en=hall.name_en, address=hall.address, hotline=hall.hotline
-            ),
-            services=services,
-            procedures=self.procedures,
-            priority_categories=list(self.hall.queue.priority_categories),
-            updated_at=now,
-        )
-
-
-def _hall_event(
-    seq: int,
-    event: AuditEvent,
-    *,
-    rating: str | None = None,
-    meaning: RatingMeaning | None = None,
-    outcome: RatingOutcome | None = None,
-    alert: RatingAlert | None = None,
-) -> HallEvent:
-    return HallEvent(
-        seq=seq,
-        kind=event.kind,
-        at=event.at,
-        counter=event.counter,
-        ticket_id=event.ticket_id,
-        service=event.service,
-        officer=event.officer,
-        detail=event.detail,
-        reason=event.reason,
-        from_service=event.from_service,
-        rating=rating,
-        meaning=meaning,
-        outcome=outcome,
-        alert=alert,
-    )
+            later.events, later.events_sent = [], time.monotonic()
 
 
 def _request_id(inbound: Inbound) -> uuid.UUID | None:
     """Best effort: the request id of a refused request, so the kiosk can match the error to its request."""
+    return _field_of(inbound.payload, "request_id")
+
+
+def _field_of(payload: bytes, name: str) -> uuid.UUID | None:
+    """Best effort: a UUID field of a payload that may be malformed (None if it cannot be read)."""
+    if len(payload) > MAX_REQUEST_BYTES:
+        return None
     try:
-        return uuid.UUID(json.loads(inbound.payload)["request_id"])
-    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):  # never an "internal" for bad input
+        return uuid.UUID(json.loads(payload)[name])
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return None

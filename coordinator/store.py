@@ -20,7 +20,16 @@ from pathlib import Path
 from coordinator.engine import AuditEvent, CallEvent, Changes, Counter, DayState, Ticket, TicketStatus
 from coordinator.migrations import SchemaError, migrate
 from coordinator.ratings import Visit
-from motcua.contract import CounterStatus, EventKind, EventReason, PriorityCategory, RatingMeaning, RatingOutcome
+from motcua.contract import (
+    MAX_REQUEST_BYTES,
+    CounterStatus,
+    ErrorCode,
+    EventKind,
+    EventReason,
+    PriorityCategory,
+    RatingMeaning,
+    RatingOutcome,
+)
 from motcua.errors import ConfigError
 
 
@@ -206,7 +215,47 @@ class Store:
         if outcome is RatingOutcome.COUNTED and ticket_id is not None:
             self.db.execute("UPDATE tickets SET rated = 1 WHERE id = ?", (ticket_id,))
 
+    def add_counter_command(
+        self, *, request_id: str, counter: int, action: str, received_at: datetime, reply: bytes
+    ) -> None:
+        """Record a counter command with the reply it got: the same request id again gets this reply."""
+        self.begin()
+        self.db.execute(
+            "INSERT INTO counter_commands (request_id, counter, action, received_at, reply) VALUES (?, ?, ?, ?, ?)",
+            (request_id, counter, action, _iso(received_at), reply.decode("utf-8")),
+        )
+
+    def add_rejected_rating(
+        self,
+        *,
+        rating_id: str | None,
+        counter: str,
+        received_at: datetime,
+        reason: ErrorCode,
+        detail: str,
+        payload: bytes,
+    ) -> None:
+        """Keep a vote that could not be judged (never counted: reports read only `ratings`)."""
+        self.begin()
+        self.db.execute(
+            """INSERT INTO rejected_ratings (id, counter, received_at, reason, detail, payload)
+               VALUES (?, ?, ?, ?, ?, ?)""",
+            (rating_id, counter, _iso(received_at), reason.value, detail, payload[:MAX_REQUEST_BYTES]),
+        )
+
     # --- reading ----------------------------------------------------------------------------------------
+
+    def rejected_rating(self, rating_id: str) -> ErrorCode | None:
+        """Why a vote with this id was rejected (None: it was not)."""
+        row = self.db.execute(
+            "SELECT reason FROM rejected_ratings WHERE id = ? ORDER BY seq LIMIT 1", (rating_id,)
+        ).fetchone()
+        return ErrorCode(row[0]) if row else None
+
+    def counter_reply(self, request_id: str) -> bytes | None:
+        """The reply a counter command with this request id already got (None: a new command)."""
+        row = self.db.execute("SELECT reply FROM counter_commands WHERE request_id = ?", (request_id,)).fetchone()
+        return row[0].encode("utf-8") if row else None
 
     def rating(self, rating_id: str) -> StoredRating | None:
         row = self.db.execute("SELECT * FROM ratings WHERE id = ?", (rating_id,)).fetchone()

@@ -9,12 +9,12 @@ they are never queued, and a key pressed while the keypad is not connected is re
 from __future__ import annotations
 
 import logging
-import queue
-import threading
+import math
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from counter_keypad.config import KeypadConfig
@@ -33,6 +33,7 @@ from counter_keypad.domain import (
 from counter_keypad.hardware import KeypadHardware
 from motcua.clock import Clock
 from motcua.contract import (
+    CounterAction,
     CounterCommand,
     CounterReply,
     CounterState,
@@ -42,11 +43,19 @@ from motcua.contract import (
 )
 from motcua.errors import ContractError, NotConnectedError, RequestTimeoutError
 from motcua.session import Inbound, MqttSession
+from motcua.worker import EventWorker
 
 logger = logging.getLogger(__name__)
 
 #: Longest wait of the worker when nothing is pending.
 TICK_S = 0.25
+#: How long after a command's deadline the keypad still waits for its reply: the coordinator stops applying a
+#: command one clock tolerance (1 s) before its deadline, so a reply to a command it applied is on its way by then.
+REPLY_GRACE_S = 1.0
+#: After "no reply", the same key pressed again within this time sends the same command again (same request id):
+#: if the first was applied after all (a coordinator stopped between its commit and its reply), the coordinator
+#: answers with that first result instead of acting twice (no second citizen called, the first not finished).
+RETRY_SAME_S = 60.0
 TRIM_EVERY_S = 30.0
 
 
@@ -67,11 +76,7 @@ class _State:
     state: CounterState
 
 
-class _Stop:
-    pass
-
-
-_Event = _Edge | _Connection | _State | _Stop
+_Event = _Edge | _Connection | _State
 
 
 class KeypadAgent:
@@ -107,9 +112,16 @@ class KeypadAgent:
         self.last_feedback: Feedback | None = None
         self.last_error: str | None = None
         self.stats = {"sent": 0, "ok": 0, "refused": 0, "not_connected": 0, "ignored_busy": 0}
-        self._events: queue.Queue[_Event] = queue.Queue()
+        self._worker: EventWorker[_Event] = EventWorker(
+            "keypad-worker",
+            self._turn,
+            timeout=self._timeout,
+            housekeeping=hardware.trim_history,
+            housekeeping_every_s=TRIM_EVERY_S,
+            monotonic=monotonic,
+        )
         self._busy_until = 0.0  # keys decided before this moment came while a command was in flight
-        self._worker: threading.Thread | None = None
+        self._unanswered: tuple[CounterAction, uuid.UUID, float] | None = None  # the last command with no reply
         self._stopped = False
 
     # --- life cycle -------------------------------------------------------------------------------------
@@ -118,10 +130,9 @@ class KeypadAgent:
         self.session.subscribe(self.session.topics.counter_state(self.config.counter), self._on_state)
         # Replies matched to a waiting request never reach this handler; a reply arriving here is late.
         self.session.subscribe(self.reply_topic, self._on_late_reply)
-        self.session.on_connection_change(lambda connected: self._events.put(_Connection(connected)))
+        self.session.on_connection_change(lambda connected: self._worker.put(_Connection(connected)))
         self.hardware.on_edge(self._on_edge)
         self._refresh()
-        self._worker = threading.Thread(target=self._run, name="keypad-worker", daemon=True)
         self._worker.start()
         self.session.start()
         logger.info("keypad %s calling for counter %d", self.config.device.id, self.config.counter)
@@ -131,20 +142,18 @@ class KeypadAgent:
             return
         self._stopped = True
         self.hardware.on_edge(lambda key, pressed: None)
-        if self._worker is not None:
-            self._events.put(_Stop())
-            self._worker.join(self.config.mqtt.request_timeout_s + 2)
+        self._worker.stop(join_s=self.config.mqtt.request_timeout_s + REPLY_GRACE_S + 2)
         self.session.stop()
         self.hardware.close()
 
     # --- hand-offs -----------------------------------------------------------------------------------------
 
     def _on_edge(self, key: Key, pressed: bool) -> None:
-        self._events.put(_Edge(key, pressed, self.monotonic()))
+        self._worker.put(_Edge(key, pressed, self.monotonic()))
 
     def _on_state(self, inbound: Inbound) -> None:
         try:
-            self._events.put(_State(parse(CounterState, inbound.payload)))
+            self._worker.put(_State(parse(CounterState, inbound.payload)))
         except ContractError as exc:
             logger.warning("ignored a bad counter state: %s", exc)
 
@@ -159,40 +168,18 @@ class KeypadAgent:
                 result.action.value,
                 result.request_id,
             )
-            self._events.put(_State(result.state))
+            self._worker.put(_State(result.state))
 
     # --- the worker ---------------------------------------------------------------------------------------
-
-    def _run(self) -> None:
-        last_trim = self.monotonic()
-        while True:
-            timeout = self._timeout()
-            try:
-                batch: list[_Event] = [self._events.get(timeout=timeout)]
-            except queue.Empty:
-                batch = []
-            while True:
-                try:
-                    batch.append(self._events.get_nowait())
-                except queue.Empty:
-                    break
-            try:
-                if self._turn(batch):
-                    return
-            except Exception:
-                logger.exception("keypad worker error; carrying on")
-                if any(isinstance(e, _Stop) for e in batch):
-                    return
-            if self.monotonic() - last_trim > TRIM_EVERY_S:
-                last_trim = self.monotonic()
-                self.hardware.trim_history()
 
     def _timeout(self) -> float:
         now = self.monotonic()
         times = [t for t in (self.reader.deadline(), self.lights.next_change()) if t is not None and t > now]
         return max(0.005, min([now + TICK_S, *times]) - now)
 
-    def _turn(self, batch: list[_Event]) -> bool:
+    def _turn(self, batch: list[_Event], stopping: bool) -> None:
+        if stopping:
+            return  # nothing more is sent once the keypad stops
         fired: list[Fired] = []
         for event in batch:
             if isinstance(event, _Edge):
@@ -204,10 +191,8 @@ class KeypadAgent:
                     self.reader.release(event.key, event.mono)
             elif isinstance(event, _Connection):
                 self.lights.set_connected(event.connected, self.monotonic())
-            elif isinstance(event, _State):
-                self._set_state(event.state)
             else:
-                return True
+                self._set_state(event.state)
         fired.extend(self.reader.poll(self.monotonic()))
         for item in sorted(fired, key=lambda f: f.at):
             if item.at < self._busy_until:
@@ -216,7 +201,6 @@ class KeypadAgent:
                 continue
             self._execute(item.intent)
         self._refresh()
-        return False
 
     def _set_state(self, state: CounterState) -> None:
         if self.state is not None and state.updated_at < self.state.updated_at:
@@ -233,20 +217,42 @@ class KeypadAgent:
                 return
         else:
             action = intent_action(intent)
-        command = CounterCommand(request_id=uuid.uuid4(), action=action, sent_at=self.clock.now())
+        # The keypad states its own deadline: the coordinator refuses the command from then on, the broker drops it
+        # if still queued (message expiry), and the keypad reports a failure only after it: "failed" = "not applied".
+        window_s = self.session.settings.request_timeout_s
+        sent_at = self.clock.now()
+        request_id = uuid.uuid4()
+        unanswered = self._unanswered
+        if unanswered is not None and unanswered[0] is action and self.monotonic() - unanswered[2] <= RETRY_SAME_S:
+            request_id = unanswered[1]
+            logger.info("%s again after no reply: sent again as %s", action.value, request_id)
+        command = CounterCommand(
+            request_id=request_id,
+            action=action,
+            sent_at=sent_at,
+            deadline=sent_at + timedelta(seconds=window_s * self.clock.speed),
+        )
         try:
-            inbound = self.session.request(self.command_topic, command, response_topic=self.reply_topic)
+            inbound = self.session.request(
+                self.command_topic,
+                command,
+                response_topic=self.reply_topic,
+                timeout=window_s + REPLY_GRACE_S,
+                expiry_s=math.ceil(window_s),
+            )
         except NotConnectedError:
             self.stats["not_connected"] += 1
             self._feedback(Feedback.NOT_CONNECTED, f"{action.value} refused: not connected; it will not be sent later")
             return
         except RequestTimeoutError:
             self.stats["sent"] += 1
-            self._feedback(Feedback.ERROR, f"{action.value}: no reply from the coordinator")
+            self._unanswered = (action, request_id, self.monotonic())
+            self._feedback(Feedback.ERROR, f"{action.value}: no reply from the coordinator before its deadline")
             return
         finally:
             self._busy_until = self.monotonic()
         self.stats["sent"] += 1
+        self._unanswered = None
         try:
             result = parse_counter_result(inbound.payload)
         except ContractError as exc:

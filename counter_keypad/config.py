@@ -6,24 +6,13 @@ number off the header, a counter the hall does not have (when ``hall`` is given)
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from motcua.config import ConfigPath, DeviceSection, MqttSettings, Section, load_config
-from motcua.contract import CounterNumber
-from motcua.gpio import (
-    BcmPin,
-    GpioSection,
-    SimulationSection,
-    check_distinct_pins,
-    check_hall_registration,
-    check_simulation,
-)
-
-logger = logging.getLogger(__name__)
+from motcua.config import Section
+from motcua.gpio import BcmPin, CounterDeviceConfig, load_counter_device_config
 
 
 class KeypadKeys(Section):
@@ -57,37 +46,35 @@ class KeypadBehaviour(Section):
     offline_grace_s: Annotated[float, Field(ge=0, le=600)] = 5.0  # show "not connected" after this long
 
 
-class KeypadConfig(Section):
-    """keypad.toml"""
+#: A keypad's command window (``mqtt.request_timeout_s``) is its deadline; the coordinator keeps the last second of
+#: it for clock differences, so a shorter window would leave the coordinator no time to act.
+MIN_COMMAND_WINDOW_S = 2.0
 
-    device: DeviceSection
-    mqtt: MqttSettings = MqttSettings()
-    counter: CounterNumber  # quầy số
-    hall: ConfigPath | None = None  # hall.toml: checks the counter
-    gpio: GpioSection = GpioSection()
+
+class KeypadConfig(CounterDeviceConfig):
+    """keypad.toml (``device``, ``mqtt``, ``counter``, ``hall``, ``gpio``, ``simulation``: `CounterDeviceConfig`)"""
+
     keys: KeypadKeys
     leds: KeypadLeds
     buzzer: KeypadBuzzer = KeypadBuzzer()
     keypad: KeypadBehaviour = KeypadBehaviour()
-    simulation: SimulationSection = SimulationSection()
 
-    @model_validator(mode="after")
-    def _pins(self) -> KeypadConfig:
+    def pins(self) -> dict[str, int | None]:
         pins: dict[str, int | None] = {f"keys.{k}": v for k, v in self.keys.model_dump().items()}
         pins.update({f"leds.{k}": v for k, v in self.leds.model_dump().items()})
         pins["buzzer.pin"] = self.buzzer.pin
-        check_distinct_pins(pins)
-        check_simulation(self.gpio, self.simulation)
+        return pins
+
+    @model_validator(mode="after")
+    def _check_command_window(self) -> KeypadConfig:
+        if self.mqtt.request_timeout_s < MIN_COMMAND_WINDOW_S:
+            raise ValueError(
+                f"mqtt.request_timeout_s must be at least {MIN_COMMAND_WINDOW_S:g} s for a keypad: it is each command's"
+                " deadline, and the coordinator refuses a command with less than 1 s left (docs/protocol.md)"
+            )
         return self
 
 
 def load_keypad_config(path: Path | str) -> KeypadConfig:
     """Read and check keypad.toml (and, when it names one, the hall it belongs to)."""
-    config = load_config(path, KeypadConfig)
-    if config.hall is not None:
-        check_hall_registration(
-            path, config.hall, device=config.device.id, site=config.device.site, counter=config.counter, role="keypad"
-        )
-    else:
-        logger.warning("%s: no 'hall' file given; counter %d is not checked against the hall", path, config.counter)
-    return config
+    return load_counter_device_config(path, KeypadConfig, "keypad")[0]

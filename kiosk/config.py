@@ -15,6 +15,7 @@ from kiosk.model import DEFAULT_THANKS
 from kiosk.qrpayload import CODE_PARAMETERS, DEFAULT_PORTALS, Portal
 from kiosk.ticket import PAPER_WIDTHS
 from motcua.config import ConfigPath, DeviceSection, MqttSettings, Section, TimeZoneName
+from motcua.language import Language
 
 
 class ScreenSection(Section):
@@ -26,7 +27,7 @@ class ScreenSection(Section):
     # SDL video driver: "auto" lets SDL choose (X11/Wayland on a desktop); "kmsdrm" on Raspberry Pi OS Lite;
     # "dummy" renders off-screen (tests, headless demo).
     driver: str = "auto"
-    language: Literal["vi", "en"] = "vi"
+    language: Language = Language.VI
     keyboard: Literal["qwerty", "abc"] = "qwerty"
     idle_timeout_s: Annotated[float, Field(ge=5, le=3600)] = 60.0  # back to the home screen after no touch
     ticket_screen_s: Annotated[float, Field(ge=3, le=600)] = 20.0  # how long the number stays on screen

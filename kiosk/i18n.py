@@ -6,15 +6,11 @@ code. Logs stay in English and carry the technical detail.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from kiosk.qrpayload import ScanVerdict
 from motcua.contract import ErrorCode, PriorityCategory
+from motcua.language import Language
 
-
-class Lang(StrEnum):
-    VI = "vi"
-    EN = "en"
+Lang = Language  # the kiosk's short name for it
 
 
 #: (Vietnamese, English) for each text of the screens.

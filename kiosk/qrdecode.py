@@ -1,6 +1,6 @@
 """Finding QR codes in camera frames: zbar first (fast), OpenCV's detector as the fallback, both UTF-8 safe.
 
-- Frames are grayscale: pyzbar given a colour array reads only its first channel (PITFALLS).
+- Frames are grayscale: pyzbar given a colour array reads only its first channel (docs/developing.md).
 - Only QR codes are looked for (about 3x faster than every symbology, and a ticket kiosk reads nothing else).
 - zbar guesses the charset of a payload and turns UTF-8 Vietnamese into Shift-JIS or Big5 mojibake. zbar 0.23
   has a "binary" option that returns the bytes exactly as encoded; it is switched on here through pyzbar's

@@ -9,8 +9,7 @@ import re
 import unicodedata
 from datetime import datetime, tzinfo
 
-VIETNAMESE_WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
-ENGLISH_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+from motcua.language import ENGLISH_WEEKDAYS, VIETNAMESE_WEEKDAYS
 
 _SPACES = re.compile(r"\s+")
 _NOT_WORD = re.compile(r"[^0-9a-z.]+")

@@ -1,5 +1,5 @@
 """The printed ticket (phiếu số thứ tự), drawn with Pillow and the bundled font into a 1-bit image exactly as
-wide as the printer's paper. Printer code pages cannot spell Vietnamese reliably (see PITFALLS), so the printer
+wide as the printer's paper. Printer code pages cannot spell Vietnamese reliably (docs/developing.md), so the printer
 only ever receives a picture.
 
 `render_ticket` is pure apart from reading the font files: same ticket, same pixels.

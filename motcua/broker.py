@@ -76,6 +76,7 @@ def device_roles(hall: HallConfig) -> dict[str, str]:
     devices = hall.devices
     roles = {devices.coordinator: "coordinator"}
     roles.update({admin: "admin" for admin in devices.admins})
+    roles.update({console: "console" for console in devices.consoles})
     roles.update({k.id: "kiosk" for k in devices.kiosks})
     roles.update({p.id: "pad" for p in devices.pads})
     roles.update({k.id: "keypad" for k in devices.keypads})
@@ -103,6 +104,16 @@ def acl_text(hall: HallConfig) -> str:
             f"topic read {topics.everything()}",
             f"topic write {topics.counter_command('+')}",
             f"topic readwrite {topics.device_status(admin)}",
+            "",
+        ]
+    for console in devices.consoles:
+        lines += [
+            "# The web console: officers' counter commands, the board's notice; reads everything.",
+            f"user {console}",
+            f"topic read {topics.everything()}",
+            f"topic write {topics.counter_command('+')}",
+            f"topic write {topics.notice()}",
+            f"topic readwrite {topics.device_status(console)}",
             "",
         ]
     for kiosk in devices.kiosks:

@@ -53,9 +53,10 @@ SERVICES = {
 TOOLS = {
     "report": ("coordinator.report.cli", "satisfaction and queue reports (HTML, CSV)"),
     "simulate": ("coordinator.simulate", "simulate a day of the hall (staffing, estimated wait accuracy)"),
-    "demo": ("motcua.demo", "the whole hall on this machine with simulated hardware"),
+    "demo": ("demo.main", "the whole hall on this machine with simulated hardware"),
     "qr-sheets": ("kiosk.sheets", "printable A4 procedure sheets with their QR codes"),
     "voice": ("queue_display.voice", "generate the Vietnamese announcement clips"),
+    "console": ("console.main", "the hall's web console for officers and managers (and create-admin)"),
 }
 
 
@@ -148,6 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
     counter.add_argument("--officer")
     counter.add_argument("--service")
     counter.set_defaults(func=_counter_command)
+
+    from motcua.check import add_parser as add_check
+
+    add_check(commands)
     return parser
 
 

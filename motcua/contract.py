@@ -159,6 +159,7 @@ class RatingOutcome(StrEnum):
     DUPLICATE = "duplicate"  # this rating id was already received; nothing changed
     MISUSE = "misuse"  # stored but not counted: inside the pad's lockout, or the ticket was already rated
     UNBOUND = "unbound"  # stored but not counted: nobody was served at that counter at that time
+    REJECTED = "rejected"  # kept apart, never counted: the vote could not be judged (``RatingAck.reason`` says why)
 
 
 class CounterAction(StrEnum):
@@ -173,6 +174,7 @@ class CounterAction(StrEnum):
     FINISH = "finish"  # finish the current ticket without calling another
     SIGN_IN = "sign_in"  # an officer takes the counter
     SIGN_OUT = "sign_out"  # the officer leaves; the counter closes
+    CALL_TICKET = "call_ticket"  # call this waiting ticket (``ticket_id``), out of the usual order if need be
 
 
 class CounterStatus(StrEnum):
@@ -201,14 +203,15 @@ class ErrorCode(StrEnum):
     SERIES_EXHAUSTED = "series_exhausted"
     PRIORITY_DISABLED = "priority_disabled"
     REQUEST_CANCELLED = "request_cancelled"
-    ALREADY_CALLED = "already_called"
     STALE_REQUEST = "stale_request"  # the request id belongs to an earlier business day
     COUNTER_CLOSED = "counter_closed"
     NOT_SIGNED_IN = "not_signed_in"
     NOTHING_SERVING = "nothing_serving"
     QUEUE_EMPTY = "queue_empty"
     RECALLS_REQUIRED = "recalls_required"
-    STALE_COMMAND = "stale_command"  # also for stale ticket requests: check the device's clock (NTP)
+    NOT_WAITING = "not_waiting"  # call_ticket: that ticket is not waiting for this counter's services
+    STALE_COMMAND = "stale_command"  # past its deadline, too old or from the future: check the device's clock (NTP)
+    ALREADY_CALLED = "already_called"  # a kiosk's cancel for a ticket a counter has already called: it stands
     INTERNAL = "internal"
 
 
@@ -293,14 +296,19 @@ class ErrorReply(Message):
 
 
 class CounterCommand(Message):
-    """An officer's key press. ``sent_at`` lets the coordinator refuse a command that arrives late (a press
-    buffered during an outage must not call someone by surprise minutes later)."""
+    """An officer's key press. ``deadline`` is the moment the device stops waiting for the reply and tells the
+    officer it failed: the coordinator refuses the command before then (docs/protocol.md), so "failed" on the
+    device always means "not applied". Without a deadline (older clients), ``sent_at`` must be within the hall's
+    ``max_request_age_s``: a press buffered during an outage must not call someone by surprise minutes later."""
 
     request_id: uuid.UUID
     action: CounterAction
     sent_at: UtcTime
+    deadline: UtcTime | None = None
     officer: Slug | None = None  # sign_in
     service: Slug | None = None  # transfer target
+    ticket_id: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None  # call_ticket
+    reason: ShortText | None = None  # pause: why (a break, a meeting), kept in the hall's log
     dossier_code: DossierCode | None = None  # finish, next: the dossier of the ticket being finished (mã hồ sơ)
 
     @model_validator(mode="after")
@@ -309,6 +317,8 @@ class CounterCommand(Message):
             raise ValueError("sign_in needs 'officer'")
         if self.action is CounterAction.TRANSFER and self.service is None:
             raise ValueError("transfer needs 'service'")
+        if self.action is CounterAction.CALL_TICKET and self.ticket_id is None:
+            raise ValueError("call_ticket needs 'ticket_id'")
         if self.dossier_code is not None and self.action not in (CounterAction.FINISH, CounterAction.NEXT):
             raise ValueError("'dossier_code' goes with finish or next (the ticket being finished)")
         return self
@@ -360,9 +370,13 @@ class RatingVote(Message):
 
 
 class RatingAck(Message):
-    id: uuid.UUID
+    """The coordinator's answer to every vote it receives. ``id`` is absent only for a vote whose id could not be
+    read; ``reason`` says why a vote was ``rejected`` (a counter the hall does not have, a malformed vote)."""
+
+    id: uuid.UUID | None = None
     outcome: RatingOutcome
     ticket_id: str | None = None
+    reason: ErrorCode | None = None  # only with outcome "rejected"
 
 
 # --- coordinator → displays ------------------------------------------------------------------------------
@@ -407,6 +421,16 @@ class Board(Message):
     calls: list[Call]  # newest first
     counters: list[BoardCounter]
     services: list[BoardService]
+    notice: str | None = None  # the scrolling notice the hall's managers set (see `Notice`); absent: none
+    updated_at: UtcTime
+
+
+class Notice(Message):
+    """Retained: the board's scrolling notice, set by a manager in the console; the coordinator puts it on the
+    `Board`. An empty ``text`` clears it."""
+
+    text: Annotated[str, StringConstraints(max_length=500)]
+    by: Slug | None = None  # the console account that set it
     updated_at: UtcTime
 
 
@@ -499,9 +523,11 @@ class RatingAlert(Message):
 
 
 class EventReason(StrEnum):
-    """Why an event happened when no person's command caused it; absent when someone did it."""
+    """Why an event departs from the ordinary rule (the rollover did it, or the queue order was skipped); absent
+    for an ordinary command."""
 
     DAY_END = "day_end"  # the rollover finished a ticket left at a counter, or signed an officer out
+    OUT_OF_ORDER = "out_of_order"  # called: an officer called this ticket (call_ticket) before the one `next` would
 
 
 class HallEvent(Message):
@@ -595,6 +621,9 @@ class Topics:
     def catalogue(self) -> str:
         return f"{self.root}/catalogue"
 
+    def notice(self) -> str:
+        return f"{self.root}/notice"
+
     def events(self) -> str:
         return f"{self.root}/events"
 
@@ -605,9 +634,26 @@ class Topics:
         """The filter for all of this hall's traffic (coordinator, bridge, monitoring)."""
         return f"{self.root}/#"
 
+    # the reply topic of a concrete request topic (the coordinator answers there, whatever ResponseTopic is asked)
+    def ticket_reply_for(self, request_topic: str) -> str:
+        """``kiosk/{kiosk}/ticket/req`` or ``.../cancel`` -> that kiosk's ``ticket/res``."""
+        return self.ticket_reply(self.kiosk_of(request_topic))
+
+    def counter_reply_for(self, command_topic: str) -> str:
+        """``counter/{n}/cmd`` -> ``counter/{n}/cmd/res``."""
+        return self.counter_reply(self.counter_of(command_topic))
+
+    def rating_ack_for(self, rating_topic: str) -> str:
+        """``counter/{n}/rating`` -> ``counter/{n}/rating/ack`` (also for a counter the hall does not have)."""
+        return self.rating_ack(self.counter_level_of(rating_topic))
+
     # parsing the id out of a concrete topic
     def kiosk_of(self, topic: str) -> str:
         return self._level_at(topic, "kiosk")
+
+    def counter_level_of(self, topic: str) -> str:
+        """The counter's level of a counter topic as it is written (not necessarily a number)."""
+        return self._level_at(topic, "counter")
 
     def counter_of(self, topic: str) -> int:
         text = self._level_at(topic, "counter")

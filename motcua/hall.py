@@ -19,11 +19,11 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 from motcua.config import ConfigPath, Section, TimeZoneName, load_config, load_toml, validate_config
 from motcua.contract import CounterNumber, PriorityCategory, Procedure, RatingKey, RatingLevel, RatingMeaning, Slug
 from motcua.errors import ConfigError
+from motcua.language import VIETNAMESE_WEEKDAYS
 from motcua.text import nfc
 
 TimeRange = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$")]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-VIETNAMESE_WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
 
 
 class OpeningHours(Section):
@@ -355,6 +355,7 @@ class DevicesSection(Section):
     keypads: list[CounterDevice] = []
     displays: list[DisplayDevice] = []
     admins: list[Slug] = ["admin"]  # broker users of the hall's tools (officer sign-in, monitoring)
+    consoles: list[Slug] = ["console"]  # broker users of the web console (`motcua console`)
     coordinator: Slug = "coordinator"
 
 
@@ -405,7 +406,7 @@ class HallConfig(Section):
                     )
         devices = self.devices
         ids = [d.id for d in devices.kiosks] + [d.id for d in devices.pads] + [d.id for d in devices.keypads]
-        ids += [d.id for d in devices.displays] + list(devices.admins) + [devices.coordinator]
+        ids += [d.id for d in devices.displays] + list(devices.admins) + list(devices.consoles) + [devices.coordinator]
         _unique("device ids", ids)
         for device in [*devices.pads, *devices.keypads]:
             if device.counter not in counter_numbers:

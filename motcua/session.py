@@ -3,8 +3,8 @@
 What it takes care of, so device code does not:
 
 - MQTT 5, `connect_async` + a background network loop: a broker that is down at boot is retried with backoff.
-- A persistent session (``clean_start=False`` *and* a SessionExpiryInterval, see PITFALLS): QoS 1 messages sent
-  while the device was away are delivered when it comes back. Subscriptions are renewed on every connect.
+- A persistent session (``clean_start=False`` *and* a SessionExpiryInterval, see docs/developing.md): QoS 1 messages
+  sent while the device was away are delivered when it comes back. Subscriptions are renewed on every connect.
 - A retained ``device/{id}/status``: online on connect, offline on a clean stop, offline as the last will.
 - Client ids: a device's long-lived session uses its device id (stable, so the broker keeps its session); a
   one-shot tool (``one_shot=True``: ``motcua counter``, scripts) uses ``<device>-<8 hex digits>`` with a clean

@@ -10,11 +10,10 @@ from pydantic import Field, model_validator
 from motcua.config import ConfigPath, DeviceSection, MqttSettings, Section, TimeZoneName, load_config
 from motcua.contract import Slug
 from queue_display.script import ScriptOptions
+from queue_display.texts import Language
 
 #: The clip set `make voices` generates (and the display completes at start when clips are missing).
 DEFAULT_CLIPS = Path(__file__).resolve().parent / "voice" / "clips"
-
-Language = Literal["vi", "en", "vi+en"]
 
 
 class ScreenSection(Section):

@@ -10,12 +10,12 @@ import re
 from datetime import datetime
 from typing import Literal
 
+from motcua.language import weekday_name
 from motcua.text import nfc
 
+#: The board's language: one of `motcua.language.Language`, or both ("vi+en").
 Language = Literal["vi", "en", "vi+en"]
 
-WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
-WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 LABELS: dict[str, tuple[str, str]] = {
     # key: (Vietnamese, English)
@@ -46,9 +46,8 @@ def label(key: str, language: Language) -> str:
 
 def clock_text(local: datetime, language: Language, *, seconds: bool = False) -> str:
     """ "Thứ Hai, 23/11/2026 08:15" (English: "Monday, 23/11/2026 08:15"; day first, as in Vietnam)."""
-    names = WEEKDAYS_EN if language == "en" else WEEKDAYS_VI
     time_format = "%H:%M:%S" if seconds else "%H:%M"
-    return f"{names[local.weekday()]}, {local:%d/%m/%Y} {local.strftime(time_format)}"
+    return f"{weekday_name(local.weekday(), language)}, {local:%d/%m/%Y} {local.strftime(time_format)}"
 
 
 def counter_name(name: str, number: int, language: Language) -> str:

@@ -10,8 +10,6 @@ acknowledgement comes within ``resend_s`` or after a reconnect.
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +22,7 @@ from motcua.clock import Clock
 from motcua.contract import CounterState, RatingAck, RatingOutcome, parse
 from motcua.errors import ContractError
 from motcua.session import Inbound, MqttSession
+from motcua.worker import EventWorker
 from rating_buttons.config import PadConfig
 from rating_buttons.domain import PadLights, PressFilter, PressKind, make_vote
 from rating_buttons.hardware import PadHardware
@@ -65,11 +64,7 @@ class _Window:
     open_until: datetime | None
 
 
-class _Stop:
-    pass
-
-
-_Event = _Edge | _Ack | _Connection | _Window | _Stop
+_Event = _Edge | _Ack | _Connection | _Window
 
 
 class PadAgent:
@@ -106,9 +101,16 @@ class PadAgent:
         )
         topics = session.topics
         self.rating_topic = topics.rating(config.counter)
-        self._events: queue.Queue[_Event] = queue.Queue()
+        self._worker: EventWorker[_Event] = EventWorker(
+            "pad-worker",
+            self._turn,
+            timeout=lambda: TICK_S,
+            max_batch=MAX_TURN,
+            housekeeping=hardware.trim_history,
+            housekeeping_every_s=TRIM_EVERY_S,
+            monotonic=monotonic,
+        )
         self._in_flight: dict[str, float] = {}  # vote id -> when last published (mono)
-        self._worker: threading.Thread | None = None
         self._stopped = False
         self._state: CounterState | None = None
         self.stats = {"votes": 0, "misuse": 0, "acked": 0, "sent": 0}
@@ -120,10 +122,9 @@ class PadAgent:
         topics = self.session.topics
         self.session.subscribe(topics.counter_state(self.config.counter), self._on_state)
         self.session.subscribe(topics.rating_ack(self.config.counter), self._on_ack)
-        self.session.on_connection_change(lambda connected: self._events.put(_Connection(connected)))
+        self.session.on_connection_change(lambda connected: self._worker.put(_Connection(connected)))
         self.hardware.on_edge(self._on_edge)
         self._refresh_lights()
-        self._worker = threading.Thread(target=self._run, name="pad-worker", daemon=True)
         self._worker.start()
         self.session.start()
         waiting = len(self.outbox)
@@ -141,9 +142,7 @@ class PadAgent:
             return
         self._stopped = True
         self.hardware.on_edge(lambda level, pressed, at: None)
-        if self._worker is not None:
-            self._events.put(_Stop())
-            self._worker.join(10)
+        self._worker.stop(join_s=10)
         self.session.stop()
         self.hardware.close()
         self.outbox.close()
@@ -151,7 +150,7 @@ class PadAgent:
     # --- hand-offs (gpiozero's thread, MQTT dispatch thread): stamp and queue, nothing else ----------------
 
     def _on_edge(self, level: str, pressed: bool, at: float) -> None:
-        self._events.put(_Edge(level, pressed, at, self.monotonic(), self.clock.now()))
+        self._worker.put(_Edge(level, pressed, at, self.monotonic(), self.clock.now()))
 
     def _on_state(self, inbound: Inbound) -> None:
         try:
@@ -160,7 +159,7 @@ class PadAgent:
             logger.warning("ignored a bad counter state: %s", exc)
             return
         self._state = state
-        self._events.put(_Window(state.rating_open_until))
+        self._worker.put(_Window(state.rating_open_until))
 
     def _on_ack(self, inbound: Inbound) -> None:
         try:
@@ -168,37 +167,14 @@ class PadAgent:
         except ContractError as exc:
             logger.warning("ignored a bad rating acknowledgement: %s", exc)
             return
-        self._events.put(_Ack(str(ack.id), ack.outcome, ack.ticket_id))
+        self._worker.put(_Ack(str(ack.id), ack.outcome, ack.ticket_id))
 
     # --- the worker ---------------------------------------------------------------------------------------
 
-    def _run(self) -> None:
-        last_trim = self.monotonic()
-        while True:
-            try:
-                batch: list[_Event] = [self._events.get(timeout=TICK_S)]
-            except queue.Empty:
-                batch = []
-            while len(batch) < MAX_TURN:
-                try:
-                    batch.append(self._events.get_nowait())
-                except queue.Empty:
-                    break
-            try:
-                stopping = self._turn(batch)
-            except Exception:
-                logger.exception("pad worker error; carrying on")
-                stopping = any(isinstance(e, _Stop) for e in batch)
-            if stopping:
-                return
-            if self.monotonic() - last_trim > TRIM_EVERY_S:
-                last_trim = self.monotonic()
-                self.hardware.trim_history()
-
-    def _turn(self, batch: list[_Event]) -> bool:
+    def _turn(self, batch: list[_Event], stopping: bool) -> None:
+        """One turn of the worker: every waiting event, then the outbox committed, the lights and the sends."""
         votes = []
         acked: list[str] = []
-        stopping = False
         for event in batch:
             if isinstance(event, _Edge):
                 if not event.pressed:
@@ -218,10 +194,8 @@ class PadAgent:
             elif isinstance(event, _Connection):
                 self.lights.set_connected(event.connected, self.monotonic())
                 self._in_flight.clear()  # whatever was in flight is sent again once connected
-            elif isinstance(event, _Window):
-                self.lights.set_rating_window(event.open_until)
             else:
-                stopping = True
+                self.lights.set_rating_window(event.open_until)
         if votes:
             try:
                 self.outbox.add(votes)  # on disk (fsync) before anything is published
@@ -243,7 +217,6 @@ class PadAgent:
         self._refresh_lights()
         if not stopping:
             self._send()
-        return stopping
 
     def _send(self) -> None:
         if not self.session.connected:

@@ -7,28 +7,17 @@ number off the header, a counter the hall does not have (when ``hall`` is given)
 from __future__ import annotations
 
 import difflib
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from motcua.config import ConfigPath, DeviceSection, MqttSettings, Section, load_config
-from motcua.contract import CounterNumber, RatingKey
+from motcua.config import ConfigPath, Section
+from motcua.contract import RatingKey
 from motcua.errors import ConfigError
-from motcua.gpio import (
-    BcmPin,
-    GpioSection,
-    SimulationSection,
-    check_distinct_pins,
-    check_hall_registration,
-    check_simulation,
-)
+from motcua.gpio import BcmPin, CounterDeviceConfig, load_counter_device_config
 from motcua.hall import RatingSection
-
-logger = logging.getLogger(__name__)
-
 
 #: ``[buttons]``: the BCM GPIO of each button, by the key of the level it gives (the keys of the hall's scale,
 #: hall.toml ``[rating]``); wired to GND, internal pull-up. 2 to 5 buttons.
@@ -53,22 +42,21 @@ class PadBehaviour(Section):
     send_window: Annotated[int, Field(ge=1, le=500)] = 100  # votes in flight at once (a backlog goes out in steps)
 
 
-class PadConfig(Section):
-    """pad.toml"""
+class PadConfig(CounterDeviceConfig):
+    """pad.toml (``device``, ``mqtt``, ``counter``, ``hall``, ``gpio``, ``simulation``: `CounterDeviceConfig`)"""
 
-    device: DeviceSection
-    mqtt: MqttSettings = MqttSettings()
-    counter: CounterNumber  # quầy số: the counter whose service this pad rates
-    hall: ConfigPath | None = None  # hall.toml: checks the counter and gives the button labels
     outbox: ConfigPath = Path("/var/lib/motcua/pad-outbox.db")
-    gpio: GpioSection = GpioSection()
     buttons: PadButtons
     leds: PadLeds
     pad: PadBehaviour = PadBehaviour()
-    simulation: SimulationSection = SimulationSection()
+
+    def pins(self) -> dict[str, int | None]:
+        pins: dict[str, int | None] = {f"buttons.{k}": v for k, v in self.buttons.items()}
+        pins.update({f"leds.{k}": v for k, v in self.leds.items()})
+        return pins
 
     @model_validator(mode="after")
-    def _pins(self) -> PadConfig:
+    def _one_led_per_button(self) -> PadConfig:
         for key in self.leds:
             if key == STATUS_LED or key in self.buttons:
                 continue
@@ -79,10 +67,6 @@ class PadConfig(Section):
         for key in self.buttons:
             if key not in self.leds:
                 raise ValueError(f"leds.{key}: required setting is missing (one LED per button)")
-        pins: dict[str, int | None] = {f"buttons.{k}": v for k, v in self.buttons.items()}
-        pins.update({f"leds.{k}": v for k, v in self.leds.items()})
-        check_distinct_pins(pins)
-        check_simulation(self.gpio, self.simulation)
         return self
 
     @property
@@ -99,15 +83,8 @@ class LoadedPad:
 
 def load_pad_config(path: Path | str) -> LoadedPad:
     """Read and check pad.toml (and, when it names one, the hall it belongs to)."""
-    config = load_config(path, PadConfig)
-    rating = RatingSection()
-    if config.hall is not None:
-        hall = check_hall_registration(
-            path, config.hall, device=config.device.id, site=config.device.site, counter=config.counter, role="pad"
-        )
-        rating = hall.rating
-    else:
-        logger.warning("%s: no 'hall' file given; counter %d is not checked against the hall", path, config.counter)
+    config, hall = load_counter_device_config(path, PadConfig, "pad")
+    rating = hall.rating if hall is not None else RatingSection()
     keys = rating.keys
     if set(config.buttons) != set(keys):
         raise ConfigError(

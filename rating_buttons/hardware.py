@@ -7,11 +7,18 @@ come in.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from motcua.gpio import LightDriver, LightPattern, close_devices, gpio_error, press_mock, trim_mock_history
+from motcua.gpio import (
+    LightDriver,
+    LightPattern,
+    close_devices,
+    edge_time,
+    gpio_error,
+    press_mock,
+    trim_mock_history,
+)
 from rating_buttons.config import STATUS_LED
 
 logger = logging.getLogger(__name__)
@@ -60,10 +67,9 @@ class PadHardware:
             callback = self._edge
             if callback is None:
                 return
-            # gpiozero keeps the edge's own timestamp there (lgpio: the kernel's; mock pins: when it was driven).
-            # Our callback may run milliseconds later on a busy Pi Zero: debounce and lockout need the edge time.
-            at = getattr(button, "_last_changed", None)
-            callback(level, pressed, at if isinstance(at, float) else time.monotonic())
+            # Our callback may run milliseconds after the edge on a busy Pi Zero: debounce and lockout need the
+            # edge's own time (lgpio: the kernel's; mock pins: when the pin was driven).
+            callback(level, pressed, edge_time(button, pressed))
 
         return fire
 

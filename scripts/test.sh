@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # `make test`: lint, type-check and the whole test suite, then one summary table. Exit status 0 only if all pass.
+# Arguments go to pytest: `make test-fast` is `scripts/test.sh -m "not slow"`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy PYTHONDONTWRITEBYTECODE=1
@@ -16,13 +17,13 @@ step() {  # step NAME COMMAND...
 
 step "ruff (lint)" .venv/bin/ruff check .
 step "mypy (types)" .venv/bin/mypy
-step "pytest" .venv/bin/pytest -p no:cacheprovider --junitxml=test-output/junit.xml --durations=15 "$@"
+step "pytest${*:+ $*}" .venv/bin/pytest -p no:cacheprovider --junitxml=test-output/junit.xml --durations=15 "$@"
 
 echo
 echo "==================== motcua test summary ===================="
 failed=0
 for i in "${!names[@]}"; do
-  printf '  %-16s %-10s %5ss\n' "${names[$i]}" "${results[$i]}" "${times[$i]}"
+  printf '  %-22s %-10s %5ss\n' "${names[$i]}" "${results[$i]}" "${times[$i]}"
   [[ ${results[$i]} == PASS ]] || failed=1
 done
 if [ -f test-output/junit.xml ]; then

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -87,6 +89,28 @@ def sessions(broker: LocalBroker, hall: HallConfig) -> Iterator[Callable[..., Mq
     finally:
         for session in reversed(started):
             session.stop()
+
+
+class SteppedMonotonic:
+    """A monotonic clock that runs in real time and can be moved forward at once (`advance`): the pad and keypad
+    agents take it as ``monotonic=``, so a test steps over a hold, a lockout or a resend delay instead of sleeping."""
+
+    def __init__(self) -> None:
+        self._offset = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self._lock:
+            return time.monotonic() + self._offset
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._offset += seconds
+
+
+@pytest.fixture
+def monotonic() -> SteppedMonotonic:
+    return SteppedMonotonic()
 
 
 @pytest.fixture

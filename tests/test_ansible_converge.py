@@ -421,12 +421,24 @@ def test_services_restart_always_as_the_motcua_user_and_are_enabled(converged: C
 
 
 def test_configs_load_as_the_services_load_them(converged: Converged) -> None:
-    check = "/opt/motcua/bin/motcua-check-config"
-    converged.chroot("coordinator", check, "coordinator", "/etc/motcua/coordinator.toml")
-    converged.chroot("coordinator", check, "catalogue", "/etc/motcua/procedures.toml", "/etc/motcua/hall.toml")
-    converged.chroot("coordinator", check, "admin", "/etc/motcua/admin.toml")
-    converged.chroot("counter", check, "pad", "/etc/motcua/pad.toml")
-    converged.chroot("counter", check, "keypad", "/etc/motcua/keypad.toml")
+    """`motcua check` (what every validate: of the roles runs) accepts each file as deployed."""
+    check = ["/opt/motcua/venv/bin/motcua", "check"]
+    for which, kind, path, *extra in [
+        ("coordinator", "hall", "/etc/motcua/hall.toml"),
+        ("coordinator", "coordinator", "/etc/motcua/coordinator.toml"),
+        ("coordinator", "catalogue", "/etc/motcua/procedures.toml", "--hall", "/etc/motcua/hall.toml"),
+        ("coordinator", "admin", "/etc/motcua/admin.toml"),
+        ("counter", "hall", "/etc/motcua/hall.toml"),
+        ("counter", "pad", "/etc/motcua/pad.toml"),
+        ("counter", "keypad", "/etc/motcua/keypad.toml"),
+    ]:
+        result = converged.chroot(which, *check, kind, path, *extra)
+        assert result.stdout.strip() == f"{path}: a valid {kind} file", result.stderr
+    shown = converged.chroot("counter", *check, "pad", "/etc/motcua/pad.toml", "--show").stdout
+    assert 'password_file = "/etc/motcua/pad-1.password"' in shown
+    assert converged.chroot("counter", "cat", "/etc/motcua/pad-1.password").stdout.strip() not in shown
+    for root in converged.roots.values():
+        assert not (root / "opt/motcua/bin/motcua-check-config").exists(), "the checker of earlier versions is gone"
     pad = (converged.roots["counter"] / "etc/motcua/pad.toml").read_text()
     assert 'id = "pad-1"' in pad and "counter = 1" in pad and 'host = "192.168.1.10"' in pad
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+pytestmark = pytest.mark.slow  # ansible-lint and syntax checks of every playbook: about two minutes
+
 REPO = Path(__file__).resolve().parent.parent
 ANSIBLE = REPO / "ansible"
 VENV_BIN = Path(os.environ.get("VIRTUAL_ENV", REPO / ".venv")) / "bin"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -133,6 +134,22 @@ def test_asking_twice_returns_the_same_ticket_and_cancel_refuses_it_later(hall_d
     assert status == "cancelled"
 
 
+def test_a_cancel_after_the_ticket_was_called_is_refused_and_the_ticket_is_served_as_usual(hall_devices: Hall):
+    request_id = uuid.uuid4()
+    issued = hall_devices.ticket(request_id=request_id)
+    assert isinstance(issued, TicketIssued)
+    hall_devices.press(1, "next")
+    refused = hall_devices.kiosk_request(TicketCancel(request_id=request_id, reason="timeout").to_bytes())
+    assert isinstance(refused, ErrorReply) and refused.error == "already_called"
+    assert refused.request_id == request_id  # the kiosk can match the refusal to its cancel
+    db = hall_devices.db()
+    assert db.execute("SELECT status FROM tickets WHERE id = ?", (issued.ticket.id,)).fetchone()[0] == "called"
+    assert db.execute("SELECT COUNT(*) FROM cancelled_requests").fetchone()[0] == 0
+    finished = hall_devices.press(1, "finish")
+    assert isinstance(finished, CounterReply) and finished.state.last_finished == issued.ticket.id
+    assert hall_devices.rate(1, "satisfied").outcome == "counted"  # a real ticket, rated like any other
+
+
 def test_next_calls_publishes_state_call_and_board(hall_devices: Hall, sessions):
     display = sessions("display-1", role="display")
     calls: list[Call] = []
@@ -160,6 +177,48 @@ def test_next_calls_publishes_state_call_and_board(hall_devices: Hall, sessions)
     wait_until(lambda: [c.recall for c in calls] == [0, 1])
 
 
+def send_command(hall_devices: Hall, counter: int, payload: bytes) -> CounterReply | ErrorReply:
+    reply = hall_devices.keypad(counter).request(
+        hall_devices.topics.counter_command(counter), payload, response_topic=hall_devices.topics.counter_reply(counter)
+    )
+    return parse_counter_result(reply.payload)
+
+
+def test_the_same_counter_command_twice_acts_once_even_across_a_restart(
+    hall_devices: Hall, broker, hall, procedures, clock
+):
+    """Issue 11.8: the same `next` (same bytes: a QoS 1 redelivery or a resend) must not call a second citizen and
+    finish the first unserved."""
+    first, second = hall_devices.ticket(), hall_devices.ticket()
+    assert isinstance(first, TicketIssued) and isinstance(second, TicketIssued)
+    command = CounterCommand(request_id=uuid.uuid4(), action="next", sent_at=hall_devices.clock.now()).to_bytes()
+    replies = [send_command(hall_devices, 1, command) for _ in range(2)]
+    assert isinstance(replies[0], CounterReply) and replies[0].state.serving
+    assert replies[0].state.serving.label == first.ticket.label
+    assert replies[1] == replies[0]  # the first reply, sent again
+    db = hall_devices.db()
+    statuses = dict(db.execute("SELECT label, status FROM tickets").fetchall())
+    assert statuses == {first.ticket.label: "called", second.ticket.label: "waiting"}
+    assert db.execute("SELECT COUNT(*) FROM events WHERE kind = 'called'").fetchone()[0] == 1
+    hall_devices.coordinator.stop()
+    session = MqttSession(broker.settings("coordinator"), device="coordinator", site=hall.hall.site, role="coordinator")
+    restarted = CoordinatorService(hall, procedures, Store(hall_devices.coordinator.store.path), session, clock)
+    restarted.start()
+    try:
+        assert send_command(hall_devices, 1, command) == replies[0]  # durable: still the first reply
+        assert restarted.engine.tickets[second.ticket.id].status.value == "waiting"
+        assert restarted.engine.tickets[first.ticket.id].status.value == "called"
+        # a refusal is an answer too: the same command again is not run again, even once it would succeed
+        no_show = CounterCommand(request_id=uuid.uuid4(), action="no_show", sent_at=clock.now()).to_bytes()
+        refusal = send_command(hall_devices, 1, no_show)
+        assert isinstance(refusal, ErrorReply) and refusal.error == "recalls_required"
+        assert isinstance(hall_devices.press(1, "recall"), CounterReply)
+        assert send_command(hall_devices, 1, no_show) == refusal
+        assert restarted.engine.tickets[first.ticket.id].status.value == "called"
+    finally:
+        restarted.stop()
+
+
 def test_queue_empty_and_nothing_serving_are_coded_errors(hall_devices: Hall):
     empty = hall_devices.press(1, "next")
     assert isinstance(empty, ErrorReply) and empty.error == "queue_empty"
@@ -172,6 +231,40 @@ def test_stale_keypad_commands_are_refused(hall_devices: Hall):
     late = hall_devices.press(1, "next", sent_at=hall_devices.clock.now() - timedelta(minutes=5))
     assert isinstance(late, ErrorReply) and late.error == "stale_command"
     assert hall_devices.db().execute("SELECT COUNT(*) FROM tickets WHERE status = 'called'").fetchone()[0] == 0
+
+
+def test_a_command_past_its_deadline_is_not_applied(hall_devices: Hall):
+    hall_devices.ticket()
+    now = hall_devices.clock.now()
+    late = hall_devices.press(1, "next", sent_at=now - timedelta(seconds=3), deadline=now - timedelta(seconds=1))
+    assert isinstance(late, ErrorReply) and late.error == "stale_command"
+    # less than the clock tolerance left: the device may already have given up (its clock may be ahead of ours)
+    close = hall_devices.press(1, "next", sent_at=now - timedelta(seconds=4), deadline=now + timedelta(seconds=0.5))
+    assert isinstance(close, ErrorReply) and close.error == "stale_command"
+    ahead = hall_devices.press(1, "next", sent_at=now + timedelta(seconds=3), deadline=now + timedelta(seconds=8))
+    assert isinstance(ahead, ErrorReply) and ahead.error == "stale_command"  # the keypad's clock is off: refuse
+    assert hall_devices.db().execute("SELECT COUNT(*) FROM tickets WHERE status = 'called'").fetchone()[0] == 0
+    fresh = hall_devices.press(1, "next", deadline=hall_devices.clock.now() + timedelta(seconds=5))
+    assert isinstance(fresh, CounterReply) and fresh.state.serving is not None
+
+
+def test_a_command_refused_as_late_was_not_run_and_may_be_sent_again_under_its_id(hall_devices: Hall):
+    hall_devices.ticket()
+    request_id, now = uuid.uuid4(), hall_devices.clock.now()
+    late = CounterCommand(request_id=request_id, action="next", sent_at=now - timedelta(seconds=6), deadline=now)
+    refused = send_command(hall_devices, 1, late.to_bytes())
+    assert isinstance(refused, ErrorReply) and refused.error == "stale_command"
+    again = CounterCommand(request_id=request_id, action="next", sent_at=now, deadline=now + timedelta(seconds=5))
+    applied = send_command(hall_devices, 1, again.to_bytes())
+    assert isinstance(applied, CounterReply) and applied.state.serving is not None
+    assert send_command(hall_devices, 1, late.to_bytes()) == applied  # from now on: the reply it got
+
+
+def test_a_command_without_a_deadline_follows_the_age_rule(hall_devices: Hall):
+    """Older clients (no ``deadline``): ``sent_at`` within ``queue.max_request_age_s`` (10 s)."""
+    hall_devices.ticket()
+    old = hall_devices.press(1, "next", sent_at=hall_devices.clock.now() - timedelta(seconds=8))
+    assert isinstance(old, CounterReply) and old.state.serving is not None
 
 
 def test_ratings_counted_duplicate_misuse_and_unbound(hall_devices: Hall):
@@ -307,6 +400,37 @@ def test_events_are_published_in_order_for_the_province(hall_devices: Hall, sess
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
 
 
+def test_events_go_out_promptly_after_their_commit_and_a_burst_is_a_few_whole_batches(hall_devices: Hall, sessions):
+    """Issue 11.4: the province gets each commit's events right after it (no second of delay), in order, complete;
+    a burst of tickets is a few EventBatch messages, not one per ticket."""
+    admin = sessions("admin")
+    batches: list[tuple[float, list[dict]]] = []
+    admin.subscribe(
+        hall_devices.topics.events(), lambda i: batches.append((time.monotonic(), json.loads(i.payload)["events"]))
+    )
+    time.sleep(0.5)  # the start-up events are out; the hall is calm
+    for act, kind in ((hall_devices.ticket, "issued"), (lambda: hall_devices.press(1, "next"), "called")):
+        start = time.monotonic()
+        act()  # two commits in a row: the second does not wait a second behind the first
+
+        def arrived(kind: str = kind) -> float | None:
+            return next((t for t, b in batches if any(e["kind"] == kind for e in b)), None)
+
+        assert wait_until(arrived, timeout=2) - start < 0.7, kind
+    batches.clear()
+    kiosk = hall_devices.kiosk
+    burst = 300
+    for _ in range(burst):  # as fast as a client can publish: the coordinator commits them in groups
+        request = TicketRequest(request_id=uuid.uuid4(), sent_at=hall_devices.clock.now(), service="chung-thuc")
+        kiosk.publish(hall_devices.topics.ticket_request("kiosk-1"), request)
+    events = wait_until(lambda: (e := [e for _, b in batches for e in b]) and len(e) >= burst and e, timeout=30)
+    assert [e["kind"] for e in events] == ["issued"] * burst
+    seqs = [e["seq"] for e in events]
+    assert seqs == list(range(seqs[0], seqs[0] + burst))  # in order, none missing, none twice
+    print(f"{burst} tickets: {len(batches)} EventBatch messages")
+    assert len(batches) <= 20, len(batches)  # a few messages, not one per ticket
+
+
 def test_a_restarted_coordinator_continues_where_it_stopped(
     hall_devices: Hall, broker, hall, procedures, clock, tmp_path
 ):
@@ -335,12 +459,41 @@ def test_a_database_of_another_hall_is_refused(tmp_path, hall):
         store.claim(hall.hall.site)
 
 
-def test_a_rating_for_an_unknown_counter_is_dropped_and_the_coordinator_goes_on(hall_devices: Hall, sessions):
+def test_every_vote_is_answered_a_vote_for_an_unknown_counter_is_rejected_and_kept(hall_devices: Hall, sessions):
+    """Issue 11.5: a vote that cannot be judged gets an ack (else a pad resends it forever), is kept, never counted."""
     rogue = sessions("coordinator-rogue-vote", username="coordinator")
+    acks: list[RatingAck] = []
+    rogue.subscribe(hall_devices.topics.rating_ack(99), lambda i: acks.append(RatingAck.model_validate_json(i.payload)))
     vote = RatingVote(id=uuid.uuid4(), level="satisfied", pressed_at=hall_devices.clock.now())
-    rogue.publish(hall_devices.topics.rating(99), vote).wait_for_publish(5)  # at the broker before the ticket
-    assert isinstance(hall_devices.ticket(), TicketIssued)  # handled after the vote: it was processed and dropped
-    assert hall_devices.db().execute("SELECT COUNT(*) FROM ratings").fetchone()[0] == 0
+    for _ in range(2):  # the pad resends: answered again, kept once
+        rogue.publish(hall_devices.topics.rating(99), vote)
+    wait_until(lambda: len(acks) == 2)
+    assert all(a.id == vote.id and a.outcome == "rejected" and a.reason == "unknown_counter" for a in acks)
+    db = hall_devices.db()
+    rows = db.execute("SELECT id, counter, reason FROM rejected_ratings").fetchall()
+    assert [tuple(r) for r in rows] == [(str(vote.id), "99", "unknown_counter")]
+    assert db.execute("SELECT COUNT(*) FROM ratings").fetchone()[0] == 0  # what reports read: never counted
+    assert isinstance(hall_devices.ticket(), TicketIssued)  # and the coordinator goes on
+
+
+def test_a_malformed_vote_is_answered_with_what_can_be_read(hall_devices: Hall, sessions):
+    pad = sessions("pad-1", role="pad")
+    acks: list[RatingAck] = []
+    pad.subscribe(hall_devices.topics.rating_ack(1), lambda i: acks.append(RatingAck.model_validate_json(i.payload)))
+    vote_id = uuid.uuid4()
+    wrong_level = {"v": 1, "id": str(vote_id), "level": "great", "pressed_at": hall_devices.clock.now().isoformat()}
+    pad.publish(hall_devices.topics.rating(1), json.dumps(wrong_level).encode())
+    pad.publish(hall_devices.topics.rating(1), b"{not json")
+    pad.publish(hall_devices.topics.rating(1), b'{"v": 1, "id": "not-a-uuid", "level": "satisfied"}')
+    wait_until(lambda: len(acks) == 3)
+    assert (acks[0].id, acks[0].outcome, acks[0].reason) == (vote_id, "rejected", "bad_request")
+    assert (acks[1].id, acks[1].outcome, acks[1].reason) == (None, "rejected", "bad_json")  # no id to answer to
+    assert (acks[2].id, acks[2].outcome, acks[2].reason) == (None, "rejected", "bad_request")
+    db = hall_devices.db()
+    reasons = [tuple(r) for r in db.execute("SELECT id, counter, reason FROM rejected_ratings ORDER BY seq")]
+    assert reasons[:2] == [(str(vote_id), "1", "bad_request"), (None, "1", "bad_json")] and len(reasons) == 3
+    assert db.execute("SELECT payload FROM rejected_ratings WHERE reason = 'bad_json'").fetchone()[0] == b"{not json"
+    assert db.execute("SELECT COUNT(*) FROM ratings").fetchone()[0] == 0
 
 
 def test_a_dossier_code_given_with_finish_or_next_is_stored_on_the_ticket_finished(hall_devices: Hall):

@@ -13,11 +13,14 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
 from conftest import MONDAY_MORNING, WARD_HALL
 
 from motcua.clock import clock_spec
 from motcua.contract import RatingAck, RatingVote, TicketCancel, TicketIssued, TicketRequest, parse_kiosk_reply
 from motcua.errors import NotConnectedError, RequestTimeoutError
+
+pytestmark = pytest.mark.slow  # a coordinator killed with SIGKILL mid-traffic
 
 
 def start_coordinator(tmp_path: Path, broker, env: dict[str, str]) -> subprocess.Popen[bytes]:

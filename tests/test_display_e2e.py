@@ -24,6 +24,8 @@ from motcua.contract import (
 from motcua.localbroker import LocalBroker
 from motcua.session import MqttSession
 
+pytestmark = pytest.mark.slow  # the display as its own process
+
 AMBER = (255, 210, 0)
 
 

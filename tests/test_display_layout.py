@@ -175,6 +175,7 @@ def test_long_names_and_wide_labels_stay_inside_their_boxes(fonts: FontBook, siz
     assert only(frame, "service-waiting") == "999"
 
 
+@pytest.mark.slow  # about 12 s: renders every page of a 30-counter board at four screen sizes
 @pytest.mark.parametrize("size", [*RESOLUTIONS, (1080, 1920)], ids=lambda s: f"{s[0]}x{s[1]}")
 def test_more_counters_than_fit_are_paged_not_overflowed(fonts: FontBook, size: tuple[int, int]):
     services = [(f"dich-vu-{i}", f"Dịch vụ số {i}", None, i, 5 * i) for i in range(1, 19)]

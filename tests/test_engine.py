@@ -10,6 +10,7 @@ from conftest import MONDAY_MORNING, VN
 from halls import small_hall
 
 from coordinator.engine import QueueEngine, QueueError, TicketStatus, is_open
+from coordinator.estimate import CHANGEOVER_MIN
 from motcua.contract import CounterAction, CounterStatus, ErrorCode, EventKind, EventReason, PriorityCategory
 from motcua.hall import OpeningHours
 
@@ -72,6 +73,23 @@ def test_cancelled_request_cancels_its_ticket_and_is_never_issued_later():
     with pytest.raises(QueueError) as refused:
         engine.issue(NOW, request_id=request, service="a")
     assert refused.value.code is ErrorCode.REQUEST_CANCELLED
+
+
+def test_a_cancel_after_the_ticket_was_called_is_refused_and_the_ticket_stands():
+    engine = QueueEngine(small_hall())
+    request = rid()
+    ticket = engine.issue(NOW, request_id=request, service="a")
+    call(engine, 1)
+    engine.take_changes()
+    with pytest.raises(QueueError) as refused:
+        engine.cancel(NOW, request_id=request, reason="timeout")
+    assert refused.value.code is ErrorCode.ALREADY_CALLED
+    assert ticket.status is TicketStatus.CALLED and engine.counters[1].serving == ticket.id
+    assert request not in engine.cancelled_requests and not engine.take_changes()  # nothing changed
+    assert engine.issue(NOW, request_id=request, service="a") is ticket  # the kiosk may still ask for it again
+    engine.command(NOW, 1, CounterAction.TRANSFER, service="b")  # waiting again, but it was called once
+    with pytest.raises(QueueError):
+        engine.cancel(NOW, request_id=request, reason="timeout")
 
 
 def test_cancel_before_the_request_arrives_refuses_the_late_request():
@@ -357,11 +375,36 @@ def test_requests_too_old_or_from_the_future_are_refused():
     engine = QueueEngine(small_hall(queue={"max_request_age_s": 30}))
     for sent in (NOW - timedelta(seconds=31), NOW + timedelta(seconds=31)):
         with pytest.raises(QueueError) as refused:
-            engine.issue(NOW, request_id=rid(), service="a", sent_at=sent)
+            engine.check_age(NOW, sent)
         assert refused.value.code is ErrorCode.STALE_COMMAND
-    assert engine.issue(NOW, request_id=rid(), service="a", sent_at=NOW - timedelta(seconds=29)).label == "1001"
+    engine.check_age(NOW, NOW - timedelta(seconds=29))
     # a simulated hall at 60x: 10 real seconds are 10 hall minutes
     engine.check_age(NOW, NOW - timedelta(minutes=10), speed=60)
+
+
+def test_a_command_is_refused_once_its_device_may_have_given_up():
+    engine = QueueEngine(small_hall(queue={"max_request_age_s": 10}))
+    sent = NOW - timedelta(seconds=2)
+
+    def refused(now, deadline, sent_at=sent, speed=1.0):
+        try:
+            engine.check_age(now, sent_at, deadline=deadline, speed=speed)
+        except QueueError as exc:
+            assert exc.code is ErrorCode.STALE_COMMAND
+            return True
+        return False
+
+    assert not refused(NOW, NOW + timedelta(seconds=3))
+    assert refused(NOW, NOW - timedelta(seconds=1))  # past the deadline
+    assert refused(NOW, NOW + timedelta(seconds=0.9))  # within the clock tolerance of it: in doubt
+    assert refused(NOW, NOW + timedelta(seconds=1))
+    assert refused(NOW, NOW + timedelta(seconds=60), sent_at=NOW - timedelta(seconds=9.5))  # window capped at 10 s
+    assert refused(NOW, NOW + timedelta(seconds=8), sent_at=NOW + timedelta(seconds=1.5))  # device clock ahead
+    assert not refused(NOW, NOW + timedelta(seconds=5), sent_at=NOW + timedelta(seconds=0.5))
+    assert refused(NOW, NOW - timedelta(seconds=3))  # a deadline before it was sent
+    # a simulated hall at 60x: 5 real seconds are 5 hall minutes
+    assert not refused(NOW, NOW + timedelta(minutes=3), sent_at=NOW - timedelta(minutes=2), speed=60)
+    assert refused(NOW, NOW + timedelta(seconds=30), sent_at=NOW - timedelta(minutes=2), speed=60)
 
 
 def test_a_request_from_the_previous_day_is_never_issued_again():
@@ -402,10 +445,10 @@ def test_estimate_uses_queue_position_capacity_and_learned_service_time():
         issue(engine, "a")
     estimate = engine.estimate("a")
     assert estimate.people_ahead == 4
-    # only counter 1 is open for A; 4.5 people x 10 min
-    assert estimate.minutes == 45
+    # only counter 1 is open for A, idle: four services of 10 min (+ the changeover) before the new ticket's turn
+    assert estimate.minutes == round(4 * (10 + CHANGEOVER_MIN))
     engine.command(NOW, 2, CounterAction.SIGN_IN, officer="minh")
-    assert engine.estimate("a").minutes == 22  # two counters (counter 2 serves only A while B is empty)
+    assert engine.estimate("a").minutes == round(2 * (10 + CHANGEOVER_MIN))  # two counters take two each
     call(engine, 1, NOW)
     engine.command(NOW + timedelta(minutes=2), 1, CounterAction.FINISH)  # a 2-minute service lowers the mean
     assert engine.mean_service_min["a"] == pytest.approx(10 + 0.2 * (2 - 10))
@@ -420,11 +463,11 @@ def test_estimate_counts_every_earlier_ticket_of_the_counters_services():
     issue(engine, "b")  # 5 min
     estimate = engine.estimate("b")
     assert estimate.people_ahead == 4
-    assert estimate.minutes == round((3 * 10 + 1 * 5 + 0.5 * 5) / 1)
+    assert estimate.minutes == round(3 * (10 + CHANGEOVER_MIN) + (5 + CHANGEOVER_MIN))
     engine.command(NOW, 3, CounterAction.SIGN_IN, officer="hoa")  # counter 3 takes B only: B tickets go faster
     faster = engine.estimate("b")
-    # the pool is now counters 2 and 3: the A tickets' work stays in it (only counter 2 takes them), shared by two
-    assert faster.minutes == round((3 * 10 * 1 + 1 * 5 + 0.5 * 5) / 2)
+    # counter 2 takes the first A ticket; counter 3 the B ticket, then the new one
+    assert faster.minutes == round(5 + CHANGEOVER_MIN)
 
 
 def test_estimate_for_a_priority_ticket_counts_only_priority_ahead():

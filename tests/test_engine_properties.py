@@ -9,6 +9,7 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from conftest import MONDAY_MORNING
 from halls import small_hall
 from hypothesis import HealthCheck, settings
@@ -17,7 +18,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from coordinator.engine import QueueEngine, QueueError, Ticket, TicketStatus
 from coordinator.store import Store
-from motcua.contract import CounterAction, PriorityCategory
+from motcua.contract import CounterAction, ErrorCode, PriorityCategory
+
+pytestmark = pytest.mark.slow  # hypothesis runs whole hall days through the engine
 
 SERVICES = st.sampled_from(["a", "b"])
 COUNTERS = st.sampled_from([1, 2, 3])
@@ -63,9 +66,8 @@ class HallDay(RuleBasedStateMachine):
         request = str(uuid.uuid4())
         self.requests.append((request, self.now))
         try:
-            ticket = self.engine.issue(
-                self.now, request_id=request, service=service, priority=priority, sent_at=self.now
-            )
+            self.engine.check_age(self.now, self.now)
+            ticket = self.engine.issue(self.now, request_id=request, service=service, priority=priority)
         except QueueError:
             return
         assert ticket.id not in self.issued
@@ -78,10 +80,16 @@ class HallDay(RuleBasedStateMachine):
     def repeat_or_cancel_a_request(self, data: st.DataObject) -> None:
         request, sent_at = data.draw(st.sampled_from(self.requests))
         if data.draw(st.booleans()):
-            self.engine.cancel(self.now, request_id=request, reason="print_failed")
+            try:
+                self.engine.cancel(self.now, request_id=request, reason="print_failed")
+            except QueueError as refused:  # a ticket already called stands
+                assert refused.code is ErrorCode.ALREADY_CALLED
+                ticket = self.ticket_of[request]
+                assert ticket.first_called_at is not None and ticket.status is not TicketStatus.CANCELLED
         else:
             try:
-                ticket = self.engine.issue(self.now, request_id=request, service="a", sent_at=sent_at)
+                self.engine.check_age(self.now, sent_at)
+                ticket = self.engine.issue(self.now, request_id=request, service="a")
             except QueueError:
                 return
             earlier = self.ticket_of.get(request)

@@ -49,6 +49,7 @@ def test_keypad_config_buzzer_is_optional(tmp_path: Path):
         (KEYS + LEDS, 12, "counter: 12 is not a counter of this hall"),
         (KEYS + LEDS + "[keypad]\nhold_s = 0.1\n", 1, "keypad.hold_s: Input should be greater than or equal to 0.5"),
         (KEYS + "[leds]\ngreen = 1\nred = 26\n", 1, "GPIO 1 is not on the 40-pin header"),
+        (KEYS + LEDS + "[mqtt]\nrequest_timeout_s = 1\n", 1, "mqtt.request_timeout_s must be at least 2 s"),
     ],
 )
 def test_keypad_config_errors_stop_the_keypad_at_start(tmp_path: Path, capsys, body: str, counter: int, expected):

@@ -27,7 +27,7 @@ from motcua.clock import clock_spec
 from motcua.contract import DeviceState, DeviceStatus, parse
 from motcua.simcontrol import send_control
 
-pytestmark = pytest.mark.timeout(90)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]  # slow: the kiosk as its own process
 
 
 def tickets(coordinator) -> list[tuple[str, str, str | None]]:

@@ -434,10 +434,10 @@ def test_two_coordinators_opening_an_old_database_at_once_migrate_it_once(
     assert user_version(db) == migrations.LATEST
 
 
-# --- step 3: dossier codes ---------------------------------------------------------------------------------------
+# --- step 5: dossier codes ---------------------------------------------------------------------------------------
 
 
-def test_step_3_adds_an_empty_dossier_code_to_every_ticket(tmp_path: Path) -> None:
+def test_step_5_adds_an_empty_dossier_code_to_every_ticket(tmp_path: Path) -> None:
     db = unpack(1, tmp_path)
     tickets = scalar(db, "SELECT COUNT(*) FROM tickets")
     assert "dossier_code" not in columns(db, "tickets")
@@ -446,10 +446,10 @@ def test_step_3_adds_an_empty_dossier_code_to_every_ticket(tmp_path: Path) -> No
     assert tickets > 1000 and scalar(db, "SELECT COUNT(*) FROM tickets WHERE dossier_code IS NULL") == tickets
 
 
-# --- step 4: rating meanings -------------------------------------------------------------------------------------
+# --- step 6: rating meanings -------------------------------------------------------------------------------------
 
 
-def test_step_4_gives_every_old_vote_the_meaning_of_its_three_button_level(tmp_path: Path) -> None:
+def test_step_6_gives_every_old_vote_the_meaning_of_its_three_button_level(tmp_path: Path) -> None:
     db = unpack(1, tmp_path)
     by_level = {
         level: scalar(db, f"SELECT COUNT(*) FROM ratings WHERE level = '{level}'")

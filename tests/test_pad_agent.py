@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import SteppedMonotonic
 from gpiozero.pins.mock import MockFactory
 from waiting import wait_until
 
@@ -21,7 +22,7 @@ from motcua.contract import CounterAction, CounterCommand, CounterReply, TicketR
 from motcua.hall import HallConfig
 from motcua.localbroker import LocalBroker
 from motcua.session import MqttSession
-from rating_buttons.agent import PadAgent
+from rating_buttons.agent import TICK_S, PadAgent
 from rating_buttons.config import PadConfig
 from rating_buttons.hardware import PadHardware
 from rating_buttons.outbox import Outbox
@@ -44,7 +45,14 @@ def pad_config(tmp_path: Path, counter: int = 1, **behaviour: Any) -> PadConfig:
 
 
 @pytest.fixture
-def pads(broker: LocalBroker, hall: HallConfig, clock: Clock, mock_factory: MockFactory, tmp_path: Path):
+def pads(
+    broker: LocalBroker,
+    hall: HallConfig,
+    clock: Clock,
+    mock_factory: MockFactory,
+    monotonic: SteppedMonotonic,
+    tmp_path: Path,
+):
     """Factory of started pad agents (stopped at the end)."""
     started: list[PadAgent] = []
 
@@ -54,7 +62,7 @@ def pads(broker: LocalBroker, hall: HallConfig, clock: Clock, mock_factory: Mock
             broker.settings(config.device.id), device=config.device.id, site="phuong-hoa-binh", role="pad"
         )
         hardware = PadHardware(config.buttons, config.leds, pin_factory=mock_factory)
-        agent = PadAgent(config, session, hardware, Outbox(config.outbox), clock=clock)
+        agent = PadAgent(config, session, hardware, Outbox(config.outbox), clock=clock, monotonic=monotonic)
         agent.start()
         started.append(agent)
         assert session.wait_connected(5)
@@ -82,10 +90,11 @@ def storm(factory: MockFactory, presses: int) -> None:
         while time.monotonic() < released + 0.0005:
             pass
         pin.drive_low()
-        while time.monotonic() < pin._last_change + 0.0005:
+        pressed = time.monotonic()  # read after the edge: the gap below is never shorter than 0.5 ms
+        while time.monotonic() < pressed + 0.0005:
             pass
         pin.drive_high()
-        released = pin._last_change
+        released = time.monotonic()
 
 
 def ratings(store: Store) -> list[sqlite3.Row]:
@@ -123,6 +132,7 @@ def test_pad_storm_of_1000_presses_in_a_second_is_1_vote_and_999_misuse(pads, co
     assert status["bounces"] == 0
 
 
+@pytest.mark.slow  # waits out paho's reconnect backoff after a broker restart
 def test_pad_votes_wait_on_disk_while_the_broker_is_down(pads, coordinator, broker, mock_factory):
     pad = pads(offline_grace_s=0.2, lockout_s=0.2)
     broker.stop()
@@ -140,11 +150,18 @@ def test_pad_votes_wait_on_disk_while_the_broker_is_down(pads, coordinator, brok
     wait_until(lambda: pad.status()["pattern"] == "idle")
 
 
-def test_pad_sends_again_until_acknowledged(pads, broker, hall, procedures, clock, mock_factory, tmp_path):
-    pad = pads(resend_s=1.0)
+def test_pad_sends_again_until_acknowledged(pads, broker, hall, procedures, clock, mock_factory, monotonic, tmp_path):
+    pad = pads(resend_s=15.0)
+    # The worker has seen the connection (else that event, handled after the first send, sends the vote once more).
+    wait_until(lambda: pad.lights.connected, what="the pad's worker connected")
     press(mock_factory, NEUTRAL)
-    wait_until(lambda: pad.status()["presses"]["votes"] == 1)
-    wait_until(lambda: pad.stats["sent"] >= 2)  # no coordinator yet: no ack, sent again
+    wait_until(lambda: pad.status()["presses"]["votes"] == 1 and pad.stats["sent"] == 1, what="the vote sent")
+    monotonic.advance(10.0)  # 5 s of margin for a slow machine
+    time.sleep(3 * TICK_S)  # the worker looked at the time a few times: not yet overdue
+    assert pad.stats["sent"] == 1
+    monotonic.advance(5.0)
+    # no coordinator yet: no acknowledgement within resend_s, sent again
+    wait_until(lambda: pad.stats["sent"] == 2, what="the vote sent again")
     assert len(pad.outbox) == 1
     session = MqttSession(
         broker.settings("coordinator"), device="coordinator", site="phuong-hoa-binh", role="coordinator"
@@ -152,7 +169,12 @@ def test_pad_sends_again_until_acknowledged(pads, broker, hall, procedures, cloc
     service = CoordinatorService(hall, procedures, Store(tmp_path / "coordinator.db"), session, clock)
     service.start()
     try:
-        wait_until(lambda: len(pad.outbox) == 0)
+
+        def acknowledged() -> bool:
+            monotonic.advance(15.0)  # a resend is due at every look, until one reaches the coordinator
+            return len(pad.outbox) == 0
+
+        wait_until(acknowledged, what="the vote acknowledged by the coordinator")
         rows = ratings(service.store)
         assert len(rows) == 1  # sent several times, stored once
         assert rows[0]["level"] == "neutral"

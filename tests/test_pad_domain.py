@@ -160,3 +160,9 @@ def test_distinct_pins_names_both_uses():
     check_distinct_pins({"buttons.satisfied": 17, "leds.status": None, "leds.neutral": 18})
     with pytest.raises(ValueError, match=r"GPIO 17 is used twice: by buttons\.satisfied and by leds\.neutral"):
         check_distinct_pins({"buttons.satisfied": 17, "leds.neutral": 17})
+
+
+def test_distinct_pins_names_every_pin_used_twice():
+    with pytest.raises(ValueError) as exc:
+        check_distinct_pins({"buttons.satisfied": 17, "leds.neutral": 17, "buttons.neutral": 27, "leds.status": 27})
+    assert "GPIO 17 is used twice" in str(exc.value) and "GPIO 27 is used twice" in str(exc.value)

@@ -32,6 +32,8 @@ from motcua.localbroker import LocalBroker
 from motcua.session import MqttSession
 from motcua.simcontrol import send_control
 
+pytestmark = pytest.mark.slow  # real processes, a broker killed and restarted
+
 
 class Device:
     """One `motcua pad|keypad` process on mock pins, with its control socket."""

@@ -225,16 +225,28 @@ def test_the_fifth_button_of_a_five_star_pad_is_a_counted_one_star_vote(
     assert (rating.rating, rating.meaning, rating.outcome) == ("star_1", "unsatisfied", "counted")
 
 
-def test_a_key_the_halls_scale_does_not_have_is_refused_and_not_stored(
+def test_a_key_the_halls_scale_does_not_have_is_rejected_kept_apart_and_never_counted(
     coordinator: CoordinatorService, sessions, clock: Clock
 ) -> None:
+    """A pad wired for another scale: its vote is answered ``rejected`` (bad_request), kept in rejected_ratings (once,
+    even when the pad resends it), and never reaches ``ratings``, which every report reads."""
     pad = sessions("pad-1", role="pad")
     acks: list[RatingAck] = []
     pad.subscribe(pad.topics.rating_ack(1), lambda i: acks.append(RatingAck.model_validate_json(i.payload)))
     wrong = RatingVote(id=uuid.uuid4(), level="satisfied", pressed_at=clock.now())  # the 3-button pad's key
     right = RatingVote(id=uuid.uuid4(), level="star_4", pressed_at=clock.now())
     pad.publish(pad.topics.rating(1), wrong)
+    pad.publish(pad.topics.rating(1), wrong)  # resent (the pad lost the ack): answered again, kept once
     pad.publish(pad.topics.rating(1), right)
-    wait_until(lambda: [a.id for a in acks] == [right.id])  # handled in order: the wrong one had its turn first
+    wait_until(lambda: len(acks) == 3)  # handled in order
+    assert [(a.id, a.outcome, a.reason) for a in acks[:2]] == [(wrong.id, "rejected", "bad_request")] * 2
+    assert (acks[2].id, acks[2].outcome) == (right.id, "unbound")  # nobody at counter 1: judged, stored
     assert [(r["id"], r["level"], r["meaning"]) for r in rows(coordinator)] == [(str(right.id), "star_4", "satisfied")]
-    assert json.loads(wrong.to_bytes())["level"] == "satisfied"
+    db = sqlite3.connect(coordinator.store.path)
+    try:
+        kept = db.execute("SELECT id, counter, reason, detail, payload FROM rejected_ratings").fetchall()
+    finally:
+        db.close()
+    assert [row[:3] for row in kept] == [(str(wrong.id), "1", "bad_request")]
+    assert "'satisfied' is not on this hall's scale" in kept[0][3]
+    assert json.loads(kept[0][4])["level"] == "satisfied"

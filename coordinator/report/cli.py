@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> list[Path]:
     breakdowns, wanted_scope = parse_by(args.by or [])
     records = load(args.db, hall, period)
     facts = build_facts(records, hall, period)
-    lang = cast(Lang, args.lang)
+    lang = Lang(args.lang)
     if not facts:
         raise ReportError(f"nothing was recorded {_between(period)}{_held(records.first_day, records.last_day)}")
     scope = None
@@ -224,7 +224,7 @@ def _day(text: str, option: str, today: date) -> date:
 
 
 def _between(period: Period) -> str:
-    return f"between {day_text(period.first, 'en')} and {day_text(period.last, 'en')}"
+    return f"between {day_text(period.first, Lang.EN)} and {day_text(period.last, Lang.EN)}"
 
 
 def _held(first: date | None, last: date | None) -> str:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from fractions import Fraction
-from typing import Literal
 
 from coordinator.report.metrics import HALL_KEY, Dim, round_half_up
 from motcua.contract import Procedure
-from motcua.hall import VIETNAMESE_WEEKDAYS, HallConfig
+from motcua.hall import HallConfig
+from motcua.language import ENGLISH_WEEKDAYS, VIETNAMESE_WEEKDAYS, Language
 
-Lang = Literal["vi", "en"]
+Lang = Language  # the report's short name for it
 
 TEXTS: dict[str, tuple[str, str]] = {
     # titles
@@ -149,7 +149,7 @@ TEXTS: dict[str, tuple[str, str]] = {
 }
 
 DEFINITIONS: dict[Lang, list[str]] = {
-    "vi": [
+    Lang.VI: [
         "Lượt đánh giá được tính: mỗi lượt phục vụ được tính tối đa một lượt, là lượt bấm đầu tiên trong vòng "
         "{window} phút sau khi cán bộ kết thúc phục vụ (hoặc trong lúc đang phục vụ).",
         "Tỷ lệ của mỗi mức = số lượt ở mức đó ÷ tổng số lượt được tính. Tỷ lệ hài lòng trên lượt đánh giá = số "
@@ -169,7 +169,7 @@ DEFINITIONS: dict[Lang, list[str]] = {
         "bộ không đăng xuất thì tính đến thao tác cuối cùng).",
         "Ngày làm việc theo giờ {zone}; tuần bắt đầu từ thứ Hai. Số liệu làm tròn một chữ số thập phân.",
     ],
-    "en": [
+    Lang.EN: [
         "Ratings counted: at most one per ticket, the first press within {window} minutes after the officer "
         "finished serving it (or while it was being served).",
         "Each level's share = that level's count ÷ ratings counted. Satisfied of ratings counted = ratings at "
@@ -198,7 +198,7 @@ def text(key: str, lang: Lang, **values: object) -> str:
 
 
 def weekday_name(weekday: int, lang: Lang) -> str:
-    return VIETNAMESE_WEEKDAYS[weekday] if lang == "vi" else ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[weekday]
+    return VIETNAMESE_WEEKDAYS[weekday] if lang == "vi" else ENGLISH_WEEKDAYS[weekday][:3]
 
 
 def weekday_short(weekday: int, lang: Lang) -> str:

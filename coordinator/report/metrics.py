@@ -42,6 +42,7 @@ from coordinator.report.load import Records
 from coordinator.report.period import Period, business_day_of
 from motcua.contract import EventKind, EventReason, RatingMeaning, RatingOutcome
 from motcua.hall import HallConfig
+from motcua.stats import percentile
 
 Dim = Literal["hall", "service", "counter", "officer", "procedure"]
 #: The breakdowns a report can show, in the order they are shown.
@@ -719,15 +720,6 @@ def summarize(values: Iterable[Fraction]) -> Stats:
         median=percentile(ordered, Fraction(1, 2)),
         p90=percentile(ordered, Fraction(9, 10)),
     )
-
-
-def percentile(ordered: Sequence[Fraction], q: Fraction) -> Fraction:
-    """Linear interpolation between closest ranks: Excel's PERCENTILE.INC, numpy's default."""
-    position = (len(ordered) - 1) * q
-    low = math.floor(position)
-    if low + 1 >= len(ordered):
-        return ordered[-1]
-    return ordered[low] + (ordered[low + 1] - ordered[low]) * (position - low)
 
 
 def round_half_up(value: Fraction, digits: int = 1) -> Fraction:
