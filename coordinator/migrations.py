@@ -207,6 +207,12 @@ def _step_5(db: sqlite3.Connection) -> None:
 
 
 def _step_6(db: sqlite3.Connection) -> None:
+    """A counter screen's tablet asks why after a low rating: the reason ids ticked, comma-separated (NULL: none
+    asked or none ticked; every older vote)."""
+    _run(db, "ALTER TABLE ratings ADD COLUMN reasons TEXT;\n")
+
+
+def _step_7(db: sqlite3.Connection) -> None:
     """Configurable rating scales: ``level`` is now the key of a level of the hall's scale, and ``meaning`` what it
     counts as (satisfied, neutral, unsatisfied), kept with the vote so that a hall changing its scale later does
     not re-mean its old votes. Every older vote came from the three-button scale, whose keys are their meanings."""
@@ -226,7 +232,8 @@ STEPS: tuple[Step, ...] = (
     Step(3, "counter commands act once: their request ids and replies", _step_3),
     Step(4, "votes that could not be judged, kept as rejected", _step_4),
     Step(5, "tickets.dossier_code: the dossier code recorded when a ticket is finished", _step_5),
-    Step(6, "ratings.meaning: what the vote's level (a key of the hall's scale) counts as", _step_6),
+    Step(6, "the reasons a citizen gave with a low rating on a tablet", _step_6),
+    Step(7, "ratings.meaning: what the vote's level (a key of the hall's scale) counts as", _step_7),
 )
 
 #: The schema version this code writes and reads.

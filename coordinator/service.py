@@ -331,6 +331,7 @@ class CoordinatorService:
             service=service,
             device=self.pads.get(counter),
             reason=verdict.reason,
+            reasons=vote.reasons or (),
         )
         if verdict.outcome is RatingOutcome.COUNTED and verdict.ticket_id:
             self.engine.mark_rated(verdict.ticket_id)

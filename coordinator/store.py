@@ -11,7 +11,7 @@ made and changed only by the numbered steps of `coordinator.migrations`, run whe
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -49,6 +49,7 @@ class StoredRating:
     service: str | None
     device: str | None
     reason: str | None  # why the rules judged it so (English, for the log)
+    reasons: tuple[str, ...] = ()  # what the citizen ticked after a low rating on a tablet (reason ids)
 
 
 class Store:
@@ -192,11 +193,12 @@ class Store:
         service: str | None,
         device: str | None,
         reason: str,
+        reasons: Sequence[str] = (),
     ) -> None:
         self.begin()
         self.db.execute(
             """INSERT INTO ratings (id, counter, level, pressed_at, received_at, outcome, ticket_id, officer, service,
-                   device, reason, meaning) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   device, reason, reasons, meaning) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 rating_id,
                 counter,
@@ -209,6 +211,7 @@ class Store:
                 service,
                 device,
                 reason,
+                ",".join(reasons) or None,
                 meaning.value,
             ),
         )
@@ -519,4 +522,5 @@ def rating_from_row(row: sqlite3.Row) -> StoredRating:
         service=row["service"],
         device=row["device"],
         reason=row["reason"],
+        reasons=tuple(row["reasons"].split(",")) if row["reasons"] else (),
     )

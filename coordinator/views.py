@@ -71,6 +71,7 @@ def counter_state(engine: QueueEngine, number: int, now: datetime) -> CounterSta
         status=counter.status,
         officer=counter.officer,
         officer_name=hall.officer_name(counter.officer),
+        officer_title=hall.officer_title(counter.officer),
         serving=serving,
         last_finished=counter.last_finished,
         rating_open_until=engine.rating_open_until(counter),
@@ -132,6 +133,7 @@ def board(engine: QueueEngine, now: datetime, *, notice: str | None = None) -> B
     assert engine.business_day is not None
     return Board(
         hall_name=hall.hall.name,
+        hall_name_en=hall.hall.name_en,
         business_day=engine.business_day,
         calls=calls,
         counters=counters,

@@ -185,7 +185,8 @@ def run_demo(
         for device in ["display-1", "kiosk-1", *[f"{k}-{n}" for n in DEMO_COUNTERS for k in ("pad", "keypad")]]:
             role = device.split("-")[0]
             processes.start(device, role, "--config", str(workspace.config(device)))
-        everyone = {"coordinator", "display-1", "kiosk-1"} | {
+        processes.start("screen-1", "counter-screen", "--config", str(workspace.config("screen-1")))
+        everyone = {"coordinator", "display-1", "kiosk-1", "screen-1"} | {
             f"{k}-{n}" for n in DEMO_COUNTERS for k in ("pad", "keypad")
         }
 
@@ -193,7 +194,7 @@ def run_demo(
             processes.check()
             with watcher.lock:
                 online = everyone <= watcher.online
-            controlled = everyone - {"coordinator"} - ({"display-1"} if windows else set())
+            controlled = everyone - {"coordinator"} - ({"display-1", "screen-1"} if windows else set())
             sockets = all(workspace.socket(d).exists() for d in controlled)
             return online and sockets and send_control(workspace.socket("kiosk-1"), "status").get("catalogue", False)
 
@@ -236,7 +237,7 @@ def run_demo(
                 if fraction >= 0.4 and "morning" not in taken:  # the hall in full swing
                     taken.add("morning")
                     console_pictures(console_url, workspace, hall)
-                    for device in ("kiosk-1", "display-1"):
+                    for device in ("kiosk-1", "display-1", "screen-1"):
                         send_control(
                             workspace.socket(device),
                             "screenshot",
@@ -304,6 +305,7 @@ def collect(workspace: Workspace, hall: HallConfig) -> dict[str, Any]:
     kiosk = send_control(workspace.socket("kiosk-1"), "status")
     send_control(workspace.socket("kiosk-1"), "screenshot", workspace.screenshots / "kiosk.png")
     send_control(workspace.socket("display-1"), "screenshot", workspace.screenshots / "display.png")
+    send_control(workspace.socket("screen-1"), "screenshot", workspace.screenshots / "counter-screen.png")
     display = wait_for(
         lambda: (
             (s := send_control(workspace.socket("display-1"), "status"))
@@ -350,7 +352,8 @@ def collect(workspace: Workspace, hall: HallConfig) -> dict[str, Any]:
         "calls": calls,
         "calls_shown": display["calls_shown_count"],
         "calls_announced": announcements.get("played", 0),
-        "announcement_files": len(list(workspace.audio.glob("*.wav"))),
+        # calls with at least one sound file (a call's repetition, said when nobody else waits, is a second file)
+        "announcement_files": len({path.stem.split("-", 1)[-1] for path in workspace.audio.glob("*.wav")}),
         **figures,
         "report_ok": report.returncode == 0,
         "report_error": report.stderr.strip()[-500:] if report.returncode else None,

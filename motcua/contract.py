@@ -342,6 +342,7 @@ class CounterState(Message):
     status: CounterStatus
     officer: Slug | None = None
     officer_name: str | None = None
+    officer_title: str | None = None  # chức danh, for the counter screen
     serving: ServingTicket | None = None
     last_finished: str | None = None  # ticket id
     rating_open_until: UtcTime | None = None  # the pad invites a rating until then
@@ -360,13 +361,15 @@ class CounterReply(Message):
 
 
 class RatingVote(Message):
-    """One press on a satisfaction pad, stamped on the device. ``misuse`` is set by the pad for presses inside
-    its lockout (a button storm): they are stored, flagged, never counted."""
+    """One press on a satisfaction pad (or a tap on a counter screen's tablet), stamped on the device. ``misuse``
+    is set by the device for presses inside its lockout (a button storm): they are stored, flagged, never counted.
+    ``reasons``: what the citizen ticked after a low rating on a tablet (ids of the tablet's configured list)."""
 
     id: uuid.UUID
     level: RatingKey  # a key of the hall's scale (hall.toml [rating]); the default scale's are `RatingLevel`
     pressed_at: UtcTime
     misuse: bool = False
+    reasons: Annotated[list[Slug], Field(min_length=1, max_length=10)] | None = None
 
 
 class RatingAck(Message):
@@ -417,6 +420,7 @@ class Board(Message):
     """Retained: everything the waiting-hall TV shows."""
 
     hall_name: str
+    hall_name_en: str | None = None  # the English board's title
     business_day: date
     calls: list[Call]  # newest first
     counters: list[BoardCounter]
@@ -453,6 +457,8 @@ class Procedure(Message):
     result: str | None = None  # kết quả
     online: Literal["full", "partial", "none"] = "none"
     online_url: str | None = None
+    # Optional: what citizens type for it besides its name ("giấy khai sinh", "độc thân"): the kiosk's search.
+    keywords: list[str] = []
 
 
 class ServiceInfo(Message):

@@ -230,10 +230,11 @@ def test_a_failing_step_leaves_the_database_as_it_was(tmp_path: Path, monkeypatc
 def test_a_newer_database_is_refused_and_left_alone(tmp_path: Path) -> None:
     db = tmp_path / "coordinator.db"
     Store(db).close()
-    set_version(db, 7)
-    with pytest.raises(SchemaError, match=r"schema version 7, written by a newer motcua"):
+    newer = migrations.LATEST + 1
+    set_version(db, newer)
+    with pytest.raises(SchemaError, match=rf"schema version {newer}, written by a newer motcua"):
         Store(db)
-    assert user_version(db) == 7
+    assert user_version(db) == newer
 
 
 def test_a_missing_column_is_named(tmp_path: Path) -> None:
@@ -446,10 +447,10 @@ def test_step_5_adds_an_empty_dossier_code_to_every_ticket(tmp_path: Path) -> No
     assert tickets > 1000 and scalar(db, "SELECT COUNT(*) FROM tickets WHERE dossier_code IS NULL") == tickets
 
 
-# --- step 6: rating meanings -------------------------------------------------------------------------------------
+# --- step 7: rating meanings -------------------------------------------------------------------------------------
 
 
-def test_step_6_gives_every_old_vote_the_meaning_of_its_three_button_level(tmp_path: Path) -> None:
+def test_step_7_gives_every_old_vote_the_meaning_of_its_three_button_level(tmp_path: Path) -> None:
     db = unpack(1, tmp_path)
     by_level = {
         level: scalar(db, f"SELECT COUNT(*) FROM ratings WHERE level = '{level}'")

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 SATISFIED_COLOUR = "#2e7d32"
 NATIONAL_COLOUR = "#1565c0"
+#: Printed in black and white the levels must still differ (issue 18.12): a hatch pattern by what a level means
+#: (none for satisfied), every share labelled with its level's initial; the fill is the level's colour (hall.toml).
+LEVEL_HATCHES = {RatingMeaning.SATISFIED: "", RatingMeaning.NEUTRAL: "...", RatingMeaning.UNSATISFIED: "///"}
 INK = "#222222"
 GRID = "#dddddd"
 WIDTH_IN = 7.0  # fits an A4 page's text width (about 180 mm)
@@ -89,16 +92,39 @@ def _levels(report: Report, names: Names) -> Chart | None:
     left = [0.0] * len(rows)
     for level in report.levels:
         spec = names.hall.rating.level(level)
-        fill, light = (spec.colour, spec.meaning is RatingMeaning.NEUTRAL) if spec else ("#757575", False)
+        fill, hatch = (spec.colour, LEVEL_HATCHES[spec.meaning]) if spec else ("#757575", "xx")
         exact = [r.level_pct(level) or Fraction(0) for r in rows][::-1]
         shares = [float(share) for share in exact]
-        bars = axes.barh(labels, shares, left=left, color=fill, label=names.level(level), height=0.7)
+        bars = axes.barh(
+            labels,
+            shares,
+            left=left,
+            color=fill,
+            label=names.level(level),
+            height=0.7,
+            hatch=hatch,
+            edgecolor="white",
+            linewidth=0.6,
+        )
         for bar, share in zip(bars, exact, strict=True):
             if share >= 6:
-                colour = INK if light else "white"
+                # a boxed label with the level's initial: readable on the hatch, and on paper without colour
+                caption = (
+                    f"{names.level(level)[:1]} {number(share, names.lang)}"
+                    if share >= 12
+                    else number(share, names.lang)
+                )
                 x = bar.get_x() + bar.get_width() / 2
                 y = bar.get_y() + bar.get_height() / 2
-                axes.text(x, y, number(share, names.lang), ha="center", va="center", color=colour)
+                axes.text(
+                    x,
+                    y,
+                    caption,
+                    ha="center",
+                    va="center",
+                    color=INK,
+                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+                )
         left = [a + b for a, b in zip(left, shares, strict=True)]
     axes.set_xlim(0, 100)
     axes.set_xlabel("%")
