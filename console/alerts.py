@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from motcua.contract import RatingLevel
+from motcua.contract import RatingMeaning
 
 
 @dataclass(frozen=True)
@@ -41,12 +41,12 @@ def wait_alerts(longest_min: Mapping[str, int], targets: Mapping[str, int], name
     }
 
 
-def unsatisfied_alert(levels: Iterable[RatingLevel], rules: AlertRules) -> dict[str, str]:
+def unsatisfied_alert(meanings: Iterable[RatingMeaning], rules: AlertRules) -> dict[str, str]:
     """The unsatisfied-share rule over the counted ratings of the window: key -> text, or nothing."""
-    votes = list(levels)
+    votes = list(meanings)
     if len(votes) < rules.unsatisfied_minimum:
         return {}
-    unhappy = sum(1 for level in votes if level is RatingLevel.UNSATISFIED)
+    unhappy = sum(1 for meaning in votes if meaning is RatingMeaning.UNSATISFIED)
     if unhappy / len(votes) <= rules.unsatisfied_share:
         return {}
     window = round(rules.unsatisfied_window_min)

@@ -49,7 +49,7 @@ from console.web import (
 )
 from coordinator.report.period import day_start
 from motcua.clock import Clock
-from motcua.contract import CounterAction, CounterReply, CounterStatus, DossierCode, ErrorCode, Notice, RatingLevel
+from motcua.contract import CounterAction, CounterReply, CounterStatus, DossierCode, ErrorCode, Notice, RatingMeaning
 from motcua.errors import MotcuaError
 from motcua.hall import HallConfig
 
@@ -104,7 +104,9 @@ class Console:
     def __post_init__(self) -> None:
         # autoescape=True for every template, whatever its name: a name or a notice is always shown as text
         self.templates = Environment(loader=PackageLoader("console", "templates"), autoescape=True)
-        self.templates.globals.update(texts=texts, CounterStatus=CounterStatus, RatingLevel=RatingLevel, hall=self.hall)
+        self.templates.globals.update(
+            texts=texts, CounterStatus=CounterStatus, RatingMeaning=RatingMeaning, hall=self.hall
+        )
 
     # --- helpers ----------------------------------------------------------------------------------------
 
@@ -439,11 +441,11 @@ def create_app(console: Console) -> Starlette:
             active = list(console.alerts.active.values())
             history = list(console.alerts.history[:20])
         devices = sorted(link.devices.values(), key=lambda d: (d.status.state.value != "offline", d.status.device))
-        satisfied = sum(1 for level in today if level is RatingLevel.SATISFIED)
+        satisfied = sum(1 for meaning in today if meaning is RatingMeaning.SATISFIED)
         return {
             "longest": longest,
             "targets": {s.id: s.target_wait_min for s in hall.services},
-            "ratings": {level: sum(1 for x in today if x is level) for level in RatingLevel},
+            "ratings": {meaning: sum(1 for x in today if x is meaning) for meaning in RatingMeaning},
             "rated": len(today),
             "satisfied_pct": round(100 * satisfied / len(today)) if today else None,
             "alerts": active,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from coordinator.engine import Ticket, call_order
 from coordinator.store import open_readonly, ticket_from_row
-from motcua.contract import RatingLevel
+from motcua.contract import RatingMeaning
 from motcua.hall import HallConfig
 
 logger = logging.getLogger(__name__)
@@ -102,12 +102,13 @@ class Figures:
             service: max(0, int((now - datetime.fromisoformat(first)).total_seconds() // 60)) for service, first in rows
         }
 
-    def ratings(self, since: datetime) -> list[RatingLevel]:
-        """The counted ratings pressed since then (today's satisfaction, the unsatisfied-share alert)."""
+    def ratings(self, since: datetime) -> list[RatingMeaning]:
+        """What the counted ratings pressed since then mean (today's satisfaction, the unsatisfied-share alert):
+        the meaning stored with each vote, whatever the hall's scale (hall.toml [rating])."""
         with self._db() as db:
             if db is None:
                 return []
             rows = db.execute(
-                "SELECT level FROM ratings WHERE outcome = 'counted' AND pressed_at >= ?", (_iso(since),)
+                "SELECT meaning FROM ratings WHERE outcome = 'counted' AND pressed_at >= ?", (_iso(since),)
             ).fetchall()
-        return [RatingLevel(level) for (level,) in rows]
+        return [RatingMeaning(meaning) for (meaning,) in rows]

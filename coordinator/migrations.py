@@ -212,6 +212,19 @@ def _step_6(db: sqlite3.Connection) -> None:
     _run(db, "ALTER TABLE ratings ADD COLUMN reasons TEXT;\n")
 
 
+def _step_7(db: sqlite3.Connection) -> None:
+    """Configurable rating scales: ``level`` is now the key of a level of the hall's scale, and ``meaning`` what it
+    counts as (satisfied, neutral, unsatisfied), kept with the vote so that a hall changing its scale later does
+    not re-mean its old votes. Every older vote came from the three-button scale, whose keys are their meanings."""
+    _run(
+        db,
+        """
+ALTER TABLE ratings ADD COLUMN meaning TEXT;
+UPDATE ratings SET meaning = level;
+""",
+    )
+
+
 #: Every step, in order; ``STEPS[i].version == i + 1``.
 STEPS: tuple[Step, ...] = (
     Step(1, "first schema: tickets, counters, meta, events, ratings", _step_1),
@@ -220,6 +233,7 @@ STEPS: tuple[Step, ...] = (
     Step(4, "votes that could not be judged, kept as rejected", _step_4),
     Step(5, "tickets.dossier_code: the dossier code recorded when a ticket is finished", _step_5),
     Step(6, "the reasons a citizen gave with a low rating on a tablet", _step_6),
+    Step(7, "ratings.meaning: what the vote's level (a key of the hall's scale) counts as", _step_7),
 )
 
 #: The schema version this code writes and reads.

@@ -63,3 +63,21 @@ def judge(pressed_at: datetime, *, flagged_by_pad: bool, visits: Iterable[Visit]
     if target.rated:
         return Verdict(RatingOutcome.MISUSE, target.ticket_id, "ticket already rated")
     return Verdict(RatingOutcome.COUNTED, target.ticket_id, how)
+
+
+@dataclass(frozen=True)
+class AlertCheck:
+    """A counter's counted votes in the alert window, and whether they breach the rule."""
+
+    unsatisfied: int
+    votes: int
+    active: bool
+
+
+def check_alert(meanings: Iterable[str], *, unsatisfied_pct: int, min_votes: int) -> AlertCheck:
+    """The alert rule on the meanings of a counter's counted votes in the window: active when there are at least
+    `min_votes` of them and strictly more than `unsatisfied_pct` % mean unsatisfied."""
+    meanings = list(meanings)
+    unsatisfied = sum(1 for meaning in meanings if meaning == "unsatisfied")
+    active = len(meanings) >= min_votes and unsatisfied * 100 > unsatisfied_pct * len(meanings)
+    return AlertCheck(unsatisfied, len(meanings), active)

@@ -25,7 +25,7 @@ from motcua.contract import (
     EventKind,
     HallEvent,
     InvalidMessage,
-    RatingLevel,
+    RatingMeaning,
     RatingOutcome,
     ResendRequest,
     parse,
@@ -42,7 +42,7 @@ _EVENTS = "SELECT * FROM events WHERE id >= ? AND id <= ? ORDER BY id LIMIT ?"
 # the n-th such ratings row (the coordinator writes each judged vote's row, then its event, in one savepoint).
 _SAME_PRESS_BEFORE = """SELECT COUNT(*) FROM events WHERE kind = 'rating' AND counter IS ? AND at = ?
     AND ticket_id IS ? AND id < ?"""
-_PRESSES = """SELECT level, outcome FROM ratings WHERE counter IS ? AND pressed_at = ? AND ticket_id IS ?
+_PRESSES = """SELECT level, meaning, outcome FROM ratings WHERE counter IS ? AND pressed_at = ? AND ticket_id IS ?
     ORDER BY rowid LIMIT 1 OFFSET ?"""
 
 
@@ -52,14 +52,17 @@ def read_events(db: sqlite3.Connection, from_seq: int, to_seq: int | None, limit
     events = []
     for row in db.execute(_EVENTS, (from_seq, last, limit)).fetchall():
         event = event_from_row(row)
-        rating = outcome = None
+        rating: str | None = None
+        meaning: RatingMeaning | None = None
+        outcome: RatingOutcome | None = None
         if event.kind is EventKind.RATING:
             key = (row["counter"], row["at"], row["ticket_id"])
             (before,) = db.execute(_SAME_PRESS_BEFORE, (*key, row["id"])).fetchone()
             press = db.execute(_PRESSES, (*key, before)).fetchone()
             if press is not None:
-                rating, outcome = RatingLevel(press["level"]), RatingOutcome(press["outcome"])
-        events.append(views.hall_event(row["id"], event, rating=rating, outcome=outcome))
+                rating, outcome = press["level"], RatingOutcome(press["outcome"])
+                meaning = RatingMeaning(press["meaning"])
+        events.append(views.hall_event(row["id"], event, rating=rating, meaning=meaning, outcome=outcome))
     return events
 
 

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from coordinator import views
 from coordinator.engine import AuditEvent, CallEvent, Changes, QueueEngine, QueueError
 from coordinator.limits import RateLimiter, Summary
-from coordinator.ratings import judge
+from coordinator.ratings import check_alert, judge
 from coordinator.resend import ResendResponder
 from coordinator.store import Store
 from motcua.clock import Clock
@@ -51,6 +51,7 @@ from motcua.contract import (
     Notice,
     Procedure,
     RatingAck,
+    RatingAlert,
     RatingOutcome,
     RatingVote,
     TicketCancel,
@@ -100,6 +101,7 @@ class _Pending:
     acks: list[tuple[str, RatingAck]] = field(default_factory=list)
     calls: list[CallEvent] = field(default_factory=list)
     events: list[HallEvent] = field(default_factory=list)
+    alerts: list[RatingAlert] = field(default_factory=list)  # retained on counter/{n}/rating/alert
     counters: set[int] = field(default_factory=set)  # state changed: published with the replies
     views: set[int] = field(default_factory=set)  # only the waiting count changed: throttled
     board: bool = False
@@ -325,6 +327,12 @@ class CoordinatorService:
         if implausible:
             self._reject_vote(inbound, ack_topic, vote.id, ErrorCode.IMPLAUSIBLE_TIME, implausible)
             return
+        level = self.hall.rating.level(vote.level)
+        if level is None:  # a pad wired for another scale: kept as rejected (bad_request), never counted
+            keys = ", ".join(self.hall.rating.keys)
+            detail = f"level {vote.level!r} is not on this hall's scale ({keys})"
+            self._reject_vote(inbound, ack_topic, vote.id, ErrorCode.BAD_REQUEST, detail)
+            return
         window = timedelta(minutes=self.hall.rating.window_min)
         visits = self.store.visits(counter, vote.pressed_at, window)
         verdict = judge(vote.pressed_at, flagged_by_pad=vote.misuse, visits=visits, window=window)
@@ -334,6 +342,7 @@ class CoordinatorService:
             rating_id=str(vote.id),
             counter=counter,
             level=vote.level,
+            meaning=level.meaning,
             pressed_at=vote.pressed_at,
             received_at=now,
             outcome=verdict.outcome,
@@ -346,7 +355,7 @@ class CoordinatorService:
         )
         if verdict.outcome is RatingOutcome.COUNTED and verdict.ticket_id:
             self.engine.mark_rated(verdict.ticket_id)
-        logger.info("counter %s rating %s: %s (%s)", counter, vote.level.value, verdict.outcome.value, verdict.reason)
+        logger.info("counter %s rating %s: %s (%s)", counter, vote.level, verdict.outcome.value, verdict.reason)
         self._pending.acks.append(
             (
                 self.topics.rating_ack(counter),
@@ -360,11 +369,15 @@ class CoordinatorService:
             ticket_id=verdict.ticket_id,
             officer=officer,
             service=service,
-            detail=f"{vote.level.value} {verdict.outcome.value}",
+            detail=f"{vote.level} {verdict.outcome.value}",
         )
         self._pending.events.append(
-            views.hall_event(self.store.add_event(event), event, rating=vote.level, outcome=verdict.outcome)
+            views.hall_event(
+                self.store.add_event(event), event, rating=vote.level, meaning=level.meaning, outcome=verdict.outcome
+            )
         )
+        if verdict.outcome is RatingOutcome.COUNTED:
+            self._check_alert(counter, vote.pressed_at)
 
     def _implausible_press(self, pressed_at: datetime) -> str | None:
         """Why a press time cannot be believed (None: it can): further ahead of the coordinator's clock than clocks
@@ -396,6 +409,43 @@ class CoordinatorService:
         self._pending.acks.append(
             (ack_topic, RatingAck(id=vote_id, outcome=RatingOutcome.REJECTED, reason=known or reason))
         )
+
+    def _check_alert(self, counter: int, at: datetime) -> None:
+        """The hall's alert rule on the counter's counted votes of the window ending at this vote: an event and a
+        retained message when the alert starts or stops."""
+        rule = self.hall.rating.alert
+        if rule is None:
+            return
+        window = timedelta(minutes=rule.window_min)
+        check = check_alert(
+            self.store.counted_meanings(counter, at - window, at),
+            unsatisfied_pct=rule.unsatisfied_pct,
+            min_votes=rule.min_votes,
+        )
+        was = counter in self.store.active_alerts()
+        if check.active == was:
+            return
+        self.store.set_alert(counter, check.active)
+        alert = RatingAlert(
+            counter=counter,
+            active=check.active,
+            unsatisfied=check.unsatisfied,
+            votes=check.votes,
+            threshold_pct=rule.unsatisfied_pct,
+            window_min=rule.window_min,
+            min_votes=rule.min_votes,
+            at=at,
+        )
+        share = f"{check.unsatisfied}/{check.votes} unsatisfied in {rule.window_min} min"
+        logger.warning("counter %s rating alert %s: %s", counter, "raised" if check.active else "cleared", share)
+        event = AuditEvent(
+            at=at,
+            kind=EventKind.RATING_ALERT,
+            counter=counter,
+            detail=f"{'raised' if check.active else 'cleared'}: {share}",
+        )
+        self._pending.events.append(views.hall_event(self.store.add_event(event), event, alert=alert))
+        self._pending.alerts.append(alert)
 
     # --- the batch: guard each message, commit once, then publish ------------------------------------
 
@@ -558,6 +608,8 @@ class CoordinatorService:
             self._send_reply(reply)
         for topic, ack in pending.acks:
             self.session.publish(topic, ack, priority=Priority.BULK)  # a pad sends an unacked vote again
+        for alert in pending.alerts:
+            self.session.publish(self.topics.rating_alert(alert.counter), alert, retain=True)
         for call in pending.calls:
             announced = views.call_message(self.engine, call)
             if announced is not None:  # a call nobody heard within two minutes is not worth announcing late

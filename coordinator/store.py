@@ -27,7 +27,7 @@ from motcua.contract import (
     EventKind,
     EventReason,
     PriorityCategory,
-    RatingLevel,
+    RatingMeaning,
     RatingOutcome,
 )
 from motcua.errors import ConfigError
@@ -39,7 +39,8 @@ class StoredRating:
 
     id: str
     counter: int
-    level: RatingLevel
+    level: str  # the key of a level of the hall's scale (hall.toml [rating])
+    meaning: RatingMeaning  # what that level counted as when the vote came in
     pressed_at: datetime
     received_at: datetime
     outcome: RatingOutcome
@@ -182,7 +183,8 @@ class Store:
         *,
         rating_id: str,
         counter: int,
-        level: RatingLevel,
+        level: str,
+        meaning: RatingMeaning,
         pressed_at: datetime,
         received_at: datetime,
         outcome: RatingOutcome,
@@ -196,11 +198,11 @@ class Store:
         self.begin()
         self.db.execute(
             """INSERT INTO ratings (id, counter, level, pressed_at, received_at, outcome, ticket_id, officer, service,
-                   device, reason, reasons) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   device, reason, reasons, meaning) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 rating_id,
                 counter,
-                level.value,
+                level,
                 _iso(pressed_at),
                 _iso(received_at),
                 outcome.value,
@@ -210,6 +212,7 @@ class Store:
                 device,
                 reason,
                 ",".join(reasons) or None,
+                meaning.value,
             ),
         )
         if outcome is RatingOutcome.COUNTED and ticket_id is not None:
@@ -289,6 +292,28 @@ class Store:
             (counter.number, EventKind.PAUSED.value),
         ).fetchone()
         return replace(counter, pause_reason=row["detail"] if row is not None and row["detail"] else None)
+
+    def counted_meanings(self, counter: int, since: datetime, until: datetime) -> list[str]:
+        """The meanings of the counted votes pressed at `counter` between `since` and `until` (both included)."""
+        rows = self.db.execute(
+            """SELECT meaning FROM ratings WHERE counter = ? AND outcome = 'counted'
+               AND pressed_at >= ? AND pressed_at <= ?""",
+            (counter, _iso(since), _iso(until)),
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def set_alert(self, counter: int, active: bool) -> None:
+        """Remember whether `counter`'s rating alert is active (meta ``rating_alert:N``), across restarts."""
+        self.begin()
+        self.db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (f"rating_alert:{counter}", "1" if active else "0"),
+        )
+
+    def active_alerts(self) -> set[int]:
+        """Counters whose rating alert is active."""
+        rows = self.db.execute("SELECT key FROM meta WHERE key LIKE 'rating_alert:%' AND value = '1'").fetchall()
+        return {int(row[0].split(":", 1)[1]) for row in rows}
 
     def ticket_owner(self, ticket_id: str) -> tuple[str | None, str | None]:
         """(officer, service) of a ticket, for attributing a rating."""
@@ -497,7 +522,8 @@ def rating_from_row(row: sqlite3.Row) -> StoredRating:
     return StoredRating(
         id=row["id"],
         counter=row["counter"],
-        level=RatingLevel(row["level"]),
+        level=row["level"],
+        meaning=RatingMeaning(row["meaning"]),
         pressed_at=_dt(row["pressed_at"]),
         received_at=_dt(row["received_at"]),
         outcome=RatingOutcome(row["outcome"]),

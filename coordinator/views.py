@@ -21,7 +21,8 @@ from motcua.contract import (
     HallEvent,
     HallInfo,
     Procedure,
-    RatingLevel,
+    RatingAlert,
+    RatingMeaning,
     RatingOutcome,
     ServiceInfo,
     ServingTicket,
@@ -174,7 +175,13 @@ def catalogue(engine: QueueEngine, procedures: list[Procedure], now: datetime) -
 
 
 def hall_event(
-    seq: int, event: AuditEvent, *, rating: RatingLevel | None = None, outcome: RatingOutcome | None = None
+    seq: int,
+    event: AuditEvent,
+    *,
+    rating: str | None = None,
+    meaning: RatingMeaning | None = None,
+    outcome: RatingOutcome | None = None,
+    alert: RatingAlert | None = None,
 ) -> HallEvent:
     """One line of the durable log, as the province receives it."""
     return HallEvent(
@@ -189,5 +196,7 @@ def hall_event(
         reason=event.reason,
         from_service=event.from_service,
         rating=rating,
+        meaning=meaning,
         outcome=outcome,
+        alert=alert,
     )

@@ -243,7 +243,7 @@ class CounterScreenApp:
             logger.info(
                 "vote %s: %s%s%s",
                 vote.id,
-                vote.level.value,
+                vote.level,
                 " (misuse)" if vote.misuse else "",
                 f" reasons {','.join(vote.reasons)}" if vote.reasons else "",
             )

@@ -100,10 +100,18 @@ class LoadedScreen:
     def __init__(self, config: CounterScreenConfig, hall: HallConfig | None) -> None:
         self.config = config
         rating = hall.rating if hall is not None else RatingSection()
-        self.labels: dict[Language, dict[RatingLevel, str]] = {
-            Language.VI: dict(rating.labels),
-            Language.EN: dict(rating.labels_en),
-        }
+        self.labels = scale_labels(rating)
+
+
+def scale_labels(rating: RatingSection) -> dict[Language, dict[RatingLevel, str]]:
+    """The tablet's face labels: the hall's scale's labels for the default scale's keys (the tablet has its three
+    faces; `RatingSection.labels` only holds a hall's overrides, `scale` the labels in force)."""
+    keys = {level.value for level in RatingLevel}
+    levels = [level for level in rating.scale if level.key in keys]
+    return {
+        Language.VI: {RatingLevel(level.key): level.label for level in levels},
+        Language.EN: {RatingLevel(level.key): level.label_en or level.label for level in levels},
+    }
 
 
 def load_counter_screen_config(path: Path | str) -> LoadedScreen:

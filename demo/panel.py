@@ -63,8 +63,8 @@ def layout(hall: HallConfig) -> list[Button]:
             buttons.append(Button(x, y + 28, width, 40, label, f"keypad-{n}", command))
             x += width + 8
         x = 20
-        for level, label in hall.rating.labels.items():
-            buttons.append(Button(x, y + 74, 170, 40, label, f"pad-{n}", ("press", level.value)))
+        for level in hall.rating.scale:
+            buttons.append(Button(x, y + 74, 170, 40, level.label, f"pad-{n}", ("press", level.key)))
             x += 178
         y += 130
     x = 20

@@ -130,12 +130,26 @@ class PriorityCategory(StrEnum):
     MERITORIOUS = "meritorious"  # người có công với cách mạng
 
 
+class RatingMeaning(StrEnum):
+    """What a level of a hall's rating scale counts as in every figure (the level itself is the hall's own)."""
+
+    SATISFIED = "satisfied"  # hài lòng
+    NEUTRAL = "neutral"  # bình thường: neither
+    UNSATISFIED = "unsatisfied"  # không hài lòng
+
+
 class RatingLevel(StrEnum):
-    """The three buttons of the satisfaction pad. Labels are configurable; the meaning is not."""
+    """The keys of the default scale: the three buttons every hall had before scales became configurable (each
+    key is also its meaning). A hall's own scale (hall.toml ``[rating]``) may use other keys."""
 
     SATISFIED = "satisfied"  # Hài lòng
     NEUTRAL = "neutral"  # Bình thường
     UNSATISFIED = "unsatisfied"  # Không hài lòng
+
+
+#: A level of a hall's rating scale, as the pad sends it: lower-case letters, digits and underscores
+#: (``satisfied``, ``very_satisfied``, ``star_5``). The coordinator refuses a key its hall's scale does not have.
+RatingKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,23}$")]
 
 
 class RatingOutcome(StrEnum):
@@ -356,7 +370,7 @@ class RatingVote(Message):
     ``reasons``: what the citizen ticked after a low rating on a tablet (ids of the tablet's configured list)."""
 
     id: uuid.UUID
-    level: RatingLevel
+    level: RatingKey  # a key of the hall's scale (hall.toml [rating]); the default scale's are `RatingLevel`
     pressed_at: UtcTime
     misuse: bool = False
     reasons: Annotated[list[Slug], Field(min_length=1, max_length=10)] | None = None
@@ -500,6 +514,22 @@ class EventKind(StrEnum):
     PAUSED = "paused"
     RESUMED = "resumed"
     RATING = "rating"  # a pad's vote, with ``rating`` and ``outcome``
+    RATING_ALERT = "rating_alert"  # a counter's unsatisfied share crossed the hall's alert rule; ``alert`` says how
+
+
+class RatingAlert(Message):
+    """Retained per counter on ``counter/{n}/rating/alert``, and carried by the ``rating_alert`` event: whether the
+    counter's counted votes of the last ``window_min`` minutes are more than ``threshold_pct`` % unsatisfied (with
+    at least ``min_votes`` votes). Sent when it becomes active and when it stops being so."""
+
+    counter: CounterNumber
+    active: bool
+    unsatisfied: int  # counted votes meaning unsatisfied in the window
+    votes: int  # counted votes in the window
+    threshold_pct: int
+    window_min: int
+    min_votes: int
+    at: UtcTime  # the vote that changed it (the pad's time)
 
 
 class EventReason(StrEnum):
@@ -525,8 +555,10 @@ class HallEvent(Message):
     detail: str | None = None
     reason: EventReason | None = None
     from_service: Slug | None = None  # transferred: the service the ticket left (``service``: where it went)
-    rating: RatingLevel | None = None
+    rating: RatingKey | None = None  # the level's key in the hall's scale
+    meaning: RatingMeaning | None = None  # what that level counts as
     outcome: RatingOutcome | None = None
+    alert: RatingAlert | None = None  # rating_alert: the counter's alert as it now is
 
 
 class EventBatch(Message):
@@ -610,6 +642,9 @@ class Topics:
 
     def rating_ack(self, counter: int | str) -> str:
         return f"{self.root}/counter/{_level(counter)}/rating/ack"
+
+    def rating_alert(self, counter: int | str) -> str:
+        return f"{self.root}/counter/{_level(counter)}/rating/alert"
 
     # hall-wide
     def board(self) -> str:

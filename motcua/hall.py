@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from motcua.config import ConfigPath, Section, TimeZoneName, load_config, load_toml, validate_config
-from motcua.contract import CounterNumber, PriorityCategory, Procedure, RatingLevel, Slug
+from motcua.contract import CounterNumber, PriorityCategory, Procedure, RatingKey, RatingLevel, RatingMeaning, Slug
 from motcua.errors import ConfigError
 from motcua.language import VIETNAMESE_WEEKDAYS
 from motcua.text import nfc
@@ -147,6 +147,7 @@ class OfficerSection(Section):
 
     id: Slug
     name: str
+    unit: Slug | None = None  # đơn vị: the service (unit) the officer belongs to in the satisfaction report
     title: str | None = None  # chức danh, shown on the counter screen: "Chuyên viên", "Công chức Tư pháp - Hộ tịch"
 
     @field_validator("name", "title")
@@ -170,18 +171,172 @@ class QueueSection(Section):
     board_calls: Annotated[int, Field(ge=1, le=50)] = 8
 
 
+Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+
+class ScaleLevel(Section):
+    """``[[rating.levels]]``: one level of the hall's rating scale (mức đánh giá), as a button or a face on the pad."""
+
+    key: RatingKey  # what the pad sends and the database keeps, e.g. "very_satisfied"
+    label: Annotated[str, StringConstraints(min_length=1, max_length=40)]  # Vietnamese, printed on the button
+    label_en: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    colour: Colour  # the button's colour, also the level's colour in the report's charts
+    button: Annotated[int, Field(ge=1, le=5)]  # position on the pad, 1 = the leftmost (pad.toml wires it to a GPIO)
+    meaning: RatingMeaning  # what the level counts as: satisfied, neutral or unsatisfied
+
+    @field_validator("label", "label_en")
+    @classmethod
+    def _nfc(cls, value: str) -> str:
+        return nfc(value)
+
+
+def _level(key: str, label: str, label_en: str, colour: str, meaning: RatingMeaning) -> dict[str, str]:
+    return {"key": key, "label": label, "label_en": label_en, "colour": colour, "meaning": meaning.value}
+
+
+_S, _N, _U = RatingMeaning.SATISFIED, RatingMeaning.NEUTRAL, RatingMeaning.UNSATISFIED
+#: Printed in black and white the default scale's levels must still differ (issue 18.12): green, amber and red are
+#: greys far apart (29 %, 83 %, 59 % luminance); the charts add a hatch by meaning.
+GREEN, LIGHT_GREEN, AMBER, ORANGE, RED = "#1b5e20", "#7cb342", "#ffd54f", "#ef6c00", "#ef7f7f"
+
+#: The common scales, by name (hall.toml ``[rating] preset = "..."``), buttons from left to right.
+PRESETS: dict[str, list[dict[str, str]]] = {
+    # Today's pad: Hài lòng / Bình thường / Không hài lòng.
+    "three-levels": [
+        _level("satisfied", "Hài lòng", "Satisfied", GREEN, _S),
+        _level("neutral", "Bình thường", "Neutral", AMBER, _N),
+        _level("unsatisfied", "Không hài lòng", "Unsatisfied", RED, _U),
+    ],
+    # Provinces that ask "Rất hài lòng / Hài lòng / Không hài lòng": satisfied means the top two.
+    "three-levels-top-two": [
+        _level("very_satisfied", "Rất hài lòng", "Very satisfied", GREEN, _S),
+        _level("satisfied", "Hài lòng", "Satisfied", LIGHT_GREEN, _S),
+        _level("unsatisfied", "Không hài lòng", "Unsatisfied", RED, _U),
+    ],
+    # Four faces.
+    "four-faces": [
+        _level("very_satisfied", "Rất hài lòng", "Very satisfied", GREEN, _S),
+        _level("satisfied", "Hài lòng", "Satisfied", LIGHT_GREEN, _S),
+        _level("neutral", "Bình thường", "Neutral", AMBER, _N),
+        _level("unsatisfied", "Không hài lòng", "Unsatisfied", RED, _U),
+    ],
+    # Five levels, as the survey of the Ministry of Information and Communications' portal words them.
+    "five-levels": [
+        _level("very_satisfied", "Rất hài lòng", "Very satisfied", GREEN, _S),
+        _level("satisfied", "Hài lòng", "Satisfied", LIGHT_GREEN, _S),
+        _level("neutral", "Bình thường", "Neutral", AMBER, _N),
+        _level("unsatisfied", "Không hài lòng", "Unsatisfied", ORANGE, _U),
+        _level("very_unsatisfied", "Rất không hài lòng", "Very unsatisfied", RED, _U),
+    ],
+    # Five stars (VNPT iQMS): 4 and 5 stars satisfied, 3 neutral, 1 and 2 unsatisfied.
+    "five-stars": [
+        _level("star_5", "5 sao – Rất hài lòng", "5 stars – very satisfied", GREEN, _S),
+        _level("star_4", "4 sao – Hài lòng", "4 stars – satisfied", LIGHT_GREEN, _S),
+        _level("star_3", "3 sao – Bình thường", "3 stars – neutral", AMBER, _N),
+        _level("star_2", "2 sao – Không hài lòng", "2 stars – unsatisfied", ORANGE, _U),
+        _level("star_1", "1 sao – Rất không hài lòng", "1 star – very unsatisfied", RED, _U),
+    ],
+}
+DEFAULT_PRESET = "three-levels"
+
+
+def preset_levels(name: str) -> list[ScaleLevel]:
+    """The levels of a named preset, buttons numbered from the left."""
+    return [ScaleLevel.model_validate(level | {"button": i}) for i, level in enumerate(PRESETS[name], start=1)]
+
+
+class RatingAlertSection(Section):
+    """``[rating.alert]``: raise an alert when a counter's counted votes of the last `window_min` minutes are more
+    than `unsatisfied_pct` % unsatisfied, with at least `min_votes` of them (HappyOrNot-style)."""
+
+    unsatisfied_pct: Annotated[int, Field(ge=1, le=99)] = 30
+    window_min: Annotated[int, Field(ge=5, le=480)] = 60
+    min_votes: Annotated[int, Field(ge=1, le=1000)] = 5
+
+
 class RatingSection(Section):
+    """``[rating]``: the satisfaction scale and the rating rules. Without ``levels`` or ``preset``: today's three
+    buttons (Hài lòng / Bình thường / Không hài lòng), so a hall.toml written before scales works unchanged."""
+
     window_min: Annotated[float, Field(gt=0, le=120)] = 10.0  # a rating binds to a ticket finished this recently
-    labels: dict[RatingLevel, str] = {
-        RatingLevel.SATISFIED: "Hài lòng",
-        RatingLevel.NEUTRAL: "Bình thường",
-        RatingLevel.UNSATISFIED: "Không hài lòng",
-    }
-    labels_en: dict[RatingLevel, str] = {
-        RatingLevel.SATISFIED: "Satisfied",
-        RatingLevel.NEUTRAL: "Neutral",
-        RatingLevel.UNSATISFIED: "Unsatisfied",
-    }
+    preset: Literal["three-levels", "three-levels-top-two", "four-faces", "five-levels", "five-stars"] | None = None
+    levels: list[ScaleLevel] = []  # a scale of the hall's own: 2 to 5 levels (instead of a preset)
+    # The default scale's labels, as hall.toml set them before scales existed (still honoured; `levels` is better).
+    labels: dict[RatingLevel, str] = {}
+    labels_en: dict[RatingLevel, str] = {}
+    alert: RatingAlertSection | None = None  # off unless hall.toml has [rating.alert]
+
+    @model_validator(mode="after")
+    def _scale(self) -> RatingSection:
+        if self.levels and self.preset is not None:
+            raise ValueError("give either 'preset' or 'levels', not both")
+        if (self.labels or self.labels_en) and (self.levels or self.preset not in (None, DEFAULT_PRESET)):
+            raise ValueError("'labels' and 'labels_en' name the default scale's buttons: put labels in 'levels'")
+        if not self.levels:
+            return self
+        if not 2 <= len(self.levels) <= 5:
+            raise ValueError(f"a rating scale has 2 to 5 levels, not {len(self.levels)}")
+        _unique("rating levels", [level.key for level in self.levels])
+        buttons = sorted(level.button for level in self.levels)
+        if buttons != list(range(1, len(self.levels) + 1)):
+            raise ValueError(f"rating levels: buttons must be 1 to {len(self.levels)}, each once (got {buttons})")
+        meanings = {level.meaning for level in self.levels}
+        if RatingMeaning.SATISFIED not in meanings or RatingMeaning.UNSATISFIED not in meanings:
+            raise ValueError("a rating scale needs at least one 'satisfied' and one 'unsatisfied' level")
+        return self
+
+    @property
+    def scale(self) -> list[ScaleLevel]:
+        """The hall's levels in button order (left to right)."""
+        if self.levels:
+            return sorted(self.levels, key=lambda level: level.button)
+        levels = preset_levels(self.preset or DEFAULT_PRESET)
+        if self.labels or self.labels_en:
+            levels = [
+                level.model_copy(
+                    update={
+                        "label": nfc(self.labels.get(RatingLevel(level.key), level.label)),
+                        "label_en": self.labels_en.get(RatingLevel(level.key), level.label_en),
+                    }
+                )
+                for level in levels
+            ]
+        return levels
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(level.key for level in self.scale)
+
+    def level(self, key: str) -> ScaleLevel | None:
+        """The level `key` names, or None: a key this hall's scale does not have."""
+        return next((level for level in self.scale if level.key == key), None)
+
+    def label(self, key: str, lang: str = "vi") -> str:
+        level = self.level(key)
+        if level is None:
+            return key
+        return level.label if lang == "vi" else level.label_en
+
+
+class ReportSection(Section):
+    """``[report]``: the administrative form of the printed satisfaction report (báo cáo), as the hall's office
+    writes its documents: the two-level issuing body, the number, the place, the addressees, who signs."""
+
+    parent_body: str | None = None  # cơ quan chủ quản, e.g. "UBND QUẬN ĐỐNG ĐA"
+    issuing_body: str | None = None  # cơ quan ban hành, e.g. "UBND PHƯỜNG TRUNG TỰ" (default: the hall's name)
+    number_suffix: str = "BC"  # "Số: …/BC-UBND": the part after the number, which the office fills in
+    place: str | None = None  # địa danh of the date line, e.g. "Trung Tự"
+    recipients: list[str] = []  # Kính gửi
+    prepared_by: str | None = None  # người lập
+    signer: str | None = None  # lãnh đạo ký
+    signer_title: str | None = None  # chức vụ, e.g. "PHÓ CHỦ TỊCH"
+    signing_authority: str | None = None  # thẩm quyền ký, e.g. "TM. ỦY BAN NHÂN DÂN" or "KT. CHỦ TỊCH"
+    copy_to: list[str] = ["Như trên", "Lưu: VT"]  # Nơi nhận
+
+    @field_validator("parent_body", "issuing_body", "place", "prepared_by", "signer", "signer_title")
+    @classmethod
+    def _nfc(cls, value: str | None) -> str | None:
+        return nfc(value) if value is not None else None
 
 
 class KioskDevice(Section):
@@ -247,6 +402,7 @@ class HallConfig(Section):
     officers: list[OfficerSection] = []
     queue: QueueSection = QueueSection()
     rating: RatingSection = RatingSection()
+    report: ReportSection = ReportSection()
     devices: DevicesSection = DevicesSection()
     broker: BrokerSection = BrokerSection()
     limits: LimitsSection = LimitsSection()
@@ -267,6 +423,11 @@ class HallConfig(Section):
                     )
             if counter.officer is not None and counter.officer not in officer_ids:
                 raise ValueError(f"counter {counter.number}: unknown officer {counter.officer!r}")
+        for officer in self.officers:
+            if officer.unit is not None and officer.unit not in service_ids:
+                raise ValueError(
+                    f"officer {officer.id}: unknown unit {officer.unit!r}{_guess(officer.unit, service_ids)}"
+                )
         served = {s for c in self.counters for s in c.services}
         for service in self.services:
             if service.id not in served:

@@ -28,8 +28,8 @@ from motcua.outbox import Outbox, OutboxError
 logger = logging.getLogger(__name__)
 
 
-#: The hall's rating scale, best first: the pad's buttons from left to right and the tablet's faces. The one place
-#: the levels are listed (the satisfaction work makes the scale configurable; follow it here).
+#: The default rating scale, best first: the counter screen tablet's faces (a pad's buttons follow the hall's scale,
+#: hall.toml ``[rating]``: `rating_buttons.config.LoadedPad.levels`; votes carry a level's key, any string).
 LEVELS: tuple[RatingLevel, ...] = (RatingLevel.SATISFIED, RatingLevel.NEUTRAL, RatingLevel.UNSATISFIED)
 
 
@@ -51,18 +51,18 @@ class PressFilter:
     def __post_init__(self) -> None:
         self._edges = EdgeFilter(self.debounce_s)
 
-    def press(self, level: RatingLevel, mono: float) -> PressKind:
-        if not self._edges.press(level.value, mono):
+    def press(self, level: str, mono: float) -> PressKind:
+        if not self._edges.press(str(level), mono):
             return PressKind.BOUNCE
         previous, self._last_press = self._last_press, mono
         if previous is not None and mono - previous < self.lockout_s:
             return PressKind.MISUSE
         return PressKind.VOTE
 
-    def release(self, level: RatingLevel, mono: float) -> None:
-        self._edges.release(level.value, mono)
+    def release(self, level: str, mono: float) -> None:
+        self._edges.release(str(level), mono)
 
-    def tap(self, level: RatingLevel, mono: float) -> PressKind:
+    def tap(self, level: str, mono: float) -> PressKind:
         """A touch (press and release at once): no bounce on glass, only the lockout."""
         kind = self.press(level, mono)
         self.release(level, mono)
@@ -73,7 +73,7 @@ class PressFilter:
         return self._edges.bounces
 
 
-def make_vote(level: RatingLevel, pressed_at: datetime, kind: PressKind, *, reasons: Sequence[str] = ()) -> RatingVote:
+def make_vote(level: str, pressed_at: datetime, kind: PressKind, *, reasons: Sequence[str] = ()) -> RatingVote:
     """The message for one press: a fresh id, the device's own time (and, from a tablet, the reasons chosen)."""
     if kind is PressKind.BOUNCE:
         raise ValueError("a bounce is not a vote")

@@ -131,8 +131,9 @@ def event_row(site: str, event: HallEvent) -> EventRow:
         event.detail,
         event.reason.value if event.reason else None,
         event.from_service,
-        event.rating.value if event.rating else None,
+        event.rating,  # the key of a level of the hall's own scale
         event.outcome.value if event.outcome else None,
+        event.meaning.value if event.meaning else None,
     )
 
 

@@ -34,6 +34,7 @@ EVENT_COLUMNS = (
     "from_service",
     "rating",
     "outcome",
+    "meaning",
 )
 _COLUMNS = ", ".join(EVENT_COLUMNS)
 

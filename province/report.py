@@ -18,7 +18,7 @@ from coordinator.report.from_events import LoggedEvent, records_from_events
 from coordinator.report.load import MARGIN, Records
 from coordinator.report.metrics import Report, build_facts, compute
 from coordinator.report.period import Period, day_start
-from motcua.contract import EventKind, EventReason, RatingLevel, RatingOutcome
+from motcua.contract import EventKind, EventReason, RatingMeaning, RatingOutcome
 from motcua.hall import HallConfig
 
 #: A period's last day is closed by the hall's next rollover; read this far past the period's end for it.
@@ -32,7 +32,8 @@ def load_hall_records(
     start = day_start(period.first, zone, starts_at) - MARGIN
     end = day_start(period.last + timedelta(days=1), zone, starts_at) + ROLLOVER_LOOKAHEAD
     rows = conn.execute(
-        """SELECT seq, kind, at, counter, ticket_id, service, officer, detail, reason, from_service, rating, outcome
+        """SELECT seq, kind, at, counter, ticket_id, service, officer, detail, reason, from_service, rating, outcome,
+               meaning
            FROM events WHERE site = %s AND at >= %s AND at < %s ORDER BY seq""",
         (site, start, end),
     ).fetchall()
@@ -40,7 +41,7 @@ def load_hall_records(
 
 
 def _logged(row: tuple[object, ...]) -> LoggedEvent:
-    seq, kind, at, counter, ticket_id, service, officer, detail, reason, from_service, rating, outcome = row
+    seq, kind, at, counter, ticket_id, service, officer, detail, reason, from_service, rating, outcome, meaning = row
     event = AuditEvent(
         at=at,  # type: ignore[arg-type]
         kind=EventKind(str(kind)),
@@ -55,7 +56,8 @@ def _logged(row: tuple[object, ...]) -> LoggedEvent:
     )
     return LoggedEvent(
         event,
-        rating=RatingLevel(str(rating)) if rating else None,
+        rating=str(rating) if rating else None,
+        meaning=RatingMeaning(str(meaning)) if meaning else None,
         outcome=RatingOutcome(str(outcome)) if outcome else None,
     )
 

@@ -88,6 +88,13 @@ ALTER TABLE halls ADD COLUMN online boolean;
 ALTER TABLE halls ADD COLUMN online_changed_at timestamptz;
 """,
     ),
+    Step(
+        3,
+        "what a rating counted as (satisfied / neutral / unsatisfied): halls have scales of 2 to 5 levels",
+        """
+ALTER TABLE events ADD COLUMN meaning text;
+""",
+    ),
 )
 LATEST = STEPS[-1].version
 

@@ -19,14 +19,14 @@ from typing import Any
 import paho.mqtt.client as mqtt
 
 from motcua.clock import Clock
-from motcua.contract import CounterState, ErrorCode, RatingAck, RatingLevel, RatingOutcome, parse
+from motcua.contract import CounterState, ErrorCode, RatingAck, RatingOutcome, parse
 from motcua.errors import ContractError
 from motcua.outbox import Outbox
 from motcua.session import Inbound, MqttSession
 from motcua.votes import VoteSender
 from motcua.worker import EventWorker
 from rating_buttons.config import PadConfig
-from rating_buttons.domain import LEVELS, PadLights, PressFilter, PressKind, make_vote
+from rating_buttons.domain import PadLights, PressFilter, PressKind, make_vote
 from rating_buttons.hardware import PadHardware
 
 logger = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ TRIM_EVERY_S = 30.0
 
 @dataclass(frozen=True)
 class _Edge:
-    level: RatingLevel
+    level: str
     pressed: bool
     at: float  # the edge's time on the pin library's clock: debounce and lockout
     mono: float  # when we saw it (time.monotonic): lights
@@ -79,7 +79,7 @@ class PadAgent:
         outbox: Outbox,
         *,
         clock: Clock,
-        labels: dict[RatingLevel, str] | None = None,
+        labels: dict[str, str] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
@@ -88,6 +88,7 @@ class PadAgent:
         self.outbox = outbox
         self.clock = clock
         self.labels = labels or {}
+        self.levels = hardware.levels  # the buttons' level keys, left to right
         self.monotonic = monotonic
         behaviour = config.pad
         self.filter = PressFilter(debounce_s=behaviour.debounce_ms / 1000, lockout_s=behaviour.lockout_s)
@@ -95,8 +96,9 @@ class PadAgent:
             idle_brightness=behaviour.idle_brightness,
             thanks_s=behaviour.thanks_s,
             offline_grace_s=behaviour.offline_grace_s,
-            status_led=config.leds.status is not None,
+            status_led=config.status_led is not None,
             disconnected_since=monotonic(),
+            levels=hardware.levels,
         )
         topics = session.topics
         self.rating_topic = topics.rating(config.counter)
@@ -148,7 +150,7 @@ class PadAgent:
 
     # --- hand-offs (gpiozero's thread, MQTT dispatch thread): stamp and queue, nothing else ----------------
 
-    def _on_edge(self, level: RatingLevel, pressed: bool, at: float) -> None:
+    def _on_edge(self, level: str, pressed: bool, at: float) -> None:
         self._worker.put(_Edge(level, pressed, at, self.monotonic(), self.clock.now()))
 
     def _on_state(self, inbound: Inbound) -> None:
@@ -203,7 +205,7 @@ class PadAgent:
             self.stats["misuse"] += misuse
             for vote in votes:
                 if not vote.misuse:
-                    logger.info("vote %s: %s", vote.id, vote.level.value)
+                    logger.info("vote %s: %s", vote.id, vote.level)
             if misuse:
                 logger.info("%d press(es) inside the lockout recorded as misuse", misuse)
         if acked:
@@ -254,28 +256,28 @@ class PadAgent:
             "acks": dict(self.outcomes),
             "rating_open_until": state.rating_open_until.isoformat() if state and state.rating_open_until else None,
             "serving": state.serving.label if state and state.serving else None,
-            "labels": {level.value: self.labels.get(level, level.value) for level in LEVELS},
+            "labels": {level: self.labels.get(level, level) for level in self.levels},
         }
 
     def control(self, words: list[str]) -> dict[str, Any]:
-        """``press LEVEL``, ``hold LEVEL SECONDS``, ``status`` (LEVEL: satisfied/neutral/unsatisfied or 1/2/3)."""
+        """``press LEVEL``, ``hold LEVEL SECONDS``, ``status`` (LEVEL: a key of the scale, or the button's number
+        from the left, 1 to 5)."""
         command = words[0]
         if command == "status":
             return self.status()
         if command in ("press", "hold") and len(words) >= 2:
-            level = _level(words[1])
+            level = _level(words[1], self.levels)
             seconds = float(words[2]) if command == "hold" and len(words) >= 3 else 0.0
             if not 0 <= seconds <= 60:
                 return {"ok": False, "error": "hold between 0 and 60 seconds"}
             self.hardware.press(level, seconds)
-            return {"pressed": level.value}
+            return {"pressed": level}
         return {"ok": False, "error": "commands: press LEVEL | hold LEVEL SECONDS | status"}
 
 
-def _level(word: str) -> RatingLevel:
-    if word in ("1", "2", "3"):
-        return LEVELS[int(word) - 1]
-    try:
-        return RatingLevel(word)
-    except ValueError:
-        raise ValueError(f"unknown button {word!r}: satisfied, neutral, unsatisfied (or 1, 2, 3)") from None
+def _level(word: str, levels: tuple[str, ...]) -> str:
+    if word.isdigit() and 1 <= int(word) <= len(levels):
+        return levels[int(word) - 1]
+    if word in levels:
+        return word
+    raise ValueError(f"unknown button {word!r}: {', '.join(levels)} (or 1 to {len(levels)})")

@@ -6,33 +6,26 @@ number off the header, a counter the hall does not have (when ``hall`` is given)
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from motcua.config import ConfigPath, Section
-from motcua.contract import RatingLevel
+from motcua.contract import RatingKey
+from motcua.errors import ConfigError
 from motcua.gpio import BcmPin, CounterDeviceConfig, load_counter_device_config
 from motcua.hall import RatingSection
 
-
-class PadButtons(Section):
-    """``[buttons]``: the BCM GPIO of each button (wired to GND, internal pull-up)."""
-
-    satisfied: BcmPin  # Hài lòng
-    neutral: BcmPin  # Bình thường
-    unsatisfied: BcmPin  # Không hài lòng
-
-
-class PadLeds(Section):
-    """``[leds]``: the BCM GPIO of the LED in (or above) each button, and an optional status LED."""
-
-    satisfied: BcmPin
-    neutral: BcmPin
-    unsatisfied: BcmPin
-    status: BcmPin | None = None  # without it, "not connected" is shown on the three button LEDs
+#: ``[buttons]``: the BCM GPIO of each button, by the key of the level it gives (the keys of the hall's scale,
+#: hall.toml ``[rating]``); wired to GND, internal pull-up. 2 to 5 buttons.
+PadButtons = Annotated[dict[RatingKey, BcmPin], Field(min_length=2, max_length=5)]
+#: ``[leds]``: the BCM GPIO of the LED in (or above) each button, by the same keys, and an optional ``status`` LED
+#: (without it, "not connected" is shown on the buttons' LEDs).
+PadLeds = dict[str, BcmPin]
+STATUS_LED = "status"
 
 
 class PadBehaviour(Section):
@@ -58,19 +51,44 @@ class PadConfig(CounterDeviceConfig):
     pad: PadBehaviour = PadBehaviour()
 
     def pins(self) -> dict[str, int | None]:
-        pins: dict[str, int | None] = {f"buttons.{k}": v for k, v in self.buttons.model_dump().items()}
-        pins.update({f"leds.{k}": v for k, v in self.leds.model_dump().items()})
+        pins: dict[str, int | None] = {f"buttons.{k}": v for k, v in self.buttons.items()}
+        pins.update({f"leds.{k}": v for k, v in self.leds.items()})
         return pins
+
+    @model_validator(mode="after")
+    def _one_led_per_button(self) -> PadConfig:
+        for key in self.leds:
+            if key == STATUS_LED or key in self.buttons:
+                continue
+            guess = difflib.get_close_matches(key, [STATUS_LED, *self.buttons], n=1)
+            if guess:
+                raise ValueError(f"leds.{key}: unknown LED; did you mean {guess[0]!r}?")
+            raise ValueError(f"buttons.{key}: required setting is missing (leds.{key} has no button)")
+        for key in self.buttons:
+            if key not in self.leds:
+                raise ValueError(f"leds.{key}: required setting is missing (one LED per button)")
+        return self
+
+    @property
+    def status_led(self) -> int | None:
+        return self.leds.get(STATUS_LED)
 
 
 @dataclass(frozen=True)
 class LoadedPad:
     config: PadConfig
-    labels: dict[RatingLevel, str]  # Vietnamese, from hall.toml [rating].labels (or the defaults)
+    levels: tuple[str, ...]  # the buttons' level keys, left to right (the hall's scale)
+    labels: dict[str, str]  # Vietnamese, from hall.toml [rating] (or the default scale's)
 
 
 def load_pad_config(path: Path | str) -> LoadedPad:
     """Read and check pad.toml (and, when it names one, the hall it belongs to)."""
     config, hall = load_counter_device_config(path, PadConfig, "pad")
     rating = hall.rating if hall is not None else RatingSection()
-    return LoadedPad(config, dict(rating.labels))
+    keys = rating.keys
+    if set(config.buttons) != set(keys):
+        raise ConfigError(
+            f"{path}: [buttons] has {', '.join(config.buttons)} but the hall's rating scale is {', '.join(keys)}"
+            f"{'' if config.hall is not None else ' (the default: no hall file given)'}: one button per level"
+        )
+    return LoadedPad(config, keys, {level.key: level.label for level in rating.scale})

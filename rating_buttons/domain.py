@@ -2,7 +2,7 @@
 
 - `PressFilter` turns button edges into votes (`motcua.votes`, shared with the counter screen's tablet): contact
   bounce is not a press; a press within `lockout_s` of the previous press (any button) is a vote flagged *misuse*.
-- `PadLights` decides what the three LEDs show: dim while idle, a slow pulse inviting a vote while the counter's
+- `PadLights` decides what the buttons' LEDs show: dim while idle, a slow pulse inviting a vote while the counter's
   rating window is open, the pressed button lit as thanks, a distinct blink while the broker cannot be reached.
 
 Two clocks: ``mono`` (seconds, `time.monotonic`) for what a person sees and does — bounce, lockout, how long a light
@@ -17,7 +17,11 @@ from enum import StrEnum
 
 from motcua.contract import RatingLevel
 from motcua.gpio import Blink, LightPattern, Steady, pulse
-from motcua.votes import LEVELS, PressFilter, PressKind, make_vote
+from motcua.votes import PressFilter, PressKind, make_vote
+
+#: The default scale's buttons from left to right, as wired and as the citizen reads them (a hall's own scale
+#: has its own keys: hall.toml ``[rating]``).
+LEVELS: tuple[str, ...] = tuple(level.value for level in RatingLevel)
 
 __all__ = ["LEVELS", "PadLights", "PadPattern", "PressFilter", "PressKind", "make_vote"]
 
@@ -41,7 +45,8 @@ class PadLights:
     disconnected_since: float = 0.0
     rating_open_until: datetime | None = None
     voted_window: datetime | None = None  # the window already voted in: do not invite again for it
-    thanks_level: RatingLevel | None = None
+    thanks_level: str | None = None
+    levels: tuple[str, ...] = LEVELS  # the buttons, left to right
     thanks_until: float = 0.0
 
     def set_connected(self, connected: bool, mono: float) -> None:
@@ -52,7 +57,7 @@ class PadLights:
     def set_rating_window(self, open_until: datetime | None) -> None:
         self.rating_open_until = open_until
 
-    def pressed(self, level: RatingLevel, kind: PressKind, mono: float) -> None:
+    def pressed(self, level: str, kind: PressKind, mono: float) -> None:
         """A press was recorded. A vote thanks the citizen and ends the invitation; a press inside the lockout
         changes nothing (lights reacting to a storm would only encourage it)."""
         if kind is not PressKind.VOTE:
@@ -80,14 +85,12 @@ class PadLights:
         if state is PadPattern.THANKS:
             assert self.thanks_level is not None
             lit = self.thanks_level
-            return LightPattern(
-                f"thanks-{lit.value}", {level.value: Steady(1.0 if level is lit else 0.0) for level in LEVELS}
-            )
+            return LightPattern(f"thanks-{lit}", {level: Steady(1.0 if level == lit else 0.0) for level in self.levels})
         if state is PadPattern.OFFLINE:
-            return LightPattern(state.value, dict.fromkeys((level.value for level in LEVELS), OFFLINE_BLINK))
+            return LightPattern(state.value, dict.fromkeys(self.levels, OFFLINE_BLINK))
         if state is PadPattern.INVITE:
-            return LightPattern(state.value, dict.fromkeys((level.value for level in LEVELS), INVITE_PULSE))
-        return LightPattern(state.value, dict.fromkeys((level.value for level in LEVELS), Steady(self.idle_brightness)))
+            return LightPattern(state.value, dict.fromkeys(self.levels, INVITE_PULSE))
+        return LightPattern(state.value, dict.fromkeys(self.levels, Steady(self.idle_brightness)))
 
     def status_pattern(self, mono: float) -> LightPattern:
         """The separate status LED (if fitted): steady while connected, the offline blink when not."""
@@ -96,7 +99,7 @@ class PadLights:
         return LightPattern("online" if self.connected else "connecting", {"status": Steady(self.idle_brightness)})
 
 
-#: Invitation: a slow breathing light on all three buttons.
+#: Invitation: a slow breathing light on every button.
 INVITE_PULSE = pulse(2.0)
-#: Not connected: all three flash briefly together every two seconds.
+#: Not connected: every button flashes briefly, all together, every two seconds.
 OFFLINE_BLINK = Blink(0.15, 1.85)

@@ -1,15 +1,15 @@
-"""The pad's hardware: three buttons (a gpiozero `ButtonBoard`) and their LEDs (an `LEDBoard` of PWM LEDs), plus
-an optional status LED. Everything takes ``pin_factory`` (None: gpiozero's default; tests and the demo pass a
-`MockFactory`). No decisions here: edges go out to a callback, light patterns come in.
+"""The pad's hardware: 2 to 5 buttons, one per level of the hall's scale (a gpiozero `ButtonBoard`), and their
+LEDs (an `LEDBoard` of PWM LEDs), plus an optional status LED. Everything takes ``pin_factory`` (None: gpiozero's
+default; tests and the demo pass a `MockFactory`). No decisions here: edges go out to a callback, light patterns
+come in.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from motcua.contract import RatingLevel
 from motcua.gpio import (
     LightDriver,
     LightPattern,
@@ -19,49 +19,49 @@ from motcua.gpio import (
     press_mock,
     trim_mock_history,
 )
-from rating_buttons.config import PadButtons, PadLeds
-from rating_buttons.domain import LEVELS
+from rating_buttons.config import STATUS_LED
 
 logger = logging.getLogger(__name__)
 
 #: ``edge(level, pressed, at)``: called on gpiozero's callback thread for every press (True) and release (False)
 #: edge; ``at`` is when the edge happened, in seconds on the pin library's clock (only differences mean anything).
-EdgeCallback = Callable[[RatingLevel, bool, float], None]
+EdgeCallback = Callable[[str, bool, float], None]
 
 
 class PadHardware:
     """The pad's pins. A context manager; `close` is safe twice."""
 
-    def __init__(self, buttons: PadButtons, leds: PadLeds, *, pin_factory: Any = None) -> None:
+    def __init__(self, buttons: Mapping[str, int], leds: Mapping[str, int], *, pin_factory: Any = None) -> None:
+        """`buttons` and `leds`: GPIO by level key (pad.toml ``[buttons]``, ``[leds]``; ``leds["status"]`` optional)."""
         from gpiozero import ButtonBoard, LEDBoard
         from gpiozero.exc import GPIOZeroError
 
         self.pin_factory = pin_factory
+        self.levels = tuple(buttons)
+        status = leds.get(STATUS_LED)
         self._edge: EdgeCallback | None = None
         self.buttons: Any = None
         self.leds: Any = None
         self.status_led: Any = None
         try:
             self.buttons = ButtonBoard(
-                pull_up=True, pin_factory=pin_factory, **{lv.value: getattr(buttons, lv.value) for lv in LEVELS}
+                pull_up=True, pin_factory=pin_factory, **{level: buttons[level] for level in self.levels}
             )
-            self.leds = LEDBoard(
-                pwm=True, pin_factory=pin_factory, **{lv.value: getattr(leds, lv.value) for lv in LEVELS}
-            )
-            if leds.status is not None:
-                self.status_led = LEDBoard(pwm=True, pin_factory=pin_factory, status=leds.status)
+            self.leds = LEDBoard(pwm=True, pin_factory=pin_factory, **{level: leds[level] for level in self.levels})
+            if status is not None:
+                self.status_led = LEDBoard(pwm=True, pin_factory=pin_factory, status=status)
         except (GPIOZeroError, OSError) as exc:
             self.close()
             raise gpio_error(exc, "the pad's GPIO pins") from exc
-        self.lights = LightDriver(self.leds, (lv.value for lv in LEVELS))
+        self.lights = LightDriver(self.leds, self.levels)
         self.status_lights = LightDriver(self.status_led, ("status",)) if self.status_led is not None else None
-        for level in LEVELS:
-            button = getattr(self.buttons, level.value)
+        for level in self.levels:
+            button = getattr(self.buttons, level)
             button.when_pressed = self._handler(level, True)
             button.when_released = self._handler(level, False)
 
-    def _handler(self, level: RatingLevel, pressed: bool) -> Callable[[], None]:
-        button = getattr(self.buttons, level.value)
+    def _handler(self, level: str, pressed: bool) -> Callable[[], None]:
+        button = getattr(self.buttons, level)
 
         def fire() -> None:
             callback = self._edge
@@ -97,9 +97,9 @@ class PadHardware:
 
     # --- simulated hardware (mock pins only) ------------------------------------------------------------
 
-    def press(self, level: RatingLevel, hold_s: float = 0.0) -> None:
+    def press(self, level: str, hold_s: float = 0.0) -> None:
         """Press and release a button on mock pins (the demo's ``press``/``hold``)."""
-        press_mock(getattr(self.buttons, level.value).pin, hold_s)
+        press_mock(getattr(self.buttons, level).pin, hold_s)
 
     def trim_history(self) -> None:
         if self.pin_factory is not None:

@@ -20,7 +20,8 @@ def build(config_path: Path | str) -> PadAgent:
     """Load and check the config, open the pins and the outbox, wire the agent (nothing is started)."""
     loaded = load_pad_config(config_path)
     config = loaded.config
-    hardware = PadHardware(config.buttons, config.leds, pin_factory=open_pin_factory(config.gpio))
+    buttons = {level: config.buttons[level] for level in loaded.levels}  # left to right, as the hall's scale says
+    hardware = PadHardware(buttons, config.leds, pin_factory=open_pin_factory(config.gpio))
     try:
         outbox = Outbox(config.outbox)
         session = MqttSession(config.mqtt, device=config.device.id, site=config.device.site, role="pad")

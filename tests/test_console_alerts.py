@@ -7,9 +7,9 @@ from datetime import timedelta
 from conftest import MONDAY_MORNING
 
 from console.alerts import AlertLog, AlertRules, unsatisfied_alert, wait_alerts
-from motcua.contract import RatingLevel
+from motcua.contract import RatingMeaning
 
-S, N, U = RatingLevel.SATISFIED, RatingLevel.NEUTRAL, RatingLevel.UNSATISFIED
+S, N, U = RatingMeaning.SATISFIED, RatingMeaning.NEUTRAL, RatingMeaning.UNSATISFIED
 
 
 def test_wait_alert_only_past_the_target():

@@ -128,10 +128,13 @@ def test_counter_command_arguments_are_checked():
     assert parse(CounterCommand, command.to_bytes()) == command
 
 
-def test_rating_needs_an_aware_time_and_a_known_level():
+def test_rating_needs_an_aware_time_and_a_well_formed_level_key():
+    """The contract checks the key's form; whether the hall's scale has it is the coordinator's check."""
     vote = RatingVote(id=uuid.uuid4(), level="satisfied", pressed_at=NOW)
     assert parse(RatingVote, vote.to_bytes()).level == "satisfied"
-    for bad in ({"level": "great"}, {"pressed_at": "2026-11-23 08:00"}):
+    assert parse(RatingVote, vote.model_copy(update={"level": "star_5"}).to_bytes()).level == "star_5"
+    bad_levels = ("Great", "rất_hài_lòng", "x" * 25, "5_stars", "", 1)
+    for bad in ({"pressed_at": "2026-11-23 08:00"}, *({"level": level} for level in bad_levels)):
         data = json.loads(vote.to_bytes()) | bad
         with pytest.raises(InvalidMessage):
             parse(RatingVote, json.dumps(data).encode())

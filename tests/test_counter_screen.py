@@ -10,7 +10,7 @@ from pathlib import Path
 import pygame
 import pytest
 
-from counter_screen.config import DEFAULT_REASONS, CounterScreenConfig
+from counter_screen.config import DEFAULT_REASONS, CounterScreenConfig, scale_labels
 from counter_screen.layout import NUMBER_SIZE, TEXTS, Frame, layout
 from counter_screen.model import CounterModel, CounterView, Screen, TabletFlow, TabletView
 from counter_screen.render import THEME, Fonts, Renderer
@@ -24,7 +24,7 @@ VN = timezone(timedelta(hours=7))
 NOON = datetime(2026, 11, 23, 12, 0, tzinfo=VN)
 S, N, U = RatingLevel.SATISFIED, RatingLevel.NEUTRAL, RatingLevel.UNSATISFIED
 REASONS = tuple(r.id for r in DEFAULT_REASONS)
-LABELS = {Language.VI: dict(RatingSection().labels), Language.EN: dict(RatingSection().labels_en)}
+LABELS = scale_labels(RatingSection())
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +146,7 @@ def test_the_reasons_screen_times_out_sending_what_is_ticked_and_an_unanswered_i
     flow.tap_level(U, NOON, 1.0)
     assert flow.tick(NOON, 20.0) == []
     [vote] = flow.tick(NOON, 31.5)
-    assert vote.reasons is None and vote.level is U and flow.screen is Screen.THANKS
+    assert vote.reasons is None and vote.level == U and flow.screen is Screen.THANKS
     flow.tick(NOON, 36.0)
     assert flow.screen is Screen.DISPLAY
     flow.set_window(NOON + timedelta(minutes=20), NOON + timedelta(minutes=11), 100.0)  # the next citizen

@@ -19,7 +19,7 @@ from coordinator.report.reasons import count_reasons, reasons_table, write_reaso
 from coordinator.store import Store, rating_from_row
 from motcua.broker import acl_text, device_roles
 from motcua.check import check
-from motcua.contract import RatingLevel, RatingOutcome, RatingVote, Topics
+from motcua.contract import RatingLevel, RatingMeaning, RatingOutcome, RatingVote, Topics
 from motcua.hall import HallConfig
 
 VN = timezone(timedelta(hours=7))
@@ -40,6 +40,7 @@ def add(
         rating_id=f"r{n}",
         counter=1,
         level=level,
+        meaning=RatingMeaning(level.value),  # the default scale: each key is its meaning
         pressed_at=MONDAY + timedelta(minutes=n),
         received_at=MONDAY + timedelta(minutes=n),
         outcome=outcome,

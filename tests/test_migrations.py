@@ -6,11 +6,14 @@ is committed beside it.
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import shutil
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -40,16 +43,63 @@ def unpack(version: int, folder: Path) -> Path:
     return target
 
 
-def month_report(db: Path, out: Path) -> dict[str, bytes]:
+#: A report's CSV files: name -> rows (header first). Later versions add columns (never rename, move or re-mean
+#: one): the old figures are compared on the committed file's columns.
+CsvFiles = dict[str, list[list[str]]]
+
+
+def _read(path: Path) -> list[list[str]]:
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+
+
+def month_report(db: Path, out: Path, committed: CsvFiles | None = None) -> CsvFiles:
+    """The month's CSV files; with `committed`, each one cut to the committed file's columns, in its order."""
     period = ["--period", "month", "--date", "2026-10-01"]
     status = report_main(["--db", str(db), "--hall", str(WARD_HALL), *period, "--format", "csv", "--out", str(out)])
     assert status == 0
-    return {path.name: path.read_bytes() for path in sorted(out.iterdir())}
+    files = {path.name: _read(path) for path in sorted(out.iterdir()) if path.suffix == ".csv"}
+    if committed is None:
+        committed = committed_report(1)
+    cut: CsvFiles = {}
+    for name, rows in files.items():
+        if name not in committed:
+            continue  # a table added by a later version
+        if name.endswith("_unit_officer.csv"):
+            cut[name] = _per_officer(rows, committed[name][0])
+            continue
+        header = committed[name][0]
+        positions = [rows[0].index(column) for column in header]  # a missing old column fails here
+        cut[name] = [[row[i] for i in positions] for row in rows]
+    for name, rows in committed.items():
+        if name.endswith("_unit_officer.csv") and name in cut:
+            cut[name] = [rows[0], *cut[name]]
+    return cut
 
 
-def committed_report(version: int) -> dict[str, bytes]:
+def _per_officer(rows: list[list[str]], header: list[str]) -> list[list[str]]:
+    """The unit × officer table as figures per officer (summed over the units an officer appears in: version 1
+    listed an officer once per service, later versions once, under their unit) and the total line."""
+    positions = [rows[0].index(column) for column in header]
+    officer, counts = header.index("Mã cán bộ"), [i for i, h in enumerate(header) if h.endswith("số lượt")]
+    counts.insert(0, header.index("Tổng số lượt đánh giá"))
+    sums: dict[str, list[int]] = {}
+    for row in ([row[i] for i in positions] for row in rows[1:]):
+        if row[officer]:
+            old = sums.setdefault(row[officer], [0] * len(counts))
+            sums[row[officer]] = [a + int(row[i]) for a, i in zip(old, counts, strict=True)]
+    total = [[row[i] for i in positions] for row in rows[1:]][-1]
+    return [[key, *map(str, values)] for key, values in sorted(sums.items())] + [total]
+
+
+def committed_report(version: int) -> CsvFiles:
     folder = FIXTURES / f"db-v{version}" / "report-2026-10"
-    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+    files = {path.name: _read(path) for path in sorted(folder.iterdir())}
+    for name, rows in files.items():
+        if name.endswith("_unit_officer.csv"):
+            files[name] = [rows[0], *_per_officer(rows, rows[0])]
+    return files
 
 
 def test_v1_fixture_reports_the_committed_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -59,6 +109,33 @@ def test_v1_fixture_reports_the_committed_figures(tmp_path: Path, monkeypatch: p
     expected = committed_report(1)
     assert len(expected) == 5
     assert got == expected
+
+
+def test_v1_fixture_gains_the_rates_side_by_side(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the three-button scale the project's rate is the old % satisfied; the 766-style rate is at least it."""
+    monkeypatch.setenv("MOTCUA_CLOCK", REPORT_CLOCK)
+    db = unpack(1, tmp_path)
+    month_report(db, tmp_path / "out")
+    (path,) = (tmp_path / "out").glob("*_satisfaction.csv")
+    labels = {
+        "Hài lòng: tỷ lệ (%)": "satisfied_pct",
+        "Không hài lòng: số lượt": "unsatisfied_n",
+        "Số lượt đã phục vụ": "served",
+        "Tỷ lệ hài lòng trên lượt đánh giá (%)": "project_pct",
+        "Lượt phục vụ bị đánh giá không hài lòng": "served_unsatisfied",
+        "Tỷ lệ hài lòng theo Bộ chỉ số 766 (%)": "national_pct",
+    }
+    header, *rows = _read(path)
+    assert set(labels) <= set(header)
+    keyed = [{labels[h]: cell for h, cell in zip(header, row, strict=True) if h in labels} for row in rows]
+    hall = keyed[0]
+    for row in keyed:
+        assert row["project_pct"] == row["satisfied_pct"]
+    served, unsatisfied = int(hall["served"]), int(hall["served_unsatisfied"])
+    assert 0 < unsatisfied <= int(hall["unsatisfied_n"])
+    exact = Decimal((served - unsatisfied) * 100) / Decimal(served)
+    assert hall["national_pct"] == str(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    assert float(hall["national_pct"]) > float(hall["project_pct"])
 
 
 # --- the framework -----------------------------------------------------------------------------------------
@@ -153,10 +230,11 @@ def test_a_failing_step_leaves_the_database_as_it_was(tmp_path: Path, monkeypatc
 def test_a_newer_database_is_refused_and_left_alone(tmp_path: Path) -> None:
     db = tmp_path / "coordinator.db"
     Store(db).close()
-    set_version(db, 7)
-    with pytest.raises(SchemaError, match=r"schema version 7, written by a newer motcua"):
+    newer = migrations.LATEST + 1
+    set_version(db, newer)
+    with pytest.raises(SchemaError, match=rf"schema version {newer}, written by a newer motcua"):
         Store(db)
-    assert user_version(db) == 7
+    assert user_version(db) == newer
 
 
 def test_a_missing_column_is_named(tmp_path: Path) -> None:
@@ -367,3 +445,19 @@ def test_step_5_adds_an_empty_dossier_code_to_every_ticket(tmp_path: Path) -> No
     Store(db).close()
     assert columns(db, "tickets")[-1] == "dossier_code"
     assert tickets > 1000 and scalar(db, "SELECT COUNT(*) FROM tickets WHERE dossier_code IS NULL") == tickets
+
+
+# --- step 7: rating meanings -------------------------------------------------------------------------------------
+
+
+def test_step_7_gives_every_old_vote_the_meaning_of_its_three_button_level(tmp_path: Path) -> None:
+    db = unpack(1, tmp_path)
+    by_level = {
+        level: scalar(db, f"SELECT COUNT(*) FROM ratings WHERE level = '{level}'")
+        for level in ("satisfied", "neutral", "unsatisfied")
+    }
+    assert all(by_level.values()) and sum(by_level.values()) == scalar(db, "SELECT COUNT(*) FROM ratings")
+    Store(db).close()
+    assert columns(db, "ratings")[-1] == "meaning"
+    for level, number in by_level.items():
+        assert scalar(db, f"SELECT COUNT(*) FROM ratings WHERE meaning = '{level}' AND level = '{level}'") == number

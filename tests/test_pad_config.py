@@ -46,13 +46,9 @@ def test_config_sample_loads_with_the_hall_labels():
     loaded = load_pad_config(SAMPLE)
     config = loaded.config
     assert (config.device.id, config.counter) == ("pad-1", 1)
-    assert (config.buttons.satisfied, config.buttons.neutral, config.buttons.unsatisfied) == (17, 27, 22)
-    assert (config.leds.satisfied, config.leds.neutral, config.leds.unsatisfied, config.leds.status) == (
-        23,
-        24,
-        25,
-        None,
-    )
+    assert config.buttons == {"satisfied": 17, "neutral": 27, "unsatisfied": 22}
+    assert config.leds == {"satisfied": 23, "neutral": 24, "unsatisfied": 25} and config.status_led is None
+    assert loaded.levels == ("satisfied", "neutral", "unsatisfied")
     assert config.gpio.factory == "default"
     assert loaded.labels[RatingLevel.UNSATISFIED] == "Không hài lòng"
 

@@ -11,14 +11,13 @@ from waiting import wait_until
 
 from motcua.contract import RatingLevel
 from motcua.gpio import GpioSetupError
-from rating_buttons.config import PadButtons, PadLeds
 from rating_buttons.domain import PadLights, PressKind
 from rating_buttons.hardware import PadHardware
 
 VN = timezone(timedelta(hours=7))
 NOON = datetime(2026, 11, 23, 12, 0, tzinfo=VN)
-BUTTONS = PadButtons(satisfied=17, neutral=27, unsatisfied=22)
-LEDS = PadLeds(satisfied=23, neutral=24, unsatisfied=25)
+BUTTONS = {"satisfied": 17, "neutral": 27, "unsatisfied": 22}
+LEDS = {"satisfied": 23, "neutral": 24, "unsatisfied": 25}
 
 
 @pytest.fixture
@@ -97,7 +96,7 @@ def test_hardware_lights_for_each_state(pad: PadHardware, mock_factory: MockFact
 
 
 def test_hardware_status_led_when_fitted(mock_factory: MockFactory):
-    leds = PadLeds(satisfied=23, neutral=24, unsatisfied=25, status=16)
+    leds = {"satisfied": 23, "neutral": 24, "unsatisfied": 25, "status": 16}
     with PadHardware(BUTTONS, leds, pin_factory=mock_factory) as pad:
         lights = PadLights(idle_brightness=0.2, status_led=True, disconnected_since=0.0)
         lights.set_connected(True, 0.0)
@@ -109,7 +108,7 @@ def test_hardware_status_led_when_fitted(mock_factory: MockFactory):
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # gpiozero's half-built ButtonBoard
 def test_hardware_pin_taken_twice_is_a_setup_error(pad: PadHardware, mock_factory: MockFactory):
     with pytest.raises(GpioSetupError, match="cannot open the pad's GPIO pins"):
-        PadHardware(BUTTONS, PadLeds(satisfied=5, neutral=6, unsatisfied=13), pin_factory=mock_factory)
+        PadHardware(BUTTONS, {"satisfied": 5, "neutral": 6, "unsatisfied": 13}, pin_factory=mock_factory)
 
 
 def test_hardware_close_releases_the_pins_and_is_safe_twice(mock_factory: MockFactory):

@@ -16,7 +16,7 @@ NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
 
 def row(site: str, seq: int, at: datetime, kind: str = "issued") -> tuple[object, ...]:
-    return (site, seq, kind, at, None, f"20261123-{seq}", "ho-tich", None, None, None, None, None, None)
+    return (site, seq, kind, at, None, f"20261123-{seq}", "ho-tich", None, None, None, None, None, None, None)
 
 
 def test_the_schema_is_made_once_and_a_newer_one_is_refused(province_dsn: str):

@@ -123,7 +123,7 @@ class Hall:
         db = open_readonly(self.database)
         try:
             return [
-                (e.seq, e.kind.value, e.at, e.ticket_id, e.officer, e.rating and e.rating.value)
+                (e.seq, e.kind.value, e.at, e.ticket_id, e.officer, e.rating)
                 for e in read_events(db, 1, None, 100_000)
             ]
         finally:

@@ -20,6 +20,7 @@ from motcua.contract import (
     EventKind,
     HallEvent,
     RatingLevel,
+    RatingMeaning,
     RatingVote,
     ResendRequest,
     TicketRequest,
@@ -81,7 +82,8 @@ def test_the_coordinator_resends_its_events_exactly_as_first_sent(coordinator, b
     first = list(feed)
     assert [e.seq for e in first] == list(range(1, len(first) + 1))
     rating = next(e for e in first if e.kind is EventKind.RATING)
-    assert rating.rating is RatingLevel.NEUTRAL and rating.outcome is not None
+    assert rating.rating == RatingLevel.NEUTRAL and rating.meaning is RatingMeaning.NEUTRAL
+    assert rating.outcome is not None
 
     province = MqttSession(
         broker.settings("coordinator", port=broker.tools_port),

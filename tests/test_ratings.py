@@ -126,3 +126,13 @@ def test_the_store_offers_served_and_current_tickets_as_visits(tmp_path: Path) -
         Visit(first.id, T0, T0 + timedelta(minutes=5), False),
         Visit(second.id, T0 + timedelta(minutes=5), None, False),
     ]
+
+
+def test_the_alert_rule_needs_enough_votes_and_strictly_more_than_the_share() -> None:
+    from coordinator.ratings import check_alert
+
+    rule = {"unsatisfied_pct": 30, "min_votes": 5}
+    assert not check_alert(["unsatisfied"] * 4, **rule).active  # 100 % but only 4 votes
+    assert check_alert(["unsatisfied"] * 2 + ["satisfied"] * 3, **rule).active  # 40 % > 30 %
+    exactly = check_alert(["unsatisfied"] * 3 + ["neutral"] * 2 + ["satisfied"] * 5, **rule)
+    assert (exactly.unsatisfied, exactly.votes, exactly.active) == (3, 10, False)  # 30 % is not over 30 %

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 import sqlite3
 import statistics
@@ -32,19 +33,27 @@ from test_report_month import (
     MonthLog,
     SessionLog,
     TicketLog,
+    generate_month,
     month_log,
 )
 
 from coordinator.report.cli import main as report_main
 from coordinator.store import Store
 from motcua.cli import main as motcua_main
-from motcua.contract import RatingLevel, RatingOutcome
+from motcua.contract import RatingLevel, RatingMeaning, RatingOutcome
+from motcua.hall import PRESETS, RatingSection, load_hall, load_procedures
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTEFACTS = ROOT / "test-output" / "report"
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 LEVELS = ("satisfied", "neutral", "unsatisfied")
-GROUP_LABELS = {"hall": "Toàn bộ phận", "service": "Lĩnh vực / dịch vụ", "counter": "Quầy", "officer": "Cán bộ"}
+GROUP_LABELS = {
+    "hall": "Toàn bộ phận",
+    "service": "Lĩnh vực / dịch vụ",
+    "counter": "Quầy",
+    "officer": "Cán bộ",
+    "procedure": "Thủ tục hành chính",
+}
 
 #: The documented CSV columns (docs/reports.md), in order, with the report's Vietnamese headers.
 SATISFACTION_COLUMNS = {
@@ -62,6 +71,9 @@ SATISFACTION_COLUMNS = {
     "unbound": "Lượt bấm không gắn với lượt phục vụ (không tính)",
     "served": "Số lượt đã phục vụ",
     "rated_pct": "Tỷ lệ được đánh giá (%)",
+    "project_pct": "Tỷ lệ hài lòng trên lượt đánh giá (%)",
+    "served_unsatisfied": "Lượt phục vụ bị đánh giá không hài lòng",
+    "national_pct": "Tỷ lệ hài lòng theo Bộ chỉ số 766 (%)",
 }
 UNIT_OFFICER_COLUMNS = {
     "no": "STT",
@@ -70,7 +82,11 @@ UNIT_OFFICER_COLUMNS = {
     "officer_id": "Mã cán bộ",
     "officer": "Cán bộ",
     "counted": "Tổng số lượt đánh giá",
-    **{k: v for k, v in SATISFACTION_COLUMNS.items() if k.endswith(("_n", "_pct")) and k != "rated_pct"},
+    **{
+        k: v
+        for k, v in SATISFACTION_COLUMNS.items()
+        if k.endswith(("_n", "_pct")) and k not in ("rated_pct", "project_pct", "national_pct")
+    },
 }
 QUEUE_COLUMNS = {
     "group": "Nhóm",
@@ -112,6 +128,14 @@ WEEKLY_COLUMNS = {
     "issued": "Phiếu đã cấp",
     "served": "Đã phục vụ",
     "wait_mean": "Chờ: trung bình (phút)",
+    "national_pct": "Tỷ lệ hài lòng theo Bộ chỉ số 766 (%)",
+}
+COMPARISON_COLUMNS = {
+    "figure": "Chỉ tiêu",
+    "name": "Tên",
+    "current": "Kỳ này",
+    "previous": "Kỳ trước (01/09/2026–30/09/2026)",
+    "change": "Tăng (+) / giảm (−)",
 }
 HEATMAP_COLUMNS = {
     "weekday_no": "Thứ tự ngày (1 = thứ Hai)",
@@ -126,8 +150,15 @@ QUEUE_NOT_APPLICABLE = {
     "service": {"signed_in_h", "paused_h", "serving_h", "busy_pct"},
     "counter": {"issued", "transferred_in", "cancelled", "expired", "open", "target"},
     "officer": {"issued", "transferred_in", "cancelled", "expired", "open", "target"},
+    "procedure": {"transferred_in", "target", "signed_in_h", "paused_h", "serving_h", "busy_pct"},
 }
-SATISFACTION_NOT_APPLICABLE = {"hall": set(), "counter": set(), "service": {"unbound"}, "officer": {"unbound"}}
+SATISFACTION_NOT_APPLICABLE = {
+    "hall": set(),
+    "counter": set(),
+    "service": {"unbound"},
+    "officer": {"unbound"},
+    "procedure": {"unbound"},
+}
 
 
 # --- the expected figures, from the generation log -----------------------------------------------------------
@@ -143,10 +174,13 @@ class Fact:
     officer: str | None = None
     service: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    procedure: str | None = None  # the ticket's scanned procedure code
 
     def key(self, dim: str) -> str | None:
         if dim == "hall":
             return "hall"
+        if dim == "procedure":
+            return self.procedure
         if dim == "counter":
             return None if self.counter is None else str(self.counter)
         return self.officer if dim == "officer" else self.service
@@ -184,7 +218,7 @@ def ticket_facts(ticket: TicketLog, targets: dict[str, int]) -> list[Fact]:
         facts.append(Fact("outcome", day, service=ticket.service, data={"status": "cancelled"}))
     elif last is not None and last.end in ("served", "auto_closed", "no_show", None):
         status = {"served": "served", "auto_closed": "served", "no_show": "no_show", None: "open"}[last.end]
-        data: dict[str, Any] = {"status": status, "auto": last.end == "auto_closed"}
+        data: dict[str, Any] = {"status": status, "auto": last.end == "auto_closed", "ticket": ticket.id}
         if last.end == "served":
             assert last.ended_at is not None
             data["service_time"] = seconds(last.ended_at - last.called_at)
@@ -192,6 +226,9 @@ def ticket_facts(ticket: TicketLog, targets: dict[str, int]) -> list[Fact]:
     else:  # never called, or transferred and not called again
         status = "expired" if ticket.expired else "open"
         facts.append(Fact("outcome", day, service=ticket.service, data={"status": status}))
+    for fact in facts:
+        if fact.kind in ("issue", "wait", "outcome"):  # a ticket's procedure is where it started and ended
+            fact.procedure = ticket.procedure
     return facts
 
 
@@ -238,7 +275,8 @@ def _all_facts(log: MonthLog) -> list[Fact]:
                 rating.counter,
                 rating.officer,
                 rating.service,
-                {"outcome": rating.expected.value, "level": rating.level.value},
+                {"outcome": rating.expected.value, "level": rating.level},
+                log.tickets[rating.ticket_id].procedure if rating.ticket_id else None,
             )
         )
     facts += [session_fact(s, log) for s in log.sessions]
@@ -273,10 +311,19 @@ class Expected:
     def __init__(self, log: MonthLog, first: date, last: date, scope: tuple[str, str] | None = None) -> None:
         self.log, self.first, self.last, self.scope = log, first, last, scope
         self.hall = log.hall
+        self.preset = log.hall.rating.preset or "three-levels"
         facts = [f for f in all_facts(log) if first <= f.day <= last]
         if scope is not None:
             facts = [f for f in facts if f.key(scope[0]) == scope[1]]
         self.facts = facts
+
+    def meaning(self, level: str) -> str:
+        """What `level` counts as, as the hall's scale defines it (docs/reports.md, "Rating scales")."""
+        return {lv["key"]: lv["meaning"] for lv in PRESETS[self.preset]}[level]
+
+    @property
+    def levels(self) -> tuple[str, ...]:
+        return tuple(level["key"] for level in PRESETS[self.preset])
 
     def names(self, dim: str, key: str) -> str:
         if dim == "hall":
@@ -285,6 +332,8 @@ class Expected:
             return self.hall.service(key).name
         if dim == "counter":
             return f"Quầy {key}"
+        if dim == "procedure":
+            return next(p.name for p in load_procedures(self.hall) if p.code == key)
         return self.hall.officer_name(key) or key
 
     def keys(self, dim: str) -> list[str]:
@@ -293,6 +342,8 @@ class Expected:
             order = [s.id for s in self.hall.services]
         elif dim == "counter":
             order = [str(c.number) for c in self.hall.counters]
+        elif dim == "procedure":  # only the period's, by code
+            return sorted(k for k in present if k is not None)
         else:
             order = [o.id for o in self.hall.officers]
         return [k for k in order if self.scope is None or k in present]
@@ -338,15 +389,24 @@ class Expected:
     def satisfaction(self, dim: str, key: str) -> dict[str, str]:
         ratings = self.of("rating", dim, key)
         counted = [r for r in ratings if r.data["outcome"] == "counted"]
-        served = sum(1 for o in self.of("outcome", dim, key) if o.data["status"] == "served")
+        served_tickets = [o.data["ticket"] for o in self.of("outcome", dim, key) if o.data["status"] == "served"]
+        served = len(served_tickets)
+        # The tickets' own counted votes, from the generation log (not the report's attribution of votes).
+        voted = {r.ticket_id: r.level for r in self.log.ratings if r.expected is RatingOutcome.COUNTED}
+        unsatisfied = {k for k in self.levels if self.meaning(k) == "unsatisfied"}
+        satisfied = {k for k in self.levels if self.meaning(k) == "satisfied"}
+        served_unsatisfied = sum(1 for t in served_tickets if voted.get(t) in unsatisfied)
         row = {"group": GROUP_LABELS[dim], "id": key, "name": self.names(dim, key), "counted": str(len(counted))}
-        for level in LEVELS:
+        for level in self.levels:
             n = sum(1 for r in counted if r.data["level"] == level)
             row[f"{level}_n"], row[f"{level}_pct"] = str(n), pct(n, len(counted))
         row["misuse"] = str(sum(1 for r in ratings if r.data["outcome"] == "misuse"))
         row["unbound"] = str(sum(1 for r in ratings if r.data["outcome"] == "unbound"))
         row["served"] = str(served)
         row["rated_pct"] = pct(len(counted), served)
+        row["project_pct"] = pct(sum(1 for r in counted if r.data["level"] in satisfied), len(counted))
+        row["served_unsatisfied"] = str(served_unsatisfied)
+        row["national_pct"] = pct(served - served_unsatisfied, served)
         empty = SATISFACTION_NOT_APPLICABLE[dim] | (SATISFACTION_NOT_APPLICABLE[self.scope[0]] if self.scope else set())
         return {k: ("" if k in empty else v) for k, v in row.items()}
 
@@ -367,23 +427,35 @@ class Expected:
         def line(no: str, unit_id: str, unit: str, officer_id: str, officer: str, facts: list[Fact]) -> dict[str, str]:
             row = {"no": no, "unit_id": unit_id, "unit": unit, "officer_id": officer_id, "officer": officer}
             row["counted"] = str(len(facts))
-            for level in LEVELS:
+            for level in self.levels:
                 n = sum(1 for f in facts if f.data["level"] == level)
                 row[f"{level}_n"], row[f"{level}_pct"] = str(n), pct(n, len(facts))
             return row
 
+        # Each officer once, under the unit of most of their counted ratings (ties: hall.toml's order); officers
+        # without ratings under their counter's first service, listed with zeros when the report is not restricted.
+        order = [s.id for s in self.hall.services]
+        units: dict[str, str] = {}
+        for officer in {f.officer for f in counted if f.officer and f.service}:
+            mine = [f.service for f in counted if f.officer == officer and f.service]
+            units[officer] = max(order, key=lambda s: (mine.count(s), -order.index(s)))
+        if self.scope is None:
+            for o in self.hall.officers:
+                if o.id not in units:
+                    home = [c.services[0] for c in self.hall.counters if c.officer == o.id]
+                    units[o.id] = home[0] if home else order[0]
         for service in self.hall.services:
-            unit = [f for f in counted if f.service == service.id]
-            if not unit:
+            members = [o for o in officer_order if units.get(o) == service.id]
+            nobody = [f for f in counted if f.service == service.id and f.officer is None]
+            if not members and not nobody:
                 continue
-            for officer in officer_order:
-                mine = [f for f in unit if f.officer == officer]
-                if mine:
-                    number += 1
-                    rows.append(
-                        line(str(number), service.id, service.name, officer, self.names("officer", officer), mine)
-                    )
-            rows.append(line("", service.id, service.name, "", "Cộng", unit))
+            unit: list[Fact] = []
+            for officer in members:
+                mine = [f for f in counted if f.officer == officer and f.service]
+                number += 1
+                rows.append(line(str(number), service.id, service.name, officer, self.names("officer", officer), mine))
+                unit += mine
+            rows.append(line("", service.id, service.name, "", "Cộng", unit + nobody))
         rows.append(line("", "", "Tổng cộng", "", "Tổng cộng", counted))
         return rows
 
@@ -400,13 +472,14 @@ class Expected:
                     "week_from": start.isoformat(),
                     "week_to": end.isoformat(),
                     "counted": s["counted"],
-                    **{f"{level}_n": s[f"{level}_n"] for level in LEVELS},
-                    "satisfied_pct": s["satisfied_pct"],
+                    **{f"{level}_n": s[f"{level}_n"] for level in self.levels},
+                    "satisfied_pct": s["project_pct"],
                     "misuse": s["misuse"],
                     "unbound": s["unbound"],
                     "issued": q["issued"],
                     "served": q["served"],
                     "wait_mean": q["wait_mean"],
+                    "national_pct": s["national_pct"],
                 }
             )
             start = end + timedelta(days=1)
@@ -489,7 +562,155 @@ STEM = "phuong-hoa-binh_2026-10-01_2026-10-31"
 ALL = ("service", "counter", "officer")
 
 
+def scale_columns(columns: dict[str, str], preset: str) -> dict[str, str]:
+    """The documented columns of a table on another scale: the default levels' columns replaced by one (or one
+    pair) per level of the preset, in button order, headed with its label."""
+    defaults = ("satisfied", "neutral", "unsatisfied")
+    per_level = [k.removeprefix("satisfied") for k in columns if k in ("satisfied_n", "satisfied_pct")]
+    if columns.get("satisfied_pct") == "Tỷ lệ hài lòng (%)":  # the weekly table: that one is the rate
+        per_level = ["_n"]
+    result: dict[str, str] = {}
+    for key, header in columns.items():
+        if key in {f"{level}{part}" for level in defaults for part in per_level}:
+            if key == f"satisfied{per_level[0]}":
+                for level in PRESETS[preset]:
+                    for part in per_level:
+                        result[f"{level['key']}{part}"] = columns[f"satisfied{part}"].replace(
+                            "Hài lòng", level["label"]
+                        )
+            continue
+        result[key] = header
+    return result
+
+
+@pytest.mark.parametrize("preset", ["four-faces", "five-stars"])
+def test_report_on_a_four_and_a_five_level_scale_matches_an_independent_count(
+    preset: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The same month on halls with 4 and 5 buttons: every satisfaction figure, both rates, per level and meaning."""
+    hall = load_hall(WARD_HALL).model_copy(update={"rating": RatingSection(preset=preset)})  # type: ignore[arg-type]
+    folder = tmp_path_factory.mktemp(preset)
+    log = generate_month(folder, hall=hall)
+    toml = folder / "hall.toml"
+    text = WARD_HALL.read_text(encoding="utf-8").replace("[rating]\n", f'[rating]\npreset = "{preset}"\n')
+    toml.write_text(text.replace('"procedures.toml"', f'"{WARD_HALL.parent / "procedures.toml"}"'), encoding="utf-8")
+    out = folder / "out"
+    args = ["--db", str(log.db), "--hall", str(toml), "--period", "month", "--date", "2026-10-15", "--format", "csv"]
+    assert run_report(*args, "--out", str(out)) == 0
+    expected = Expected(log, MONTH_FIRST, MONTH_LAST)
+    files = report_files(out, STEM)
+    sat = read_csv(files["satisfaction"], scale_columns(SATISFACTION_COLUMNS, preset))
+    assert_rows("satisfaction", sat, expected.rows("sat", ALL))
+    unit = read_csv(files["unit_officer"], scale_columns(UNIT_OFFICER_COLUMNS, preset))
+    assert_rows("unit_officer", unit, expected.unit_officer())
+    assert_rows("weekly", read_csv(files["weekly"], scale_columns(WEEKLY_COLUMNS, preset)), expected.weekly())
+    hall_row = sat[0]
+    levels = [level["key"] for level in PRESETS[preset]]
+    assert sum(int(hall_row[f"{key}_n"]) for key in levels) == int(hall_row["counted"]) > 1000
+    assert float(hall_row["national_pct"]) > float(hall_row["project_pct"])  # unrated tickets count as satisfied
+
+
 # --- the month, figure by figure -----------------------------------------------------------------------------
+
+
+def test_report_official_form_comes_from_the_halls_config(month: MonthLog, tmp_path: Path, monkeypatch) -> None:
+    """The administrative form of a report (Nghị định 30/2020/NĐ-CP's layout) from hall.toml ``[report]``, a
+    quarter's period and its comparison with the quarter before."""
+    monkeypatch.setenv("MOTCUA_CLOCK", "2026-11-02T08:00:00+07:00@1")
+    form = """
+[report]
+parent_body = "UBND QUẬN ĐỐNG ĐA"
+issuing_body = "UBND PHƯỜNG HÒA BÌNH"
+number_suffix = "BC-UBND"
+place = "Hòa Bình"
+recipients = ["Chủ tịch UBND quận Đống Đa", "Phòng Nội vụ quận"]
+prepared_by = "Nguyễn Thị Lan"
+signer = "Trần Quốc Toản"
+signer_title = "PHÓ CHỦ TỊCH"
+signing_authority = "KT. CHỦ TỊCH"
+copy_to = ["Như trên", "Lưu: VT, BPMC"]
+"""
+    toml = tmp_path / "hall.toml"
+    text = WARD_HALL.read_text(encoding="utf-8").replace("[rating]\n", form + "\n[rating]\n")
+    toml.write_text(text.replace('"procedures.toml"', f'"{WARD_HALL.parent / "procedures.toml"}"'), encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["--db", str(month.db), "--hall", str(toml), "--period", "quarter", "--date", "2026-10-15"]
+    assert run_report(*args, "--out", str(out)) == 0
+    stem = "phuong-hoa-binh_2026-10-01_2026-12-31"
+    html = (out / f"{stem}.html").read_text("utf-8")
+    for expected in (
+        "UBND QUẬN ĐỐNG ĐA",
+        "UBND PHƯỜNG HÒA BÌNH",
+        "Số: …/BC-UBND",
+        "Hòa Bình, ngày 02 tháng 11 năm 2026",
+        "Kính gửi:",
+        "Chủ tịch UBND quận Đống Đa;",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "KT. CHỦ TỊCH",
+        "PHÓ CHỦ TỊCH",
+        "Trần Quốc Toản",
+        "NGƯỜI LẬP",
+        "Nguyễn Thị Lan",
+        "- Lưu: VT, BPMC.",
+        "Từ ngày 01/10/2026 đến ngày 31/12/2026",
+    ):
+        assert expected in html, expected
+    header, *rows = read_csv_plain(out / f"{stem}_comparison.csv")
+    assert header[3] == "Kỳ trước (01/07/2026–30/09/2026)"
+    served = {row[0]: row for row in rows}["served"]
+    assert int(served[3]) == sum(  # the previous quarter holds only 30 September of the generated month
+        1
+        for t in month.tickets.values()
+        if t.day.month == 9 and t.visits and t.visits[-1].end in ("served", "auto_closed")
+    )
+    assert "break-after: avoid" in html
+
+
+def read_csv_plain(path: Path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline="")))
+
+
+def test_report_by_procedure_matches_an_independent_count(month: MonthLog, hall_toml: str, tmp_path: Path) -> None:
+    """``--by procedure``: one row per national procedure code scanned in the month, with its name."""
+    args = ["--db", str(month.db), "--hall", hall_toml, "--date", "2026-10-15", "--by", "procedure,officer"]
+    assert run_report(*args, "--format", "csv", "--out", str(tmp_path)) == 0
+    expected = Expected(month, MONTH_FIRST, MONTH_LAST)
+    files = report_files(tmp_path, STEM)
+    sat = read_csv(files["satisfaction"], SATISFACTION_COLUMNS)
+    assert_rows("satisfaction", sat, expected.rows("sat", ["officer", "procedure"]))
+    assert_rows("queue", read_csv(files["queue"], QUEUE_COLUMNS), expected.rows("queue", ["officer", "procedure"]))
+    procedures = [row for row in sat if row["group"] == "Thủ tục hành chính"]
+    assert len(procedures) >= 5 and all(re.fullmatch(r"\d\.\d{6}", row["id"]) for row in procedures)
+    assert sum(int(row["counted"]) for row in procedures) < int(sat[0]["counted"])  # most tickets name no procedure
+
+
+def test_unit_officer_lists_each_officer_once_and_the_unrated_with_zero(month: MonthLog, tmp_path: Path) -> None:
+    hall = load_hall(WARD_HALL)
+    extra = hall.officers[0].model_copy(
+        update={"id": "ngo-van-tam", "name": "Ngô Văn Tâm", "unit": "ho-tich", "title": None}
+    )
+    toml = tmp_path / "hall.toml"
+    text = WARD_HALL.read_text(encoding="utf-8").replace(
+        "[[officers]]\n",
+        '[[officers]]\nid = "ngo-van-tam"\nname = "Ngô Văn Tâm"\nunit = "ho-tich"\n\n[[officers]]\n',
+        1,
+    )
+    toml.write_text(text.replace('"procedures.toml"', f'"{WARD_HALL.parent / "procedures.toml"}"'), encoding="utf-8")
+    assert load_hall(toml).officers[0] == extra
+    out = tmp_path / "out"
+    args = ["--db", str(month.db), "--hall", str(toml), "--date", "2026-10-15", "--format", "csv", "--out", str(out)]
+    assert run_report(*args) == 0
+    rows = read_csv(report_files(out, STEM)["unit_officer"], UNIT_OFFICER_COLUMNS)
+    officers = [row["officer_id"] for row in rows if row["no"]]
+    assert len(officers) == len(set(officers)) == len(hall.officers) + 1
+    (tam,) = [row for row in rows if row["officer_id"] == "ngo-van-tam"]
+    assert (tam["unit_id"], tam["counted"], tam["satisfied_pct"]) == ("ho-tich", "0", "")
+    counted = [f for f in all_facts(month) if f.kind == "rating" and f.data["outcome"] == "counted"]
+    counted = [f for f in counted if MONTH_FIRST <= f.day <= MONTH_LAST]
+    for row in rows:
+        if row["no"]:
+            assert int(row["counted"]) == sum(1 for f in counted if f.officer == row["officer_id"])
 
 
 def test_report_month_csv_matches_an_independent_count(month: MonthLog, hall_toml: str, tmp_path: Path) -> None:
@@ -807,12 +1028,16 @@ def test_report_html_page_has_the_layout_and_the_csv_figures(month: MonthLog, ha
         "weekly": read_csv(out / f"{STEM}_weekly.csv", WEEKLY_COLUMNS),
     }
     source = {"queue_tickets": "queue", "queue_times": "queue", "queue_busy": "queue"}
-    assert set(page.tables) == {"unit_officer", "satisfaction", "weekly", "queue_tickets", "queue_times", "queue_busy"}
+    tables = {"unit_officer", "satisfaction", "weekly", "queue_tickets", "queue_times", "queue_busy", "comparison"}
+    assert set(page.tables) == tables
+    csv_rows["comparison"] = read_csv(out / f"{STEM}_comparison.csv", COMPARISON_COLUMNS)
     compared = 0
     for name, rows in page.tables.items():
         table = csv_rows[source.get(name, name)]
         for attributes, cells in rows:
-            if name == "weekly":
+            if name == "comparison":
+                match = [r for r in table if r["figure"] == attributes["data-key"]]
+            elif name == "weekly":
                 match = [r for r in table if r["week_from"] == attributes["data-key"]]
             elif name == "unit_officer":
                 match = [
@@ -844,6 +1069,12 @@ def test_report_html_page_has_the_layout_and_the_csv_figures(month: MonthLog, ha
     assert vi_number(page.figures["served"]) == queue["served"]
     assert vi_number(page.figures["wait_mean"]) == queue["wait_mean"]
     assert vi_number(page.figures["within_target_pct"]) == queue["within_target_pct"]
+    comparison = {row["figure"]: row for row in csv_rows["comparison"]}
+    assert comparison["project_pct"]["current"] == hall["project_pct"]
+    assert comparison["national_pct"]["current"] == hall["national_pct"]
+    assert comparison["served"]["current"] == queue["served"]
+    assert vi_number(page.figures["national_pct"]) == hall["national_pct"]
+    assert "Số: …/BC" in html and "Nơi nhận:" in html and "NGƯỜI LẬP" in html
 
 
 def test_report_in_english(month: MonthLog, hall_toml: str, tmp_path: Path) -> None:
@@ -975,6 +1206,7 @@ def test_report_reads_beside_a_writing_coordinator(month: MonthLog, hall_toml: s
             rating_id="late-vote",
             counter=1,
             level=RatingLevel.UNSATISFIED,
+            meaning=RatingMeaning.UNSATISFIED,
             pressed_at=pressed,
             received_at=pressed,
             outcome=RatingOutcome.UNBOUND,
@@ -1002,7 +1234,9 @@ def test_the_levels_chart_reads_in_black_and_white(month: MonthLog, hall_toml: s
     import itertools
     import re
 
-    from coordinator.report.charts import LEVEL_COLOURS, LEVEL_HATCHES
+    from coordinator.report.charts import LEVEL_HATCHES
+
+    LEVEL_COLOURS = {level.key: level.colour for level in RatingSection().scale}  # the default scale's
 
     def grey(colour: str) -> float:
         r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))

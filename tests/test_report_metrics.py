@@ -227,8 +227,11 @@ def test_by_option() -> None:
     assert parse_by(["officer=lan", "hall"]) == ((), ("officer", "lan"))
     with pytest.raises(ReportError, match="one restriction"):
         parse_by(["officer=lan", "counter=2"])
-    with pytest.raises(ReportError, match="use hall, service, counter or officer"):
+    with pytest.raises(ReportError, match="use hall, service, counter, officer or procedure"):
         parse_by(["quay"])
+    assert parse_by(["procedure"]) == (("procedure",), None)
+    assert parse_by(["service,procedure"]) == (("service", "procedure"), None)
+    assert parse_by(["procedure=1.001193"]) == (("service", "counter", "officer"), ("procedure", "1.001193"))
 
 
 def test_an_officer_no_longer_in_hall_toml_is_shown_by_id() -> None:
@@ -240,3 +243,23 @@ def test_an_officer_no_longer_in_hall_toml_is_shown_by_id() -> None:
     report = compute(build_facts(Records([served], [], [], MONDAY, MONDAY, None), hall, period), hall, period)
     assert report.unknown_officers == ["former"]
     assert [r.key for r in report.queue_rows["officer"]] == ["lan", "minh", "hoa", "former"]
+
+
+def test_quarters_years_and_the_period_before_of_the_same_length() -> None:
+    from datetime import date
+
+    from coordinator.report.period import Period, period_containing
+
+    q4 = period_containing("quarter", date(2026, 11, 15))
+    assert (q4.first, q4.last) == (date(2026, 10, 1), date(2026, 12, 31))
+    assert (q4.previous().first, q4.previous().last) == (date(2026, 7, 1), date(2026, 9, 30))
+    year = period_containing("year", date(2026, 2, 28))
+    assert (year.previous().first, year.previous().last) == (date(2025, 1, 1), date(2025, 12, 31))
+    march = period_containing("month", date(2026, 3, 9))
+    assert (march.previous().first, march.previous().last) == (date(2026, 2, 1), date(2026, 2, 28))
+    custom = Period("custom", date(2026, 10, 1), date(2026, 10, 10))
+    assert (custom.previous().first, custom.previous().last, custom.previous().days) == (
+        date(2026, 9, 21),
+        date(2026, 9, 30),
+        10,
+    )

@@ -41,7 +41,6 @@ from motcua.contract import (
     Message,
     PriorityCategory,
     RatingAck,
-    RatingLevel,
     RatingOutcome,
     RatingVote,
     TicketCancel,
@@ -78,7 +77,6 @@ LEVEL_WEIGHTS = {
     "dang-thu-trang": (0.95, 0.05, 0.0),
 }
 DEFAULT_LEVEL_WEIGHTS = (0.91, 0.06, 0.03)
-LEVELS = (RatingLevel.SATISFIED, RatingLevel.NEUTRAL, RatingLevel.UNSATISFIED)
 
 
 # --- the log -------------------------------------------------------------------------------------------------
@@ -118,6 +116,7 @@ class TicketLog:
     issued_at: datetime
     service: str  # now (after transfers)
     priority: PriorityCategory | None = None
+    procedure: str | None = None  # the national code scanned at the kiosk, if any
     cancelled: bool = False
     expired: bool = False
     visits: list[VisitLog] = field(default_factory=list)
@@ -127,7 +126,7 @@ class TicketLog:
 class RatingLog:
     id: uuid.UUID
     counter: int
-    level: RatingLevel
+    level: str  # the key of a level of the hall's scale
     pressed_at: datetime  # as the pad stamped it (hall time, +07:00)
     expected: RatingOutcome
     ticket_id: str | None  # the ticket it should rate
@@ -219,9 +218,21 @@ class Desk:
     leaves_citizen: bool = False
 
 
+def level_weights(hall: HallConfig, officer: str) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """The hall's levels and how often `officer` gets each: the officer's satisfied / neutral / unsatisfied weights
+    shared evenly among the scale's levels of that meaning."""
+    weights = LEVEL_WEIGHTS.get(officer, DEFAULT_LEVEL_WEIGHTS)
+    by_meaning = dict(zip(("satisfied", "neutral", "unsatisfied"), weights, strict=True))
+    scale = hall.rating.scale
+    share = {m: sum(1 for level in scale if level.meaning == m) for m in by_meaning}
+    return tuple(level.key for level in scale), tuple(
+        by_meaning[level.meaning] / share[level.meaning] for level in scale
+    )
+
+
 class MonthSimulation:
-    def __init__(self, folder: Path, seed: int = SEED) -> None:
-        self.hall = load_hall(WARD_HALL)
+    def __init__(self, folder: Path, seed: int = SEED, hall: HallConfig | None = None) -> None:
+        self.hall = hall or load_hall(WARD_HALL)
         self.zone = self.hall.hall.zone
         self.rng = random.Random(seed)
         self.clock = FixedClock(self.local(FIRST_DAY, time(6, 0)))
@@ -366,7 +377,7 @@ class MonthSimulation:
         assert len(issued) == 1, replies
         info = issued[0].ticket
         assert info.service == service
-        ticket = TicketLog(info.id, self.business_day(), service, self.now, service, priority)
+        ticket = TicketLog(info.id, self.business_day(), service, self.now, service, priority, request.procedure)
         self.log.tickets[ticket.id] = ticket
         self.waiting[service][ticket.id] = ticket
         if rng.random() < 0.02:  # the printer jammed: the kiosk cancels what it asked for, seconds later
@@ -610,8 +621,8 @@ class MonthSimulation:
         flagged: bool = False,
         delay: float = 0,
     ) -> RatingLog:
-        weights = LEVEL_WEIGHTS.get(visit.officer if visit else "", DEFAULT_LEVEL_WEIGHTS)
-        level = self.rng.choices(LEVELS, weights)[0] if expected is RatingOutcome.COUNTED else self.rng.choice(LEVELS)
+        levels, weights = level_weights(self.hall, visit.officer if visit else "")
+        level = self.rng.choices(levels, weights)[0] if expected is RatingOutcome.COUNTED else self.rng.choice(levels)
         rating = RatingLog(
             id=uuid.uuid4(),
             counter=desk.number,
@@ -666,9 +677,10 @@ class MonthSimulation:
             service.clear()
 
 
-def generate_month(folder: Path, seed: int = SEED) -> MonthLog:
-    """Run the simulated hall from 30 September to 2 November 2026 10:00; the database is folder/coordinator.db."""
-    return MonthSimulation(folder, seed).run()
+def generate_month(folder: Path, seed: int = SEED, hall: HallConfig | None = None) -> MonthLog:
+    """Run the simulated hall from 30 September to 2 November 2026 10:00; the database is folder/coordinator.db.
+    `hall`: the sample hall with another rating scale (default: the sample hall as it is)."""
+    return MonthSimulation(folder, seed, hall).run()
 
 
 # --- checks of the generation itself (the report's tests rely on it) ------------------------------------------

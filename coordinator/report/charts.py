@@ -15,16 +15,18 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from coordinator.report.labels import Names, number, text, weekday_short
-from coordinator.report.metrics import LEVELS, QueueRow, Report, SatisfactionRow
+from coordinator.report.metrics import QueueRow, Report, SatisfactionRow
+from motcua.contract import RatingMeaning
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-#: Printed in black and white the levels must still differ (issue 18.12): greys far apart (dark green 29 %, light
-#: red 59 %, light amber 83 % luminance), a hatch pattern each but the first, every share labelled with its level.
-LEVEL_COLOURS = {"satisfied": "#1b5e20", "neutral": "#ffd54f", "unsatisfied": "#ef7f7f"}
-LEVEL_HATCHES = {"satisfied": "", "neutral": "...", "unsatisfied": "///"}
+SATISFIED_COLOUR = "#2e7d32"
+NATIONAL_COLOUR = "#1565c0"
+#: Printed in black and white the levels must still differ (issue 18.12): a hatch pattern by what a level means
+#: (none for satisfied), every share labelled with its level's initial; the fill is the level's colour (hall.toml).
+LEVEL_HATCHES = {RatingMeaning.SATISFIED: "", RatingMeaning.NEUTRAL: "...", RatingMeaning.UNSATISFIED: "///"}
 INK = "#222222"
 GRID = "#dddddd"
 WIDTH_IN = 7.0  # fits an A4 page's text width (about 180 mm)
@@ -88,17 +90,19 @@ def _levels(report: Report, names: Names) -> Chart | None:
     figure = _figure(0.9 + 0.3 * len(rows))
     axes = figure.subplots()
     left = [0.0] * len(rows)
-    for level in LEVELS:
+    for level in report.levels:
+        spec = names.hall.rating.level(level)
+        fill, hatch = (spec.colour, LEVEL_HATCHES[spec.meaning]) if spec else ("#757575", "xx")
         exact = [r.level_pct(level) or Fraction(0) for r in rows][::-1]
         shares = [float(share) for share in exact]
         bars = axes.barh(
             labels,
             shares,
             left=left,
-            color=LEVEL_COLOURS[level],
+            color=fill,
             label=names.level(level),
             height=0.7,
-            hatch=LEVEL_HATCHES[level],
+            hatch=hatch,
             edgecolor="white",
             linewidth=0.6,
         )
@@ -146,12 +150,25 @@ def _weekly(report: Report, names: Names) -> Chart | None:
     if points:
         xs = [x for x, _ in points]
         ys = [float(y) for _, y in points]
-        share_axes.plot(xs, ys, color=LEVEL_COLOURS["satisfied"], marker="o", label=text("satisfied_pct", lang))
+        share_axes.plot(xs, ys, color=SATISFIED_COLOUR, marker="o", label=text("satisfied_pct", lang), clip_on=False)
         for x, y in points:
             share_axes.annotate(number(y, lang), (x, float(y)), textcoords="offset points", xytext=(0, 6), ha="center")
-        low = min(ys)
-        share_axes.set_ylim(max(0.0, math.floor(low / 10) * 10 - 10), 105)
-    share_axes.set_ylabel(text("satisfied_pct", lang), color=LEVEL_COLOURS["satisfied"])
+        national = [(i, w.satisfaction.national_pct) for i, w in enumerate(report.weekly)]
+        national_points = [(x, float(y)) for x, y in national if y is not None]
+        if national_points:
+            share_axes.plot(
+                [x for x, _ in national_points],
+                [y for _, y in national_points],
+                color=NATIONAL_COLOUR,
+                marker="s",
+                linestyle="--",
+                label=text("national_pct", lang),
+                clip_on=False,
+            )
+            share_axes.legend(loc="lower left", frameon=False, fontsize=7)
+        low = min(ys + [y for _, y in national_points])
+        share_axes.set_ylim(max(0.0, math.floor(low / 10) * 10 - 10), 100)  # a share never goes past 100 %
+    share_axes.set_ylabel(text("satisfied_pct", lang), color=SATISFIED_COLOUR)
     share_axes.spines["right"].set_visible(True)
     return Chart("weekly", text("chart_weekly", lang), _svg(figure))
 

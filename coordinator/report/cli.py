@@ -14,6 +14,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import cast, get_args
@@ -21,13 +22,14 @@ from typing import cast, get_args
 from coordinator.report import ReportError
 from coordinator.report.labels import Lang, Names, day_text
 from coordinator.report.load import load
-from coordinator.report.metrics import BREAKDOWNS, Dim, build_facts, compute, resolve_scope
+from coordinator.report.metrics import ALL_BREAKDOWNS, BREAKDOWNS, Dim, Report, build_facts, compute, resolve_scope
 from coordinator.report.period import Period, PeriodKind, business_day_of, last_complete, period_containing
 from coordinator.report.reasons import write_reasons_csv
 from coordinator.report.render import FORMATS, file_stem, render_html, write_csv, write_html
+from coordinator.report.tables import tables
 from motcua.clock import clock_from_env
 from motcua.errors import MotcuaError
-from motcua.hall import load_hall
+from motcua.hall import HallConfig, load_hall, load_procedures
 
 logger = logging.getLogger(__name__)
 
@@ -41,19 +43,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--db", type=Path, required=True, help="the coordinator's database (read-only)")
     parser.add_argument("--hall", type=Path, required=True, help="the hall's hall.toml")
-    parser.add_argument("--period", choices=["day", "week", "month"], help="default: month")
+    parser.add_argument("--period", choices=["day", "week", "month", "quarter", "year"], help="default: month")
     parser.add_argument("--date", help="YYYY-MM-DD or 'today': a day in the period (default: the last complete period)")
     parser.add_argument("--from", dest="first", help="YYYY-MM-DD: first business day (with --to)")
     parser.add_argument("--to", dest="last", help="YYYY-MM-DD: last business day, included")
     parser.add_argument(
         "--by",
         action="append",
-        metavar="hall|service|counter|officer[=NAME]",
-        help="breakdowns to show (default: service, counter and officer); DIM=NAME restricts the report to one "
-        "service, counter or officer (id, number or name); repeat or separate with commas",
+        metavar="hall|service|counter|officer|procedure[=NAME]",
+        help="breakdowns to show (default: service, counter and officer; procedure: by administrative procedure, "
+        "national code and name); DIM=NAME restricts the report to one service, counter, officer or procedure "
+        "(id, number, code or name); repeat or separate with commas",
     )
     parser.add_argument("--lang", choices=["vi", "en"], default="vi", help="language of the report (default: vi)")
-    parser.add_argument("--format", default="html,csv", help="html, csv or html,csv (default)")
+    parser.add_argument(
+        "--format",
+        default="html,csv",
+        help="html, csv, xlsx, json, several with commas (default: html,csv); csv, xlsx and json also write the "
+        "per-ticket export",
+    )
     parser.add_argument("--out", type=Path, required=True, help="folder for the files")
     return parser
 
@@ -76,6 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(args: argparse.Namespace) -> list[Path]:
     formats = _formats(args.format)
     hall = load_hall(args.hall)
+    procedures = {p.code: p for p in load_procedures(hall)}
     now = clock_from_env().now()
     today = business_day_of(now, hall.hall.zone, hall.hall.day_starts_at)
     period = choose_period(args.period, args.date, args.first, args.last, today)
@@ -87,12 +96,15 @@ def run(args: argparse.Namespace) -> list[Path]:
         raise ReportError(f"nothing was recorded {_between(period)}{_held(records.first_day, records.last_day)}")
     scope = None
     if wanted_scope is not None:
-        scope = resolved = resolve_scope(wanted_scope[0], wanted_scope[1], hall, facts)
+        scope = resolved = resolve_scope(
+            wanted_scope[0], wanted_scope[1], hall, facts, {code: p.name for code, p in procedures.items()}
+        )
         if not facts.where(lambda fact: fact.key(resolved.dim) == resolved.key):
-            name = Names(hall, lang).of(resolved.dim, resolved.key)
+            name = Names(hall, lang, procedures).of(resolved.dim, resolved.key)
             raise ReportError(f"{resolved.dim} {name!r} has no activity {_between(period)}")
     report = compute(facts, hall, period, breakdowns=breakdowns, scope=scope)
-    names = Names(hall, lang)
+    report = with_previous(report, args.db, hall)
+    names = Names(hall, lang, procedures)
     stem = file_stem(report, hall)
     written = []
     if "html" in formats:
@@ -118,8 +130,40 @@ def run(args: argparse.Namespace) -> list[Path]:
     if "csv" in formats:
         written += write_csv(report, names, args.out, stem)
         written += write_reasons_csv(records.ratings, hall, period, names, args.out, stem)
+    if formats & {"csv", "xlsx", "json"}:
+        from coordinator.report import export
+
+        rows = export.ticket_rows(records, names, period)
+        if "csv" in formats:
+            written.append(export.write_tickets_csv(rows, lang, args.out / f"{stem}_tickets.csv"))
+        if "json" in formats:
+            written.append(export.write_tickets_json(rows, args.out / f"{stem}_tickets.json"))
+        if "xlsx" in formats:
+            try:
+                import openpyxl  # noqa: F401 - checked here for a clear message
+            except ImportError:
+                raise ReportError(
+                    "the XLSX files need openpyxl: pip install 'motcua[report]' (or --format csv)"
+                ) from None
+            written.append(export.write_tables_xlsx(tables(report, names), args.out / f"{stem}.xlsx"))
+            written.append(export.write_tickets_xlsx(rows, lang, args.out / f"{stem}_tickets.xlsx"))
     logger.info("report %s to %s: %d files in %s", period.first, period.last, len(written), args.out)
     return written
+
+
+def with_previous(report: Report, db: Path, hall: HallConfig) -> Report:
+    """`report` with the totals of the period before it, of the same length (None where nothing was recorded)."""
+    previous = report.period.previous()
+    facts = build_facts(load(db, hall, previous), hall, previous)
+    if not facts:
+        return replace(report, previous_period=previous)
+    totals = compute(facts, hall, previous, breakdowns=(), scope=report.scope)
+    return replace(
+        report,
+        previous_period=previous,
+        previous_satisfaction=totals.satisfaction_total,
+        previous_queue=totals.queue_total,
+    )
 
 
 def choose_period(kind: str | None, on: str | None, first: str | None, last: str | None, today: date) -> Period:
@@ -148,11 +192,11 @@ def parse_by(specs: Sequence[str]) -> tuple[tuple[Dim, ...], tuple[Dim, str] | N
             continue
         dim, has_value, value = (text.strip() for text in spec.partition("="))
         if dim not in DIMS:
-            raise ReportError(f"--by {dim!r}: use hall, service, counter or officer")
+            raise ReportError(f"--by {dim!r}: use hall, service, counter, officer or procedure")
         if has_value:
             if dim == "hall" or not value:
                 raise ReportError(
-                    f"--by {spec!r}: give a service, counter or officer, e.g. --by officer=nguyen-thi-lan"
+                    f"--by {spec!r}: give a service, counter, officer or procedure, e.g. --by officer=nguyen-thi-lan"
                 )
             if scope is not None:
                 raise ReportError("--by: one restriction (DIM=NAME) at a time")
@@ -161,7 +205,7 @@ def parse_by(specs: Sequence[str]) -> tuple[tuple[Dim, ...], tuple[Dim, str] | N
             named.append(dim)
     if not named:
         named = [d for d in BREAKDOWNS if scope is None or d != scope[0]]
-    return tuple(d for d in BREAKDOWNS if d in named), scope
+    return tuple(d for d in ALL_BREAKDOWNS if d in named), scope
 
 
 def _formats(text: str) -> set[str]:

@@ -18,7 +18,7 @@ from coordinator.engine import AuditEvent, Ticket, TicketStatus
 from coordinator.report.load import MARGIN, Records
 from coordinator.report.period import Period, day_start
 from coordinator.store import StoredRating
-from motcua.contract import EventKind, RatingLevel, RatingOutcome
+from motcua.contract import EventKind, RatingMeaning, RatingOutcome
 from motcua.hall import HallConfig
 
 
@@ -27,8 +27,9 @@ class LoggedEvent:
     """One event of a hall's log as the province keeps it."""
 
     event: AuditEvent  # with its seq
-    rating: RatingLevel | None = None
+    rating: str | None = None  # the key of a level of the hall's scale
     outcome: RatingOutcome | None = None
+    meaning: RatingMeaning | None = None  # what it counted as (None from a hall before scales: key = meaning)
 
 
 def ticket_day(ticket_id: str) -> date | None:
@@ -125,6 +126,7 @@ def _rating(site: str, item: LoggedEvent) -> StoredRating:
         id=f"{site}-{event.seq}",
         counter=event.counter,
         level=item.rating,
+        meaning=item.meaning or RatingMeaning(item.rating),
         pressed_at=event.at,
         received_at=event.at,
         outcome=item.outcome,

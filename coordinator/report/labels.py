@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from fractions import Fraction
 
 from coordinator.report.metrics import HALL_KEY, Dim, round_half_up
-from motcua.contract import RatingLevel
+from motcua.contract import Procedure
 from motcua.hall import HallConfig
 from motcua.language import ENGLISH_WEEKDAYS, VIETNAMESE_WEEKDAYS, Language
 
@@ -19,6 +20,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "from_to": ("Từ ngày {first} đến ngày {last}", "From {first} to {last}"),
     "country": ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", ""),
     "motto": ("Độc lập - Tự do - Hạnh phúc", ""),
+    "number": ("Số: …/{suffix}", "No. …/{suffix}"),
+    "date_line": ("{place}, ngày {d:02d} tháng {m:02d} năm {y}", "{place}, {y}-{m:02d}-{d:02d}"),
+    "to": ("Kính gửi:", "To:"),
+    "copy_to": ("Nơi nhận:", "Copies to:"),
+    "prepared_by": ("NGƯỜI LẬP", "PREPARED BY"),
+    "leader": ("LÃNH ĐẠO ĐƠN VỊ", "HEAD OF THE UNIT"),
+    "sign_note": ("(Ký, ghi rõ họ tên)", "(Signature, full name)"),
+    "sign_seal_note": ("(Ký, ghi rõ họ tên, đóng dấu)", "(Signature, full name, seal)"),
     "made_on": ("Lập ngày {day}", "Made on {day}"),
     "incomplete": (
         "Kỳ báo cáo chưa kết thúc: số liệu tính đến thời điểm lập báo cáo.",
@@ -50,10 +59,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "dim_service": ("Lĩnh vực / dịch vụ", "Service"),
     "dim_counter": ("Quầy", "Counter"),
     "dim_officer": ("Cán bộ", "Officer"),
+    "dim_procedure": ("Thủ tục hành chính", "Administrative procedure"),
+    "tickets_sheet": ("Lượt phục vụ", "Tickets served"),
+    "comparison": ("So sánh với kỳ trước", "Compared with the previous period"),
+    "figure": ("Chỉ tiêu", "Figure"),
+    "this_period": ("Kỳ này", "This period"),
+    "previous_period": ("Kỳ trước ({first:%d/%m/%Y}–{last:%d/%m/%Y})", "Previous ({first:%d/%m/%Y}–{last:%d/%m/%Y})"),
+    "change": ("Tăng (+) / giảm (−)", "Change"),
     "unit": ("Đơn vị", "Unit"),
     "by_service": ("Theo lĩnh vực / dịch vụ", "By service"),
     "by_counter": ("Theo quầy", "By counter"),
     "by_officer": ("Theo cán bộ", "By officer"),
+    "by_procedure": ("Theo thủ tục hành chính", "By administrative procedure"),
     "no_officer": ("(không có cán bộ)", "(no officer)"),
     # satisfaction
     "sat_unit_officer": ("Kết quả đánh giá theo đơn vị và cán bộ", "Ratings by unit and officer"),
@@ -70,6 +87,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "unbound": ("Lượt bấm không gắn với lượt phục vụ (không tính)", "Presses with nobody served (not counted)"),
     "served": ("Số lượt đã phục vụ", "Tickets served"),
     "rated_pct": ("Tỷ lệ được đánh giá (%)", "Rated (%)"),
+    "project_pct": ("Tỷ lệ hài lòng trên lượt đánh giá (%)", "Satisfied of ratings counted (%)"),
+    "served_unsatisfied": ("Lượt phục vụ bị đánh giá không hài lòng", "Tickets served rated unsatisfied"),
+    "national_pct": ("Tỷ lệ hài lòng theo Bộ chỉ số 766 (%)", "Satisfaction, Decision 766 method (%)"),
     "week": ("Tuần", "Week"),
     "week_from": ("Từ ngày", "From"),
     "week_to": ("Đến ngày", "To"),
@@ -118,7 +138,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "legend_target": ("Mục tiêu", "Target"),
     # headline
     "h_counted": ("lượt đánh giá được tính", "ratings counted"),
-    "h_satisfied": ("hài lòng", "satisfied"),
+    "h_satisfied": ("hài lòng trên lượt đánh giá", "satisfied of ratings counted"),
+    "h_national": ("hài lòng theo Bộ chỉ số 766", "satisfied, Decision 766 method"),
+    "h_rated": ("lượt phục vụ được đánh giá", "of tickets served were rated"),
     "h_excluded": ("lượt bấm không tính", "presses not counted"),
     "h_issued": ("phiếu đã cấp", "tickets issued"),
     "h_served": ("lượt đã phục vụ", "tickets served"),
@@ -130,8 +152,12 @@ DEFINITIONS: dict[Lang, list[str]] = {
     Lang.VI: [
         "Lượt đánh giá được tính: mỗi lượt phục vụ được tính tối đa một lượt, là lượt bấm đầu tiên trong vòng "
         "{window} phút sau khi cán bộ kết thúc phục vụ (hoặc trong lúc đang phục vụ).",
-        "Tỷ lệ của mỗi mức = số lượt ở mức đó ÷ tổng số lượt được tính. Tỷ lệ hài lòng = số lượt “{satisfied}” "
-        "÷ tổng số lượt được tính (không cộng mức “{neutral}”).",
+        "Tỷ lệ của mỗi mức = số lượt ở mức đó ÷ tổng số lượt được tính. Tỷ lệ hài lòng trên lượt đánh giá = số "
+        "lượt ở mức {satisfied} ÷ tổng số lượt được tính (không cộng mức {neutral}).",
+        "Tỷ lệ hài lòng theo Bộ chỉ số 766 (cách tính nhóm “Mức độ hài lòng” của Quyết định số 766/QĐ-TTg ngày "
+        "23/6/2022 như hướng dẫn của các tỉnh): (số lượt đã phục vụ − số lượt phục vụ bị đánh giá ở mức "
+        "{unsatisfied}) ÷ số lượt đã phục vụ; lượt phục vụ không được đánh giá được coi là hài lòng. Tỷ lệ được "
+        "đánh giá = tổng số lượt được tính ÷ số lượt đã phục vụ.",
         "Không tính: lượt bấm lặp lại cho cùng một lượt phục vụ hoặc bấm liên tục (không hợp lệ), và lượt bấm khi "
         "không có ai được phục vụ tại quầy (không gắn với lượt phục vụ). Các lượt này được đếm riêng.",
         "Thời gian chờ: từ lúc lấy số đến lần gọi đầu tiên. Được gọi trong thời gian mục tiêu: số phiếu có thời "
@@ -146,8 +172,11 @@ DEFINITIONS: dict[Lang, list[str]] = {
     Lang.EN: [
         "Ratings counted: at most one per ticket, the first press within {window} minutes after the officer "
         "finished serving it (or while it was being served).",
-        "Each level's share = that level's count ÷ ratings counted. % satisfied = “{satisfied}” ratings ÷ "
-        "ratings counted (“{neutral}” is not included).",
+        "Each level's share = that level's count ÷ ratings counted. Satisfied of ratings counted = ratings at "
+        "{satisfied} ÷ ratings counted ({neutral} is not included).",
+        "Satisfaction, Decision 766 method (the “level of satisfaction” group of Decision 766/QĐ-TTg of 23 June "
+        "2022, as provincial guidance computes it): (tickets served − tickets served rated {unsatisfied}) ÷ "
+        "tickets served; a ticket nobody rated counts as satisfied. Rated = ratings counted ÷ tickets served.",
         "Not counted: repeated presses for a ticket already rated or inside the pad's lockout (misuse), and "
         "presses when nobody was served at that counter (unbound). They are shown separately.",
         "Wait: from taking the ticket to its first call. Called within target: tickets whose wait did not exceed "
@@ -183,9 +212,10 @@ def day_text(day: date, lang: Lang) -> str:
 class Names:
     """Names of the hall's services, counters, officers and rating levels in one language."""
 
-    def __init__(self, hall: HallConfig, lang: Lang) -> None:
+    def __init__(self, hall: HallConfig, lang: Lang, procedures: Mapping[str, Procedure] | None = None) -> None:
         self.hall = hall
         self.lang = lang
+        self.procedures = procedures or {}  # the hall's catalogue, by national code
 
     def of(self, dim: Dim, key: str | None) -> str:
         if key is None:
@@ -198,6 +228,11 @@ class Names:
             except KeyError:
                 return key
             return (service.name_en or service.name) if self.lang == "en" else service.name
+        if dim == "procedure":
+            procedure = self.procedures.get(key)
+            if procedure is None:
+                return key
+            return (procedure.name_en or procedure.name) if self.lang == "en" else procedure.name
         if dim == "counter":
             try:
                 counter = self.hall.counter(int(key))
@@ -209,8 +244,13 @@ class Names:
         return self.hall.officer_name(key) or key
 
     def level(self, level: str) -> str:
-        labels = self.hall.rating.labels if self.lang == "vi" else self.hall.rating.labels_en
-        return labels.get(RatingLevel(level), level)
+        return self.hall.rating.label(level, self.lang)
+
+    def meaning(self, meaning: str) -> str:
+        """The hall's levels that mean `meaning`, quoted and joined: “Rất hài lòng”, “Hài lòng”."""
+        levels = [level for level in self.hall.rating.scale if level.meaning == meaning]
+        words = [f"“{level.label if self.lang == 'vi' else level.label_en}”" for level in levels]
+        return (" hoặc " if self.lang == "vi" else " or ").join(words) if words else "—"
 
     def dim(self, dim: Dim) -> str:
         return text(f"dim_{dim}", self.lang)

@@ -40,15 +40,18 @@ from coordinator.engine import AuditEvent, Ticket, TicketStatus
 from coordinator.report import ReportError
 from coordinator.report.load import Records
 from coordinator.report.period import Period, business_day_of
-from motcua.contract import EventKind, EventReason, RatingLevel, RatingOutcome
+from motcua.contract import EventKind, EventReason, RatingMeaning, RatingOutcome
 from motcua.hall import HallConfig
 from motcua.stats import percentile
 
-Dim = Literal["hall", "service", "counter", "officer"]
+Dim = Literal["hall", "service", "counter", "officer", "procedure"]
 #: The breakdowns a report can show, in the order they are shown.
+ALL_BREAKDOWNS: tuple[Dim, ...] = ("service", "counter", "officer", "procedure")
+#: The breakdowns shown when none is asked for (procedure: ``--by procedure``).
 BREAKDOWNS: tuple[Dim, ...] = ("service", "counter", "officer")
 HALL_KEY = "hall"
-LEVELS = tuple(level.value for level in RatingLevel)  # satisfied, neutral, unsatisfied
+#: What a level counts as; the default scale's keys are these too.
+MEANINGS = tuple(meaning.value for meaning in RatingMeaning)  # satisfied, neutral, unsatisfied
 COUNTED, MISUSE, UNBOUND = RatingOutcome.COUNTED.value, RatingOutcome.MISUSE.value, RatingOutcome.UNBOUND.value
 SERVED, NO_SHOW, CANCELLED = TicketStatus.SERVED.value, TicketStatus.NO_SHOW.value, TicketStatus.CANCELLED.value
 EXPIRED, WAITING, CALLED = TicketStatus.EXPIRED.value, TicketStatus.WAITING.value, TicketStatus.CALLED.value
@@ -60,6 +63,7 @@ QUEUE_FIGURES: dict[Dim, frozenset[str]] = {
     "service": frozenset({"issued", "cancelled", "expired", "open", "transferred_in", "target"}),
     "counter": frozenset({"busy"}),
     "officer": frozenset({"busy"}),
+    "procedure": frozenset({"issued", "cancelled", "expired", "open"}),
 }
 #: Ratings not bound to a ticket have no officer or service.
 SATISFACTION_FIGURES: dict[Dim, frozenset[str]] = {
@@ -67,6 +71,7 @@ SATISFACTION_FIGURES: dict[Dim, frozenset[str]] = {
     "service": frozenset(),
     "counter": frozenset({"unbound"}),
     "officer": frozenset(),
+    "procedure": frozenset(),
 }
 
 # --- facts ---------------------------------------------------------------------------------------------------
@@ -78,6 +83,7 @@ class Fact:
     counter: int | None
     officer: str | None
     service: str | None
+    procedure: str | None = field(default=None, kw_only=True)  # the ticket's national procedure code, if scanned
 
     def key(self, dim: Dim) -> str | None:
         """This fact's group in a breakdown by `dim` (None: it has none, e.g. an issued ticket's officer)."""
@@ -87,6 +93,8 @@ class Fact:
             return str(self.counter) if self.counter is not None else None
         if dim == "officer":
             return self.officer
+        if dim == "procedure":
+            return self.procedure
         return self.service
 
 
@@ -112,6 +120,7 @@ class OutcomeFact(Fact):
     status: str
     auto_closed: bool = False
     service_time: Fraction | None = None  # seconds, last call -> finish; None if not timed
+    rated: str | None = None  # the meaning of the ticket's counted rating, if it has one
 
 
 @dataclass(frozen=True)
@@ -126,8 +135,9 @@ class TransferInFact(Fact):
 
 @dataclass(frozen=True)
 class RatingFact(Fact):
-    level: str
+    level: str  # the key of the level in the hall's scale
     outcome: str
+    meaning: str = RatingMeaning.NEUTRAL.value  # what the level counts as
 
 
 @dataclass(frozen=True)
@@ -198,8 +208,12 @@ def build_facts(records: Records, hall: HallConfig, period: Period) -> Facts:
             origin, target = event.from_service or "", event.service or ""
             facts.transfers.append(TransferFact(ticket.business_day, event.counter, event.officer, origin, target))
             facts.transfers_in.append(TransferInFact(ticket.business_day, None, None, target))
+    rated = {r.ticket_id: r.meaning.value for r in records.ratings if r.outcome == COUNTED and r.ticket_id}
+    procedures = {t.id: t.procedure for t in records.tickets if t.procedure}
     for ticket in tickets.values():
-        facts.issues.append(IssueFact(ticket.business_day, None, None, ticket.issued_service))
+        facts.issues.append(
+            IssueFact(ticket.business_day, None, None, ticket.issued_service, procedure=ticket.procedure)
+        )
         if ticket.first_called_at is not None:
             first = first_calls.get(ticket.id)
             counter, officer = (first.counter, first.officer) if first else (None, None)
@@ -213,14 +227,24 @@ def build_facts(records: Records, hall: HallConfig, period: Period) -> Facts:
                     target=Fraction(60 * _target_min(hall, ticket.issued_service)),
                     weekday=ticket.business_day.weekday(),
                     hour=ticket.issued_at.astimezone(zone).hour,
+                    procedure=ticket.procedure,
                 )
             )
-        facts.outcomes.append(_outcome(ticket, ticket.id in auto_closed))
+        facts.outcomes.append(_outcome(ticket, ticket.id in auto_closed, rated.get(ticket.id)))
     for rating in records.ratings:
         day = business_day_of(rating.pressed_at, zone, starts_at)
         if day in period:
             facts.ratings.append(
-                RatingFact(day, rating.counter, rating.officer, rating.service, rating.level, rating.outcome)
+                RatingFact(
+                    day,
+                    rating.counter,
+                    rating.officer,
+                    rating.service,
+                    rating.level,
+                    rating.outcome,
+                    meaning=rating.meaning,
+                    procedure=procedures.get(rating.ticket_id or ""),
+                )
             )
     for session in sessions(records.events, lambda moment: business_day_of(moment, zone, starts_at)):
         if session.day in period:
@@ -228,7 +252,7 @@ def build_facts(records: Records, hall: HallConfig, period: Period) -> Facts:
     return facts
 
 
-def _outcome(ticket: Ticket, auto_closed: bool) -> OutcomeFact:
+def _outcome(ticket: Ticket, auto_closed: bool, rated: str | None = None) -> OutcomeFact:
     at_counter = ticket.status in (SERVED, NO_SHOW, CALLED)
     service_time = None
     if ticket.status == SERVED and not auto_closed and ticket.called_at and ticket.finished_at:
@@ -241,6 +265,8 @@ def _outcome(ticket: Ticket, auto_closed: bool) -> OutcomeFact:
         status=ticket.status,
         auto_closed=auto_closed and ticket.status == SERVED,
         service_time=service_time,
+        rated=rated,
+        procedure=ticket.procedure,
     )
 
 
@@ -404,22 +430,31 @@ class SatisfactionRow:
     dim: Dim
     key: str
     counted: int
-    levels: dict[str, int]
+    levels: dict[str, int]  # counted votes per level of the hall's scale
     misuse: int
     unbound: int | None
     served: int
+    meanings: dict[str, int] = field(default_factory=dict)  # counted votes per meaning (satisfied/neutral/unsatisfied)
+    served_unsatisfied: int = 0  # tickets served (this group's, as `served`) whose counted vote means unsatisfied
 
     def level_pct(self, level: str) -> Fraction | None:
         return _pct(self.levels[level], self.counted)
 
     @property
     def satisfied_pct(self) -> Fraction | None:
-        return self.level_pct("satisfied")
+        """The project's rate: counted votes that mean satisfied ÷ counted votes."""
+        return _pct(self.meanings.get("satisfied", 0), self.counted)
 
     @property
     def rated_pct(self) -> Fraction | None:
         """Counted ratings per served ticket."""
         return _pct(self.counted, self.served)
+
+    @property
+    def national_pct(self) -> Fraction | None:
+        """The 766-style rate: (tickets served − served tickets rated unsatisfied) ÷ tickets served. A ticket nobody
+        rated counts as satisfied, as the national index counts a dossier without an unsatisfied rating."""
+        return _pct(self.served - self.served_unsatisfied, self.served)
 
 
 @dataclass(frozen=True)
@@ -473,8 +508,13 @@ class Report:
     satisfaction_rows: dict[Dim, list[SatisfactionRow]]
     unit_officer: list[UnitOfficerRow]
     weekly: list[WeekRow]
+    levels: tuple[str, ...]  # the rating scale's keys, in button order (and any other key found in the period)
     heatmap: list[HeatCell]
     unknown_officers: list[str]  # officer ids in the data that hall.toml does not name
+    # The period before, of the same length (`Period.previous`), for the comparison: its hall (or scope) totals.
+    previous_period: Period | None = None
+    previous_satisfaction: SatisfactionRow | None = None
+    previous_queue: QueueRow | None = None
 
 
 def compute(
@@ -493,6 +533,8 @@ def compute(
     total_key = scope.key if scope is not None else HALL_KEY
     within: frozenset[str] | None = QUEUE_FIGURES[scope.dim] if scope is not None else None
     within_ratings = SATISFACTION_FIGURES[scope.dim] if scope is not None else None
+    scale = hall.rating.keys
+    levels = scale + tuple(sorted({r.level for r in facts.ratings} - set(scale)))  # a scale changed in the period
 
     def queue(dim: Dim, key: str, subset: Facts) -> QueueRow:
         figures = QUEUE_FIGURES[dim] if within is None else QUEUE_FIGURES[dim] & within
@@ -500,7 +542,7 @@ def compute(
 
     def satisfaction(dim: Dim, key: str, subset: Facts) -> SatisfactionRow:
         figures = SATISFACTION_FIGURES[dim] if within_ratings is None else SATISFACTION_FIGURES[dim] & within_ratings
-        return satisfaction_row(subset, dim, key, figures)
+        return satisfaction_row(subset, dim, key, figures, levels)
 
     queue_rows: dict[Dim, list[QueueRow]] = {}
     satisfaction_rows: dict[Dim, list[SatisfactionRow]] = {}
@@ -532,8 +574,9 @@ def compute(
         satisfaction_total=satisfaction(total_dim, total_key, facts),
         queue_rows=queue_rows,
         satisfaction_rows=satisfaction_rows,
-        unit_officer=unit_officer_rows(facts.ratings, hall),
+        unit_officer=unit_officer_rows(facts.ratings, hall, levels, every_officer=scope is None),
         weekly=weekly,
+        levels=levels,
         heatmap=heatmap(facts.waits),
         unknown_officers=sorted({f.officer for f in facts.everything() if f.officer} - known_officers),
     )
@@ -572,41 +615,88 @@ def queue_row(facts: Facts, dim: Dim, key: str, figures: frozenset[str], hall: H
     )
 
 
-def satisfaction_row(facts: Facts, dim: Dim, key: str, figures: frozenset[str]) -> SatisfactionRow:
+def satisfaction_row(
+    facts: Facts, dim: Dim, key: str, figures: frozenset[str], levels: Sequence[str] = MEANINGS
+) -> SatisfactionRow:
     counted = [r for r in facts.ratings if r.outcome == COUNTED]
-    levels = {level: sum(1 for r in counted if r.level == level) for level in LEVELS}
     return SatisfactionRow(
         dim=dim,
         key=key,
         counted=len(counted),
-        levels=levels,
+        levels={level: sum(1 for r in counted if r.level == level) for level in levels},
+        meanings={meaning: sum(1 for r in counted if r.meaning == meaning) for meaning in MEANINGS},
+        served_unsatisfied=sum(
+            1 for o in facts.outcomes if o.status == SERVED and o.rated == RatingMeaning.UNSATISFIED.value
+        ),
         misuse=sum(1 for r in facts.ratings if r.outcome == MISUSE),
         unbound=sum(1 for r in facts.ratings if r.outcome == UNBOUND) if "unbound" in figures else None,
         served=sum(1 for o in facts.outcomes if o.status == SERVED),
     )
 
 
-def unit_officer_rows(ratings: Iterable[RatingFact], hall: HallConfig) -> list[UnitOfficerRow]:
-    """Counted ratings per unit (service) and officer, each unit followed by its subtotal line."""
-    by_unit: dict[str, dict[str | None, dict[str, int]]] = defaultdict(
-        lambda: defaultdict(lambda: dict.fromkeys(LEVELS, 0))
+def unit_officer_rows(
+    ratings: Iterable[RatingFact], hall: HallConfig, levels: Sequence[str] = MEANINGS, *, every_officer: bool = True
+) -> list[UnitOfficerRow]:
+    """Counted ratings per unit and officer, each unit followed by its subtotal line. Each officer is listed once,
+    under their unit (`officer_units`), with every counted rating of theirs whatever the service; with
+    `every_officer`, the officers of hall.toml who received none are listed too, with zeros."""
+    by_officer: dict[str | None, dict[str, dict[str, int]]] = defaultdict(
+        lambda: defaultdict(lambda: dict.fromkeys(levels, 0))
     )
     for rating in ratings:
         if rating.outcome == COUNTED and rating.service is not None:
-            by_unit[rating.service][rating.officer][rating.level] += 1
+            by_officer[rating.officer][rating.service][rating.level] += 1
+    units = officer_units(hall, {o: dict(v) for o, v in by_officer.items() if o is not None})
+    by_unit: dict[str, dict[str | None, dict[str, int]]] = defaultdict(dict)
+    for officer, per_service in by_officer.items():
+        if officer is None:  # bound to a ticket served with nobody signed in: each service keeps its own line
+            for service, counts in per_service.items():
+                by_unit[service][None] = counts
+            continue
+        total = dict.fromkeys(levels, 0)
+        for counts in per_service.values():
+            for level in levels:
+                total[level] += counts[level]
+        by_unit[units[officer]][officer] = total
+    if every_officer:
+        for listed in hall.officers:
+            by_unit[units[listed.id]].setdefault(listed.id, dict.fromkeys(levels, 0))
     service_order = {s.id: i for i, s in enumerate(hall.services)}
     officer_order = {o.id: i for i, o in enumerate(hall.officers)}
     rows = []
     for service in sorted(by_unit, key=lambda s: (service_order.get(s, len(service_order)), s)):
         officers = by_unit[service]
-        subtotal = dict.fromkeys(LEVELS, 0)
+        subtotal = dict.fromkeys(levels, 0)
         for officer in sorted(officers, key=lambda o: (officer_order.get(o or "", len(officer_order)), o or "")):
-            levels = officers[officer]
-            rows.append(UnitOfficerRow(service, officer, sum(levels.values()), dict(levels)))
-            for level in LEVELS:
-                subtotal[level] += levels[level]
+            counts = officers[officer]
+            rows.append(UnitOfficerRow(service, officer, sum(counts.values()), dict(counts)))
+            for level in levels:
+                subtotal[level] += counts[level]
         rows.append(UnitOfficerRow(service, None, sum(subtotal.values()), subtotal, subtotal=True))
     return rows
+
+
+def officer_units(hall: HallConfig, rated: dict[str, dict[str, dict[str, int]]]) -> dict[str, str]:
+    """Each officer's unit (đơn vị) in the unit × officer table: `unit` in hall.toml if set; else the service of
+    most of their counted ratings (ties: hall.toml's order); else the first service of the counter they are the
+    default officer of; else the hall's first service."""
+    order = {s.id: i for i, s in enumerate(hall.services)}
+    default_counter = {c.officer: c for c in hall.counters if c.officer}
+    units: dict[str, str] = {}
+    for officer in [o.id for o in hall.officers] + sorted(set(rated) - {o.id for o in hall.officers}):
+        configured = next((o.unit for o in hall.officers if o.id == officer and o.unit), None)
+        per_service = rated.get(officer, {})
+        if configured:
+            units[officer] = configured
+        elif per_service:
+            units[officer] = min(
+                per_service, key=lambda s: (-sum(per_service[s].values()), order.get(s, len(order)), s)
+            )
+        elif officer in default_counter:
+            units[officer] = default_counter[officer].services[0]
+        else:
+            units[officer] = hall.services[0].id
+    return units
 
 
 def heatmap(waits: Iterable[WaitFact]) -> list[HeatCell]:
@@ -641,7 +731,9 @@ def round_half_up(value: Fraction, digits: int = 1) -> Fraction:
 # --- names and keys ------------------------------------------------------------------------------------------
 
 
-def resolve_scope(dim: Dim, text: str, hall: HallConfig, facts: Facts) -> Scope:
+def resolve_scope(
+    dim: Dim, text: str, hall: HallConfig, facts: Facts, procedures: dict[str, str] | None = None
+) -> Scope:
     """A user's ``--by officer=...``: an id, a number or a name from hall.toml (or an id found in the data)."""
     wanted = _fold(text)
     candidates: dict[str, str] = {}  # folded spelling -> key
@@ -659,6 +751,10 @@ def resolve_scope(dim: Dim, text: str, hall: HallConfig, facts: Facts) -> Scope:
         for officer in hall.officers:
             candidates[_fold(officer.id)] = officer.id
             candidates[_fold(officer.name)] = officer.id
+    elif dim == "procedure":
+        for code, name in (procedures or {}).items():
+            candidates[_fold(code)] = code
+            candidates[_fold(name)] = code
     else:
         raise ReportError("the hall has no filter value: use --by hall")
     for key in {f.key(dim) for f in facts.everything()} - {None}:
@@ -687,6 +783,8 @@ def _keys(facts: Facts, dim: Dim, hall: HallConfig, *, configured: bool) -> list
         order = [str(c.number) for c in hall.counters]
     elif dim == "officer":
         order = [o.id for o in hall.officers]
+    elif dim == "procedure":
+        order = []  # the catalogue has hundreds: only the procedures of the period's tickets, by code
     else:
         order = [HALL_KEY]
     keys = [k for k in order if configured or k in present]

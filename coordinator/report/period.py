@@ -1,4 +1,5 @@
-"""Report periods (pure): a day, a week (Monday to Sunday), a month, or any range of business days.
+"""Report periods (pure): a day, a week (Monday to Sunday), a month, a quarter, a year, or any range of business
+days; and the period before one, of the same length, for the report's comparison.
 
 A business day is the coordinator's: it starts at the hall's ``day_starts_at`` local time, in the hall's time zone
 (`coordinator.engine.QueueEngine.business_day_of`). Every figure of a report belongs to one business day.
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from coordinator.report import ReportError
 
-PeriodKind = Literal["day", "week", "month", "custom"]
+PeriodKind = Literal["day", "week", "month", "quarter", "year", "custom"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,13 @@ class Period:
         """Whether every day of the period is over (today is the current business day)."""
         return self.last < today
 
+    def previous(self) -> Period:
+        """The period just before, of the same length: the previous day, week, month, quarter or year (a calendar
+        one: February after January's 31 days); for a custom range, the same number of days just before it."""
+        if self.kind == "custom":
+            return Period("custom", self.first - timedelta(days=self.days), self.first - timedelta(days=1))
+        return period_containing(self.kind, self.first - timedelta(days=1))
+
     def weeks(self) -> list[Period]:
         """The period cut into weeks starting on Monday; the first and last are clipped to the period."""
         result = []
@@ -61,7 +69,13 @@ def period_containing(kind: PeriodKind, day: date) -> Period:
         first = day.replace(day=1)
         following = (first + timedelta(days=32)).replace(day=1)
         return Period("month", first, following - timedelta(days=1))
-    raise ReportError(f"unknown period {kind!r}: day, week or month")
+    if kind == "quarter":
+        first = day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+        following = (first + timedelta(days=93)).replace(day=1)
+        return Period("quarter", first, following - timedelta(days=1))
+    if kind == "year":
+        return Period("year", date(day.year, 1, 1), date(day.year, 12, 31))
+    raise ReportError(f"unknown period {kind!r}: day, week, month, quarter or year")
 
 
 def last_complete(kind: PeriodKind, today: date) -> Period:

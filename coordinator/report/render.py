@@ -11,17 +11,18 @@ import csv
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 
 from coordinator.report.charts import Chart
 from coordinator.report.labels import DEFINITIONS, Lang, Names, day_text, number, plain, text
-from coordinator.report.metrics import LEVELS, Report
+from coordinator.report.metrics import Report
 from coordinator.report.tables import QUEUE_PARTS, Cell, Kind, Row, Table, tables
 from motcua import __version__
 from motcua.hall import HallConfig
 
-FORMATS = ("html", "csv")
+FORMATS = ("html", "csv", "xlsx", "json")
 
 
 @dataclass(frozen=True)
@@ -95,14 +96,16 @@ def html_tables(report: Report, names: Names) -> dict[str, Table]:
     """The tables as the page shows them: no ids, the wide queue table in three."""
     lang = names.lang
     every = tables(report, names)
-    levels = [f"{level}_{part}" for level in LEVELS for part in ("n", "pct")]
+    levels = [f"{level}_{part}" for level in report.levels for part in ("n", "pct")]
     shown = {
         "unit_officer": every["unit_officer"].view(["no", "officer", "counted", *levels]),
         "satisfaction": every["satisfaction"].view(
-            ["name", "counted", *levels, "misuse", "unbound", "served", "rated_pct"]
+            ["name", "counted", *levels, "misuse", "unbound", "served", "rated_pct", "project_pct", "national_pct"]
         ),
         "weekly": every["weekly"],
     }
+    if "comparison" in every:
+        shown["comparison"] = every["comparison"].view(["name", "current", "previous", "change"])
     queue = every["queue"]
     for name, keys in QUEUE_PARTS.items():
         narrow = queue.view(["name", *keys], keep=_any_of(queue, keys))
@@ -123,8 +126,9 @@ def render_html(
     definitions = [
         line.format(
             window=window.replace(".", ",") if lang == "vi" else window,
-            satisfied=names.level("satisfied"),
-            neutral=names.level("neutral"),
+            satisfied=names.meaning("satisfied"),
+            neutral=names.meaning("neutral"),
+            unsatisfied=names.meaning("unsatisfied"),
             zone=hall.hall.timezone,
         )
         for line in DEFINITIONS[lang]
@@ -137,7 +141,24 @@ def render_html(
         what = f"{names.dim(report.scope.dim)}: {names.of(report.scope.dim, report.scope.key)}"
         scope = text("scope", lang, what=what)
     hall_name = (hall.hall.name_en or hall.hall.name) if lang == "en" else hall.hall.name
+    form = hall.report
+    made = made_at.date()
     return template.render(
+        parent_body=form.parent_body,
+        issuing_body=form.issuing_body or hall_name,
+        number=text("number", lang, suffix=form.number_suffix),
+        date_line=text("date_line", lang, place=form.place or "……", d=made.day, m=made.month, y=made.year),
+        to_label=text("to", lang),
+        recipients=form.recipients,
+        copy_to_label=text("copy_to", lang),
+        copy_to=form.copy_to,
+        prepared_by_label=text("prepared_by", lang),
+        prepared_by=form.prepared_by,
+        signing_authority=form.signing_authority,
+        signer_title=form.signer_title or text("leader", lang),
+        signer=form.signer,
+        sign_note=text("sign_note", lang),
+        sign_seal_note=text("sign_seal_note", lang),
         lang=lang,
         version=__version__,
         css=resources.files(__package__).joinpath("report.css").read_text("utf-8"),
@@ -190,6 +211,8 @@ def headline(report: Report, names: Names) -> list[Headline]:
         Headline(
             "satisfied_pct", f"{number(satisfied, lang)} %" if satisfied is not None else "—", text("h_satisfied", lang)
         ),
+        Headline("national_pct", _percent(s.national_pct, lang), text("h_national", lang)),
+        Headline("rated_pct", _percent(s.rated_pct, lang), text("h_rated", lang)),
         Headline("excluded", number(excluded, lang), text("h_excluded", lang)),
     ]
     if q.issued is not None:
@@ -204,6 +227,10 @@ def headline(report: Report, names: Names) -> list[Headline]:
         )
     )
     return figures
+
+
+def _percent(value: Fraction | None, lang: Lang) -> str:
+    return f"{number(value, lang)} %" if value is not None else "—"
 
 
 def write_html(html: str, out: Path, stem: str) -> Path:

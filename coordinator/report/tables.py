@@ -14,7 +14,7 @@ from fractions import Fraction
 from typing import Literal
 
 from coordinator.report.labels import Lang, Names, text, weekday_name
-from coordinator.report.metrics import LEVELS, Dim, QueueRow, Report, SatisfactionRow, Stats
+from coordinator.report.metrics import Dim, QueueRow, Report, SatisfactionRow, Stats
 
 Kind = Literal["text", "date", "int", "dec"]
 Cell = str | date | int | Fraction | None
@@ -73,14 +73,15 @@ def tables(report: Report, names: Names) -> dict[str, Table]:
             queue_table(report, names),
             weekly_table(report, names),
             heatmap_table(report, names),
+            *([comparison_table(report, names)] if report.previous_period is not None else []),
         )
     }
 
 
-def _level_columns(names: Names) -> list[Column]:
+def _level_columns(names: Names, levels: Sequence[str]) -> list[Column]:
     lang = names.lang
     columns = []
-    for level in LEVELS:
+    for level in levels:
         label = names.level(level)
         count, rate = text("count", lang), text("rate", lang)
         columns.append(Column(f"{level}_n", f"{label}: {count.lower()}", "int", label, count))
@@ -88,10 +89,10 @@ def _level_columns(names: Names) -> list[Column]:
     return columns
 
 
-def _level_cells(levels: dict[str, int], pct: Callable[[str], Fraction | None]) -> list[Cell]:
+def _level_cells(counts: dict[str, int], pct: Callable[[str], Fraction | None], levels: Sequence[str]) -> list[Cell]:
     cells: list[Cell] = []
-    for level in LEVELS:
-        cells += [levels[level], pct(level)]
+    for level in levels:
+        cells += [counts[level], pct(level)]
     return cells
 
 
@@ -108,16 +109,27 @@ def satisfaction_table(report: Report, names: Names) -> Table:
     columns = (
         *_name_columns(lang),
         Column("counted", text("counted", lang), "int"),
-        *_level_columns(names),
+        *_level_columns(names, report.levels),
         Column("misuse", text("misuse", lang), "int"),
         Column("unbound", text("unbound", lang), "int"),
         Column("served", text("served", lang), "int"),
         Column("rated_pct", text("rated_pct", lang), "dec"),
+        # The rates side by side (docs/reports.md): the project's, and the national index's way.
+        Column("project_pct", text("project_pct", lang), "dec"),
+        Column("served_unsatisfied", text("served_unsatisfied", lang), "int"),
+        Column("national_pct", text("national_pct", lang), "dec"),
     )
 
     def row(r: SatisfactionRow, group: str | None) -> Row:
-        cells = (names.dim(r.dim), r.key, names.of(r.dim, r.key), r.counted, *_level_cells(r.levels, r.level_pct))
-        return Row((*cells, r.misuse, r.unbound, r.served, r.rated_pct), r.dim, r.key, group is None, group)
+        cells = (
+            names.dim(r.dim),
+            r.key,
+            names.of(r.dim, r.key),
+            r.counted,
+            *_level_cells(r.levels, r.level_pct, report.levels),
+        )
+        rates = (r.satisfied_pct, r.served_unsatisfied, r.national_pct)
+        return Row((*cells, r.misuse, r.unbound, r.served, r.rated_pct, *rates), r.dim, r.key, group is None, group)
 
     rows = [row(report.satisfaction_total, None)]
     for dim in report.breakdowns:
@@ -135,18 +147,18 @@ def unit_officer_table(report: Report, names: Names) -> Table:
         Column("officer_id", text("officer_id", lang), "text"),
         Column("officer", text("dim_officer", lang), "text"),
         Column("counted", text("counted", lang), "int"),
-        *_level_columns(names),
+        *_level_columns(names, report.levels),
     )
     rows = []
     number = 0
-    total = dict.fromkeys(LEVELS, 0)
+    total = dict.fromkeys(report.levels, 0)
     for line in report.unit_officer:
         unit = names.of("service", line.service)
-        levels = _level_cells(line.levels, line.level_pct)
+        levels = _level_cells(line.levels, line.level_pct, report.levels)
         if line.subtotal:
             cells: tuple[Cell, ...] = ("", line.service, unit, "", text("subtotal", lang), line.counted)
             rows.append(Row((*cells, *levels), "service", line.service, True, unit))
-            for level in LEVELS:
+            for level in report.levels:
                 total[level] += line.levels[level]
             continue
         number += 1
@@ -154,7 +166,9 @@ def unit_officer_table(report: Report, names: Names) -> Table:
         cells = (str(number), line.service, unit, line.officer or "", officer, line.counted)
         rows.append(Row((*cells, *levels), "officer", line.officer or "", False, unit))
     counted = sum(total.values())
-    levels = _level_cells(total, lambda level: Fraction(total[level] * 100, counted) if counted else None)
+    levels = _level_cells(
+        total, lambda level: Fraction(total[level] * 100, counted) if counted else None, report.levels
+    )
     rows.append(Row(("", "", text("total", lang), "", text("total", lang), counted, *levels), "hall", "hall", True))
     return Table("unit_officer", text("sat_unit_officer", lang), columns, rows)
 
@@ -235,13 +249,14 @@ def weekly_table(report: Report, names: Names) -> Table:
         Column("week_from", text("week_from", lang), "date"),
         Column("week_to", text("week_to", lang), "date"),
         Column("counted", text("counted", lang), "int"),
-        *(Column(f"{level}_n", names.level(level), "int") for level in LEVELS),
+        *(Column(f"{level}_n", names.level(level), "int") for level in report.levels),
         Column("satisfied_pct", text("satisfied_pct", lang), "dec"),
         Column("misuse", text("misuse", lang), "int"),
         Column("unbound", text("unbound", lang), "int"),
         Column("issued", text("issued", lang), "int"),
         Column("served", text("served_n", lang), "int"),
         Column("wait_mean", text("wait_mean", lang), "dec"),
+        Column("national_pct", text("national_pct", lang), "dec"),
     )
     rows = []
     for week in report.weekly:
@@ -250,13 +265,14 @@ def weekly_table(report: Report, names: Names) -> Table:
             week.first,
             week.last,
             s.counted,
-            *(s.levels[level] for level in LEVELS),
+            *(s.levels[level] for level in report.levels),
             s.satisfied_pct,
             s.misuse,
             s.unbound,
             week.issued,
             week.served,
             _minutes(week.wait_mean),
+            s.national_pct,
         )
         rows.append(Row(cells, key=week.first.isoformat()))
     return Table("weekly", text("weekly", lang), columns, rows)
@@ -279,3 +295,38 @@ def heatmap_table(report: Report, names: Names) -> Table:
         for cell in report.heatmap
     ]
     return Table("heatmap", text("heatmap", lang), columns, rows)
+
+
+def comparison_table(report: Report, names: Names) -> Table:
+    """This period's main figures beside the previous period's of the same length, and the change."""
+    lang = names.lang
+    assert report.previous_period is not None
+    previous = report.previous_period
+    columns = (
+        Column("figure", text("figure", lang), "text"),
+        Column("name", text("name", lang), "text"),
+        Column("current", text("this_period", lang), "dec"),
+        Column("previous", text("previous_period", lang, first=previous.first, last=previous.last), "dec"),
+        Column("change", text("change", lang), "dec"),
+    )
+    now_s, now_q = report.satisfaction_total, report.queue_total
+    then_s, then_q = report.previous_satisfaction, report.previous_queue
+
+    def minutes(q: QueueRow | None) -> Fraction | None:
+        return q.wait.mean / 60 if q is not None and q.wait.mean is not None else None
+
+    figures: list[tuple[str, Fraction | int | None, Fraction | int | None]] = [
+        ("counted", now_s.counted, then_s.counted if then_s else None),
+        ("project_pct", now_s.satisfied_pct, then_s.satisfied_pct if then_s else None),
+        ("national_pct", now_s.national_pct, then_s.national_pct if then_s else None),
+        ("rated_pct", now_s.rated_pct, then_s.rated_pct if then_s else None),
+        ("served", now_q.served, then_q.served if then_q else None),
+        ("wait_mean", minutes(now_q), minutes(then_q)),
+        ("within_target_pct", now_q.within_target_pct, then_q.within_target_pct if then_q else None),
+    ]
+    rows = []
+    for key, now, then in figures:
+        change = now - then if now is not None and then is not None else None  # counts stay whole numbers
+        cells: tuple[Cell, ...] = (key, text(key, lang), now, then, change)
+        rows.append(Row(cells, key=key))
+    return Table("comparison", text("comparison", lang), columns, rows)
