@@ -102,6 +102,7 @@ class KioskApp:
             portals=config.scanner.trusted_portals,
             thanks=config.ticket.thanks,
             thanks_en=config.ticket.thanks_en,
+            today=lambda: self.clock.now().astimezone(config.ticket.zone).date(),
         )
         self.scanner = Scanner(
             self.camera,

@@ -10,7 +10,9 @@ A procedure sheet carries a procedure code, bare or inside a link to a public-se
   there), e.g. ``https://dichvucong.gov.vn/...?ma_thu_tuc=1.001193`` or
   ``https://dichvucong.khanhhoa.gov.vn/...?ma=2.002162.000.00.00.H56``.
 
-Anything else — another site, a ``javascript:`` link, a script, a huge or binary payload, a code not in this
+The back of a chip ID card (CCCD: ``|``-separated fields, the first all digits) is told apart
+(`ScanVerdict.ID_CARD`) and judged by `kiosk.idcard`, never logged. Anything else — another site, a
+``javascript:`` link, a script, a huge or binary payload, a code not in this
 hall's catalogue — is refused with a reason the screen turns into a polite message. The kiosk never opens a
 scanned link and never shows scanned text back to the citizen: the payload only selects a procedure from the
 catalogue.
@@ -24,6 +26,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import parse_qsl, urlsplit
+
+from kiosk.idcard import looks_like_id_card
 
 #: Query parameters that carry the procedure code on the national portal (Cổng Dịch vụ công quốc gia).
 CODE_PARAMETERS = ("ma_thu_tuc", "keyword")
@@ -71,6 +75,7 @@ class ScanVerdict(StrEnum):
     OTHER_SITE = "other_site"  # a link to a site that is not a public-service portal
     NO_CODE = "no_code"  # a portal link without a procedure code
     NOT_A_PROCEDURE = "not_a_procedure"  # any other text
+    ID_CARD = "id_card"  # the back of a chip ID card (kiosk.idcard judges it; its text is never logged)
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,8 @@ def parse_scan(
         return ScanResult(ScanVerdict.BINARY, detail="control characters")
     if not text:
         return ScanResult(ScanVerdict.NOT_A_PROCEDURE, detail="empty")
+    if looks_like_id_card(text):
+        return ScanResult(ScanVerdict.ID_CARD, detail="chip ID card")
     code = read_code(text)
     if code is not None:
         return _known(*code, known_codes, "bare code")

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from enum import StrEnum
 from typing import NamedTuple, Protocol
 
 from kiosk.catalogue import CatalogueView
 from kiosk.i18n import ERROR_MESSAGES, SCAN_MESSAGES, Lang, error_message, pick, printer_problem, text
+from kiosk.idcard import IdCardVerdict, check_id_card, looks_like_id_card
 from kiosk.model import (
     DEFAULT_THANKS,
     CancelAnswer,
@@ -29,7 +31,7 @@ from kiosk.model import (
     TicketResult,
     thanks_line,
 )
-from kiosk.qrpayload import DEFAULT_PORTALS, Portal, parse_scan
+from kiosk.qrpayload import DEFAULT_PORTALS, Portal, ScanVerdict, parse_scan
 from kiosk.text import format_counters, format_counters_en, shorten
 from motcua.contract import ErrorCode, PriorityCategory
 
@@ -49,6 +51,7 @@ class Screen(StrEnum):
     TICKET = "ticket"  # the number, large
     PRINT_FAILED = "print_failed"  # issued but not printed: reprint or cancel
     MESSAGE = "message"  # a polite explanation (refusal, offline, bad QR...)
+    ID_CARD = "id_card"  # a chip ID card of a citizen of 60 or more: take the elderly priority?
 
 
 class Action(NamedTuple):
@@ -101,6 +104,7 @@ class UiState:
     last_ticket: str | None = None
     tickets_printed: int = 0
     cancelling: uuid.UUID | None = None  # the request the citizen on screen asked to cancel
+    card_priority: bool = False  # the citizen confirmed the elderly priority offered from their ID card
 
 
 class Effects(Protocol):
@@ -125,8 +129,10 @@ class Controller:
         portals: Sequence[Portal] = DEFAULT_PORTALS,
         thanks: str = DEFAULT_THANKS,
         thanks_en: str | None = None,
+        today: Callable[[], date] = date.today,
     ) -> None:
         self.effects = effects
+        self.today = today  # the hall's local date (an ID card's age is counted on it)
         self.thanks = thanks
         self.thanks_en = thanks_en
         self.default_lang = default_lang
@@ -166,6 +172,7 @@ class Controller:
             message=None,
             history=[],
             cancelling=None,
+            card_priority=False,
         )
 
     def _show(self, message: Message, now: float) -> None:
@@ -215,10 +222,15 @@ class Controller:
     def on_scan(self, payload: bytes, now: float) -> bool:
         """A QR code was read. Returns whether the screen changed."""
         s = self.state
-        if s.catalogue is None or s.screen in (Screen.WORKING, Screen.TICKET, Screen.PRINT_FAILED, Screen.PRIORITY):
+        if s.catalogue is None or s.screen in (Screen.WORKING, Screen.TICKET, Screen.PRINT_FAILED, Screen.ID_CARD):
             logger.info("scan ignored on the %s screen", s.screen.value)
             return False
         result = parse_scan(payload, known_codes=s.catalogue.codes, portals=self.portals)
+        if result.verdict is ScanVerdict.ID_CARD:
+            return self._on_id_card(payload, now)  # before any logging: a card's text is never written anywhere
+        if s.screen is Screen.PRIORITY:
+            logger.info("scan ignored on the %s screen", s.screen.value)
+            return False
         self.last_touch = now
         if result.accepted and result.code is not None:
             logger.info("scanned procedure %s (%s)", result.code, result.detail)  # the detail names a local code
@@ -228,11 +240,12 @@ class Controller:
                 self._push()
             self._go(Screen.PROCEDURE, now, procedure_code=result.code, page=0)
             return True
+        scanned = payload.decode("utf-8", "replace")
         logger.warning(
             "scan refused (%s: %s): %s",
             result.verdict.value,
             result.detail,
-            shorten(payload.decode("utf-8", "replace")),
+            "(shaped like an ID card: not shown)" if looks_like_id_card(scanned) else shorten(scanned),
         )
         body = pick(SCAN_MESSAGES[result.verdict], s.lang, code=result.shown or "")  # as printed on the sheet
         if s.screen is not Screen.MESSAGE:
@@ -378,6 +391,9 @@ class Controller:
             return
         catalogue = self.state.catalogue
         assert catalogue is not None
+        if self.state.card_priority and PriorityCategory.ELDERLY in catalogue.catalogue.priority_categories:
+            self._start(intent, PriorityCategory.ELDERLY, now)  # confirmed from the ID card
+            return
         if catalogue.catalogue.priority_categories:
             self._push()
             self._go(Screen.PRIORITY, now, intent=intent)
@@ -486,3 +502,46 @@ class Controller:
 
     def _do_done(self, arg: str | None, now: float) -> None:
         self._home(now, reset_language=True)
+
+    # --- the chip ID card (kiosk.idcard) ------------------------------------------------------------------
+
+    def _on_id_card(self, payload: bytes, now: float) -> bool:
+        """The back of a chip ID card was scanned: offer the elderly priority to a citizen of 60 or more. Only
+        the verdict is kept or logged, never the card's text (Decree 13/2023/NĐ-CP)."""
+        s = self.state
+        self.last_touch = now
+        check = check_id_card(payload.decode("utf-8", "replace"), self.today())
+        logger.info("ID card scanned: %s (%s)", check.verdict.value, check.reason)
+        catalogue = s.catalogue
+        assert catalogue is not None
+        if s.screen is not Screen.MESSAGE:
+            self._push()
+        if check.verdict is IdCardVerdict.ELDERLY:
+            if PriorityCategory.ELDERLY not in catalogue.catalogue.priority_categories:
+                body = self.t("idcard_no_priority_body")
+                self._show(Message(self.t("idcard_title"), body, "info"), now)
+            else:
+                self._go(Screen.ID_CARD, now)
+            return True
+        title, body, tone = {
+            IdCardVerdict.UNDER_AGE: ("idcard_under_age_title", "idcard_under_age_body", "info"),
+            IdCardVerdict.MALFORMED: ("idcard_unreadable_title", "idcard_malformed_body", "warning"),
+            IdCardVerdict.IMPLAUSIBLE: ("idcard_unreadable_title", "idcard_implausible_body", "warning"),
+        }[check.verdict]
+        self._show(Message(self.t(title), self.t(body), tone), now)
+        return True
+
+    def _do_idcard_accept(self, arg: str | None, now: float) -> None:
+        """The citizen takes the elderly priority: at once if a ticket was being taken, else on the next one."""
+        if self.state.screen is not Screen.ID_CARD:
+            return
+        self.state.card_priority = True
+        logger.info("priority: elderly, from ID card")
+        history = self.state.history
+        if self.state.intent is not None and history and history[-1].screen is Screen.PRIORITY:
+            self._start(self.state.intent, PriorityCategory.ELDERLY, now)
+            return
+        self._show(Message(self.t("idcard_noted_title"), self.t("idcard_noted_body"), "info"), now)
+
+    def _do_idcard_decline(self, arg: str | None, now: float) -> None:
+        self._do_back(arg, now)

@@ -703,6 +703,22 @@ def draw_message(ctx: ScreenContext, body: Rect) -> None:
     draw_nav(ctx, nav, back=bool(ctx.state.history))
 
 
+def draw_id_card(ctx: ScreenContext, body: Rect) -> None:
+    """The elderly priority offered from a chip ID card: yes / no, and what the kiosk does with the card."""
+    p = ctx.p
+    nav, body = nav_bar(ctx, body)
+    body = title_band(ctx, body, ctx.t("idcard_title"), height=58, size=32)
+    body = body.inset(p.px(32), p.px(10))
+    privacy, body = body.take_bottom(p.px(64), p.px(8))
+    buttons, offer = body.take_bottom(min(p.px(110), body.h // 2), p.px(14))
+    p.text(offer, ctx.t("idcard_offer"), size=30, min_size=14, valign="middle")
+    accept, decline = buttons.grid(2, 1, p.px(16))
+    p.button(accept, ctx.t("idcard_accept"), Action("idcard_accept"), color=PRIORITY, size=32, min_size=16)
+    p.button(decline, ctx.t("idcard_decline"), Action("idcard_decline"), color=SECONDARY, ink=INK, size=30, min_size=14)
+    p.text(privacy, ctx.t("idcard_privacy"), size=19, min_size=11, color=MUTED, max_lines=3)
+    draw_nav(ctx, nav)
+
+
 DRAWERS: dict[Screen, Callable[[ScreenContext, Rect], None]] = {
     Screen.LOADING: draw_loading,
     Screen.HOME: draw_home,
@@ -714,6 +730,7 @@ DRAWERS: dict[Screen, Callable[[ScreenContext, Rect], None]] = {
     Screen.TICKET: draw_ticket,
     Screen.PRINT_FAILED: draw_print_failed,
     Screen.MESSAGE: draw_message,
+    Screen.ID_CARD: draw_id_card,
 }
 
 __all__ = ["DRAWERS", "PrinterStatus", "ScreenContext", "draw_screen"]

@@ -1,0 +1,54 @@
+"""The sentences of the check-in screens (chip ID card, appointments, voice guidance), Vietnamese and English.
+
+Merged into `kiosk.i18n.TEXTS`; kept apart so the screens of the usual ticket flow and these can change
+independently. Respectful wording: "Ông/Bà", "Xin mời".
+"""
+
+from __future__ import annotations
+
+CHECKIN_TEXTS: dict[str, tuple[str, str]] = {
+    "idcard_title": ("Ưu tiên người cao tuổi", "Priority for senior citizens"),
+    "idcard_offer": (
+        "Theo thẻ căn cước, Ông/Bà từ 60 tuổi trở lên nên được phục vụ ưu tiên (Luật Người cao tuổi). "
+        "Ông/Bà có muốn nhận số ưu tiên không?",
+        "According to the ID card, you are 60 or older and entitled to priority service (Law on the Elderly). "
+        "Would you like a priority number?",
+    ),
+    "idcard_accept": ("CÓ — nhận số ưu tiên", "YES — priority number"),
+    "idcard_decline": ("Không, cảm ơn", "No, thank you"),
+    "idcard_privacy": (
+        "Máy chỉ đọc ngày sinh để tính tuổi. Máy không lưu, không in và không gửi đi thông tin nào trên thẻ "
+        "(Nghị định 13/2023/NĐ-CP về bảo vệ dữ liệu cá nhân).",
+        "The kiosk reads only the date of birth to work out the age. Nothing on the card is stored, printed or "
+        "sent (Decree 13/2023/NĐ-CP on personal data protection).",
+    ),
+    "idcard_noted_title": ("Đã nhận ưu tiên người cao tuổi", "Senior priority noted"),
+    "idcard_noted_body": (
+        "Xin mời Ông/Bà chọn lĩnh vực cần giải quyết và chạm nút LẤY SỐ: số của Ông/Bà sẽ là số ưu tiên.",
+        "Please choose the service you need and touch TAKE A NUMBER: your number will be a priority number.",
+    ),
+    "idcard_under_age_title": ("Chưa thuộc diện người cao tuổi", "Not yet a senior citizen"),
+    "idcard_under_age_body": (
+        "Theo ngày sinh trên thẻ, Ông/Bà chưa đủ 60 tuổi nên không được ưu tiên người cao tuổi. "
+        "Nếu Ông/Bà thuộc đối tượng ưu tiên khác, xin mời chọn khi lấy số.",
+        "According to the date of birth on the card, you are not yet 60. "
+        "If you are entitled to another priority, please choose it when you take a number.",
+    ),
+    "idcard_unreadable_title": ("Không đọc được thẻ căn cước", "The ID card could not be read"),
+    "idcard_malformed_body": (
+        "Máy không đọc được mã QR trên thẻ này. Xin mời Ông/Bà đưa lại mặt sau của thẻ trước camera, "
+        "hoặc lấy số thường và báo cán bộ tại quầy.",
+        "The kiosk could not read the QR code of this card. Please hold the back of the card in front of the "
+        "camera again, or take a regular number and tell the staff at the counter.",
+    ),
+    "idcard_implausible_body": (
+        "Thông tin trong mã QR của thẻ này không hợp lệ (ví dụ ngày sinh không đúng). "
+        "Xin mời Ông/Bà lấy số và báo cán bộ tại quầy.",
+        "The information in this card's QR code is not valid (for example the date of birth). "
+        "Please take a number and tell the staff at the counter.",
+    ),
+    "idcard_no_priority_body": (
+        "Bộ phận một cửa này hiện không áp dụng ưu tiên người cao tuổi. Xin mời Ông/Bà lấy số thường.",
+        "This office does not give senior priority at present. Please take a regular number.",
+    ),
+}
