@@ -201,12 +201,38 @@ CREATE INDEX rejected_ratings_id ON rejected_ratings (id);
     )
 
 
+def _step_5(db: sqlite3.Connection) -> None:
+    """Bookings (lịch hẹn) imported from the province's booking system, and the booking a ticket was checked in
+    with (coordinator.bookings). No personal data: a code, a service or procedure, a slot."""
+    _run(
+        db,
+        """
+CREATE TABLE bookings (
+    code          TEXT PRIMARY KEY,
+    business_day  TEXT NOT NULL,
+    service       TEXT NOT NULL,
+    procedure     TEXT,
+    slot_start    TEXT NOT NULL,
+    slot_end      TEXT NOT NULL,
+    imported_at   TEXT NOT NULL,
+    ticket_id     TEXT,
+    outcome       TEXT,
+    checked_in_at TEXT
+);
+CREATE INDEX bookings_day ON bookings (business_day);
+ALTER TABLE tickets ADD COLUMN booking TEXT;
+ALTER TABLE tickets ADD COLUMN booked_for TEXT;
+""",
+    )
+
+
 #: Every step, in order; ``STEPS[i].version == i + 1``.
 STEPS: tuple[Step, ...] = (
     Step(1, "first schema: tickets, counters, meta, events, ratings", _step_1),
     Step(2, "typed events: reason (day_end) and from_service columns instead of detail text", _step_2),
     Step(3, "counter commands act once: their request ids and replies", _step_3),
     Step(4, "votes that could not be judged, kept as rejected", _step_4),
+    Step(5, "bookings imported from the booking system; tickets remember their booking", _step_5),
 )
 
 #: The schema version this code writes and reads.

@@ -11,12 +11,13 @@ made and changed only by the numbered steps of `coordinator.migrations`, run whe
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from coordinator.bookings import Booking, BookingImportError, BookingOutcome
 from coordinator.engine import AuditEvent, CallEvent, Changes, Counter, DayState, Ticket, TicketStatus
 from coordinator.migrations import SchemaError, migrate
 from coordinator.ratings import Visit
@@ -141,14 +142,58 @@ class Store:
                    ON CONFLICT (request_id) DO UPDATE SET business_day = excluded.business_day""",
                 [(request, day.isoformat()) for request, day in sorted(changes.cancelled_requests.items())],
             )
+        if changes.bookings:
+            self.db.executemany(
+                "UPDATE bookings SET ticket_id = ?, outcome = ?, checked_in_at = ? WHERE code = ?",
+                [(ticket, outcome.value, _iso(at), code) for code, (ticket, outcome, at) in changes.bookings.items()],
+            )
         return [self.add_event(event) for event in changes.events]
+
+    # --- bookings (coordinator.bookings) ------------------------------------------------------------------
+
+    def import_bookings(
+        self, bookings: list[Booking], business_day_of: Callable[[datetime], date], now: datetime
+    ) -> int:
+        """Add a day's bookings in one transaction; a code already imported refuses the whole file."""
+        known = [
+            b.code for b in bookings if self.db.execute("SELECT 1 FROM bookings WHERE code = ?", (b.code,)).fetchone()
+        ]
+        if known:
+            raise BookingImportError([f"booking {code} was already imported" for code in known])
+        self.begin()
+        try:
+            self.db.executemany(
+                """INSERT INTO bookings (code, business_day, service, procedure, slot_start, slot_end, imported_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                [
+                    (
+                        b.code,
+                        business_day_of(b.slot_start).isoformat(),
+                        b.service,
+                        b.procedure,
+                        _iso(b.slot_start),
+                        _iso(b.slot_end),
+                        _iso(now),
+                    )
+                    for b in bookings
+                ],
+            )
+        except BaseException:
+            self.rollback()
+            raise
+        self.commit()
+        return len(bookings)
+
+    def booking(self, code: str) -> Booking | None:
+        row = self.db.execute("SELECT * FROM bookings WHERE code = ?", (code,)).fetchone()
+        return booking_from_row(row) if row else None
 
     def _save_tickets(self, tickets: Iterable[Ticket]) -> None:
         self.db.executemany(
             """INSERT INTO tickets (id, business_day, issued_service, service, number, label, issued_at, seq, priority,
                    procedure, kiosk, request_id, status, counter, officer, first_called_at, called_at, recalls,
-                   finished_at, transfers, rated)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   finished_at, transfers, rated, booking, booked_for)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (id) DO UPDATE SET service = excluded.service, status = excluded.status,
                    counter = excluded.counter, officer = excluded.officer, first_called_at = excluded.first_called_at,
                    called_at = excluded.called_at, recalls = excluded.recalls, finished_at = excluded.finished_at,
@@ -391,10 +436,24 @@ def _ticket_row(t: Ticket) -> tuple[object, ...]:
         _iso(t.finished_at),
         t.transfers,
         int(t.rated),
+        t.booking,
+        _iso(t.booked_for),
     )
 
 
 # Rows become objects here and only here: the coordinator and the report's loader both read through these.
+
+
+def booking_from_row(row: sqlite3.Row) -> Booking:
+    return Booking(
+        code=row["code"],
+        service=row["service"],
+        procedure=row["procedure"],
+        slot_start=_dt(row["slot_start"]),
+        slot_end=_dt(row["slot_end"]),
+        ticket_id=row["ticket_id"],
+        outcome=BookingOutcome(row["outcome"]) if row["outcome"] else None,
+    )
 
 
 def ticket_from_row(row: sqlite3.Row) -> Ticket:
@@ -420,6 +479,8 @@ def ticket_from_row(row: sqlite3.Row) -> Ticket:
         finished_at=_opt_dt(row["finished_at"]),
         transfers=row["transfers"],
         rated=bool(row["rated"]),
+        booking=row["booking"],
+        booked_for=_opt_dt(row["booked_for"]),
     )
 
 
