@@ -6,6 +6,8 @@ independently. Respectful wording: "Ông/Bà", "Xin mời".
 
 from __future__ import annotations
 
+from motcua.contract import ErrorCode
+
 CHECKIN_TEXTS: dict[str, tuple[str, str]] = {
     "idcard_title": ("Ưu tiên người cao tuổi", "Priority for senior citizens"),
     "idcard_offer": (
@@ -47,8 +49,38 @@ CHECKIN_TEXTS: dict[str, tuple[str, str]] = {
         "The information in this card's QR code is not valid (for example the date of birth). "
         "Please take a number and tell the staff at the counter.",
     ),
+    "booking": ("Tôi đã đặt lịch hẹn", "I have an appointment"),
+    "booking_title": ("Xin mời nhập mã lịch hẹn", "Please enter your booking code"),
+    "booking_hint": (
+        "Nhập mã số trên giấy hẹn hoặc tin nhắn, hoặc đưa mã QR của lịch hẹn vào trước camera.",
+        "Type the code from your appointment message, or hold the booking's QR code in front of the camera.",
+    ),
+    "booking_submit": ("XÁC NHẬN", "CONFIRM"),
+    "booking_empty": ("Mã lịch hẹn: …", "Booking code: …"),
+    "booking_refused_title": ("Chưa lấy được số theo lịch hẹn", "No number for this booking"),
+    "booked_for": ("Lịch hẹn: {time} — xin mời chờ đến giờ hẹn", "Appointment: {time} — please wait for it"),
     "idcard_no_priority_body": (
         "Bộ phận một cửa này hiện không áp dụng ưu tiên người cao tuổi. Xin mời Ông/Bà lấy số thường.",
         "This office does not give senior priority at present. Please take a regular number.",
+    ),
+}
+
+#: The coordinator's refusals of a booking check-in (merged into `kiosk.i18n.ERROR_MESSAGES`).
+CHECKIN_ERRORS: dict[ErrorCode, tuple[str, str]] = {
+    ErrorCode.UNKNOWN_BOOKING: (
+        "Không tìm thấy lịch hẹn có mã này. Xin mời Ông/Bà kiểm tra lại mã, hoặc lấy số thường.",
+        "No booking has this code. Please check the code, or take a regular number.",
+    ),
+    ErrorCode.BOOKING_USED: (
+        "Lịch hẹn này đã được dùng để lấy số. Mỗi lịch hẹn chỉ lấy được một số. Xin mời Ông/Bà báo cán bộ.",
+        "This booking has already given a number; each booking gives one. Please tell the staff.",
+    ),
+    ErrorCode.BOOKING_TOO_EARLY: (
+        "Chưa đến giờ nhận số cho lịch hẹn này (nhận số từ 60 phút trước giờ hẹn). Xin mời Ông/Bà quay lại sau.",
+        "It is too early for this booking (numbers are given from 60 minutes before it). Please come back later.",
+    ),
+    ErrorCode.BOOKING_TOO_LATE: (
+        "Lịch hẹn này đã qua ngày. Xin mời Ông/Bà lấy số thường hoặc đặt lịch mới.",
+        "This booking was for an earlier day. Please take a regular number or book again.",
     ),
 }

@@ -19,6 +19,7 @@ from typing import NamedTuple, Protocol
 
 from kiosk.catalogue import CatalogueView
 from kiosk.i18n import ERROR_MESSAGES, SCAN_MESSAGES, Lang, error_message, pick, printer_problem, text
+from kiosk.i18n_checkin import CHECKIN_ERRORS
 from kiosk.idcard import IdCardVerdict, check_id_card, looks_like_id_card
 from kiosk.model import (
     DEFAULT_THANKS,
@@ -31,7 +32,7 @@ from kiosk.model import (
     TicketResult,
     thanks_line,
 )
-from kiosk.qrpayload import DEFAULT_PORTALS, Portal, ScanVerdict, parse_scan
+from kiosk.qrpayload import BOOKING_CODE_RE, DEFAULT_PORTALS, Portal, ScanVerdict, parse_scan
 from kiosk.text import format_counters, format_counters_en, shorten
 from motcua.contract import ErrorCode, PriorityCategory
 
@@ -51,6 +52,7 @@ class Screen(StrEnum):
     TICKET = "ticket"  # the number, large
     PRINT_FAILED = "print_failed"  # issued but not printed: reprint or cancel
     MESSAGE = "message"  # a polite explanation (refusal, offline, bad QR...)
+    BOOKING = "booking"  # "Tôi đã đặt lịch hẹn": the booking's code on a numeric keypad, or its QR code
     ID_CARD = "id_card"  # a chip ID card of a citizen of 60 or more: take the elderly priority?
 
 
@@ -72,6 +74,7 @@ class Message:
 class TakeIntent:
     service: str | None = None
     procedure: str | None = None
+    booking: str | None = None  # a check-in: the booking names the service
 
 
 @dataclass(frozen=True)
@@ -228,6 +231,11 @@ class Controller:
         result = parse_scan(payload, known_codes=s.catalogue.codes, portals=self.portals)
         if result.verdict is ScanVerdict.ID_CARD:
             return self._on_id_card(payload, now)  # before any logging: a card's text is never written anywhere
+        if result.verdict is ScanVerdict.BOOKING and result.code is not None and s.screen is not Screen.PRIORITY:
+            logger.info("scanned booking %s", result.code)
+            self.last_touch = now
+            self._check_in(result.code, now)
+            return True
         if s.screen is Screen.PRIORITY:
             logger.info("scan ignored on the %s screen", s.screen.value)
             return False
@@ -268,6 +276,8 @@ class Controller:
         elif result.outcome is Outcome.REFUSED:
             code = result.error or ErrorCode.INTERNAL
             title = self.t("service_closed_title") if code is ErrorCode.SERVICE_CLOSED else self.t("offline_title")
+            if code in CHECKIN_ERRORS:
+                title = self.t("booking_refused_title")
             self._show(Message(title, error_message(code, s.lang), "warning"), now)
         elif result.outcome is Outcome.OFFLINE:
             self._show(Message(self.t("offline_title"), self.t("offline_body"), "error"), now)
@@ -483,6 +493,7 @@ class Controller:
             lang=lang,
             procedure_name=name,
             header=header,
+            booking=intent.booking,
         )
 
     def _do_reprint(self, arg: str | None, now: float) -> None:
@@ -502,6 +513,34 @@ class Controller:
 
     def _do_done(self, arg: str | None, now: float) -> None:
         self._home(now, reset_language=True)
+
+    # --- appointments (bookings) --------------------------------------------------------------------------
+
+    def _do_booking(self, arg: str | None, now: float) -> None:
+        """ "Tôi đã đặt lịch hẹn": the code keypad (typed digits go to `query`, like the search keyboard's)."""
+        self._push()
+        self._go(Screen.BOOKING, now, query="", page=0)
+
+    def _do_booking_submit(self, arg: str | None, now: float) -> None:
+        code = self.state.query.strip().upper()
+        if self.state.screen is Screen.BOOKING and BOOKING_CODE_RE.match(code):
+            self._check_in(code, now)
+
+    def _check_in(self, code: str, now: float) -> None:
+        """Ask for the booking's ticket, unless the kiosk cannot (offline, printer): then say why."""
+        s = self.state
+        message = None
+        if not s.connected:
+            message = Message(self.t("offline_title"), self.t("offline_body"), "error")
+        elif not s.printer.can_print:
+            problem = printer_problem(s.printer.problem or "failed", s.lang)
+            message = Message(self.t("offline_title"), self.t("printer_unavailable_body", problem=problem), "error")
+        if message is not None:
+            if s.screen not in (Screen.MESSAGE, Screen.LOADING):
+                self._push()
+            self._show(message, now)
+            return
+        self._start(TakeIntent(booking=code), None, now)
 
     # --- the chip ID card (kiosk.idcard) ------------------------------------------------------------------
 

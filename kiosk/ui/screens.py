@@ -281,12 +281,14 @@ def draw_home(ctx: ScreenContext, body: Rect) -> None:
     inner = footer.inset(p.px(16), p.px(10))
     search, rest = inner.take_left(p.px(300), p.px(16))
     p.button(search, ctx.t("search"), Action("search"), color=TAKE, size=28, min_size=16)
+    booking, rest = rest.take_left(p.px(260), p.px(16))
+    p.button(booking, ctx.t("booking"), Action("booking"), color=PRIMARY, size=24, min_size=14, max_lines=2)
     if ctx.pages > 1:
         pager, rest = rest.take_right(p.px(320), p.px(12))
         prev, nxt = pager.columns(2, p.px(10))
         p.button(prev, ctx.t("previous"), Action("page", "-1") if page > 0 else None, size=20)
         p.button(nxt, ctx.t("next"), Action("page", "+1") if page + 1 < ctx.pages else None, size=20)
-    if ctx.state.camera_ok is not False:
+    if ctx.state.camera_ok is not False and rest.w >= p.px(180):  # beside a pager on a small screen: no room
         p.text(rest, ctx.t("scan_hint"), size=22, min_size=13, color=MUTED, valign="middle", max_lines=2)
 
 
@@ -666,6 +668,9 @@ def draw_ticket(ctx: ScreenContext, body: Rect) -> None:
         (ctx.t("take_ticket"), 24, True, TAKE),
         (ctx.t("listen_call"), 22, False, MUTED),
     ]
+    if ticket.booked_for is not None:  # a booked ticket is called at its slot: say when, not a walk-in's estimate
+        booked = ctx.t("booked_for", time=format_clock(ticket.booked_for, ctx.zone))
+        lines[1:3] = [(booked, 28, True, INK)]
     for row, (content, size, bold, color) in zip(right.rows(len(lines), p.px(6)), lines, strict=True):
         p.text(row, content, size=size, min_size=12, bold=bold, color=color, valign="middle", max_lines=2)
     inner = buttons.inset(p.px(24), p.px(10))
@@ -719,6 +724,44 @@ def draw_id_card(ctx: ScreenContext, body: Rect) -> None:
     draw_nav(ctx, nav)
 
 
+def draw_booking(ctx: ScreenContext, body: Rect) -> None:
+    """The booking code on a large numeric keypad (right), what was typed and CONFIRM (left)."""
+    p = ctx.p
+    nav, body = nav_bar(ctx, body)
+    body = title_band(ctx, body, ctx.t("booking_title"), height=58, size=32)
+    body = body.inset(p.px(16), p.px(8))
+    keypad, left = body.take_right(min(round(body.w * 0.48), round(body.h * 1.1)), p.px(20))
+    hint, left = left.take_top(round(left.h * 0.3), p.px(8))
+    p.text(hint, ctx.t("booking_hint"), size=22, min_size=12, color=MUTED, max_lines=3)
+    field, submit = left.take_top(round(left.h * 0.45), p.px(12))
+    p.fill(field, WHITE, radius=p.px(8), border=PRIMARY)
+    code = ctx.state.query
+    shown = code + "|" if code else ctx.t("booking_empty")
+    p.text(
+        field.inset(p.px(12), p.px(4)),
+        shown,
+        size=44,
+        min_size=18,
+        bold=bool(code),
+        color=INK if code else MUTED,
+        valign="middle",
+        align="center",
+        max_lines=1,
+        may_truncate=True,
+    )
+    ready = len(code) >= 4
+    p.button(submit, ctx.t("booking_submit"), Action("booking_submit") if ready else None, color=TAKE, size=34)
+    keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "backspace"]
+    for cell, key in zip(keypad.grid(3, 4, p.px(10)), keys, strict=True):
+        if key == "clear":
+            p.button(cell, ctx.t("clear"), Action("clear") if code else None, color=SECONDARY, ink=INK, size=20)
+        elif key == "backspace":
+            p.button(cell, "⌫", Action("backspace") if code else None, color=SECONDARY, ink=INK, size=34)
+        else:
+            p.button(cell, key, Action("key", key), color=CARD, ink=INK, size=40, min_size=20)
+    draw_nav(ctx, nav)
+
+
 DRAWERS: dict[Screen, Callable[[ScreenContext, Rect], None]] = {
     Screen.LOADING: draw_loading,
     Screen.HOME: draw_home,
@@ -731,6 +774,7 @@ DRAWERS: dict[Screen, Callable[[ScreenContext, Rect], None]] = {
     Screen.PRINT_FAILED: draw_print_failed,
     Screen.MESSAGE: draw_message,
     Screen.ID_CARD: draw_id_card,
+    Screen.BOOKING: draw_booking,
 }
 
 __all__ = ["DRAWERS", "PrinterStatus", "ScreenContext", "draw_screen"]
