@@ -290,3 +290,28 @@ def test_a_booked_ticket_waiting_past_the_cap_since_its_slot_goes_before_a_later
     # At 08:40 both are past the cap: the booked citizen since 08:05 (their slot), the walk-in since 08:06.
     assert engine.command(t0 + timedelta(minutes=40), 1, CounterAction.NEXT) is booked
     assert engine.command(t0 + timedelta(minutes=41), 1, CounterAction.NEXT) is walk_in
+
+
+def test_the_report_counts_kept_late_missed_and_the_waits_of_booked_and_walk_in_citizens(tmp_path: Path):
+    from coordinator.report.bookings import load_figures
+
+    t0 = MONDAY_MORNING
+    engine = open_engine()
+    store = Store(tmp_path / "c.db")
+    try:
+        slots = {"DL-0001": t0 + timedelta(minutes=30), "DL-0002": t0, "DL-0003": t0 + timedelta(hours=2)}
+        store.import_bookings([booking(code, slot) for code, slot in slots.items()], engine.business_day_of, t0)
+        early = issue(engine, t0, booking=store.booking("DL-0001"))  # 30 min early: waits for the slot
+        walk_in = issue(engine, t0 + timedelta(minutes=1), service="a")
+        late = issue(engine, t0 + timedelta(minutes=20), booking=store.booking("DL-0002"))  # 20 min late: walk-in
+        assert engine.command(t0 + timedelta(minutes=25), 1, CounterAction.NEXT) is walk_in  # waited 24 min
+        assert engine.command(t0 + timedelta(minutes=34), 1, CounterAction.NEXT) is early  # 4 min after its slot
+        assert engine.command(t0 + timedelta(minutes=40), 1, CounterAction.NEXT) is late  # waited 20 min
+        store.save(engine.take_changes(), engine.counters, engine.business_day)
+        store.commit()
+        result = load_figures(store.db, t0.date(), t0.date())
+    finally:
+        store.close()
+    assert (result.kept, result.late, result.missed) == (1, 1, 1)
+    assert result.booked_wait_p50_min == 4.0
+    assert result.walk_in_wait_p50_min == 22.0  # 24 and 20 minutes
