@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -185,8 +185,18 @@ class Store:
         return len(bookings)
 
     def booking(self, code: str) -> Booking | None:
-        row = self.db.execute("SELECT * FROM bookings WHERE code = ?", (code,)).fetchone()
-        return booking_from_row(row) if row else None
+        """The booking with that code; one whose ticket was cancelled (its kiosk could not print it) is free again."""
+        row = self.db.execute(
+            """SELECT bookings.*, tickets.status AS ticket_status FROM bookings
+               LEFT JOIN tickets ON tickets.id = bookings.ticket_id WHERE code = ?""",
+            (code,),
+        ).fetchone()
+        if row is None:
+            return None
+        booking = booking_from_row(row)
+        if row["ticket_status"] == TicketStatus.CANCELLED.value:
+            return replace(booking, ticket_id=None, outcome=None)
+        return booking
 
     def _save_tickets(self, tickets: Iterable[Ticket]) -> None:
         self.db.executemany(

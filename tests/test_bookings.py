@@ -29,6 +29,7 @@ from motcua.contract import (
     ErrorCode,
     ErrorReply,
     PriorityCategory,
+    TicketCancel,
     TicketIssued,
     TicketRequest,
     parse_kiosk_reply,
@@ -266,12 +267,14 @@ def test_a_kiosk_checks_in_a_booking_once_and_hears_why_not(coordinator, session
     kiosk = sessions("kiosk-1", role="kiosk")
     topics = kiosk.topics
 
-    def ask(code: str):
-        request = TicketRequest(request_id=uuid.uuid4(), sent_at=coordinator.clock.now(), booking=code)
+    first_request = uuid.uuid4()
+
+    def ask(code: str, request_id: uuid.UUID | None = None):
+        request = TicketRequest(request_id=request_id or uuid.uuid4(), sent_at=coordinator.clock.now(), booking=code)
         reply = kiosk.request(topics.ticket_request("kiosk-1"), request, response_topic=topics.ticket_reply("kiosk-1"))
         return parse_kiosk_reply(reply.payload)
 
-    issued = ask("DL-7777")
+    issued = ask("DL-7777", first_request)
     assert isinstance(issued, TicketIssued)
     assert issued.ticket.booked_for == (now + timedelta(minutes=20)) and issued.ticket.service == service
     again = ask("DL-7777")
@@ -280,6 +283,11 @@ def test_a_kiosk_checks_in_a_booking_once_and_hears_why_not(coordinator, session
     assert isinstance(unknown, ErrorReply) and unknown.error is ErrorCode.UNKNOWN_BOOKING
     kept = store.booking("DL-7777")
     assert kept is not None and kept.ticket_id == issued.ticket.id and kept.outcome is BookingOutcome.KEPT
+    # The kiosk could not print it and cancelled it: the booking is free again, and gives a new ticket.
+    cancel = TicketCancel(request_id=first_request, reason="print_failed")
+    kiosk.request(topics.ticket_cancel("kiosk-1"), cancel, response_topic=topics.ticket_reply("kiosk-1"))
+    reissued = ask("DL-7777")
+    assert isinstance(reissued, TicketIssued) and reissued.ticket.id != issued.ticket.id
 
 
 def test_a_booked_ticket_waiting_past_the_cap_since_its_slot_goes_before_a_later_overdue_walk_in():
