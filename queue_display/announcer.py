@@ -20,7 +20,7 @@ from typing import Any
 
 from motcua.clock import Clock
 from motcua.contract import Call
-from queue_display.audio import AudioSink, ClipLibrary, NullSink
+from motcua.speech.audio import AudioSink, ClipLibrary, NullSink
 from queue_display.script import DEFAULT_OPTIONS, ScriptOptions, call_script, clip_names, spoken_text
 
 logger = logging.getLogger(__name__)
