@@ -49,6 +49,10 @@ CHECKIN_TEXTS: dict[str, tuple[str, str]] = {
         "The information in this card's QR code is not valid (for example the date of birth). "
         "Please take a number and tell the staff at the counter.",
     ),
+    "voice": ("Hướng dẫn bằng giọng nói", "Voice guidance"),
+    "voice_on": ("Đang đọc hướng dẫn — chạm để tắt", "Voice guidance on — touch to stop"),
+    "voice_your_number": ("Số thứ tự của Ông/Bà là", "Your number is"),
+    "voice_counters": ("Xin mời Ông/Bà chờ gọi tại quầy số", "Please wait to be called at counter"),
     "booking": ("Tôi đã đặt lịch hẹn", "I have an appointment"),
     "booking_title": ("Xin mời nhập mã lịch hẹn", "Please enter your booking code"),
     "booking_hint": (

@@ -108,6 +108,7 @@ class UiState:
     tickets_printed: int = 0
     cancelling: uuid.UUID | None = None  # the request the citizen on screen asked to cancel
     card_priority: bool = False  # the citizen confirmed the elderly priority offered from their ID card
+    voice: bool = False  # voice guidance: every screen is read aloud (kiosk.guidance); off for the next citizen
 
 
 class Effects(Protocol):
@@ -162,6 +163,8 @@ class Controller:
 
     def _home(self, now: float, *, reset_language: bool = False) -> None:
         lang = self.default_lang if reset_language else self.state.lang
+        if reset_language:
+            self.state.voice = False  # the next citizen starts silent
         screen = Screen.HOME if self.state.catalogue is not None else Screen.LOADING
         self._go(
             screen,
@@ -513,6 +516,10 @@ class Controller:
 
     def _do_done(self, arg: str | None, now: float) -> None:
         self._home(now, reset_language=True)
+
+    def _do_voice(self, arg: str | None, now: float) -> None:
+        """ "Hướng dẫn bằng giọng nói": read every screen aloud, from this one on (touch again to stop)."""
+        self.state.voice = not self.state.voice
 
     # --- appointments (bookings) --------------------------------------------------------------------------
 

@@ -110,6 +110,18 @@ def header(ctx: ScreenContext) -> Rect:
     if ctx.state.screen is not Screen.WORKING:
         lang_button, right = inner.take_right(p.px(150), p.px(12))
         p.button(lang_button, ctx.t("language"), Action("lang"), color=HEADER_INK, ink=HEADER, size=20, min_size=14)
+        voice_button, right = right.take_right(p.px(200), p.px(12))
+        on = ctx.state.voice
+        p.button(
+            voice_button,
+            ctx.t("voice_on" if on else "voice"),
+            Action("voice"),
+            color=TAKE if on else HEADER_INK,
+            ink=WHITE if on else HEADER,
+            size=17,
+            min_size=11,
+            max_lines=2,
+        )
     clock, title = right.take_right(p.px(90), p.px(12))
     p.text(
         clock,

@@ -1,0 +1,137 @@
+"""Voice guidance ("Hướng dẫn bằng giọng nói"): what the kiosk says for each screen (pure), and a whole ticket
+taken with guidance on, against the real broker and coordinator, spoken into the WAV sink with espeak-ng clips."""
+
+from __future__ import annotations
+
+import time
+import uuid
+import wave
+from datetime import UTC, datetime
+
+import pytest
+from kiosk_support import kiosk_config, run_until, sample_view
+
+from kiosk.app import KioskApp
+from kiosk.config import VoiceSection
+from kiosk.guidance import guidance, speakable
+from kiosk.model import Outcome, PrinterStatus, TicketResult
+from kiosk.ui.controller import Action, Controller, Screen
+from motcua.contract import TicketInfo
+from motcua.speech import pcm
+from motcua.speech.segments import spoken
+
+TICKET = TicketInfo(
+    id="20261123-1023",
+    label="1023",
+    number=1023,
+    service="ho-tich",
+    service_name="Hộ tịch",
+    issued_at=datetime(2026, 11, 23, 1, 15, tzinfo=UTC),
+    counters=[2, 1],
+    people_ahead=3,
+    estimated_wait_min=15,
+)
+
+
+class NoEffects:
+    def take(self, request) -> None:
+        pass
+
+    def reprint(self, result) -> None:
+        pass
+
+    def cancel(self, result, reason) -> None:
+        pass
+
+
+def test_each_screen_says_its_title_then_its_choices(hall, procedures):
+    c = Controller(NoEffects(), tap_guard_s=0)
+    c.on_connection(True)
+    c.on_printer(PrinterStatus.OK)
+    view = sample_view(hall, procedures)
+    c.on_catalogue(view, 0)
+    home = guidance(c.state)
+    assert home is not None
+    assert home.sentences[0] == "chạm vào lĩnh vực bạn cần giải quyết để lấy số"
+    assert home.sentences[1 : 1 + len(view.services)] == tuple(speakable(s.name) for s in view.services)
+    assert home.sentences[-2:] == ("tôi đã đặt lịch hẹn", "tìm thủ tục")
+    c.action(Action("take", "ho-tich"), 1)
+    priority = guidance(c.state)
+    assert priority is not None and priority.sentences[0] == "bạn có thuộc đối tượng ưu tiên không?"
+    assert priority.sentences[1] == "người cao tuổi" and priority.sentences[-1] == "không — lấy số thường"
+    c.on_result(TicketResult(Outcome.PRINTED, uuid.uuid4(), TICKET, printer=PrinterStatus.OK), 2)
+    ticket = guidance(c.state)
+    assert ticket is not None
+    assert ticket.sentences == (
+        "số thứ tự của ông/bà là",
+        "một nghìn không trăm hai mươi ba",
+        "xin mời ông/bà chờ gọi tại quầy số",
+        "một",
+        "và",
+        "hai",
+        "xin mời nhận phiếu ở khe máy in bên dưới.",
+    )
+    # the number is said word by word, with the same clips as the hall's announcements
+    assert spoken(list(ticket.script))[1:7] == ["một", "nghìn", "không", "trăm", "hai", "mươi"]
+
+
+def test_the_voice_button_toggles_and_the_next_citizen_starts_silent(hall, procedures):
+    c = Controller(NoEffects(), tap_guard_s=0)
+    c.on_catalogue(sample_view(hall, procedures), 0)
+    c.action(Action("voice"), 1)
+    assert c.state.voice
+    c.action(Action("service", "ho-tich"), 2)
+    assert c.state.voice  # stays on while the citizen moves through the screens
+    c.action(Action("done"), 3)
+    assert not c.state.voice
+
+
+@pytest.mark.slow  # espeak-ng makes ~20 clips on first use (6-7 s on the 2-core machine)
+@pytest.mark.timeout(120)
+def test_a_ticket_taken_with_voice_guidance_is_spoken_in_order(coordinator, broker, clock, tmp_path):
+    wav_dir = tmp_path / "spoken"
+    config = kiosk_config(tmp_path, mqtt=broker.settings("kiosk-1"), request_timeout_s=3.0)
+    config = config.model_copy(update={"voice": VoiceSection(output="wav", wav_dir=wav_dir)})
+    app = KioskApp(config, clock=clock)
+    app.start()
+    speaker = app.speaker
+    assert speaker is not None
+
+    def press(kind: str, arg: str | None = None) -> None:
+        app.controller.action(Action(kind, arg), time.monotonic())
+        app.step(0)
+        run_until(app, speaker.idle, timeout=60, what=f"guidance after {kind}")
+
+    try:
+        run_until(app, lambda: app.controller.state.screen is Screen.HOME, what="home screen")
+        app.step(0)
+        assert speaker.said == []  # silent until asked
+        press("voice")
+        press("service", "ho-tich")
+        press("take", "ho-tich")
+        press("priority", "none")
+        run_until(app, lambda: app.controller.state.screen is Screen.TICKET, what="ticket")
+        run_until(app, lambda: speaker.said and speaker.said[-1].key.startswith("ticket"), timeout=60, what="ticket")
+        label = app.controller.state.last_ticket
+        press("done")
+    finally:
+        app.stop()
+    keys = [said.key.split(":")[0] for said in speaker.said if not said.key.startswith("working")]
+    assert keys == ["home", "service", "priority", "ticket"]
+    ticket = speaker.said[-1]
+    assert ticket.sentences[0] == "số thứ tự của ông/bà là"
+    assert label is not None and ticket.sentences[1] == " ".join(_words(label))
+    assert ticket.sentences[2] == "xin mời ông/bà chờ gọi tại quầy số"
+    files = sorted(wav_dir.glob("*.wav"))
+    assert [f.stem.split("-", 1)[1] for f in files if "working" not in f.name] == keys
+    for path in files:
+        with wave.open(str(path)) as wav:
+            samples = pcm.read_wav(path)
+            assert wav.getnframes() > wav.getframerate() // 2  # at least half a second of speech
+        assert pcm.rms(samples) > 300  # not silence
+
+
+def _words(label: str) -> list[str]:
+    from motcua.speech.numbers import label_words
+
+    return label_words(label)
