@@ -135,3 +135,39 @@ def _words(label: str) -> list[str]:
     from motcua.speech.numbers import label_words
 
     return label_words(label)
+
+
+def test_the_voice_button_is_on_every_screen_and_shows_when_guidance_is_on(hall, procedures):
+    import pygame
+    from kiosk_support import OUTPUT, RESOLUTIONS
+    from test_kiosk_screens import check
+
+    from kiosk.ui.painter import Painter
+    from kiosk.ui.screens import ScreenContext, draw_screen
+
+    pygame.display.init()
+    try:
+        for width, height in RESOLUTIONS:
+            c = Controller(NoEffects(), tap_guard_s=0)
+            c.on_connection(True)
+            c.on_printer(PrinterStatus.OK)
+            c.on_catalogue(sample_view(hall, procedures), 0)
+            labels = []
+            for step in ("home", "voice", "ticket"):
+                if step == "voice":
+                    c.action(Action("voice"), 1)
+                elif step == "ticket":
+                    c.on_result(TicketResult(Outcome.PRINTED, uuid.uuid4(), TICKET, printer=PrinterStatus.OK), 2)
+                surface = pygame.Surface((width, height))
+                painter = Painter(surface)
+                now = datetime(2026, 11, 23, 1, 15, tzinfo=UTC)
+                draw_screen(ScreenContext(painter, c.state, now=now, zone=hall.hall.zone, keyboard="qwerty"))
+                check(painter, f"{step} at {width}x{height}")
+                labels.append(next(h.label for h in painter.hits if h.action.kind == "voice"))
+                path = OUTPUT / "screens" / f"voice-{step}-vi-{width}x{height}.png"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                pygame.image.save(surface, str(path))
+            on = "Đang đọc hướng dẫn — chạm để tắt"
+            assert labels == ["Hướng dẫn bằng giọng nói", on, on]
+    finally:
+        pygame.display.quit()
