@@ -16,8 +16,10 @@ from test_kiosk_screens import check
 
 from coordinator.bookings import Booking, BookingOutcome
 from kiosk.app import KioskApp
+from kiosk.i18n import Lang
 from kiosk.model import Outcome, PrinterStatus, TicketResult
 from kiosk.qrpayload import ScanVerdict, parse_scan
+from kiosk.ticket import ticket_details
 from kiosk.ui.controller import Action, Screen
 from kiosk.ui.painter import Painter
 from kiosk.ui.screens import ScreenContext, draw_screen
@@ -140,6 +142,14 @@ def test_a_citizen_checks_in_with_the_bookings_qr_and_gets_a_booked_ticket(coord
         app.step(0)
         shown = " ".join(t.text for t in app.painter.texts)
         assert f"Lịch hẹn: {slot.astimezone(hall_zone(coordinator)):%H:%M}" in shown
+        details = ticket_details(result.ticket, hall_zone(coordinator), Lang.VI)
+        assert details[1] == (
+            f"Lịch hẹn: {slot.astimezone(hall_zone(coordinator)):%H:%M} — xin mời chờ đến giờ hẹn",
+            True,
+        )
+        printed = list((tmp_path / "printed").iterdir())
+        assert len(printed) == 1
+        (OUTPUT / f"printed-booked-ticket{printed[0].suffix}").write_bytes(printed[0].read_bytes())
     finally:
         app.stop()
     booking = coordinator.store.booking("DL-0042")
