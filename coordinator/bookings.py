@@ -93,17 +93,17 @@ def parse_bookings(
     rows = _rows(content, fmt)
     problems: list[str] = []
     bookings: list[Booking] = []
-    seen: dict[str, int] = {}
-    for line, row in rows:
+    seen: dict[str, str] = {}
+    for where, row in rows:
         try:
             booking = _booking(row, zone, services, procedures)
         except ValueError as exc:
-            problems.append(f"line {line}: {exc}")
+            problems.append(f"{where}: {exc}")
             continue
         if booking.code in seen:
-            problems.append(f"line {line}: booking {booking.code} already on line {seen[booking.code]}")
+            problems.append(f"{where}: booking {booking.code} already on {seen[booking.code]}")
             continue
-        seen[booking.code] = line
+        seen[booking.code] = where
         bookings.append(booking)
     if len(bookings) > MAX_BOOKINGS:
         problems.append(f"{len(bookings)} bookings: more than {MAX_BOOKINGS} in one file")
@@ -145,7 +145,8 @@ class BookingRefused(MotcuaError, ValueError):
 # --- reading ------------------------------------------------------------------------------------------------
 
 
-def _rows(content: str, fmt: str) -> list[tuple[int, dict[str, str]]]:
+def _rows(content: str, fmt: str) -> list[tuple[str, dict[str, str]]]:
+    """The rows with where each is ("line 7" of a CSV file, "entry 3" of a JSON list)."""
     if fmt == "csv":
         reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
         missing = [c for c in ("code", "start", "end") if c not in (reader.fieldnames or [])]
@@ -154,7 +155,7 @@ def _rows(content: str, fmt: str) -> list[tuple[int, dict[str, str]]]:
         unknown = [c for c in reader.fieldnames or [] if c not in COLUMNS]
         if unknown:
             raise BookingImportError([f"line 1: unknown column(s) {', '.join(unknown)} (no personal data here)"])
-        return [(reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}) for row in reader]
+        return [(f"line {reader.line_num}", {k: (v or "").strip() for k, v in row.items() if k}) for row in reader]
     if fmt == "json":
         try:
             data = json.loads(content)
@@ -163,12 +164,12 @@ def _rows(content: str, fmt: str) -> list[tuple[int, dict[str, str]]]:
         items = data.get("bookings") if isinstance(data, dict) else None
         if not isinstance(items, list):
             raise BookingImportError(['line 1: expected {"bookings": [...]}'])
-        rows: list[tuple[int, dict[str, str]]] = []
+        rows: list[tuple[str, dict[str, str]]] = []
         for index, item in enumerate(items, start=1):
             if not isinstance(item, dict) or not all(isinstance(v, str) for v in item.values()):
-                rows.append((index, {"_error": "not an object of strings"}))
+                rows.append((f"entry {index}", {"_error": "not an object of strings"}))
                 continue
-            rows.append((index, dict(item)))
+            rows.append((f"entry {index}", dict(item)))
         return rows
     raise BookingImportError([f"unknown format {fmt!r} (csv or json)"])
 

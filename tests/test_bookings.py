@@ -85,6 +85,20 @@ def test_malformed_rows_refuse_the_file_with_their_line_numbers():
     assert "already on line 2" in problems[-1]
 
 
+def test_bad_json_entries_are_named_by_their_place_in_the_list():
+    content = (
+        '{"bookings": [{"code": "DL-0001", "service": "a", "start": "2026-11-23T09:00", "end": "2026-11-23T09:15"},'
+        ' {"code": "DL-0002", "service": "a", "start": 9, "end": "2026-11-23T09:15"},'
+        ' {"code": "DL-0001", "service": "a", "start": "2026-11-23T10:00", "end": "2026-11-23T10:15"}]}'
+    )
+    with pytest.raises(BookingImportError) as refused:
+        parse(content, "json")
+    assert refused.value.problems == [
+        "entry 2: not an object of strings",
+        "entry 3: booking DL-0001 already on entry 1",
+    ]
+
+
 def test_a_column_of_personal_data_is_refused():
     with pytest.raises(BookingImportError, match=r"unknown column.*full_name"):
         parse("code,service,start,end,full_name\nDL-0001,a,2026-11-23T09:00,2026-11-23T09:15,Nguyễn Văn An\n")
