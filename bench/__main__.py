@@ -1,34 +1,51 @@
-"""`python -m bench [NAME ...]`: run the benchmarks (all by default), then write docs/performance.md."""
+"""`python -m bench [NAME ...]`: run the benchmarks (all by default), then write docs/performance.md.
+
+Each benchmark runs in a fresh interpreter (``python -m bench.NAME``), exactly as when its `main()` is called on its
+own: nothing one benchmark leaves behind (threads, sockets, child processes, environment variables, a loaded or
+fragmented heap) can make the next one fail or measure something else (they once all ran in this process:
+bench_counter_devices was seen to time out after bench_coordinator, and pass on its own).
+"""
 
 from __future__ import annotations
 
 import importlib
 import json
+import os
 import pkgutil
+import subprocess
 import sys
 import time
 from pathlib import Path
 
-import bench
 from bench.common import RESULTS
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 
 
 def main(argv: list[str]) -> int:
-    names = argv or sorted(m.name for m in pkgutil.iter_modules(bench.__path__) if m.name.startswith("bench_"))
+    failed = run_benchmarks(argv)
+    write_table()
+    return 1 if failed else 0
+
+
+def run_benchmarks(names: list[str], package: str = "bench") -> list[str]:
+    """Run each `package.NAME` module (all ``bench_*`` by default) in its own interpreter; the names that failed."""
+    found = importlib.import_module(package)
+    names = names or sorted(m.name for m in pkgutil.iter_modules(found.__path__) if m.name.startswith("bench_"))
+    # the child imports what this process imports: the package's folder first, as `python -m` from there would
+    root = str(Path(next(iter(found.__path__))).resolve().parent)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p))
     failed = []
     for name in names:
         print(f"==> {name}", flush=True)
         start = time.monotonic()
-        try:
-            importlib.import_module(f"bench.{name}").main()
-        except Exception as exc:  # one broken benchmark must not hide the others' results
-            print(f"    FAILED: {exc!r}")
+        # one broken benchmark must not hide the others' results
+        result = subprocess.run([sys.executable, "-m", f"{package}.{name}"], cwd=root, env=env, check=False)
+        if result.returncode != 0:
+            print(f"    FAILED: exit status {result.returncode}", flush=True)
             failed.append(name)
-        print(f"    {time.monotonic() - start:.0f} s")
-    write_table()
-    return 1 if failed else 0
+        print(f"    {time.monotonic() - start:.0f} s", flush=True)
+    return failed
 
 
 def write_table() -> None:

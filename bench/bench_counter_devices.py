@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -48,17 +49,27 @@ SAMPLE = ROOT / "examples" / "ward-hall" / "hall.toml"
 MONDAY_MORNING = datetime(2026, 11, 23, 8, 0, tzinfo=timezone(timedelta(hours=7)))
 PRESSES = int(os.environ.get("BENCH_PRESSES", "300"))
 SETTLE_S = 3.0
+STORM = 1000  # presses in the pad's storm
 MEMORY_GOAL_MB = 40
 
 
-def wait(condition: Callable[[], Any], timeout: float = 20.0, step: float = 0.05) -> Any:
+def wait(
+    condition: Callable[[], Any],
+    what: str,
+    timeout: float = 20.0,
+    step: float = 0.05,
+    processes: Processes | None = None,
+) -> Any:
+    """Wait for `condition`; a device process that died meanwhile fails at once, with its log."""
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
         if value:
             return value
+        if processes is not None:
+            processes.check()
         if time.monotonic() > deadline:
-            raise TimeoutError("condition not met in time")
+            raise TimeoutError(f"{what}: not within {timeout:g} s")
         time.sleep(step)
 
 
@@ -75,6 +86,7 @@ class Processes:
     def __init__(self, folder: Path, broker: LocalBroker, env: dict[str, str]) -> None:
         self.folder, self.broker, self.env = folder, broker, env
         self.started: list[subprocess.Popen[bytes]] = []
+        self.names: dict[int, str] = {}
 
     def start(self, kind: str, device: str, body: str) -> subprocess.Popen[bytes]:
         assert self.broker.files is not None
@@ -92,7 +104,16 @@ class Processes:
             stderr=subprocess.STDOUT,
         )
         self.started.append(process)
+        self.names[process.pid] = device
         return process
+
+    def check(self) -> None:
+        """Raise with the log of a process that exited on its own (a benchmark must not wait for a dead device)."""
+        for process in self.started:
+            name = self.names[process.pid]
+            if process.poll() is not None and process.returncode not in (0, -signal.SIGTERM):
+                log = (self.folder / f"{name}.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"{name} exited with status {process.returncode}; its log:\n{log}")
 
     def stop_all(self) -> None:
         for process in self.started:
@@ -126,22 +147,61 @@ def memory(processes: Processes, folder: Path) -> dict[str, Any]:
     pad_socket, keypad_socket = sockets / "pad.sock", sockets / "keypad.sock"
     pad = processes.start("pad", "pad-1", device_body("pad", "pad-1", folder, pad_socket))
     keypad = processes.start("keypad", "keypad-1", device_body("keypad", "keypad-1", folder, keypad_socket))
-    wait(lambda: _status(pad_socket).get("connected") and _status(keypad_socket).get("connected"))
+    wait(
+        lambda: _status(pad_socket).get("connected") and _status(keypad_socket).get("connected"),
+        "the pad and keypad processes to connect",
+        60,
+        processes=processes,
+    )
     time.sleep(SETTLE_S)
     result: dict[str, Any] = {}
     for name, process in (("pad", pad), ("keypad", keypad)):
         info = psutil.Process(process.pid).memory_full_info()
         result[name] = {"rss_mb": round(info.rss / 2**20, 1), "uss_mb": round(info.uss / 2**20, 1)}
     # the pad after a storm: 1,000 presses (as fast as the control socket allows), all stored, sent, acknowledged
-    for i in range(1000):
+    for i in range(STORM):
         send_control(pad_socket, "press", ("satisfied", "neutral", "unsatisfied")[i % 3])
-    wait(lambda: _status(pad_socket).get("acks", {}).get("misuse", 0) >= 999 and _status(pad_socket)["outbox"] == 0, 60)
+
+    def storm_acknowledged() -> bool:
+        status = _status(pad_socket)
+        recorded = sum(status.get("presses", {}).get(k, 0) for k in ("votes", "misuse"))
+        return (
+            recorded + status.get("bounces", 0) >= STORM
+            and status.get("outbox") == 0
+            and sum(status.get("acks", {}).values()) >= recorded
+        )
+
+    wait(storm_acknowledged, f"the pad to store, send and have acknowledged {STORM} presses", 120, processes=processes)
+    storm = _status(pad_socket)
     info = psutil.Process(pad.pid).memory_full_info()
-    result["pad_after_storm"] = {"rss_mb": round(info.rss / 2**20, 1), "uss_mb": round(info.uss / 2**20, 1)}
+    result["pad_after_storm"] = {
+        "rss_mb": round(info.rss / 2**20, 1),
+        "uss_mb": round(info.uss / 2**20, 1),
+        "presses": storm.get("presses"),
+        "acks": storm.get("acks"),
+    }
     for process in (pad, keypad):
         process.send_signal(signal.SIGTERM)
         process.wait(10)
     return result
+
+
+def wait_online(broker: LocalBroker, device: str, processes: Processes) -> None:
+    """Until `device` says it is online (its retained status): a storm sent before the coordinator listens would
+    wait for the pad's resends instead of measuring anything."""
+    admin = MqttSession(broker.settings("admin"), device="admin", site="phuong-hoa-binh", role="admin")
+    online = threading.Event()
+
+    def status(inbound: Any) -> None:
+        if json.loads(inbound.payload).get("state") == "online":
+            online.set()
+
+    admin.subscribe(admin.topics.device_status(device), status)
+    admin.start()
+    try:
+        wait(online.is_set, f"{device} to come online", 60, processes=processes)
+    finally:
+        admin.stop()
 
 
 class Signal:
@@ -179,7 +239,7 @@ def pad_latency(broker: LocalBroker, clock_text: str, folder: Path) -> list[floa
     agent.start()
     samples: list[float] = []
     try:
-        wait(lambda: session.connected)
+        wait(lambda: session.connected, "the pad agent to connect")
         pin = factory.pin(17)
         for i in range(PRESSES + 10):
             acked.event.clear()
@@ -219,7 +279,7 @@ def keypad_latency(broker: LocalBroker, clock_text: str) -> list[float]:
     agent.start()
     samples: list[float] = []
     try:
-        wait(lambda: kiosk.connected and session.connected)
+        wait(lambda: kiosk.connected and session.connected, "the kiosk and keypad sessions to connect")
         topics = kiosk.topics
         count = PRESSES + 10
         for _ in range(count):
@@ -255,6 +315,7 @@ def main() -> None:
         try:
             coordinator_body = f'hall = "{SAMPLE}"\ndatabase = "{folder / "coordinator.db"}"'
             processes.start("coordinator", "coordinator", coordinator_body)
+            wait_online(broker, "coordinator", processes)
             footprint = memory(processes, folder)
             pad = summary_ms(pad_latency(broker, clock_text, folder))
             keypad = summary_ms(keypad_latency(broker, clock_text))

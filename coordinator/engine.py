@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from coordinator.bookings import Booking, BookingOutcome, BookingRefused, check_in
+from coordinator.estimate import Estimate, estimate_wait
 from motcua.contract import (
     CounterAction,
     CounterStatus,
@@ -241,12 +242,6 @@ class DayState:
     cancelled_requests: set[str]
     recent_calls: list[CallEvent]
     earlier_requests: set[str]  # the previous business day's request ids (issued or cancelled)
-
-
-@dataclass(frozen=True)
-class Estimate:
-    people_ahead: int
-    minutes: int | None  # None: no counter open for the service
 
 
 class QueueEngine:
@@ -725,44 +720,8 @@ class QueueEngine:
         return {service: self.lines.count(service) for service in self.mean_service_min}
 
     def estimate(self, service: str, *, ticket: Ticket | None = None) -> Estimate:
-        """The tickets that will be called before `ticket` (or a new normal ticket) at the counters serving its
-        service, and the expected wait in minutes.
-
-        Counters call in issue order across their services, so a ticket waits behind every earlier ticket of
-        every service its counters serve, not only its own. A ticket of another service that other counters can
-        also take counts for the share of its counters that are ours. Its work is the running mean service time
-        of its service; the pool's counters share the work. Before any counter has opened (tickets taken at 07:15
-        for 07:30), the counters configured for the service are assumed to open.
-        """
-        serving = [c for c in self.counters.values() if service in c.services]
-        staffed = [c for c in serving if c.status is not CounterStatus.CLOSED]
-        hall_working = any(c.status is not CounterStatus.CLOSED for c in self.counters.values())
-        pool = staffed if hall_working else serving
-        if not pool:
-            return Estimate(people_ahead=self._ahead(service, ticket), minutes=None)  # no counter for it now
-        ours = {c.number for c in pool}
-        people = work = 0.0
-        for other in {s for c in pool for s in c.services}:
-            servers = [c for c in self.counters.values() if other in c.services]
-            if hall_working:
-                servers = [c for c in servers if c.status is not CounterStatus.CLOSED]
-            share = sum(1 for c in servers if c.number in ours) / len(servers) if servers else 1.0
-            ahead = self._ahead(other, ticket)
-            people += ahead * share
-            work += ahead * share * self.mean_service_min[other]
-        minutes = (work + 0.5 * self.mean_service_min[service]) / len(pool)
-        return Estimate(people_ahead=round(people), minutes=round(minutes))
-
-    def _ahead(self, service: str, ticket: Ticket | None) -> int:
-        """Waiting tickets of `service` called before `ticket` (a new normal ticket: all of them)."""
-        if ticket is None or ticket.status is not TicketStatus.WAITING:
-            return self.lines.count(service)
-        key = (ticket.issued_at, ticket.seq, ticket.id)
-        if ticket.booked_for is not None:  # called at its slot: behind the booked tickets of earlier slots
-            return self.lines.booked_before(service, (ticket.booked_for, ticket.seq, ticket.id))
-        if ticket.priority is not None:
-            return self.lines.before_key(service, True, key)
-        return self.lines.count(service, priority=True) + self.lines.before_key(service, False, key)
+        """People ahead of `ticket` (or a new normal ticket) and the expected wait: `coordinator.estimate`."""
+        return estimate_wait(self, service, ticket=ticket)
 
     def counters_for(self, service: str) -> list[int]:
         return sorted(c.number for c in self.counters.values() if service in c.services)

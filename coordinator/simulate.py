@@ -13,6 +13,10 @@ It answers two questions:
   arrivals, exponential service, no priority, no breaks: ``--erlang``) the result is checked against the Erlang-C
   formula.
 
+Citizens come only while the kiosk issues tickets for their service (opening hours, from ``issue_early_min``
+before each opening), ``citizens_per_day`` of them on average on any open day. ``--db FILE`` keeps the
+coordinator's database of the day (for ``motcua report``), ``--out DIR`` keeps everything the run writes.
+
 The pieces are reusable: `plan_day` (who comes when, pure), `DaySimulation` (the officers' and citizens'
 behaviour, against any `HallActions` and `Timeline`). `make demo` drives the same day through the devices' own
 processes in accelerated real time.
@@ -21,6 +25,7 @@ processes in accelerated real time.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import heapq
 import json
 import logging
@@ -37,16 +42,19 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
+from coordinator.engine import QueueEngine, QueueError, Ticket, is_open
 from motcua.clock import FixedClock
 from motcua.config import Section, load_config, validate_config
 from motcua.contract import (
     CounterAction,
     CounterCommand,
     CounterReply,
+    CounterState,
     ErrorReply,
     PriorityCategory,
     RatingLevel,
     RatingVote,
+    ServingTicket,
     TicketInfo,
     TicketIssued,
     TicketRequest,
@@ -78,7 +86,7 @@ class Citizen:
     shows_up: bool  # False: not there when called
     rating: RatingLevel | None  # None: does not press the pad
     rating_delay_s: float
-    presses: int = 1  # > 1: a child pressing again and again
+    presses: int = 1  # > 1: pressed again (a double press, or a child pressing again and again): misuse
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,15 @@ class DayPlan:
     citizens: list[Citizen]
     breaks: dict[int, tuple[datetime, float]]  # counter -> (start, minutes)
     closes: datetime  # no new arrivals after this
+    #: a passer-by (a child, someone waiting) pressing a counter's pad while nobody is served there: unbound
+    idle_presses: list[IdlePress] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IdlePress:
+    at: datetime  # from this moment, as soon as the counter has nobody to rate
+    counter: int
+    level: RatingLevel
 
 
 @dataclass(frozen=True)
@@ -93,9 +110,11 @@ class Behaviour:
     citizens_per_day: float = 160.0
     priority_share: float = 0.10
     no_show_share: float = 0.04
-    rating_share: float = 0.7
-    ratings: tuple[float, float, float] = (0.90, 0.07, 0.03)  # satisfied, neutral, unsatisfied
-    storm_share: float = 0.01  # a rating followed by more presses
+    rating_share: float = 0.7  # the others leave without rating
+    ratings: tuple[float, float, float] = (0.80, 0.13, 0.07)  # satisfied, neutral, unsatisfied
+    double_press_share: float = 0.06  # of those who rate: press twice (the second is misuse)
+    storm_share: float = 0.01  # of those who rate: a child pressing again and again (4 presses)
+    idle_presses_per_day: float = 2.0  # presses on a pad with nobody served (unbound), in the whole hall
     service_cv: float = 0.6  # coefficient of variation of service times (lognormal)
     breaks: bool = True
     mix: dict[str, float] = field(default_factory=dict)  # share of citizens per service; default: equal
@@ -126,32 +145,72 @@ def load_profile(hall_path: Path) -> SimulationProfile:
 
 
 def plan_day(hall: HallConfig, day: date, behaviour: Behaviour, rng: random.Random) -> DayPlan:
-    """Citizens of one day: a non-homogeneous Poisson process (by thinning) following `DAY_SHAPE`, split between
-    services in proportion to their expected work."""
+    """Citizens of one day: a non-homogeneous Poisson process following `DAY_SHAPE`, split between services by
+    `behaviour.mix`, and only while the kiosk issues tickets for the service (its opening hours, from
+    `issue_early_min` before each opening): nobody is sent to a closed hall. The expected number of citizens is
+    `citizens_per_day` on any day the hall is open (fewer hours, the same people: a Saturday morning is busy)."""
     zone = hall.hall.zone
     weights = {s.id: behaviour.mix.get(s.id, 0.0 if behaviour.mix else 1.0) for s in hall.services}
-    total_weight = sum(weights.values())
-    hours = sorted(DAY_SHAPE)
-    mean_rate = behaviour.citizens_per_day / len([h for h in hours if DAY_SHAPE[h] > 0])
-    peak = max(DAY_SHAPE.values()) * mean_rate  # citizens per hour at the busiest hour
-    start = datetime.combine(day, time(hours[0], 0), zone)
-    closes = datetime.combine(day, time(hours[-1] + 1, 0), zone)
+    total_weight = sum(weights.values()) or 1.0
+    midnight = datetime.combine(day, time(0, 0), zone)
+    # intensity per minute of the day, relative: the day's shape times the share of services open at that minute
+    minutes = [midnight + timedelta(minutes=m) for m in range(24 * 60)]
+    open_share = [
+        sum(w for service, w in weights.items() if _issuing(hall, service, moment)) / total_weight for moment in minutes
+    ]
+    relative = [DAY_SHAPE.get(moment.hour, 0.0) * share for moment, share in zip(minutes, open_share, strict=True)]
+    day_weight = sum(relative) / 60  # in "shape hours"
+    closes = datetime.combine(day, time(max(DAY_SHAPE) + 1, 0), zone)
     citizens: list[Citizen] = []
-    moment = start
-    while True:
-        moment += timedelta(hours=rng.expovariate(peak))
-        if moment >= closes:
-            break
-        if rng.random() > DAY_SHAPE.get(moment.hour, 0.0) * mean_rate / peak:
-            continue
-        service = _weighted(rng, weights, total_weight)
-        citizens.append(_citizen(len(citizens) + 1, moment, service, hall, behaviour, rng))
+    if day_weight > 0:
+        scale = behaviour.citizens_per_day / day_weight  # citizens per hour at shape 1
+        peak = max(DAY_SHAPE.values()) * scale
+        open_minutes = [m for m, r in enumerate(relative) if r > 0]
+        moment = midnight + timedelta(minutes=open_minutes[0])
+        end = midnight + timedelta(minutes=open_minutes[-1] + 1)
+        closes = end
+        while True:
+            moment += timedelta(hours=rng.expovariate(peak))
+            if moment >= end:
+                break
+            minute = int((moment - midnight).total_seconds() // 60)
+            if rng.random() * peak > relative[minute] * scale:
+                continue
+            issuing = {k: w for k, w in weights.items() if _issuing(hall, k, moment)}
+            service = _weighted(rng, issuing, sum(issuing.values()))
+            citizens.append(_citizen(len(citizens) + 1, moment, service, hall, behaviour, rng))
     breaks = {}
     if behaviour.breaks:
         for counter in hall.counters:
             begin = datetime.combine(day, time(9, 30), zone) + timedelta(minutes=rng.uniform(0, 60))
             breaks[counter.number] = (begin, rng.uniform(10, 20))
-    return DayPlan(citizens=citizens, breaks=breaks, closes=closes)
+    idle: list[IdlePress] = []
+    if citizens and behaviour.idle_presses_per_day > 0:
+        first, span = citizens[0].arrives, (closes - citizens[0].arrives).total_seconds()
+        offset = rng.expovariate(behaviour.idle_presses_per_day)  # a Poisson count over the day
+        while offset < 1:
+            idle.append(
+                IdlePress(
+                    at=first + timedelta(seconds=offset * span),
+                    counter=rng.choice(hall.counters).number,
+                    level=_level(rng, behaviour.ratings),
+                )
+            )
+            offset += rng.expovariate(behaviour.idle_presses_per_day)
+    return DayPlan(citizens=citizens, breaks=breaks, closes=closes, idle_presses=idle)
+
+
+def _level(rng: random.Random, shares: tuple[float, float, float]) -> RatingLevel:
+    roll = rng.random()
+    if roll < shares[0]:
+        return RatingLevel.SATISFIED
+    return RatingLevel.NEUTRAL if roll < shares[0] + shares[1] else RatingLevel.UNSATISFIED
+
+
+def _issuing(hall: HallConfig, service: str, moment: datetime) -> bool:
+    """Whether the kiosk issues tickets for `service` at `moment` (the engine's own rule)."""
+    hours = hall.hours_for(service)
+    return hours is None or is_open(hours, moment.astimezone(hall.hall.zone), hall.hall.issue_early_min)
 
 
 def plan_erlang(
@@ -201,14 +260,11 @@ def _citizen(
     mu = math.log(mean) - sigma**2 / 2
     priority = rng.choice(list(hall.queue.priority_categories)) if rng.random() < b.priority_share else None
     rates = rng.random() < b.rating_share
-    rating = None
+    rating = _level(rng, b.ratings) if rates else None
+    presses = 1
     if rates:
         roll = rng.random()
-        rating = (
-            RatingLevel.SATISFIED
-            if roll < b.ratings[0]
-            else (RatingLevel.NEUTRAL if roll < b.ratings[0] + b.ratings[1] else RatingLevel.UNSATISFIED)
-        )
+        presses = 4 if roll < b.storm_share else (2 if roll < b.storm_share + b.double_press_share else 1)
     return Citizen(
         id=number,
         arrives=arrives,
@@ -218,7 +274,7 @@ def _citizen(
         shows_up=rng.random() >= b.no_show_share,
         rating=rating,
         rating_delay_s=rng.uniform(3, 40),
-        presses=3 if rates and rng.random() < b.storm_share else 1,
+        presses=presses,
     )
 
 
@@ -288,6 +344,7 @@ class _Event:
     kind: str = field(compare=False)
     counter: int = field(compare=False, default=0)
     citizen: Citizen | None = field(compare=False, default=None)
+    press: IdlePress | None = field(compare=False, default=None)
 
 
 class DaySimulation:
@@ -317,6 +374,9 @@ class DaySimulation:
         self.unissued: list[Citizen] = []
         self.counters = {c.number: CounterLog() for c in hall.counters}
         self.ratings_sent = 0
+        self.idle_presses_sent = 0
+        self.levels_sent: dict[str, int] = {}  # first presses of citizens who rated, by level
+        self.settled = 0  # citizens done: served, absent when called, or no ticket
         self._events: list[_Event] = []
         self._order = 0
         self._idle: set[int] = set()
@@ -324,9 +384,17 @@ class DaySimulation:
         self._resting: set[int] = set()
         self._break_pending: set[int] = set()
 
-    def _schedule(self, at: datetime, kind: str, counter: int = 0, citizen: Citizen | None = None) -> None:
+    def _schedule(
+        self,
+        at: datetime,
+        kind: str,
+        counter: int = 0,
+        citizen: Citizen | None = None,
+        *,
+        press: IdlePress | None = None,
+    ) -> None:
         self._order += 1
-        heapq.heappush(self._events, _Event(at, self._order, kind, counter, citizen))
+        heapq.heappush(self._events, _Event(at, self._order, kind, counter, citizen, press))
 
     def run(self) -> None:
         for citizen in self.plan.citizens:
@@ -336,15 +404,19 @@ class DaySimulation:
             self._schedule(first, "free", number)
         for number, (start, _) in self.plan.breaks.items():
             self._schedule(start, "break", number)
-        total = len(self._events)
-        done = 0
+        for press in self.plan.idle_presses:
+            self._schedule(press.at, "idle_press", press.counter, press=press)
+        shown = -1
         while self._events:
             event = heapq.heappop(self._events)
             self.timeline.advance_to(event.at)
             getattr(self, f"_on_{event.kind}")(event)
-            done += 1
-            if self.on_progress and done % 20 == 0:
-                self.on_progress(min(done / max(total * 3, 1), 1.0))
+            # progress: the share of the day's citizens who are done (served, absent, or sent away), in whole
+            # percent, each value once; 100 % only when the day is over
+            percent = min(99, 100 * self.settled // max(len(self.plan.citizens), 1))
+            if self.on_progress and percent > shown:
+                shown = percent
+                self.on_progress(percent / 100)
         if self.on_progress:
             self.on_progress(1.0)
 
@@ -355,6 +427,7 @@ class DaySimulation:
         info = self.actions.take_ticket(citizen)
         if info is None:
             self.unissued.append(citizen)
+            self.settled += 1
             return
         self.visits[info.label] = Visit(
             citizen=citizen, label=info.label, issued=event.at, estimated_wait_min=info.estimated_wait_min
@@ -402,6 +475,7 @@ class DaySimulation:
         self.actions.press(event.counter, CounterAction.NO_SHOW)
         if visit is not None:
             visit.no_show = True
+            self.settled += 1
         self._schedule(event.at, "free", event.counter)
 
     def _on_finish(self, event: _Event) -> None:
@@ -413,6 +487,7 @@ class DaySimulation:
             log.busy_min += (event.at - visit.called).total_seconds() / 60
             log.served += 1
             log.last_finish = event.at
+            self.settled += 1
             if visit.citizen.rating is not None:
                 self._schedule(
                     event.at + timedelta(seconds=visit.citizen.rating_delay_s), "rate", number, visit.citizen
@@ -432,6 +507,22 @@ class DaySimulation:
         for press in range(citizen.presses):
             self.actions.rate(event.counter, citizen.rating, misuse=press > 0)
             self.ratings_sent += 1
+        self.levels_sent[citizen.rating.value] = self.levels_sent.get(citizen.rating.value, 0) + 1
+
+    def _on_idle_press(self, event: _Event) -> None:
+        """A press with nobody to rate: nobody at the desk and no citizen finished within the rating window
+        (otherwise the passer-by waits a few minutes; given up after closing time)."""
+        press = event.press
+        assert press is not None
+        last = self.counters[event.counter].last_finish
+        window = timedelta(minutes=self.hall.rating.window_min)
+        if event.counter in self._busy or (last is not None and event.at - last <= window):
+            if event.at < self.plan.closes:
+                self._schedule(event.at + timedelta(minutes=5), "idle_press", event.counter, press=press)
+            return
+        self.actions.rate(event.counter, press.level, misuse=False)
+        self.ratings_sent += 1
+        self.idle_presses_sent += 1
 
     def _on_break(self, event: _Event) -> None:
         if event.counter in self._busy:
@@ -476,6 +567,8 @@ class DaySimulation:
             "served": sum(1 for v in visits if v.finished),
             "no_show": sum(1 for v in visits if v.no_show),
             "ratings_sent": self.ratings_sent,
+            "ratings_by_level": dict(sorted(self.levels_sent.items())),
+            "idle_presses": self.idle_presses_sent,
             "wait_mean_min": _round(statistics.fmean(waits)) if waits else None,
             "wait_p90_min": _round(percentile(waits, 0.9)) if waits else None,
             "wait_by_service": {
@@ -582,6 +675,76 @@ class MqttActions:
             self._acked.wait_for(lambda: str(vote.id) in self._acks, timeout=10)
 
 
+class EngineActions:
+    """Citizens and officers acting on the pure queue engine in this process: no broker, no database, no ratings.
+    A day runs in a fraction of a second, so many days can compare estimators (bench/bench_estimate.py).
+    `on_issue(engine, ticket)` is called after each ticket is issued, before anything else happens."""
+
+    def __init__(
+        self,
+        hall: HallConfig,
+        clock: FixedClock,
+        on_issue: Callable[[QueueEngine, Ticket], None] | None = None,
+    ) -> None:
+        self.hall = hall
+        self.clock = clock
+        self.engine = QueueEngine(hall)
+        self.on_issue = on_issue
+
+    def take_ticket(self, citizen: Citizen) -> TicketInfo | None:
+        service = citizen.service if citizen.service != "all" else self.hall.services[0].id
+        try:
+            ticket = self.engine.issue(
+                self.clock.now(), request_id=str(uuid.uuid4()), service=service, priority=citizen.priority
+            )
+        except QueueError:
+            return None
+        if self.on_issue is not None:
+            self.on_issue(self.engine, ticket)
+        estimate = self.engine.estimate(ticket.service, ticket=ticket)
+        return TicketInfo(
+            id=ticket.id,
+            label=ticket.label,
+            number=ticket.number,
+            service=ticket.service,
+            service_name=self.hall.service(ticket.service).name,
+            issued_at=ticket.issued_at,
+            counters=self.engine.counters_for(ticket.service),
+            people_ahead=estimate.people_ahead,
+            estimated_wait_min=estimate.minutes,
+        )
+
+    def press(self, counter: int, action: CounterAction) -> CounterReply | ErrorReply:
+        now = self.clock.now()
+        try:
+            self.engine.command(now, counter, action)
+        except QueueError as exc:
+            return ErrorReply(error=exc.code, message=str(exc))
+        finally:
+            self.engine.take_changes()
+        state = self.engine.counters[counter]
+        ticket = self.engine.serving(state)
+        serving = None
+        if ticket is not None and ticket.called_at is not None:
+            serving = ServingTicket(
+                id=ticket.id,
+                label=ticket.label,
+                number=ticket.number,
+                service=ticket.service,
+                called_at=ticket.called_at,
+            )
+        return CounterReply(
+            request_id=uuid.uuid4(),
+            action=action,
+            state=CounterState(
+                counter=counter, name=str(counter), status=state.status, serving=serving, updated_at=now
+            ),
+        )
+
+    def rate(self, counter: int, level: RatingLevel, *, misuse: bool) -> None:
+        """Ratings do not touch the queue."""
+
+
 def staffing_hall(base: HallConfig, counters: int, *, single_service: bool) -> HallConfig:
     """The hall with `counters` counters serving every service (or one pooled service), always open."""
     data = base.model_dump(mode="json", exclude_none=True)
@@ -626,8 +789,10 @@ def simulate(
     *,
     on_progress: Callable[[float], None] | None = None,
     turnaround_s: float = 20.0,
+    database: Path | None = None,
 ) -> dict[str, Any]:
-    """Run `plan` through a real Mosquitto and coordinator (in this process, on a simulated clock)."""
+    """Run `plan` through a real Mosquitto and coordinator (in this process, on a simulated clock). The
+    coordinator's database is `database` (default: coordinator.db in `workdir`)."""
     from coordinator.service import CoordinatorService
     from coordinator.store import Store
     from motcua.localbroker import LocalBroker
@@ -637,6 +802,8 @@ def simulate(
     clock = FixedClock(start)
     procedures = load_procedures(hall) if hall.hall.procedures else []
     started: list[MqttSession] = []
+    database = database or workdir / "coordinator.db"
+    database.parent.mkdir(parents=True, exist_ok=True)
     with LocalBroker(hall, workdir / "broker") as broker:
 
         def session(device: str) -> MqttSession:
@@ -650,9 +817,7 @@ def simulate(
         coordinator_session = MqttSession(
             broker.settings("coordinator"), device="coordinator", site=hall.hall.site, role="coordinator"
         )
-        coordinator = CoordinatorService(
-            hall, procedures, Store(workdir / "coordinator.db"), coordinator_session, clock
-        )
+        coordinator = CoordinatorService(hall, procedures, Store(database), coordinator_session, clock)
         coordinator.start()
         try:
             if not coordinator.session.wait_connected(10):
@@ -668,7 +833,7 @@ def simulate(
             day.run()
             result = day.summary()
             result["waits_min"] = [v.wait_min for v in day.visits.values() if v.wait_min is not None]
-            result["database"] = str(workdir / "coordinator.db")
+            result["database"] = str(database)
             return result
         finally:
             for s in reversed(started):
@@ -704,13 +869,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--hours", type=float, default=23.0, help="--erlang: hours simulated (at most 23)")
     parser.add_argument("--days", type=int, default=3, help="--erlang: independent days simulated")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--db", type=Path, help="keep the coordinator's database of the day here (a new file)")
+    parser.add_argument(
+        "--out", type=Path, help="keep everything the run writes here (databases, results.json; a new folder)"
+    )
     args = parser.parse_args(argv)
+    if args.db is not None and (args.staffing or args.erlang):
+        parser.error("--db keeps one day's database: use --out with --staffing or --erlang")
+    for kept in (args.db, args.out):
+        if kept is not None and kept.exists():
+            parser.error(f"{kept} exists: the simulation writes a new one (a day's tickets are issued once)")
     for noisy in ("motcua.session", "coordinator.service"):  # thousands of commands: keep the terminal readable
         logging.getLogger(noisy).setLevel(logging.WARNING)
     base = load_hall(args.hall)
     profile = load_profile(args.hall)
     results: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="motcua-sim-") as folder:
+    with contextlib.ExitStack() as stack:
+        if args.out is not None:
+            args.out.mkdir(parents=True)
+            folder = str(args.out)
+        else:
+            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="motcua-sim-"))
         if args.erlang:
             results = run_erlang(
                 base, args.counters, args.rate, args.service_min, args.hours, args.seed, Path(folder), repeat=args.days
@@ -742,12 +921,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             plan = plan_day(base, args.date, profile.behaviour(args.citizens), random.Random(args.seed))
             print(f"Simulating {len(plan.citizens)} citizens on {args.date} in {base.hall.name}", file=sys.stderr)
-            results = simulate(base, plan, Path(folder), on_progress=progress_bar)
-            results.pop("database", None)
+            results = simulate(base, plan, Path(folder), on_progress=progress_bar, database=args.db)
             results.pop("waits_min", None)
+            if args.db is None and args.out is None:
+                results.pop("database", None)  # a temporary folder, gone when we return
             _print_day(results)
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+        text = json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n"
+        if args.out is not None:
+            (args.out / "results.json").write_text(text, encoding="utf-8")
+        if args.json:
+            args.json.write_text(text, encoding="utf-8")
     return 0
 
 
@@ -817,9 +1000,13 @@ def _print_day(results: dict[str, Any]) -> None:
     error = results["estimate_error"]
     print(
         f"tickets {results['tickets']} (served {results['served']}, no-show {results['no_show']}), "
-        f"ratings {results['ratings_sent']}"
+        f"pad presses {results['ratings_sent']} (first presses by level: "
+        + ", ".join(f"{level} {n}" for level, n in results["ratings_by_level"].items())
+        + f"; presses with nobody served {results['idle_presses']})"
     )
     print(f"wait: mean {results['wait_mean_min']} min, p90 {results['wait_p90_min']} min")
+    if results.get("database"):
+        print(f"the coordinator's database: {results['database']}")
     for service, figures in results["wait_by_service"].items():
         mean, p90 = figures["mean_min"], figures["p90_min"]
         print(f"  {service:<22} n={figures['n']:<4} mean {mean:>6.1f} min  p90 {p90:>6.1f} min")

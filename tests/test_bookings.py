@@ -337,3 +337,13 @@ def test_the_report_counts_kept_late_missed_and_the_waits_of_booked_and_walk_in_
     assert (result.kept, result.late, result.missed) == (1, 1, 1)
     assert result.booked_wait_p50_min == 4.0
     assert result.walk_in_wait_p50_min == 22.0  # 24 and 20 minutes
+
+
+def test_a_booked_tickets_people_ahead_are_the_booked_tickets_of_earlier_slots():
+    engine = open_engine()
+    t0 = MONDAY_MORNING
+    for minute in range(4):
+        issue(engine, t0 + timedelta(minutes=minute), service="a")  # walk-ins: not ahead of a booked slot
+    issue(engine, t0 + timedelta(minutes=5), booking=booking("DL-0001", t0 + timedelta(minutes=30)))
+    later = issue(engine, t0 + timedelta(minutes=6), booking=booking("DL-0002", t0 + timedelta(minutes=45)))
+    assert engine.estimate("a", ticket=later).people_ahead == 1

@@ -10,6 +10,7 @@ from conftest import MONDAY_MORNING, VN
 from halls import small_hall
 
 from coordinator.engine import QueueEngine, QueueError, TicketStatus, is_open
+from coordinator.estimate import CHANGEOVER_MIN
 from motcua.contract import CounterAction, CounterStatus, ErrorCode, EventKind, EventReason, PriorityCategory
 from motcua.hall import OpeningHours
 
@@ -444,10 +445,10 @@ def test_estimate_uses_queue_position_capacity_and_learned_service_time():
         issue(engine, "a")
     estimate = engine.estimate("a")
     assert estimate.people_ahead == 4
-    # only counter 1 is open for A; 4.5 people x 10 min
-    assert estimate.minutes == 45
+    # only counter 1 is open for A, idle: four services of 10 min (+ the changeover) before the new ticket's turn
+    assert estimate.minutes == round(4 * (10 + CHANGEOVER_MIN))
     engine.command(NOW, 2, CounterAction.SIGN_IN, officer="minh")
-    assert engine.estimate("a").minutes == 22  # two counters (counter 2 serves only A while B is empty)
+    assert engine.estimate("a").minutes == round(2 * (10 + CHANGEOVER_MIN))  # two counters take two each
     call(engine, 1, NOW)
     engine.command(NOW + timedelta(minutes=2), 1, CounterAction.FINISH)  # a 2-minute service lowers the mean
     assert engine.mean_service_min["a"] == pytest.approx(10 + 0.2 * (2 - 10))
@@ -462,11 +463,11 @@ def test_estimate_counts_every_earlier_ticket_of_the_counters_services():
     issue(engine, "b")  # 5 min
     estimate = engine.estimate("b")
     assert estimate.people_ahead == 4
-    assert estimate.minutes == round((3 * 10 + 1 * 5 + 0.5 * 5) / 1)
+    assert estimate.minutes == round(3 * (10 + CHANGEOVER_MIN) + (5 + CHANGEOVER_MIN))
     engine.command(NOW, 3, CounterAction.SIGN_IN, officer="hoa")  # counter 3 takes B only: B tickets go faster
     faster = engine.estimate("b")
-    # the pool is now counters 2 and 3: the A tickets' work stays in it (only counter 2 takes them), shared by two
-    assert faster.minutes == round((3 * 10 * 1 + 1 * 5 + 0.5 * 5) / 2)
+    # counter 2 takes the first A ticket; counter 3 the B ticket, then the new one
+    assert faster.minutes == round(5 + CHANGEOVER_MIN)
 
 
 def test_estimate_for_a_priority_ticket_counts_only_priority_ahead():

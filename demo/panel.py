@@ -12,14 +12,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from demo.hall import Watcher, Workspace
 from motcua.fonts import font_path
 from motcua.hall import HallConfig
 from motcua.simcontrol import send_control
-
-if TYPE_CHECKING:
-    from motcua.demo import Watcher, Workspace
 
 logger = logging.getLogger(__name__)
 
