@@ -16,6 +16,9 @@ Rules (docs/queue-rules.md has the reasoning):
   priority policy — ``strict`` (priority first) or ``interleaved`` (after ``priority_ratio`` priority calls in a
   row at this counter, one normal ticket if any waits) — ties broken by issue time (FIFO), across services.
 - A transferred ticket keeps its number and its original issue time, so it does not go to the back of the line.
+- ``call_ticket`` calls one chosen waiting ticket of the counter's services (a citizen whose file is ready, a
+  ticket called by mistake at another counter); when it is not the ticket ``next`` would have called, its
+  ``called`` event carries ``reason`` = ``out_of_order``, so reports and the province can see it.
 - A kiosk's cancel never cancels a ticket a counter has already called (``already_called``): that ticket stands.
 """
 
@@ -39,7 +42,7 @@ from motcua.contract import (
     Procedure,
 )
 from motcua.errors import MotcuaError
-from motcua.hall import HallConfig, OpeningHours
+from motcua.hall import HallConfig, OpeningHours, QueueSection
 
 #: Service times outside these bounds (minutes) are an officer forgetting a key, not a real service.
 SERVICE_TIME_BOUNDS = (0.25, 180.0)
@@ -92,6 +95,7 @@ class Ticket:
     finished_at: datetime | None = None
     transfers: int = 0
     rated: bool = False
+    dossier_code: str | None = None  # mã hồ sơ, given by the officer when finishing (the web console)
     booking: str | None = None  # the booking code it was checked in with (coordinator.bookings)
     booked_for: datetime | None = None  # a booked ticket: its slot's start, when it is called ahead of walk-ins
 
@@ -482,10 +486,21 @@ class QueueEngine:
         *,
         officer: str | None = None,
         service: str | None = None,
+        ticket_id: str | None = None,
+        reason: str | None = None,
+        dossier_code: str | None = None,
     ) -> Ticket | None:
-        """Run one keypad action; returns the ticket called or acted on, if any."""
+        """Run one keypad (or console) action; returns the ticket called or acted on, if any. ``ticket_id`` is the
+        ticket `call_ticket` calls; ``reason`` is a pause's reason, written in the log; `dossier_code` (with finish
+        or next) is recorded on the ticket being finished."""
         self.tick(now)
         counter = self._counter(counter_number)
+        if dossier_code is not None:
+            if action not in (CounterAction.FINISH, CounterAction.NEXT):
+                raise QueueError(ErrorCode.BAD_REQUEST, "a dossier code goes with finish or next")
+            finishing = self._require_serving(counter)  # a code with nothing to finish would be lost: refuse it
+            finishing.dossier_code = dossier_code
+            self._touch(finishing)
         match action:
             case CounterAction.NEXT:
                 return self._next(now, counter)
@@ -499,8 +514,10 @@ class QueueEngine:
                 ticket = self._serving(counter)
                 self._finish(now, counter)
                 return ticket
+            case CounterAction.CALL_TICKET:
+                return self._call_ticket(now, counter, ticket_id)
             case CounterAction.PAUSE:
-                self._pause(now, counter)
+                self._pause(now, counter, reason)
             case CounterAction.RESUME:
                 self._resume(now, counter)
             case CounterAction.SIGN_IN:
@@ -516,6 +533,22 @@ class QueueEngine:
         ticket = self.choose(counter, now)
         if ticket is None:
             raise QueueError(ErrorCode.QUEUE_EMPTY, f"counter {counter.number}: no ticket waiting")
+        return self._call_to(now, counter, ticket)
+
+    def _call_ticket(self, now: datetime, counter: Counter, ticket_id: str | None) -> Ticket:
+        ticket = self.tickets.get(ticket_id) if ticket_id else None
+        if ticket is None or ticket.status is not TicketStatus.WAITING or ticket.service not in counter.services:
+            # checked before anything changes: a refused call leaves the ticket at the desk where it was
+            raise QueueError(
+                ErrorCode.NOT_WAITING, f"counter {counter.number}: ticket {ticket_id!r} is not waiting for it"
+            )
+        self._ensure_open(now, counter)
+        if counter.serving is not None:
+            self._finish(now, counter)
+        expected = self.choose(counter, now)
+        return self._call_to(now, counter, ticket, out_of_order=expected is not ticket)
+
+    def _call_to(self, now: datetime, counter: Counter, ticket: Ticket, *, out_of_order: bool = False) -> Ticket:
         counter.priority_streak = counter.priority_streak + 1 if ticket.priority else 0
         self.lines.remove(ticket)
         ticket.status = TicketStatus.CALLED
@@ -528,34 +561,14 @@ class QueueEngine:
         self._touch(ticket)
         self._counters_of_service_changed(ticket.service)
         self._call(now, ticket, counter)
-        self._event(now, EventKind.CALLED, ticket=ticket, counter=counter)
+        reason = EventReason.OUT_OF_ORDER if out_of_order else None
+        self._event(now, EventKind.CALLED, ticket=ticket, counter=counter, reason=reason)
         return ticket
 
     def choose(self, counter: Counter, now: datetime) -> Ticket | None:
         """The ticket `next` would call at this counter now (does not change anything)."""
-        priority = [h for s in counter.services if (h := self.lines.head(s, True)) is not None]
-        normal = [h for s in counter.services if (h := self.lines.head(s, False)) is not None]
-        booked = [h for s in counter.services if (h := self.lines.booked_head(s)) is not None]
-        if not priority and not normal:
-            # Nobody else waits: an early booked citizen is not kept waiting at an idle counter.
-            return self.tickets[min(booked)[2]] if booked else None
-        due = [h for h in booked if h[0] <= now]  # booked tickets whose slot has started
-        oldest = min(priority + normal + due)  # a booked ticket's wait counts from its slot
-        if now - oldest[0] >= timedelta(minutes=self.hall.queue.max_wait_min):
-            chosen = oldest  # waiting longer than the cap: first, whatever its kind
-        elif due:
-            chosen = min(due)  # a booked citizen at their slot, ahead of walk-ins
-        elif not priority:
-            chosen = min(normal)
-        elif (
-            not normal
-            or self.hall.queue.priority_mode == "strict"
-            or counter.priority_streak < self.hall.queue.priority_ratio
-        ):
-            chosen = min(priority)
-        else:
-            chosen = min(normal)
-        return self.tickets[chosen[2]]
+        chosen = _choose(self.lines, counter.services, counter.priority_streak, now, self.hall.queue)
+        return self.tickets[chosen] if chosen is not None else None
 
     def _recall(self, now: datetime, counter: Counter) -> Ticket:
         ticket = self._require_serving(counter)
@@ -624,7 +637,7 @@ class QueueEngine:
         self.changes.board = True
         self._event(now, EventKind.SERVED, ticket=ticket, counter=counter, reason=reason)
 
-    def _pause(self, now: datetime, counter: Counter) -> None:
+    def _pause(self, now: datetime, counter: Counter, reason: str | None = None) -> None:
         if counter.status is CounterStatus.CLOSED:
             raise QueueError(ErrorCode.COUNTER_CLOSED, f"counter {counter.number} is closed")
         if counter.serving is not None:
@@ -635,7 +648,7 @@ class QueueEngine:
             return
         counter.status = CounterStatus.PAUSED
         self._counter_changed(counter)
-        self._event(now, EventKind.PAUSED, counter=counter)
+        self._event(now, EventKind.PAUSED, counter=counter, detail=reason)
 
     def _resume(self, now: datetime, counter: Counter) -> None:
         if counter.status is CounterStatus.CLOSED:
@@ -833,6 +846,53 @@ class QueueEngine:
             return
         previous = self.mean_service_min[service]
         self.mean_service_min[service] = previous + SERVICE_TIME_ALPHA * (minutes - previous)
+
+
+def _choose(
+    lines: WaitingLines, services: tuple[str, ...], streak: int, now: datetime, queue: QueueSection
+) -> str | None:
+    """The id of the ticket `next` calls among `lines` for a counter serving `services` (the rules of the module's
+    docstring), or None when nobody waits."""
+    priority = [h for s in services if (h := lines.head(s, True)) is not None]
+    normal = [h for s in services if (h := lines.head(s, False)) is not None]
+    booked = [h for s in services if (h := lines.booked_head(s)) is not None]
+    if not priority and not normal:
+        # Nobody else waits: an early booked citizen is not kept waiting at an idle counter.
+        return min(booked)[2] if booked else None
+    due = [h for h in booked if h[0] <= now]  # booked tickets whose slot has started
+    oldest = min(priority + normal + due)  # a booked ticket's wait counts from its slot
+    if now - oldest[0] >= timedelta(minutes=queue.max_wait_min):
+        chosen = oldest  # waiting longer than the cap: first, whatever its kind
+    elif due:
+        chosen = min(due)  # a booked citizen at their slot, ahead of walk-ins
+    elif not priority:
+        chosen = min(normal)
+    elif not normal or queue.priority_mode == "strict" or streak < queue.priority_ratio:
+        chosen = min(priority)
+    else:
+        chosen = min(normal)
+    return chosen[2]
+
+
+def call_order(
+    waiting: list[Ticket], services: tuple[str, ...], priority_streak: int, now: datetime, queue: QueueSection
+) -> list[Ticket]:
+    """The waiting tickets of `services` in the order successive `next` presses at one counter would call them,
+    if nothing else changed (the officer's console shows this line). Same rules as `QueueEngine.choose`."""
+    lines = WaitingLines(list(services))
+    by_id = {}
+    for ticket in waiting:
+        if ticket.status is TicketStatus.WAITING and ticket.service in services:
+            lines.add(ticket)
+            by_id[ticket.id] = ticket
+    order: list[Ticket] = []
+    streak = priority_streak
+    while (chosen := _choose(lines, services, streak, now, queue)) is not None:
+        ticket = by_id[chosen]
+        streak = streak + 1 if ticket.priority else 0
+        lines.remove(ticket)
+        order.append(ticket)
+    return order
 
 
 def is_open(hours: OpeningHours, local: datetime, early_min: int = 0) -> bool:

@@ -202,6 +202,17 @@ CREATE INDEX rejected_ratings_id ON rejected_ratings (id);
 
 
 def _step_5(db: sqlite3.Connection) -> None:
+    """The dossier code (mã hồ sơ) an officer records when finishing a ticket; NULL for every older ticket."""
+    _run(db, "ALTER TABLE tickets ADD COLUMN dossier_code TEXT;")
+
+
+def _step_6(db: sqlite3.Connection) -> None:
+    """A counter screen's tablet asks why after a low rating: the reason ids ticked, comma-separated (NULL: none
+    asked or none ticked; every older vote)."""
+    _run(db, "ALTER TABLE ratings ADD COLUMN reasons TEXT;\n")
+
+
+def _step_7(db: sqlite3.Connection) -> None:
     """Bookings (lịch hẹn) imported from the province's booking system, and the booking a ticket was checked in
     with (coordinator.bookings). No personal data: a code, a service or procedure, a slot."""
     _run(
@@ -232,7 +243,9 @@ STEPS: tuple[Step, ...] = (
     Step(2, "typed events: reason (day_end) and from_service columns instead of detail text", _step_2),
     Step(3, "counter commands act once: their request ids and replies", _step_3),
     Step(4, "votes that could not be judged, kept as rejected", _step_4),
-    Step(5, "bookings imported from the booking system; tickets remember their booking", _step_5),
+    Step(5, "tickets.dossier_code: the dossier code recorded when a ticket is finished", _step_5),
+    Step(6, "the reasons a citizen gave with a low rating on a tablet", _step_6),
+    Step(7, "bookings imported from the booking system; tickets remember their booking", _step_7),
 )
 
 #: The schema version this code writes and reads.

@@ -46,6 +46,7 @@ from motcua.contract import (
     HallEvent,
     InvalidMessage,
     Message,
+    Notice,
     Procedure,
     RatingAck,
     RatingOutcome,
@@ -133,6 +134,7 @@ class CoordinatorService:
         self._throttled = _Throttled()
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
+        self.notice: str | None = None  # the board's scrolling notice, from the console's retained `notice`
 
     # --- life cycle -------------------------------------------------------------------------------------
 
@@ -147,6 +149,7 @@ class CoordinatorService:
         self._route(topics.ticket_cancel(ANY), self.on_kiosk_request, reply_topic=topics.ticket_reply_for)
         self._route(topics.counter_command(ANY), self.on_counter_command, reply_topic=topics.counter_reply_for)
         self._route(topics.rating(ANY), self.on_rating, reply_topic=None)
+        self._route(topics.notice(), self.on_notice, reply_topic=None)
         self.session.after_batch(self.flush)
         self.session.on_connection_change(self._on_connection)
         self.session.start()
@@ -249,7 +252,16 @@ class CoordinatorService:
         self.engine.check_age(now, command.sent_at, deadline=command.deadline, speed=self.clock.speed)
         reply: CounterReply | ErrorReply
         try:
-            ticket = self.engine.command(now, counter, command.action, officer=command.officer, service=command.service)
+            ticket = self.engine.command(
+                now,
+                counter,
+                command.action,
+                officer=command.officer,
+                service=command.service,
+                ticket_id=command.ticket_id,
+                reason=command.reason,
+                dossier_code=command.dossier_code,
+            )
             logger.info("counter %s: %s%s", counter, command.action.value, f" -> {ticket.label}" if ticket else "")
             reply = CounterReply(
                 request_id=command.request_id,
@@ -263,6 +275,15 @@ class CoordinatorService:
             request_id=request_id, counter=counter, action=command.action.value, received_at=now, reply=reply.to_bytes()
         )
         return reply
+
+    def on_notice(self, inbound: Inbound) -> None:
+        """The console's retained notice: shown on the board (nothing stored; the broker retains it)."""
+        notice = parse(Notice, inbound.payload)
+        text = notice.text or None
+        if text != self.notice:
+            self.notice = text
+            logger.info("board notice set by %s (%d characters)", notice.by or "?", len(notice.text))
+            self._pending.board = True
 
     def on_rating(self, inbound: Inbound) -> None:
         """Judge a vote and acknowledge it on its counter's ack topic. Every vote gets an ack: one that cannot be
@@ -307,6 +328,7 @@ class CoordinatorService:
             service=service,
             device=self.pads.get(counter),
             reason=verdict.reason,
+            reasons=vote.reasons or (),
         )
         if verdict.outcome is RatingOutcome.COUNTED and verdict.ticket_id:
             self.engine.mark_rated(verdict.ticket_id)
@@ -472,7 +494,9 @@ class CoordinatorService:
             for number in sorted(later.views):
                 self.session.publish(self.topics.counter_state(number), self._counter_state(number), retain=True)
             if later.board:
-                self.session.publish(self.topics.board(), views.board(self.engine, self.clock.now()), retain=True)
+                self.session.publish(
+                    self.topics.board(), views.board(self.engine, self.clock.now(), notice=self.notice), retain=True
+                )
             later.board, later.views, later.views_sent = False, set(), now
         if later.events and (now - later.events_sent >= EVENT_INTERVAL_S or len(later.events) >= MAX_EVENT_BATCH):
             self._publish_held_events()

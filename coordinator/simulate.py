@@ -42,6 +42,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
+from coordinator import views
 from coordinator.engine import QueueEngine, QueueError, Ticket, is_open
 from motcua.clock import FixedClock
 from motcua.config import Section, load_config, validate_config
@@ -49,12 +50,10 @@ from motcua.contract import (
     CounterAction,
     CounterCommand,
     CounterReply,
-    CounterState,
     ErrorReply,
     PriorityCategory,
     RatingLevel,
     RatingVote,
-    ServingTicket,
     TicketInfo,
     TicketIssued,
     TicketRequest,
@@ -701,18 +700,7 @@ class EngineActions:
             return None
         if self.on_issue is not None:
             self.on_issue(self.engine, ticket)
-        estimate = self.engine.estimate(ticket.service, ticket=ticket)
-        return TicketInfo(
-            id=ticket.id,
-            label=ticket.label,
-            number=ticket.number,
-            service=ticket.service,
-            service_name=self.hall.service(ticket.service).name,
-            issued_at=ticket.issued_at,
-            counters=self.engine.counters_for(ticket.service),
-            people_ahead=estimate.people_ahead,
-            estimated_wait_min=estimate.minutes,
-        )
+        return views.ticket_info(self.engine, ticket)
 
     def press(self, counter: int, action: CounterAction) -> CounterReply | ErrorReply:
         now = self.clock.now()
@@ -722,23 +710,8 @@ class EngineActions:
             return ErrorReply(error=exc.code, message=str(exc))
         finally:
             self.engine.take_changes()
-        state = self.engine.counters[counter]
-        ticket = self.engine.serving(state)
-        serving = None
-        if ticket is not None and ticket.called_at is not None:
-            serving = ServingTicket(
-                id=ticket.id,
-                label=ticket.label,
-                number=ticket.number,
-                service=ticket.service,
-                called_at=ticket.called_at,
-            )
         return CounterReply(
-            request_id=uuid.uuid4(),
-            action=action,
-            state=CounterState(
-                counter=counter, name=str(counter), status=state.status, serving=serving, updated_at=now
-            ),
+            request_id=uuid.uuid4(), action=action, state=views.counter_state(self.engine, counter, now)
         )
 
     def rate(self, counter: int, level: RatingLevel, *, misuse: bool) -> None:

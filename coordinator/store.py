@@ -11,7 +11,7 @@ made and changed only by the numbered steps of `coordinator.migrations`, run whe
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -49,6 +49,7 @@ class StoredRating:
     service: str | None
     device: str | None
     reason: str | None  # why the rules judged it so (English, for the log)
+    reasons: tuple[str, ...] = ()  # what the citizen ticked after a low rating on a tablet (reason ids)
 
 
 class Store:
@@ -202,12 +203,13 @@ class Store:
         self.db.executemany(
             """INSERT INTO tickets (id, business_day, issued_service, service, number, label, issued_at, seq, priority,
                    procedure, kiosk, request_id, status, counter, officer, first_called_at, called_at, recalls,
-                   finished_at, transfers, rated, booking, booked_for)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   finished_at, transfers, rated, dossier_code, booking, booked_for)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (id) DO UPDATE SET service = excluded.service, status = excluded.status,
                    counter = excluded.counter, officer = excluded.officer, first_called_at = excluded.first_called_at,
                    called_at = excluded.called_at, recalls = excluded.recalls, finished_at = excluded.finished_at,
-                   transfers = excluded.transfers, rated = excluded.rated""",
+                   transfers = excluded.transfers, rated = excluded.rated,
+                   dossier_code = excluded.dossier_code""",
             [_ticket_row(t) for t in tickets],
         )
 
@@ -244,11 +246,12 @@ class Store:
         service: str | None,
         device: str | None,
         reason: str,
+        reasons: Sequence[str] = (),
     ) -> None:
         self.begin()
         self.db.execute(
             """INSERT INTO ratings (id, counter, level, pressed_at, received_at, outcome, ticket_id, officer, service,
-                   device, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   device, reason, reasons) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 rating_id,
                 counter,
@@ -261,6 +264,7 @@ class Store:
                 service,
                 device,
                 reason,
+                ",".join(reasons) or None,
             ),
         )
         if outcome is RatingOutcome.COUNTED and ticket_id is not None:
@@ -446,6 +450,7 @@ def _ticket_row(t: Ticket) -> tuple[object, ...]:
         _iso(t.finished_at),
         t.transfers,
         int(t.rated),
+        t.dossier_code,
         t.booking,
         _iso(t.booked_for),
     )
@@ -489,6 +494,7 @@ def ticket_from_row(row: sqlite3.Row) -> Ticket:
         finished_at=_opt_dt(row["finished_at"]),
         transfers=row["transfers"],
         rated=bool(row["rated"]),
+        dossier_code=row["dossier_code"],
         booking=row["booking"],
         booked_for=_opt_dt(row["booked_for"]),
     )
@@ -561,4 +567,5 @@ def rating_from_row(row: sqlite3.Row) -> StoredRating:
         service=row["service"],
         device=row["device"],
         reason=row["reason"],
+        reasons=tuple(row["reasons"].split(",")) if row["reasons"] else (),
     )

@@ -71,6 +71,7 @@ def counter_state(engine: QueueEngine, number: int, now: datetime) -> CounterSta
         status=counter.status,
         officer=counter.officer,
         officer_name=hall.officer_name(counter.officer),
+        officer_title=hall.officer_title(counter.officer),
         serving=serving,
         last_finished=counter.last_finished,
         rating_open_until=engine.rating_open_until(counter),
@@ -98,8 +99,9 @@ def call_message(engine: QueueEngine, call: CallEvent) -> Call | None:
     )
 
 
-def board(engine: QueueEngine, now: datetime) -> Board:
-    """Everything the waiting-hall TV shows: the latest calls, every counter, every service's queue."""
+def board(engine: QueueEngine, now: datetime, *, notice: str | None = None) -> Board:
+    """Everything the waiting-hall TV shows: the latest calls, every counter, every service's queue, and the
+    managers' scrolling notice (from the console's retained `Notice`)."""
     hall = engine.hall
     counts = engine.waiting_counts()
     calls = [m for m in (call_message(engine, c) for c in reversed(engine.recent_calls)) if m is not None]
@@ -131,10 +133,12 @@ def board(engine: QueueEngine, now: datetime) -> Board:
     assert engine.business_day is not None
     return Board(
         hall_name=hall.hall.name,
+        hall_name_en=hall.hall.name_en,
         business_day=engine.business_day,
         calls=calls,
         counters=counters,
         services=services,
+        notice=notice,
         updated_at=now,
     )
 

@@ -109,6 +109,7 @@ def write_demo_hall(workspace: Workspace, sample: Path = SAMPLE) -> HallConfig:
         "kiosks": [{"id": "kiosk-1"}],
         "pads": [{"id": f"pad-{n}", "counter": n} for n in DEMO_COUNTERS],
         "keypads": [{"id": f"keypad-{n}", "counter": n} for n in DEMO_COUNTERS],
+        "counter_screens": [{"id": "screen-1", "counter": 1}],  # counter 1 also has a touch rating tablet
         "displays": [{"id": "display-1"}],
         "admins": ["admin"],
         "coordinator": "coordinator",
@@ -142,7 +143,8 @@ def write_device_configs(
             "mqtt": {**mqtt("coordinator"), "username": "coordinator"},
         },
     )
-    write("admin", {"device": {"id": "admin", "site": site}, "mqtt": mqtt("admin")})
+    # The hall tools (`motcua counter`) use the tools' listener, as on the coordinator Pi (docs/security.md).
+    write("admin", {"device": {"id": "admin", "site": site}, "mqtt": {**mqtt("admin"), "port": broker.tools_port}})
     sample_devices = SAMPLE / "devices"
     pad = tomllib.loads((sample_devices / "pad-1.toml").read_text(encoding="utf-8"))
     keypad = tomllib.loads((sample_devices / "keypad-1.toml").read_text(encoding="utf-8"))
@@ -192,6 +194,20 @@ def write_device_configs(
             },
             "printer": {"connection": "dummy", "paper": "80mm", "save_dir": str(workspace.tickets)},
             "camera": {"source": "files", "drop_folder": str(workspace.camera), "cooldown_s": 2.0},
+        },
+    )
+    write(
+        "screen-1",
+        {
+            "counter": 1,
+            "hall": str(workspace.hall),
+            "mode": "tablet",
+            "outbox": str(workspace.root / "state" / "screen-1-outbox.db"),
+            "device": {"id": "screen-1", "site": site},
+            "mqtt": mqtt("screen-1"),
+            "screen": {"driver": "auto" if windows else "dummy", "fullscreen": False, "width": 1024, "height": 600},
+            "tablet": {"lockout_s": min(5.0, max(0.3, 36 / speed)), "resend_s": 5.0},
+            "simulation": {} if windows else {"control_socket": str(workspace.socket("screen-1"))},
         },
     )
     write(

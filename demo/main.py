@@ -181,10 +181,12 @@ def run_demo(
         watcher = Watcher(broker.settings("admin"), hall.hall.site)
         watcher.session.start()
         processes.start("coordinator", "coordinator", "--config", str(workspace.config("coordinator")))
+        console_url = start_console(workspace, hall, broker, processes, clock.now())
         for device in ["display-1", "kiosk-1", *[f"{k}-{n}" for n in DEMO_COUNTERS for k in ("pad", "keypad")]]:
             role = device.split("-")[0]
             processes.start(device, role, "--config", str(workspace.config(device)))
-        everyone = {"coordinator", "display-1", "kiosk-1"} | {
+        processes.start("screen-1", "counter-screen", "--config", str(workspace.config("screen-1")))
+        everyone = {"coordinator", "display-1", "kiosk-1", "screen-1"} | {
             f"{k}-{n}" for n in DEMO_COUNTERS for k in ("pad", "keypad")
         }
 
@@ -192,7 +194,7 @@ def run_demo(
             processes.check()
             with watcher.lock:
                 online = everyone <= watcher.online
-            controlled = everyone - {"coordinator"} - ({"display-1"} if windows else set())
+            controlled = everyone - {"coordinator"} - ({"display-1", "screen-1"} if windows else set())
             sockets = all(workspace.socket(d).exists() for d in controlled)
             return online and sockets and send_control(workspace.socket("kiosk-1"), "status").get("catalogue", False)
 
@@ -234,7 +236,8 @@ def run_demo(
                     progress(fraction)
                 if fraction >= 0.4 and "morning" not in taken:  # the hall in full swing
                     taken.add("morning")
-                    for device in ("kiosk-1", "display-1"):
+                    console_pictures(console_url, workspace, hall)
+                    for device in ("kiosk-1", "display-1", "screen-1"):
                         send_control(
                             workspace.socket(device),
                             "screenshot",
@@ -263,11 +266,46 @@ def run_demo(
             logger.warning("processes that did not exit cleanly: %s", bad)
 
 
+def start_console(
+    workspace: Workspace, hall: HallConfig, broker: LocalBroker, processes: Processes, now: datetime
+) -> str:
+    """The web console (`motcua console`) on a free loopback port, with demo accounts; prints how to sign in."""
+    from console.demo import DEMO_PASSWORD, make_accounts, write_config
+    from motcua.localbroker import free_port
+
+    assert broker.files is not None
+    port = free_port()
+    password_file = broker.files.credentials / "console.password"
+    mqtt = {"host": "127.0.0.1", "port": broker.port, "password_file": str(password_file)}
+    config = write_config(
+        workspace.root / "console", hall=workspace.hall, database=workspace.database, mqtt=mqtt, port=port
+    )
+    accounts = make_accounts(workspace.root / "console" / "console-accounts.db", hall, now)
+    processes.start("console", "console", "--config", str(config))
+    url = f"http://127.0.0.1:{port}"
+    officer = next(name for name, what in accounts.items() if what.startswith("officer"))
+    print(
+        f"The web console: {url} (officer: {officer}, manager: lanhdao, admin: quantri; password {DEMO_PASSWORD})",
+        flush=True,
+    )
+    return url
+
+
+def console_pictures(url: str, workspace: Workspace, hall: HallConfig) -> None:
+    from console.demo import screenshots
+
+    officer = next((c.officer for c in hall.counters if c.officer), None)
+    if officer is not None:
+        for path in screenshots(url, workspace.screenshots, officer=officer, counter=hall.counters[0].number):
+            logger.info("console screenshot %s", path)
+
+
 def collect(workspace: Workspace, hall: HallConfig) -> dict[str, Any]:
     """Screenshots, the report, and the figures the summary prints (the report's own, `report_figures`)."""
     kiosk = send_control(workspace.socket("kiosk-1"), "status")
     send_control(workspace.socket("kiosk-1"), "screenshot", workspace.screenshots / "kiosk.png")
     send_control(workspace.socket("display-1"), "screenshot", workspace.screenshots / "display.png")
+    send_control(workspace.socket("screen-1"), "screenshot", workspace.screenshots / "counter-screen.png")
     display = wait_for(
         lambda: (
             (s := send_control(workspace.socket("display-1"), "status"))
@@ -314,7 +352,8 @@ def collect(workspace: Workspace, hall: HallConfig) -> dict[str, Any]:
         "calls": calls,
         "calls_shown": display["calls_shown_count"],
         "calls_announced": announcements.get("played", 0),
-        "announcement_files": len(list(workspace.audio.glob("*.wav"))),
+        # calls with at least one sound file (a call's repetition, said when nobody else waits, is a second file)
+        "announcement_files": len({path.stem.split("-", 1)[-1] for path in workspace.audio.glob("*.wav")}),
         **figures,
         "report_ok": report.returncode == 0,
         "report_error": report.stderr.strip()[-500:] if report.returncode else None,

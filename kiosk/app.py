@@ -36,6 +36,7 @@ from kiosk.events import (
     CancelAnswered,
     CatalogueReceived,
     ConnectionChanged,
+    CoordinatorChanged,
     InboxEvent,
     PrinterChanged,
     QrScanned,
@@ -53,7 +54,7 @@ from kiosk.scanner import Scanner
 from kiosk.speaker import Speaker, make_sink
 from kiosk.ui.controller import Controller, Screen
 from motcua.clock import Clock, clock_from_env
-from motcua.contract import Catalogue, PriorityCategory, parse
+from motcua.contract import Catalogue, DeviceState, DeviceStatus, PriorityCategory, parse
 from motcua.errors import ConfigError, ContractError
 from motcua.session import Inbound, MqttSession
 from motcua.simcontrol import ControlServer
@@ -101,11 +102,13 @@ class KioskApp:
             default_lang=Lang(screen.language),
             idle_timeout_s=screen.idle_timeout_s,
             ticket_screen_s=screen.ticket_screen_s,
+            tap_guard_s=screen.tap_guard_s,
             portals=config.scanner.trusted_portals,
             thanks=config.ticket.thanks,
             thanks_en=config.ticket.thanks_en,
             today=lambda: self.clock.now().astimezone(config.ticket.zone).date(),
         )
+        self.controller.state.camera_fitted = config.camera.source != "none"
         self.scanner = Scanner(
             self.camera,
             lambda payload: self._post(QrScanned(payload)),
@@ -165,6 +168,7 @@ class KioskApp:
         self.speaker = self._make_speaker()
         self._load_saved_catalogue()
         self.session.subscribe(self.session.topics.catalogue(), self._on_catalogue)
+        self.session.subscribe(self.session.topics.device_status(self.config.coordinator), self._on_coordinator)
         self.session.on_connection_change(lambda up: self._post(ConnectionChanged(up)))
         self.session.start()
         self.desk.start()
@@ -176,6 +180,19 @@ class KioskApp:
             else:
                 logger.warning("control_socket ignored: the kiosk runs on real hardware")
         self._running = True
+        if screen.diagonal_in is not None:
+            from kiosk.sizes import meets_guidance, px_per_mm
+
+            density = px_per_mm(screen.width, screen.height, screen.diagonal_in)
+            if meets_guidance(screen.width, screen.height, screen.diagonal_in):
+                logger.info('panel %g" at %.2f px/mm: buttons >= 15 mm, gaps >= 2.5 mm', screen.diagonal_in, density)
+            else:
+                logger.warning(
+                    'panel %g" at %.2f px/mm: keys and list rows are smaller than the 15 mm older citizens need '
+                    '(a 1920x1080 panel of 15.6" or more meets it; docs/kiosk.md)',
+                    screen.diagonal_in,
+                    density,
+                )
         logger.info(
             "kiosk %s started: %dx%d, printer %s (%s), camera %s",
             self.config.device.id,
@@ -340,6 +357,8 @@ class KioskApp:
                 self.controller.on_connection(connected)
                 if connected:
                     self._refresh_printer()
+            case CoordinatorChanged(online):
+                self.controller.on_coordinator(online)
             case PrinterChanged(status):
                 self.controller.on_printer(status)
             case CameraChanged(ok):
@@ -424,6 +443,16 @@ class KioskApp:
             tmp.replace(self.state_dir / "catalogue.json")
         except OSError as exc:
             logger.warning("cannot keep a copy of the catalogue in %s: %s", self.state_dir, exc)
+
+    def _on_coordinator(self, inbound: Inbound) -> None:
+        try:
+            status = parse(DeviceStatus, inbound.payload)
+        except ContractError as exc:
+            logger.warning("unreadable coordinator status: %s", exc)
+            return
+        online = status.state is DeviceState.ONLINE
+        logger.info("coordinator %s is %s", status.device, status.state.value)
+        self._post(CoordinatorChanged(online))
 
     def _load_saved_catalogue(self) -> None:
         """The catalogue of the last run: procedures can be looked up even before the broker answers."""
@@ -543,9 +572,11 @@ class KioskApp:
             "screen": state.screen.value,
             "lang": state.lang.value,
             "connected": state.connected,
+            "coordinator": state.coordinator_online,
             "catalogue": state.catalogue is not None,
             "printer": state.printer.value,
-            "camera": state.camera_ok,
+            "camera": state.camera_ok if state.camera_fitted else False,
+            "camera_fitted": state.camera_fitted,
             "last_ticket": state.last_ticket,
             "tickets_printed": state.tickets_printed,
             "procedure": state.procedure_code,

@@ -15,6 +15,7 @@ from kiosk.model import DEFAULT_THANKS
 from kiosk.qrpayload import CODE_PARAMETERS, DEFAULT_PORTALS, Portal
 from kiosk.ticket import PAPER_WIDTHS
 from motcua.config import ConfigPath, DeviceSection, MqttSettings, Section, TimeZoneName
+from motcua.contract import Slug
 from motcua.language import Language
 
 
@@ -23,6 +24,9 @@ class ScreenSection(Section):
 
     width: Annotated[int, Field(ge=320, le=7680)] = 1024
     height: Annotated[int, Field(ge=240, le=4320)] = 600
+    # The panel's diagonal in inches: with it the kiosk says at start whether its buttons reach the 15 mm and gaps
+    # the 2.5 mm public terminals need (docs/kiosk.md recommends panels).
+    diagonal_in: Annotated[float, Field(ge=3, le=100)] | None = None
     fullscreen: bool = True
     # SDL video driver: "auto" lets SDL choose (X11/Wayland on a desktop); "kmsdrm" on Raspberry Pi OS Lite;
     # "dummy" renders off-screen (tests, headless demo).
@@ -32,6 +36,8 @@ class ScreenSection(Section):
     idle_timeout_s: Annotated[float, Field(ge=5, le=3600)] = 60.0  # back to the home screen after no touch
     ticket_screen_s: Annotated[float, Field(ge=3, le=600)] = 20.0  # how long the number stays on screen
     show_cursor: bool = False
+    # After a screen changes, taps (except typing) are ignored this long: an elderly hand's slow double tap.
+    tap_guard_s: Annotated[float, Field(ge=0, le=3)] = 0.8
     # How many times a second, at most, the touchscreen is read and the screen redrawn (idle, the kiosk sleeps).
     fps_limit: Annotated[int, Field(ge=1, le=120)] = 30
 
@@ -177,6 +183,9 @@ class KioskConfig(Section):
     scanner: ScannerSection = ScannerSection()
     ticket: TicketSection = TicketSection()
     voice: VoiceSection = VoiceSection()
+    # The coordinator's device id (hall.toml [devices] coordinator): its retained status tells the home screen
+    # when numbers cannot be issued.
+    coordinator: Slug = "coordinator"
     # Where the kiosk keeps requests not yet settled (cancelled or printed) and the last catalogue.
     state_dir: ConfigPath = Path("/var/lib/motcua/kiosk")
     # With simulated hardware (dummy printer or file camera): the Unix socket of motcua.simcontrol

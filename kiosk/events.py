@@ -26,6 +26,13 @@ class ConnectionChanged:
 
 
 @dataclass(frozen=True)
+class CoordinatorChanged:
+    """The coordinator's retained status: online, or offline (its last will, or a clean stop)."""
+
+    online: bool
+
+
+@dataclass(frozen=True)
 class PrinterChanged:
     status: PrinterStatus
 
@@ -70,6 +77,7 @@ class Wake:
 InboxEvent = (
     CatalogueReceived
     | ConnectionChanged
+    | CoordinatorChanged
     | PrinterChanged
     | CameraChanged
     | QrScanned

@@ -6,7 +6,9 @@
                                  ──ErrorReply──▶ REFUSED (nothing was issued)
                                  ──TicketIssued──▶ render ▶ ESC/POS bytes ▶ print
                                                    printed ▶ journal settled ▶ PRINTED
-                                                   not printed ▶ PRINT_FAILED: the citizen chooses reprint or cancel
+                                                   not printed ▶ journal settled ▶ PRINT_FAILED: the number
+                                                   is shown large and stands (reprint, or remember it); an
+                                                   issued number is never cancelled because the citizen left
 
 Runs on a worker thread (requests block up to the timeout); the screen only ever sees `TicketResult`s, and
 everything the desk needs from the screen comes with the request (`TakeRequest`).
@@ -199,7 +201,9 @@ class TicketDesk:
                 header=header,
                 timings=timings,
             )
-        logger.warning("ticket %s not printed: %s", ticket.label, printed.detail)
+        # The number is shown on the screen and stands: a restart must not cancel a place the citizen holds.
+        self.journal.settled(rid)
+        logger.warning("ticket %s not printed (shown on screen, it stands): %s", ticket.label, printed.detail)
         return TicketResult(
             Outcome.PRINT_FAILED,
             rid,

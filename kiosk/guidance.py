@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from kiosk.i18n import Lang, priority_label, text
+from kiosk.i18n import Lang, printer_problem, priority_label, text
 from kiosk.ui.controller import Screen, UiState
 from motcua.speech.numbers import label_words, number_words
 from motcua.speech.segments import Clip, Pause, Segment
@@ -49,7 +49,14 @@ def guidance(state: UiState) -> Guidance | None:
         case Screen.HOME if catalogue is not None:
             services = catalogue.services
             names = [(sv.name_en or sv.name) if lang is Lang.EN else sv.name for sv in services]
-            parts += [t("home_prompt"), *names[:MAX_CHOICES], t("booking"), t("search")]
+            if s.blocked is not None:  # the home screen's notice: no number can be issued now (issue 18.2)
+                key += f":{s.blocked}"
+                problem = printer_problem(s.printer.problem or "failed", lang)
+                body = {"offline": "notice_offline_body", "coordinator": "notice_coordinator_body"}
+                parts += [t("notice_blocked_title"), t(body.get(s.blocked, "notice_printer_body"), problem=problem)]
+            key += ":ask" if s.asking else ""
+            prompt = t("ask_prompt") if s.asking else t("home_prompt")
+            parts += [prompt, *names[:MAX_CHOICES], t("booking"), t("search")]
         case Screen.SERVICE if catalogue is not None and s.service_id is not None:
             service = catalogue.service(s.service_id)
             if service is not None:
@@ -66,7 +73,8 @@ def guidance(state: UiState) -> Guidance | None:
                 ]
         case Screen.PRIORITY if catalogue is not None:
             categories = catalogue.catalogue.priority_categories
-            parts += [t("priority_title"), *(priority_label(c, lang) for c in categories), t("priority_none")]
+            regular = f"{t('priority_none')} — {t('priority_none_sub')}"  # "KHÔNG" and, under it, "Lấy số thường"
+            parts += [t("priority_title"), *(priority_label(c, lang) for c in categories), regular]
         case Screen.WORKING:
             parts.append(t("working"))
         case Screen.TICKET if s.result is not None and s.result.ticket is not None:
@@ -85,15 +93,24 @@ def guidance(state: UiState) -> Guidance | None:
                         parts.append("và" if lang is Lang.VI else "and")
                     parts.append(number_words(counter) if lang is Lang.VI else [str(counter)])
             parts.append(t("take_ticket"))
-        case Screen.PRINT_FAILED:
-            parts += [t("print_failed_title"), t("reprint"), t("cancel_ticket")]
+        case Screen.PRINT_FAILED if s.result is not None and s.result.ticket is not None:
+            # The number stands (issue 18.3): said like the ticket's, then the two choices; nothing cancels it.
+            ticket = s.result.ticket
+            key += f":{ticket.id}"
+            parts += [t("print_failed_title", problem=printer_problem(s.result.problem or "failed", lang))]
+            parts.append(t("voice_your_number"))
+            try:
+                parts.append(label_words(ticket.label) if lang is Lang.VI else [ticket.label])
+            except ValueError:
+                parts.append(number_words(ticket.number))
+            parts += [t("print_failed_valid"), t("print_failed_help"), t("reprint"), t("remembered")]
         case Screen.MESSAGE if s.message is not None:
             key += f":{s.message.title}"
             parts += [s.message.title, s.message.body]
         case Screen.ID_CARD:
             parts += [t("idcard_title"), t("idcard_offer"), t("idcard_accept"), t("idcard_decline")]
         case Screen.BOOKING:
-            parts += [t("booking_title"), t("booking_hint")]
+            parts += [t("booking_title"), t("booking_hint" if s.camera_fitted else "booking_hint_typed")]
         case Screen.SEARCH:
             parts.append(t("search_prompt"))
         case _:

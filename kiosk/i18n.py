@@ -17,7 +17,10 @@ Lang = Language  # the kiosk's short name for it
 #: (Vietnamese, English) for each text of the screens.
 TEXTS: dict[str, tuple[str, str]] = {
     "app_title": ("Lấy số thứ tự", "Take a queue number"),
-    "home_prompt": ("Chạm vào lĩnh vực bạn cần giải quyết để lấy số", "Touch the service you need to take a number"),
+    "home_prompt": (
+        "Xin mời chạm vào lĩnh vực cần giải quyết để lấy số",
+        "Please touch the service you need to take a number",
+    ),
     "scan_hint": (
         "Có tờ thủ tục? Đưa mã QR vào trước camera để xem hướng dẫn.",
         "Have a procedure sheet? Hold its QR code in front of the camera.",
@@ -25,13 +28,23 @@ TEXTS: dict[str, tuple[str, str]] = {
     "search": ("Tìm thủ tục", "Find a procedure"),
     "search_prompt": ("Gõ tên thủ tục, không cần dấu", "Type the procedure name, accents not needed"),
     "search_example": ("Ví dụ: dang ky khai sinh", "Example: birth registration"),
-    "search_none": ("Không tìm thấy thủ tục phù hợp. Hãy thử từ khác.", "No procedure found. Try other words."),
+    "search_none": (
+        "Không tìm thấy thủ tục phù hợp. Xin mời thử từ khác, hoặc lấy số để cán bộ hướng dẫn.",
+        "No procedure found. Please try other words, or take a number and ask the staff.",
+    ),
+    "ask_staff": ("LẤY SỐ ĐỂ HỎI CÁN BỘ", "TAKE A NUMBER TO ASK THE STAFF"),
+    "ask_prompt": (
+        "Xin mời chọn lĩnh vực gần nhất với việc cần hỏi, rồi lấy số: cán bộ sẽ hướng dẫn.",
+        "Please choose the service closest to your question and take a number: the staff will help you.",
+    ),
     "search_count": ("{n} thủ tục", "{n} procedures"),
     "language": ("English", "Tiếng Việt"),
     "home": ("Trang chủ", "Home"),
     "back": ("Quay lại", "Back"),
     "previous": ("◀ Trước", "◀ Previous"),
     "next": ("Tiếp ▶", "Next ▶"),
+    "previous_up": ("▲ Trang trước", "▲ Previous"),
+    "next_down": ("▼ Trang sau", "▼ More"),
     "page": ("Trang {page}/{pages}", "Page {page}/{pages}"),
     "clear": ("Xóa hết", "Clear"),
     "space": ("Dấu cách", "Space"),
@@ -45,8 +58,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "closed": ("Ngoài giờ làm việc", "Closed now"),
     "closed_hours": ("Giờ làm việc: {hours}", "Opening hours: {hours}"),
     "code": ("Mã thủ tục: {code}", "Procedure code: {code}"),
-    "field": ("Lĩnh vực: {field}", "Field: {field}"),
+    "field": ("Lĩnh vực: {field}", "Field (Vietnamese): {field}"),
     "documents": ("Thành phần hồ sơ", "Documents to bring"),
+    "vietnamese_only": (
+        "",
+        "The documents, fees and times below are the official wording, in Vietnamese only. "
+        "Please ask the staff at a counter for help.",
+    ),
     "forms": ("Biểu mẫu, tờ khai", "Forms"),
     "time_limit": ("Thời hạn giải quyết", "Processing time"),
     "fee": ("Phí, lệ phí", "Fees"),
@@ -55,33 +73,40 @@ TEXTS: dict[str, tuple[str, str]] = {
     "online_qr": ("Quét bằng điện thoại để nộp hồ sơ trực tuyến", "Scan with your phone to apply online"),
     "online_partial": ("Một phần trực tuyến", "Partly online"),
     "online_full": ("Toàn trình trực tuyến", "Fully online"),
-    "priority_title": ("Bạn có thuộc đối tượng ưu tiên không?", "Are you entitled to priority service?"),
+    "priority_title": ("Ông/Bà có thuộc đối tượng ưu tiên không?", "Are you entitled to priority service?"),
     "priority_note": (
         "Đối tượng ưu tiên được phục vụ trước. Cán bộ có thể đề nghị xuất trình giấy tờ.",
         "Priority citizens are served first. Staff may ask for proof.",
     ),
-    "priority_none": ("KHÔNG — lấy số thường", "NO — regular number"),
+    "priority_none": ("KHÔNG", "NO"),
+    "priority_none_sub": ("Lấy số thường", "Regular number"),
     "priority_of_ticket": ("ƯU TIÊN: {category}", "PRIORITY: {category}"),
     "working": ("Đang lấy số, xin vui lòng chờ…", "Getting your number, please wait…"),
-    "your_number": ("Số thứ tự của bạn", "Your number"),
+    "your_number": ("Số thứ tự của Ông/Bà", "Your number"),
     # Where the citizen will be called, not an invitation to go now ("Mời đến quầy" is for the board and the voice).
     "served_at": ("Quầy phục vụ: {counters}", "Served at counter: {counters}"),
-    "people_ahead": ("Số người chờ trước bạn: {n}", "People ahead of you: {n}"),
+    "people_ahead": ("Số người chờ trước: {n}", "People ahead of you: {n}"),
     "estimated_wait": ("Thời gian chờ dự kiến: {wait}", "Estimated wait: {wait}"),
     "take_ticket": ("Xin mời nhận phiếu ở khe máy in bên dưới.", "Please take your ticket from the printer below."),
     "listen_call": (
-        "Hãy ngồi chờ và chú ý màn hình, loa gọi số.",
+        "Xin mời ngồi chờ và chú ý màn hình, loa gọi số.",
         "Please take a seat and watch the screen for your number.",
     ),
     "no_ticket_came": ("Không thấy phiếu? In lại", "No ticket? Print again"),
     "done": ("Xong", "Done"),
-    "print_failed_title": ("Chưa in được phiếu", "The ticket could not be printed"),
+    "print_failed_title": ("Máy in chưa in được phiếu ({problem})", "The ticket could not be printed ({problem})"),
+    "print_failed_valid": ("SỐ VẪN CÒN HIỆU LỰC", "THIS NUMBER IS VALID"),
     "print_failed_body": (
-        "Số {label} đã được cấp nhưng máy in không in được ({problem}). "
-        "Bạn có thể thử in lại, hoặc hủy và nhờ cán bộ giúp đỡ.",
-        "Number {label} was issued but the printer could not print it ({problem}). "
-        "You can try again, or cancel and ask the staff for help.",
+        "Số {label} đã được cấp và vẫn giữ chỗ của Ông/Bà. Xin mời ghi nhớ số này (hoặc chụp ảnh màn hình), "
+        "ngồi chờ và nghe gọi số; khi được gọi, xin mời đọc số cho cán bộ.",
+        "Number {label} has been issued and keeps your place. Please remember it (or take a photo of the "
+        "screen), take a seat and listen for your number; when it is called, tell the staff your number.",
     ),
+    "print_failed_help": (
+        "Cần giúp đỡ? Xin mời hỏi cán bộ tại quầy: số này không bị hủy.",
+        "Need help? Please ask the staff at a counter: this number is not cancelled.",
+    ),
+    "remembered": ("ĐÃ NHỚ SỐ — XONG", "I HAVE MY NUMBER — DONE"),
     "reprint": ("IN LẠI", "PRINT AGAIN"),
     "cancel_ticket": ("Hủy số này", "Cancel this number"),
     "cancelled": (
@@ -120,6 +145,37 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Máy in tạm thời không in được ({problem}) nên chưa cấp số. Xin vui lòng báo cán bộ tại quầy.",
         "The printer cannot print right now ({problem}), so no number was issued. Please tell the staff.",
     ),
+    # The home screen when no number can be issued (kiosk.ui.screens.home_notice): what is wrong, what still
+    # works, what to do.
+    "notice_blocked_title": ("Tạm thời chưa lấy số được", "Numbers cannot be issued right now"),
+    "notice_offline_body": (
+        "Máy lấy số mất kết nối với hệ thống. Ông/Bà vẫn xem được thủ tục; xin mời đến quầy để cán bộ hướng dẫn.",
+        "The kiosk has lost its connection to the hall system. You can still read the procedures; "
+        "please go to a counter, the staff will help you.",
+    ),
+    "notice_coordinator_body": (
+        "Hệ thống cấp số đang tạm dừng. Ông/Bà vẫn xem được thủ tục; xin mời đến quầy để cán bộ hướng dẫn.",
+        "The numbering system is stopped for now. You can still read the procedures; "
+        "please go to a counter, the staff will help you.",
+    ),
+    "notice_printer_body": (
+        "Máy in phiếu đang có sự cố ({problem}). Ông/Bà vẫn xem được thủ tục; xin mời báo cán bộ tại quầy.",
+        "The ticket printer has a problem ({problem}). You can still read the procedures; "
+        "please tell the staff at a counter.",
+    ),
+    "notice_closed_title": ("Ngoài giờ làm việc — mở lại lúc {time}", "Closed — open again at {time}"),
+    "notice_closed_body": (
+        "Hiện chưa lấy số được. Ông/Bà vẫn xem được thủ tục và giấy tờ cần chuẩn bị.",
+        "No numbers can be issued now. You can still read the procedures and the documents to bring.",
+    ),
+    "take_paused": ("TẠM DỪNG LẤY SỐ", "NUMBERS PAUSED"),
+    "take_paused_sub": ("Xin mời hỏi cán bộ tại quầy", "Please ask the staff at a counter"),
+    "coordinator_down_body": (
+        "Hệ thống cấp số đang tạm dừng nên chưa lấy được số. Không có phiếu nào được in. "
+        "Xin mời đến quầy để cán bộ hướng dẫn.",
+        "The numbering system is stopped for now, so no number was issued and nothing was printed. "
+        "Please go to a counter, the staff will help you.",
+    ),
     "camera_banner": ("Máy quét mã QR tạm thời không hoạt động.", "The QR scanner is not working at the moment."),
     "scan_title": ("Mã này không dùng được ở đây", "This code cannot be used here"),
     "sorry": ("Xin lỗi", "Sorry"),
@@ -127,7 +183,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "service_closed_title": ("Ngoài giờ làm việc", "Closed now"),
     "already_called_title": ("Số {label} vẫn còn hiệu lực", "Number {label} still stands"),
     "already_called_body": (
-        "Số {label} đã được gọi tại quầy nên không hủy được. Xin mời bạn đến ngay quầy {counters} "
+        "Số {label} đã được gọi tại quầy nên không hủy được. Xin mời Ông/Bà đến ngay quầy {counters} "
         "và đọc số {label} cho cán bộ.",
         "Number {label} has already been called at a counter, so it was not cancelled. Please go to counter "
         "{counters} now and tell the staff your number, {label}.",
@@ -210,6 +266,7 @@ ERROR_MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.NOT_SIGNED_IN: ("Chưa có cán bộ tại quầy.", "No officer at the counter."),
     ErrorCode.NOTHING_SERVING: ("Quầy chưa phục vụ ai.", "The counter is not serving anyone."),
     ErrorCode.QUEUE_EMPTY: ("Không có ai đang chờ.", "Nobody is waiting."),
+    ErrorCode.NOT_WAITING: ("Số này không còn trong hàng chờ.", "That number is no longer waiting."),
     ErrorCode.RECALLS_REQUIRED: ("Cần gọi lại trước.", "Recall first."),
     ErrorCode.STALE_COMMAND: (
         "Đồng hồ của máy lấy số bị lệch nên chưa lấy số được. Xin vui lòng báo cán bộ.",
@@ -229,29 +286,29 @@ SCAN_MESSAGES: dict[ScanVerdict, tuple[str, str]] = {
         "Procedure {code} is not handled at this office. Please ask the staff.",
     ),
     ScanVerdict.TOO_LARGE: (
-        "Mã QR này không phải mã thủ tục hành chính. Xin hãy quét mã trên tờ thủ tục của bộ phận một cửa.",
+        "Mã QR này không phải mã thủ tục hành chính. Xin mời quét mã trên tờ thủ tục của bộ phận một cửa.",
         "This QR code is not a procedure code. Please scan the code on a procedure sheet of this office.",
     ),
     ScanVerdict.BINARY: (
-        "Mã QR này không phải mã thủ tục hành chính. Xin hãy quét mã trên tờ thủ tục của bộ phận một cửa.",
+        "Mã QR này không phải mã thủ tục hành chính. Xin mời quét mã trên tờ thủ tục của bộ phận một cửa.",
         "This QR code is not a procedure code. Please scan the code on a procedure sheet of this office.",
     ),
     ScanVerdict.SCRIPT: (
-        "Mã QR này không phải mã thủ tục hành chính. Xin hãy quét mã trên tờ thủ tục của bộ phận một cửa.",
+        "Mã QR này không phải mã thủ tục hành chính. Xin mời quét mã trên tờ thủ tục của bộ phận một cửa.",
         "This QR code is not a procedure code. Please scan the code on a procedure sheet of this office.",
     ),
     ScanVerdict.OTHER_SITE: (
         "Mã QR này dẫn đến một trang không phải Cổng Dịch vụ công nên máy không mở. "
-        "Xin hãy quét mã trên tờ thủ tục của bộ phận một cửa.",
+        "Xin mời quét mã trên tờ thủ tục của bộ phận một cửa.",
         "This QR code leads to a site that is not the public-service portal, so the kiosk does not open it. "
         "Please scan the code on a procedure sheet of this office.",
     ),
     ScanVerdict.NO_CODE: (
-        "Đường dẫn này không có mã thủ tục. Xin hãy quét mã trên tờ thủ tục của bộ phận một cửa.",
+        "Đường dẫn này không có mã thủ tục. Xin mời quét mã trên tờ thủ tục của bộ phận một cửa.",
         "This link carries no procedure code. Please scan the code on a procedure sheet of this office.",
     ),
     ScanVerdict.NOT_A_PROCEDURE: (
-        "Mã QR này không phải mã thủ tục hành chính. Xin hãy quét mã trên tờ thủ tục của bộ phận một cửa.",
+        "Mã QR này không phải mã thủ tục hành chính. Xin mời quét mã trên tờ thủ tục của bộ phận một cửa.",
         "This QR code is not a procedure code. Please scan the code on a procedure sheet of this office.",
     ),
     ScanVerdict.ID_CARD: CHECKIN_TEXTS["idcard_malformed_body"],  # shown only when a card cannot be judged

@@ -59,6 +59,10 @@ CHECKIN_TEXTS: dict[str, tuple[str, str]] = {
         "Nhập mã số trên giấy hẹn hoặc tin nhắn, hoặc đưa mã QR của lịch hẹn vào trước camera.",
         "Type the code from your appointment message, or hold the booking's QR code in front of the camera.",
     ),
+    "booking_hint_typed": (  # a kiosk without a camera (camera.source = "none"): no QR code to show
+        "Nhập mã số trên giấy hẹn hoặc tin nhắn.",
+        "Type the code from your appointment message.",
+    ),
     "booking_submit": ("XÁC NHẬN", "CONFIRM"),
     "booking_empty": ("Mã lịch hẹn: …", "Booking code: …"),
     "booking_refused_title": ("Chưa lấy được số theo lịch hẹn", "No number for this booking"),

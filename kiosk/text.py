@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from motcua.language import ENGLISH_WEEKDAYS, VIETNAMESE_WEEKDAYS
 
@@ -77,3 +77,46 @@ def shorten(text: str, limit: int = 80) -> str:
     """A safe one-line preview of untrusted text for logs: control characters escaped, length capped."""
     preview = text[:limit].encode("unicode_escape").decode("ascii")
     return preview + ("..." if len(text) > limit else "")
+
+
+_DAY_RANGE = re.compile(r"^(?P<first>[^–:]+?)(?:–(?P<last>[^:]+?))?:\s*(?P<spans>.+)$")
+_SPAN = re.compile(r"(\d{1,2}):(\d{2})\s*[–-]\s*(\d{1,2}):(\d{2})")
+
+
+def next_opening(hours: str, now: datetime) -> datetime | None:
+    """When a service with these opening hours (as the catalogue describes them: ``"Thứ Hai–Thứ Sáu: 07:30–11:30,
+    13:30–17:00; Thứ Bảy: 07:30–11:30"``) opens next after `now` (a local time), within a week; None when the text
+    cannot be read or names no hours."""
+    week: dict[int, list[int]] = {}
+    for part in hours.split(";"):
+        match = _DAY_RANGE.match(part.strip())
+        if match is None:
+            continue
+        first = match["first"].strip()
+        last = (match["last"] or first).strip()
+        if first not in VIETNAMESE_WEEKDAYS or last not in VIETNAMESE_WEEKDAYS:
+            continue
+        starts = [int(h) * 60 + int(m) for h, m, _, _ in _SPAN.findall(match["spans"])]
+        for day in range(VIETNAMESE_WEEKDAYS.index(first), VIETNAMESE_WEEKDAYS.index(last) + 1):
+            week.setdefault(day, []).extend(starts)
+    if not week:
+        return None
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    minute_now = now.hour * 60 + now.minute
+    for ahead in range(8):
+        day = (now.weekday() + ahead) % 7
+        for start in sorted(week.get(day, [])):
+            if ahead > 0 or start > minute_now:
+                return (midnight + timedelta(days=ahead)).replace(hour=start // 60, minute=start % 60)
+    return None
+
+
+def format_reopening(at: datetime, now: datetime, *, english: bool = False) -> str:
+    """``"13:30"`` today, ``"07:30 sáng mai"`` tomorrow, ``"07:30 Thứ Hai"`` later in the week."""
+    days = (at.date() - now.date()).days
+    if days == 0:
+        return f"{at:%H:%M}"
+    if days == 1:
+        return f"{at:%H:%M} tomorrow" if english else f"{at:%H:%M} ngày mai"
+    names = ENGLISH_WEEKDAYS if english else VIETNAMESE_WEEKDAYS
+    return f"{at:%H:%M} on {names[at.weekday()]}" if english else f"{at:%H:%M} {names[at.weekday()]}"

@@ -4,6 +4,8 @@
 
 - ``mosquitto.conf`` — from ``broker_config/mosquitto.conf.template``;
 - ``passwd`` — one user per device, PBKDF2-SHA512 hashes in Mosquitto 2.0's ``$7$`` format;
+- ``passwd-tools`` — only the hall's tools (admin users) and the coordinator's user, for the local tools' listener
+  (``--tools-port``);
 - ``acl`` — each device may publish and read only its own topics (built with `motcua.contract.Topics`);
 - ``credentials/<device>.password`` — the plain password each device is given (mode 0600). Existing
   passwords are kept, so generating again after adding a device changes nobody else's password.
@@ -25,6 +27,7 @@ from pathlib import Path
 from string import Template
 
 from motcua.contract import Topics
+from motcua.errors import ConfigError
 from motcua.hall import HallConfig
 
 #: Mosquitto 2.0's defaults for `mosquitto_passwd` ($7$ = PBKDF2-SHA512).
@@ -46,6 +49,7 @@ class BrokerFiles:
     acl: Path
     credentials: Path  # folder of <device>.password
     port: int
+    tools_port: int | None = None  # the local listener of the hall's tools (client ids not tied to usernames)
     changed: tuple[Path, ...] = ()  # the files this run created or modified (empty: everything was up to date)
 
     def password(self, device: str) -> str:
@@ -76,9 +80,11 @@ def device_roles(hall: HallConfig) -> dict[str, str]:
     devices = hall.devices
     roles = {devices.coordinator: "coordinator"}
     roles.update({admin: "admin" for admin in devices.admins})
+    roles.update({console: "console" for console in devices.consoles})
     roles.update({k.id: "kiosk" for k in devices.kiosks})
     roles.update({p.id: "pad" for p in devices.pads})
     roles.update({k.id: "keypad" for k in devices.keypads})
+    roles.update({s.id: "screen" for s in devices.counter_screens})
     roles.update({d.id: "display" for d in devices.displays})
     return roles
 
@@ -105,6 +111,16 @@ def acl_text(hall: HallConfig) -> str:
             f"topic readwrite {topics.device_status(admin)}",
             "",
         ]
+    for console in devices.consoles:
+        lines += [
+            "# The web console: officers' counter commands, the board's notice; reads everything.",
+            f"user {console}",
+            f"topic read {topics.everything()}",
+            f"topic write {topics.counter_command('+')}",
+            f"topic write {topics.notice()}",
+            f"topic readwrite {topics.device_status(console)}",
+            "",
+        ]
     for kiosk in devices.kiosks:
         lines += [
             f"user {kiosk.id}",
@@ -112,6 +128,7 @@ def acl_text(hall: HallConfig) -> str:
             f"topic write {topics.ticket_cancel(kiosk.id)}",
             f"topic read {topics.ticket_reply(kiosk.id)}",
             f"topic read {topics.catalogue()}",
+            f"topic read {topics.device_status(devices.coordinator)}",
             f"topic readwrite {topics.device_status(kiosk.id)}",
             "",
         ]
@@ -122,6 +139,16 @@ def acl_text(hall: HallConfig) -> str:
             f"topic read {topics.rating_ack(pad.counter)}",
             f"topic read {topics.counter_state(pad.counter)}",
             f"topic readwrite {topics.device_status(pad.id)}",
+            "",
+        ]
+    for screen in devices.counter_screens:
+        lines += [
+            "# A counter screen: its counter's state; with a tablet, its counter's ratings; its own status.",
+            f"user {screen.id}",
+            f"topic read {topics.counter_state(screen.counter)}",
+            f"topic write {topics.rating(screen.counter)}",
+            f"topic read {topics.rating_ack(screen.counter)}",
+            f"topic readwrite {topics.device_status(screen.id)}",
             "",
         ]
     for keypad in devices.keypads:
@@ -139,10 +166,18 @@ def acl_text(hall: HallConfig) -> str:
             f"user {display.id}",
             f"topic read {topics.board()}",
             f"topic read {topics.call()}",
+            f"topic read {topics.device_status(devices.coordinator)}",
             f"topic readwrite {topics.device_status(display.id)}",
             "",
         ]
     return "\n".join(lines)
+
+
+def max_connections(hall: HallConfig) -> int:
+    """Connections allowed on the devices' listener: hall.toml [broker] max_connections, else twice the broker
+    users plus 16 (reconnects overlapping a half-open old socket, tools)."""
+    configured = hall.broker.max_connections
+    return configured if configured is not None else 2 * len(device_roles(hall)) + 16
 
 
 def generate(
@@ -151,6 +186,7 @@ def generate(
     *,
     bind_address: str = "0.0.0.0",  # noqa: S104 - the hall LAN; the firewall limits who reaches it
     port: int = 1883,
+    tools_port: int | None = None,
     persistence_location: Path | None = None,
     log_dest: str = "syslog",
     autosave_s: int = 10,
@@ -162,6 +198,11 @@ def generate(
 
     Mosquitto started as root drops to `run_as_user`; the files it reads are then made readable by that
     user's group (root:mosquitto 0640) and its persistence folder owned by it. Tests pass ``"root"``.
+
+    On the devices' listener the client id is the username (``use_username_as_clientid``): no credential can take
+    another device's session. `tools_port`, if given, adds a listener on 127.0.0.1 for the hall's tools (admin
+    users) and the coordinator's user only, where one-shot tools keep their own ``<user>-<8 hex>`` ids and so never
+    kick each other.
     """
     out_dir = out_dir.resolve()
     credentials = out_dir / "credentials"
@@ -182,12 +223,30 @@ def generate(
         old = previous.get(device)
         users.append(f"{device}:{old if old is not None and verifies(password, old) else hash_password(password)}")
     _write(passwd, "\n".join(users) + "\n", 0o640, changed)
+    tools_passwd = out_dir / "passwd-tools"
+    # The hall's tools and the coordinator's own user: both live on the coordinator Pi.
+    local_users = {*hall.devices.admins, hall.devices.coordinator}
+    tool_users = [line for line in users if line.split(":", 1)[0] in local_users]
+    _write(tools_passwd, "\n".join(tool_users) + "\n", 0o640, changed)
     _write(acl, acl_text(hall), 0o640, changed)
     persistence = persistence_location or (out_dir / "data")
     persistence.mkdir(parents=True, exist_ok=True)
     tls_block = ""
     if tls is not None:
         tls_block = f"certfile {tls.cert}\nkeyfile {tls.key}\n" + (f"cafile {tls.ca}\n" if tls.ca else "")
+    tools_listener = ""
+    if tools_port is not None:
+        tools_listener = (
+            "\n# The hall's tools (`motcua counter`, check.yml) on this Pi only: one-shot tools connect with their\n"
+            "# own client id <user>-<8 hex>, so two tools never kick each other. Only the tools' and the\n"
+            "# coordinator's users log in here.\n"
+            f"listener {tools_port} 127.0.0.1\n"
+            "allow_anonymous false\n"
+            f"password_file {tools_passwd}\n"
+            f"acl_file {acl}\n"
+            "max_connections 16\n"
+        )
+    limits = hall.broker
     config = out_dir / "mosquitto.conf"
     text = _template("mosquitto.conf.template").substitute(
         site=hall.hall.site,
@@ -196,6 +255,11 @@ def generate(
         port=port,
         bind_address=bind_address,
         tls_block=tls_block,
+        tools_listener=tools_listener,
+        max_connections=max_connections(hall),
+        max_packet_size=limits.max_packet_kib * 1024,
+        max_queued_bytes=limits.max_queued_kib * 1024,
+        memory_limit=limits.memory_limit_mib * 1024 * 1024,
         persistence_location=f"{persistence}/",
         autosave_s=autosave_s,
         log_dest=log_dest,
@@ -204,16 +268,37 @@ def generate(
     )
     _write(config, text, 0o640, changed)
     if os.geteuid() == 0 and run_as_user != "root":
-        _give_to(run_as_user, readable=[passwd, acl, config], owned=[persistence])
+        _give_to(run_as_user, readable=[passwd, tools_passwd, acl, config], owned=[persistence])
     return BrokerFiles(
-        config=config, passwd=passwd, acl=acl, credentials=credentials, port=port, changed=tuple(changed)
+        config=config,
+        passwd=passwd,
+        acl=acl,
+        credentials=credentials,
+        port=port,
+        tools_port=tools_port,
+        changed=tuple(changed),
     )
 
 
 def bridge_config(
-    hall: HallConfig, *, remote_address: str, remote_username: str, remote_password: str, ca_file: Path | None = None
+    hall: HallConfig,
+    *,
+    remote_address: str,
+    remote_username: str,
+    remote_password: str,
+    ca_file: Path | None = None,
+    insecure_plaintext: bool = False,
 ) -> str:
-    """The bridge section that forwards the hall's events, board and device status to the province."""
+    """The bridge section that forwards the hall's events, board and device status to the province.
+
+    The bridge logs in to the province with the hall's password: without TLS anyone on the way reads it. So a
+    bridge needs the province's CA (`ca_file`) unless `insecure_plaintext` says, explicitly, to send it in clear.
+    """
+    if ca_file is None and not insecure_plaintext:
+        raise ConfigError(
+            f"the bridge to {remote_address} would send the hall's password without TLS: give the provincial "
+            "broker's CA certificate (--ca FILE), or --insecure-plaintext if this link really must be unencrypted"
+        )
     tls_block = f"bridge_cafile {ca_file}\nbridge_insecure false\n" if ca_file else ""
     return _template("bridge.conf.template").substitute(
         site=hall.hall.site,

@@ -82,11 +82,23 @@ def _display(path: Path, hall: Path | None) -> BaseModel:
     return load_display_config(path)
 
 
+def _counter_screen(path: Path, hall: Path | None) -> BaseModel:
+    from counter_screen.config import load_counter_screen_config
+
+    return load_counter_screen_config(path).config
+
+
 def _kiosk(path: Path, hall: Path | None) -> BaseModel:
     from kiosk.config import KioskConfig
     from motcua.config import load_config
 
     return load_config(path, KioskConfig)
+
+
+def _console(path: Path, hall: Path | None) -> BaseModel:
+    from console.config import load_console_config
+
+    return load_console_config(path)
 
 
 def _simulation(path: Path, hall: Path | None) -> BaseModel:
@@ -105,7 +117,9 @@ KINDS: dict[str, tuple[str, Callable[[Path, Path | None], BaseModel]]] = {
     "pad": ("pad.toml: a counter's satisfaction pad (and its hall, when named)", _pad),
     "keypad": ("keypad.toml: an officer's calling keypad (and its hall, when named)", _keypad),
     "display": ("display.toml: the waiting-hall display and announcer", _display),
+    "counter-screen": ("counter-screen.toml: the screen above a counter (and its rating tablet)", _counter_screen),
     "kiosk": ("kiosk.toml: a ticket kiosk", _kiosk),
+    "console": ("console.toml: the hall's web console (and the hall it names)", _console),
     "simulation": ("simulation.toml: the simulated day of `motcua simulate` and the demo", _simulation),
 }
 
@@ -177,4 +191,3 @@ def add_parser(commands: Any) -> None:
     sub.add_argument("--show", action="store_true", help="print the effective configuration, secrets masked")
     sub.add_argument("--hall", type=Path, help="catalogue only: the hall.toml whose services it must match")
     sub.set_defaults(func=lambda args: run(args.kind, args.file, hall=args.hall, show=args.show))
-

@@ -47,6 +47,7 @@ SERVICES = {
     "pad": ("rating_buttons.main", "run a counter's 3-button satisfaction pad"),
     "keypad": ("counter_keypad.main", "run an officer's calling keypad"),
     "display": ("queue_display.main", "run the waiting-hall display and announcer"),
+    "counter-screen": ("counter_screen.main", "run the screen above a counter (and its touch rating tablet)"),
 }
 
 #: Tools with their own options: `motcua NAME ...` -> MODULE.main(argv).
@@ -57,6 +58,7 @@ TOOLS = {
     "demo": ("demo.main", "the whole hall on this machine with simulated hardware"),
     "qr-sheets": ("kiosk.sheets", "printable A4 procedure sheets with their QR codes"),
     "voice": ("queue_display.voice", "generate the Vietnamese announcement clips"),
+    "console": ("console.main", "the hall's web console for officers and managers (and create-admin)"),
 }
 
 
@@ -71,6 +73,7 @@ def _broker_generate(args: argparse.Namespace) -> int:
         args.out,
         bind_address=args.bind,
         port=args.port,
+        tools_port=args.tools_port,
         persistence_location=args.persistence,
         log_dest=args.log_dest,
         tls=tls,
@@ -89,7 +92,12 @@ def _broker_bridge(args: argparse.Namespace) -> int:
     hall = load_hall(args.hall)
     password = args.remote_password_file.read_text(encoding="utf-8").strip()
     text = bridge_config(
-        hall, remote_address=args.remote, remote_username=args.remote_user, remote_password=password, ca_file=args.ca
+        hall,
+        remote_address=args.remote,
+        remote_username=args.remote_user,
+        remote_password=password,
+        ca_file=args.ca,
+        insecure_plaintext=args.insecure_plaintext,
     )
     args.out.write_text(text, encoding="utf-8")
     args.out.chmod(0o640)
@@ -124,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", type=Path, required=True)
     gen.add_argument("--bind", default="0.0.0.0")  # noqa: S104 - the hall LAN, behind the firewall
     gen.add_argument("--port", type=int, default=1883)
+    gen.add_argument(
+        "--tools-port", type=int, default=None, help="a listener on 127.0.0.1 for the hall's tools (admin users) only"
+    )
     gen.add_argument("--persistence", type=Path, default=None)
     gen.add_argument("--log-dest", default="syslog")
     gen.add_argument("--user", default="mosquitto", help="the account Mosquitto runs as")
@@ -136,7 +147,12 @@ def build_parser() -> argparse.ArgumentParser:
     bridge.add_argument("--remote", required=True, help="host:port of the provincial broker")
     bridge.add_argument("--remote-user", required=True)
     bridge.add_argument("--remote-password-file", type=Path, required=True)
-    bridge.add_argument("--ca", type=Path)
+    bridge.add_argument("--ca", type=Path, help="the provincial broker's CA certificate (TLS): required")
+    bridge.add_argument(
+        "--insecure-plaintext",
+        action="store_true",
+        help="bridge WITHOUT TLS: the hall's password and data cross the network in clear",
+    )
     bridge.add_argument("--out", type=Path, required=True)
     bridge.set_defaults(func=_broker_bridge)
 

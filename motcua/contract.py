@@ -53,6 +53,26 @@ ProcedureCode = Annotated[str, StringConstraints(pattern=r"^[0-9]\.[0-9]{6}$")]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 #: A booking's code from the province's booking system (what its QR code holds, and what is typed on the keypad).
 BookingCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{3,31}$")]
+#: Longest dossier code accepted (the national one-stop system's codes have about 25 characters).
+DOSSIER_CODE_MAX = 64
+
+
+def _dossier_code(value: object) -> str:
+    if not isinstance(value, str):
+        raise PydanticCustomError("dossier_code", "expected the dossier code as a string")
+    value = value.strip()
+    if not 1 <= len(value) <= DOSSIER_CODE_MAX:
+        raise PydanticCustomError(
+            "dossier_code", "a dossier code has 1 to {most} characters", {"most": DOSSIER_CODE_MAX}
+        )
+    if not value.isprintable():  # control characters, line breaks, zero-width and other invisible characters
+        raise PydanticCustomError("dossier_code", "a dossier code has printable characters only")
+    return value
+
+
+#: Mã hồ sơ: the code the one-stop system gave the citizen's dossier, e.g. ``000.00.12.H49-261123-0007``. Short,
+#: printable, no control characters; the hall stores it on the ticket and exports it for the province.
+DossierCode = Annotated[str, PlainValidator(_dossier_code)]
 
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
@@ -142,6 +162,7 @@ class CounterAction(StrEnum):
     FINISH = "finish"  # finish the current ticket without calling another
     SIGN_IN = "sign_in"  # an officer takes the counter
     SIGN_OUT = "sign_out"  # the officer leaves; the counter closes
+    CALL_TICKET = "call_ticket"  # call this waiting ticket (``ticket_id``), out of the usual order if need be
 
 
 class CounterStatus(StrEnum):
@@ -176,6 +197,7 @@ class ErrorCode(StrEnum):
     NOTHING_SERVING = "nothing_serving"
     QUEUE_EMPTY = "queue_empty"
     RECALLS_REQUIRED = "recalls_required"
+    NOT_WAITING = "not_waiting"  # call_ticket: that ticket is not waiting for this counter's services
     STALE_COMMAND = "stale_command"  # past its deadline, too old or from the future: check the device's clock (NTP)
     ALREADY_CALLED = "already_called"  # a kiosk's cancel for a ticket a counter has already called: it stands
     UNKNOWN_BOOKING = "unknown_booking"  # no booking with that code (imported for today)
@@ -280,6 +302,9 @@ class CounterCommand(Message):
     deadline: UtcTime | None = None
     officer: Slug | None = None  # sign_in
     service: Slug | None = None  # transfer target
+    ticket_id: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None  # call_ticket
+    reason: ShortText | None = None  # pause: why (a break, a meeting), kept in the hall's log
+    dossier_code: DossierCode | None = None  # finish, next: the dossier of the ticket being finished (mã hồ sơ)
 
     @model_validator(mode="after")
     def _arguments(self) -> CounterCommand:
@@ -287,6 +312,10 @@ class CounterCommand(Message):
             raise ValueError("sign_in needs 'officer'")
         if self.action is CounterAction.TRANSFER and self.service is None:
             raise ValueError("transfer needs 'service'")
+        if self.action is CounterAction.CALL_TICKET and self.ticket_id is None:
+            raise ValueError("call_ticket needs 'ticket_id'")
+        if self.dossier_code is not None and self.action not in (CounterAction.FINISH, CounterAction.NEXT):
+            raise ValueError("'dossier_code' goes with finish or next (the ticket being finished)")
         return self
 
 
@@ -308,6 +337,7 @@ class CounterState(Message):
     status: CounterStatus
     officer: Slug | None = None
     officer_name: str | None = None
+    officer_title: str | None = None  # chức danh, for the counter screen
     serving: ServingTicket | None = None
     last_finished: str | None = None  # ticket id
     rating_open_until: UtcTime | None = None  # the pad invites a rating until then
@@ -326,13 +356,15 @@ class CounterReply(Message):
 
 
 class RatingVote(Message):
-    """One press on a satisfaction pad, stamped on the device. ``misuse`` is set by the pad for presses inside
-    its lockout (a button storm): they are stored, flagged, never counted."""
+    """One press on a satisfaction pad (or a tap on a counter screen's tablet), stamped on the device. ``misuse``
+    is set by the device for presses inside its lockout (a button storm): they are stored, flagged, never counted.
+    ``reasons``: what the citizen ticked after a low rating on a tablet (ids of the tablet's configured list)."""
 
     id: uuid.UUID
     level: RatingLevel
     pressed_at: UtcTime
     misuse: bool = False
+    reasons: Annotated[list[Slug], Field(min_length=1, max_length=10)] | None = None
 
 
 class RatingAck(Message):
@@ -383,10 +415,21 @@ class Board(Message):
     """Retained: everything the waiting-hall TV shows."""
 
     hall_name: str
+    hall_name_en: str | None = None  # the English board's title
     business_day: date
     calls: list[Call]  # newest first
     counters: list[BoardCounter]
     services: list[BoardService]
+    notice: str | None = None  # the scrolling notice the hall's managers set (see `Notice`); absent: none
+    updated_at: UtcTime
+
+
+class Notice(Message):
+    """Retained: the board's scrolling notice, set by a manager in the console; the coordinator puts it on the
+    `Board`. An empty ``text`` clears it."""
+
+    text: Annotated[str, StringConstraints(max_length=500)]
+    by: Slug | None = None  # the console account that set it
     updated_at: UtcTime
 
 
@@ -409,6 +452,8 @@ class Procedure(Message):
     result: str | None = None  # kết quả
     online: Literal["full", "partial", "none"] = "none"
     online_url: str | None = None
+    # Optional: what citizens type for it besides its name ("giấy khai sinh", "độc thân"): the kiosk's search.
+    keywords: list[str] = []
 
 
 class ServiceInfo(Message):
@@ -463,9 +508,11 @@ class EventKind(StrEnum):
 
 
 class EventReason(StrEnum):
-    """Why an event happened when no person's command caused it; absent when someone did it."""
+    """Why an event departs from the ordinary rule (the rollover did it, or the queue order was skipped); absent
+    for an ordinary command."""
 
     DAY_END = "day_end"  # the rollover finished a ticket left at a counter, or signed an officer out
+    OUT_OF_ORDER = "out_of_order"  # called: an officer called this ticket (call_ticket) before the one `next` would
 
 
 class HallEvent(Message):
@@ -553,6 +600,9 @@ class Topics:
 
     def catalogue(self) -> str:
         return f"{self.root}/catalogue"
+
+    def notice(self) -> str:
+        return f"{self.root}/notice"
 
     def events(self) -> str:
         return f"{self.root}/events"

@@ -396,7 +396,13 @@ def load_counter_device_config(
 
 
 def check_hall_registration(
-    source: Path | str, hall_path: Path, *, device: str, site: str, counter: int, role: Literal["pad", "keypad"]
+    source: Path | str,
+    hall_path: Path,
+    *,
+    device: str,
+    site: str,
+    counter: int,
+    role: Literal["pad", "keypad", "counter_screen"],
 ) -> HallConfig:
     """Check a counter device's config against the hall's own description (hall.toml): the counter exists, the
     device is registered there for that counter (else the broker's ACL refuses it), the site matches."""
@@ -411,7 +417,8 @@ def check_hall_registration(
         problems.append(
             f"counter: {counter} is not a counter of this hall (counters: {', '.join(str(n) for n in numbers)})"
         )
-    registered = {d.id: d.counter for d in (hall.devices.pads if role == "pad" else hall.devices.keypads)}
+    kinds = {"pad": hall.devices.pads, "keypad": hall.devices.keypads, "counter_screen": hall.devices.counter_screens}
+    registered = {d.id: d.counter for d in kinds[role]}
     if device not in registered:
         problems.append(
             f"device.id: {device!r} is not a {role} in {hall_path} [devices] {role}s "

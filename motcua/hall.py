@@ -147,11 +147,12 @@ class OfficerSection(Section):
 
     id: Slug
     name: str
+    title: str | None = None  # chức danh, shown on the counter screen: "Chuyên viên", "Công chức Tư pháp - Hộ tịch"
 
-    @field_validator("name")
+    @field_validator("name", "title")
     @classmethod
-    def _nfc(cls, value: str) -> str:
-        return nfc(value)
+    def _nfc(cls, value: str | None) -> str | None:
+        return nfc(value) if value is not None else None
 
 
 class QueueSection(Section):
@@ -200,9 +201,24 @@ class DevicesSection(Section):
     kiosks: list[KioskDevice] = []
     pads: list[CounterDevice] = []
     keypads: list[CounterDevice] = []
+    counter_screens: list[CounterDevice] = []  # the screen above a counter (and its touch rating tablet, if any)
     displays: list[DisplayDevice] = []
     admins: list[Slug] = ["admin"]  # broker users of the hall's tools (officer sign-in, monitoring)
+    consoles: list[Slug] = ["console"]  # broker users of the web console (`motcua console`)
     coordinator: Slug = "coordinator"
+
+
+class BrokerSection(Section):
+    """Limits of the hall's Mosquitto (docs/security.md): a flood or a stolen credential cannot exhaust the Pi."""
+
+    # The biggest message is the kiosks' catalogue: 1,125 procedures (a province's list) measure 1.5 MB.
+    max_packet_kib: Annotated[int, Field(ge=256, le=65536)] = 3072
+    # Queued for one absent client (QoS 1), in bytes: a flood for an absent coordinator stops here.
+    max_queued_kib: Annotated[int, Field(ge=1024, le=262144)] = 8192
+    # The whole broker's heap: a Pi 3/4 with 1 GB keeps room for the coordinator and the OS.
+    memory_limit_mib: Annotated[int, Field(ge=16, le=4096)] = 128
+    # Connections on the devices' listener; None: twice the hall's broker users plus 16 (tools, reconnects).
+    max_connections: Annotated[int, Field(ge=4, le=100000)] | None = None
 
 
 class HallConfig(Section):
@@ -213,6 +229,7 @@ class HallConfig(Section):
     queue: QueueSection = QueueSection()
     rating: RatingSection = RatingSection()
     devices: DevicesSection = DevicesSection()
+    broker: BrokerSection = BrokerSection()
 
     @model_validator(mode="after")
     def _references(self) -> HallConfig:
@@ -246,9 +263,10 @@ class HallConfig(Section):
                     )
         devices = self.devices
         ids = [d.id for d in devices.kiosks] + [d.id for d in devices.pads] + [d.id for d in devices.keypads]
-        ids += [d.id for d in devices.displays] + list(devices.admins) + [devices.coordinator]
+        ids += [d.id for d in devices.counter_screens]
+        ids += [d.id for d in devices.displays] + list(devices.admins) + list(devices.consoles) + [devices.coordinator]
         _unique("device ids", ids)
-        for device in [*devices.pads, *devices.keypads]:
+        for device in [*devices.pads, *devices.keypads, *devices.counter_screens]:
             if device.counter not in counter_numbers:
                 raise ValueError(f"device {device.id!r}: unknown counter {device.counter}")
         return self
@@ -264,6 +282,12 @@ class HallConfig(Section):
             if counter.number == number:
                 return counter
         raise KeyError(number)
+
+    def officer_title(self, officer_id: str | None) -> str | None:
+        for officer in self.officers:
+            if officer.id == officer_id:
+                return officer.title
+        return None
 
     def officer_name(self, officer_id: str | None) -> str | None:
         for officer in self.officers:
@@ -343,5 +367,6 @@ def _normalised(procedure: Procedure) -> Procedure:
             "fee": nfc(procedure.fee),
             "agency": nfc(procedure.agency),
             "result": text(procedure.result),
+            "keywords": [nfc(k) for k in procedure.keywords],
         }
     )

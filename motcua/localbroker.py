@@ -60,6 +60,7 @@ class LocalBroker:
         self.hall = hall
         self.workdir = Path(workdir)
         self.port = port or free_port()
+        self.tools_port = free_port()  # the hall's tools (admin users) connect here, as on the coordinator Pi
         self.files: BrokerFiles | None = None
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = self.workdir / "mosquitto.log"
@@ -72,6 +73,7 @@ class LocalBroker:
                 self.workdir,
                 bind_address="127.0.0.1",
                 port=self.port,
+                tools_port=self.tools_port,
                 log_dest="stderr",
                 autosave_s=1,
                 run_as_user=user,
@@ -124,12 +126,15 @@ class LocalBroker:
         self.start()
 
     def settings(self, device: str, **overrides: object) -> MqttSettings:
-        """How `device` connects to this broker, with its generated password."""
+        """How `device` connects to this broker, with its generated password. The hall's tools, and a session
+        whose client id is not its username, go to the tools' listener: on the devices' listener the broker
+        would make the client id the username (and the session would take over that device's)."""
         assert self.files is not None, "start() first"
         user = str(overrides.get("username", device))
+        local = user in self.hall.devices.admins or user != device
         values: dict[str, object] = {
             "host": "127.0.0.1",
-            "port": self.port,
+            "port": self.tools_port if local else self.port,
             "username": user,
             "password": self.files.password(user),
         }

@@ -32,7 +32,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from motcua.clock import Clock
-from motcua.contract import Board, Call, parse
+from motcua.contract import Board, Call, DeviceState, DeviceStatus, parse
 from motcua.errors import ContractError, MotcuaError
 from motcua.session import Inbound, MqttSession
 from motcua.simcontrol import ControlServer
@@ -74,6 +74,16 @@ class _ConnectionEvent:
 
 
 @dataclass(frozen=True)
+class _SpeakingEvent:
+    call_id: str | None
+
+
+@dataclass(frozen=True)
+class _CoordinatorEvent:
+    online: bool
+
+
+@dataclass(frozen=True)
 class _ScreenshotEvent:
     path: Path
     done: Future[int]
@@ -83,7 +93,9 @@ class _StopEvent:
     pass
 
 
-_Event = _BoardEvent | _CallEvent | _ConnectionEvent | _ScreenshotEvent | _StopEvent
+_Event = (
+    _BoardEvent | _CallEvent | _ConnectionEvent | _SpeakingEvent | _CoordinatorEvent | _ScreenshotEvent | _StopEvent
+)
 
 
 class DisplayApp:
@@ -170,6 +182,14 @@ class DisplayApp:
             self.announcer.submit(call)
         self._inbox.put(_CallEvent(call))
 
+    def on_coordinator(self, inbound: Inbound) -> None:
+        try:
+            status = parse(DeviceStatus, inbound.payload)
+        except ContractError as exc:
+            self._refuse("coordinator status", exc)
+            return
+        self._inbox.put(_CoordinatorEvent(status.state is DeviceState.ONLINE))
+
     def on_connection(self, connected: bool) -> None:
         # Nothing to ask for on reconnect: the session subscribes again and the broker resends the retained board.
         self._inbox.put(_ConnectionEvent(connected))
@@ -194,10 +214,12 @@ class DisplayApp:
         renderer = BoardRenderer(FontBook())
         if self.announcer is None:
             self.announcer = build_announcer(self.config.audio, self.clock)
+        self.announcer.on_speaking = lambda call: self._inbox.put(_SpeakingEvent(call.id if call else None))
         self.announcer.start()
         topics = self.session.topics
         self.session.subscribe(topics.board(), self.on_board)
         self.session.subscribe(topics.call(), self.on_call)
+        self.session.subscribe(topics.device_status(self.config.coordinator), self.on_coordinator)
         self.session.on_connection_change(self.on_connection)
         self.session.start()
         control = None
@@ -322,6 +344,10 @@ class DisplayApp:
             self.state.apply_call(event.call, now)
         elif isinstance(event, _ConnectionEvent):
             self.state.set_connected(event.connected)
+        elif isinstance(event, _SpeakingEvent):
+            self.state.set_speaking(event.call_id)
+        elif isinstance(event, _CoordinatorEvent):
+            self.state.set_coordinator(event.online)
         elif isinstance(event, _ScreenshotEvent):
             self._pending_shots.append(event)
 
@@ -334,6 +360,12 @@ class DisplayApp:
             if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE and not self.config.screen.fullscreen:
                 return True
         return False
+
+    def _count_shown(self, call_id: str) -> None:
+        """A call counts once however often it comes back to the big panel (as the voice says it)."""
+        if call_id not in self._shown:
+            self._shown_count += 1
+            self._shown.append(call_id)
 
     def _rendered(self, view: BoardView, frame: Frame, seconds: float, screen: Any, pygame: Any) -> None:
         now = time.monotonic()
@@ -354,8 +386,10 @@ class DisplayApp:
                     "frame": number,
                     "highlighted": view.highlight,  # blinking when it appeared (a new call), or shown quietly
                 }
-                self._shown.append(current.call_id)
-                self._shown_count += 1
+                self._count_shown(current.call_id)
+            head = self.state.head
+            if head is not None and view.has_board:  # the newest call is on screen (big, or listed while the
+                self._count_shown(head.id)  # voice says the one before it)
             self._status["highlight"] = view.highlight
             self._status["connected_shown"] = view.connected
             self._status["render_ms"] = round(seconds * 1000, 2)

@@ -100,6 +100,8 @@ class DisplayConfig(Section):
     screen: ScreenSection = ScreenSection()
     audio: AudioSection = AudioSection()
     simulation: SimulationSection = SimulationSection()
+    # The coordinator's device id (hall.toml [devices] coordinator): the board says when it has stopped.
+    coordinator: Slug = "coordinator"
 
     @model_validator(mode="after")
     def _simulated(self) -> DisplayConfig:

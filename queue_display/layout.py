@@ -356,8 +356,9 @@ def _current(canvas: _Canvas, view: BoardView, box: Rect, pad: int) -> None:
     canvas.fill(box, "highlight" if on else "call", radius=1.2 * u)
     inner = box.inset(pad, round(pad * 0.6))
     title_h = round(6 * u)
+    recall = view.current is not None and view.current.recall
     canvas.text(
-        view.labels.get("call_title", ""),
+        view.labels.get("recall_title" if recall else "call_title", ""),
         "bold",
         Rect(inner.x, inner.y, inner.w, title_h),
         size=3.8 * u,

@@ -34,6 +34,8 @@ class HallState:
     highlight_id: str | None = None
     highlight_since: float = 0.0  # time.monotonic()
     version: int = 0  # bumped on every change that alters what is shown
+    speaking_id: str | None = None  # the call the voice is saying now
+    coordinator_online: bool | None = None  # the coordinator's retained status (None: not heard)
     _head_id: str | None = field(default=None, repr=False)
 
     def apply_board(self, board: Board, now: float) -> None:
@@ -60,6 +62,16 @@ class HallState:
         self.board = board.model_copy(update={"calls": calls, "counters": counters})
         self._head_changed(now, quiet=False)
         self.version += 1
+
+    def set_speaking(self, call_id: str | None) -> None:
+        if call_id != self.speaking_id:
+            self.speaking_id = call_id
+            self.version += 1
+
+    def set_coordinator(self, online: bool) -> None:
+        if online != self.coordinator_online:
+            self.coordinator_online = online
+            self.version += 1
 
     def set_connected(self, connected: bool) -> None:
         if connected != self.connected:
@@ -113,12 +125,14 @@ class CurrentCall:
     counter_text: str  # "→ Quầy 3"
     service: str
     call_id: str
+    recall: bool = False  # a ticket called again: "GỌI LẠI SỐ"
+    speaking: bool = False  # the voice is saying this call now
 
 
 @dataclass(frozen=True)
 class RecentCall:
     label: str
-    counter_text: str
+    counter_text: str  # "→ Quầy 3", "→ Quầy 3 · gọi lại"
 
 
 @dataclass(frozen=True)
@@ -175,6 +189,8 @@ LABEL_KEYS = (
     "services_title",
     "disconnected",
     "no_counter_open",
+    "recall_title",
+    "coordinator_down",
 )
 
 
@@ -183,15 +199,27 @@ def board_view(state: HallState, local_now: datetime, now: float, options: ViewO
     lang = options.language
     board = state.board
     labels = {key: label(key, lang) for key in LABEL_KEYS}
-    title = nfc(options.title or (board.hall_name if board else ""))
+    hall_name = ""
+    if board is not None:
+        hall_name = board.hall_name_en if lang == "en" and board.hall_name_en else board.hall_name
+    title = nfc(options.title or hall_name)
+    if state.connected and state.coordinator_online is False:
+        labels["disconnected"] = label("coordinator_down", lang)
     clock = clock_text(local_now, lang, seconds=options.show_seconds)
     if board is None:
         message = label("waiting_board" if state.connected else "connecting", lang)
         return BoardView(
-            lang, title, clock, state.connected, False, message, None, False, (), (), (), nfc(options.notice), labels
+            lang, title, clock, _connected(state), False, message, None, False, (), (), (), nfc(options.notice), labels
         )
     names = {s.id: _service_name(s.id, s.name, s.name_en, lang, options.service_labels) for s in board.services}
-    head = board.calls[0] if board.calls else None
+    # The big panel shows the call the voice is saying (a burst is said one after the other: the room must see
+    # the number it hears), else the newest; after closing (every counter closed, or another day's board) none.
+    spoken = next((c for c in board.calls if c.id == state.speaking_id), None)
+    head = spoken or (board.calls[0] if board.calls else None)
+    open_hall = any(c.status is not CounterStatus.CLOSED for c in board.counters)
+    if board.calls and (not open_hall or board.business_day != local_now.date()):
+        head = None
+        labels["no_call"] = label("closed_now", lang)
     current = None
     if head is not None:
         current = CurrentCall(
@@ -200,16 +228,21 @@ def board_view(state: HallState, local_now: datetime, now: float, options: ViewO
             counter_text="→ " + counter_name(head.counter_name, head.counter, lang),
             service=names.get(head.service, nfc(head.service_name)),
             call_id=head.id,
+            recall=head.recall > 0,
+            speaking=spoken is not None,
         )
     recent: list[RecentCall] = []
     seen = {head.ticket_id} if head else set()
-    for call in board.calls[1:]:
+    for call in board.calls if head is not None else []:
         if len(recent) >= options.recent_calls:
             break
-        if call.ticket_id in seen:  # a recall repeats a ticket already listed
+        if call.ticket_id in seen:  # the ticket on the big panel, or a ticket already listed (its recall, newer)
             continue
         seen.add(call.ticket_id)
-        recent.append(RecentCall(nfc(call.label), "→ " + counter_name(call.counter_name, call.counter, lang)))
+        where = "→ " + counter_name(call.counter_name, call.counter, lang)
+        if call.recall > 0:
+            where += " · " + label("recall_mark", lang)
+        recent.append(RecentCall(nfc(call.label), where))
     counters = tuple(_counter_row(c, lang) for c in board.counters if c.status is not CounterStatus.CLOSED)
     services = tuple(
         ServiceRow(
@@ -225,11 +258,11 @@ def board_view(state: HallState, local_now: datetime, now: float, options: ViewO
         language=lang,
         title=title,
         clock=clock,
-        connected=state.connected,
+        connected=_connected(state),
         has_board=True,
         message="",
         current=current,
-        highlight=state.highlighted(now),
+        highlight=(current is not None and current.speaking) or (current is not None and state.highlighted(now)),
         recent=tuple(recent),
         counters=counters,
         services=services,
@@ -251,3 +284,8 @@ def _service_name(service_id: str, name: str, name_en: str | None, lang: Languag
     if lang == "en" and name_en:
         return nfc(name_en)
     return nfc(name)
+
+
+def _connected(state: HallState) -> bool:
+    """Whether the board is live: connected to the broker, and the coordinator not known to be stopped."""
+    return state.connected and state.coordinator_online is not False

@@ -20,6 +20,10 @@ Language = Literal["vi", "en", "vi+en"]
 LABELS: dict[str, tuple[str, str]] = {
     # key: (Vietnamese, English)
     "call_title": ("MỜI CÔNG DÂN CÓ SỐ", "NOW CALLING"),
+    "recall_title": ("GỌI LẠI SỐ", "CALLING AGAIN"),
+    "recall_mark": ("gọi lại", "again"),
+    "coordinator_down": ("⚠ Hệ thống gọi số tạm dừng", "⚠ Calling system stopped"),
+    "closed_now": ("Ngoài giờ làm việc", "Closed now"),
     "no_call": ("Chưa gọi số nào", "No number called yet"),
     "recent_title": ("Các số vừa gọi", "Recently called"),
     "counters_title": ("Quầy đang phục vụ", "Counters now serving"),

@@ -21,12 +21,13 @@ import paho.mqtt.client as mqtt
 from motcua.clock import Clock
 from motcua.contract import CounterState, RatingAck, RatingLevel, RatingOutcome, parse
 from motcua.errors import ContractError
+from motcua.outbox import Outbox
 from motcua.session import Inbound, MqttSession
+from motcua.votes import VoteSender
 from motcua.worker import EventWorker
 from rating_buttons.config import PadConfig
 from rating_buttons.domain import LEVELS, PadLights, PressFilter, PressKind, make_vote
 from rating_buttons.hardware import PadHardware
-from rating_buttons.outbox import Outbox, OutboxError
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ class PadAgent:
             housekeeping_every_s=TRIM_EVERY_S,
             monotonic=monotonic,
         )
-        self._in_flight: dict[str, float] = {}  # vote id -> when last published (mono)
+        self.sender = VoteSender(outbox, resend_s=behaviour.resend_s, send_window=behaviour.send_window)
         self._stopped = False
         self._state: CounterState | None = None
         self.stats = {"votes": 0, "misuse": 0, "acked": 0, "sent": 0}
@@ -188,18 +189,13 @@ class PadAgent:
                 self.outcomes[event.outcome.value] += 1
                 if event.outcome in (RatingOutcome.COUNTED, RatingOutcome.UNBOUND):
                     logger.info("vote %s %s (ticket %s)", event.id, event.outcome.value, event.ticket_id or "-")
-                self._in_flight.pop(event.id, None)
             elif isinstance(event, _Connection):
                 self.lights.set_connected(event.connected, self.monotonic())
-                self._in_flight.clear()  # whatever was in flight is sent again once connected
+                self.sender.reconnected()  # whatever was in flight is sent again once connected
             else:
                 self.lights.set_rating_window(event.open_until)
         if votes:
-            try:
-                self.outbox.add(votes)  # on disk (fsync) before anything is published
-            except OutboxError:
-                logger.critical("%d vote(s) could not be stored and are lost", len(votes), exc_info=True)
-                votes = []
+            votes = self.sender.record(votes)  # on disk (fsync) before anything is published
             misuse = sum(1 for v in votes if v.misuse)
             self.stats["votes"] += len(votes) - misuse
             self.stats["misuse"] += misuse
@@ -209,7 +205,7 @@ class PadAgent:
             if misuse:
                 logger.info("%d press(es) inside the lockout recorded as misuse", misuse)
         if acked:
-            removed = self.outbox.remove(acked)
+            removed = self.sender.acknowledged(acked)
             self.stats["acked"] += removed
             logger.debug("%d acknowledgement(s), %d vote(s) left", len(acked), len(self.outbox))
         self._refresh_lights()
@@ -219,28 +215,20 @@ class PadAgent:
     def _send(self) -> None:
         if not self.session.connected:
             return
-        now = self.monotonic()
-        resend_s = self.config.pad.resend_s
-        overdue = [vote_id for vote_id, sent in self._in_flight.items() if now - sent >= resend_s]
-        for vote_id in overdue:
-            del self._in_flight[vote_id]  # no acknowledgement: send again below
-        if overdue:
+
+        def publish(payload: bytes) -> bool:
+            return self.session.publish(self.rating_topic, payload).rc == mqtt.MQTT_ERR_SUCCESS
+
+        result = self.sender.send(publish, self.monotonic())
+        self.stats["sent"] += result.sent
+        if result.overdue:
             logger.warning(
                 "%d vote(s) not acknowledged within %g s, sending again (is the coordinator running? is this pad "
                 "registered for counter %d in hall.toml?)",
-                len(overdue),
-                resend_s,
+                result.overdue,
+                self.sender.resend_s,
                 self.config.counter,
             )
-        room = self.config.pad.send_window - len(self._in_flight)
-        if room <= 0:
-            return
-        for vote_id, payload in self.outbox.pending(room, exclude=self._in_flight.keys()):
-            info = self.session.publish(self.rating_topic, payload)
-            if info.rc != mqtt.MQTT_ERR_SUCCESS:
-                break  # the connection just dropped; everything goes again after the reconnect
-            self._in_flight[vote_id] = now
-            self.stats["sent"] += 1
 
     def _refresh_lights(self) -> None:
         now, mono = self.clock.now(), self.monotonic()
@@ -258,7 +246,7 @@ class PadAgent:
             "connected": self.session.connected,
             **self.hardware.describe(),
             "outbox": len(self.outbox),
-            "in_flight": len(self._in_flight),
+            "in_flight": len(self.sender.in_flight),
             "presses": dict(self.stats),
             "bounces": self.filter.bounces,
             "acks": dict(self.outcomes),

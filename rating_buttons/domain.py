@@ -1,8 +1,7 @@
 """The pad's rules: pure, no I/O, every time passed in.
 
-- `PressFilter` turns button edges into votes: contact bounce is not a press (`motcua.gpio.EdgeFilter`); a press
-  within `lockout_s` of the previous press (any button) is a vote flagged *misuse*: stored and sent, never counted.
-  The lockout slides: a storm (a child, a stuck contact) is misuse until it has been quiet for `lockout_s`.
+- `PressFilter` turns button edges into votes (`motcua.votes`, shared with the counter screen's tablet): contact
+  bounce is not a press; a press within `lockout_s` of the previous press (any button) is a vote flagged *misuse*.
 - `PadLights` decides what the three LEDs show: dim while idle, a slow pulse inviting a vote while the counter's
   rating window is open, the pressed button lit as thanks, a distinct blink while the broker cannot be reached.
 
@@ -12,57 +11,15 @@ stays on — and ``now`` (hall time, `motcua.clock`) for the rating window the c
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from motcua.contract import RatingLevel, RatingVote
-from motcua.gpio import Blink, EdgeFilter, LightPattern, Steady, pulse
+from motcua.contract import RatingLevel
+from motcua.gpio import Blink, LightPattern, Steady, pulse
+from motcua.votes import LEVELS, PressFilter, PressKind, make_vote
 
-#: The buttons from left to right, as wired and as the citizen reads them.
-LEVELS: tuple[RatingLevel, ...] = (RatingLevel.SATISFIED, RatingLevel.NEUTRAL, RatingLevel.UNSATISFIED)
-
-
-class PressKind(StrEnum):
-    VOTE = "vote"  # a vote that may count
-    MISUSE = "misuse"  # inside the lockout: sent flagged, stored by the coordinator, never counted
-    BOUNCE = "bounce"  # contact bounce, not a press
-
-
-@dataclass
-class PressFilter:
-    """Debounce and lockout on press timestamps (``mono`` seconds)."""
-
-    debounce_s: float
-    lockout_s: float
-    _edges: EdgeFilter = field(init=False)
-    _last_press: float | None = None
-
-    def __post_init__(self) -> None:
-        self._edges = EdgeFilter(self.debounce_s)
-
-    def press(self, level: RatingLevel, mono: float) -> PressKind:
-        if not self._edges.press(level.value, mono):
-            return PressKind.BOUNCE
-        previous, self._last_press = self._last_press, mono
-        if previous is not None and mono - previous < self.lockout_s:
-            return PressKind.MISUSE
-        return PressKind.VOTE
-
-    def release(self, level: RatingLevel, mono: float) -> None:
-        self._edges.release(level.value, mono)
-
-    @property
-    def bounces(self) -> int:
-        return self._edges.bounces
-
-
-def make_vote(level: RatingLevel, pressed_at: datetime, kind: PressKind) -> RatingVote:
-    """The message for one press: a fresh id, the device's own time."""
-    if kind is PressKind.BOUNCE:
-        raise ValueError("a bounce is not a vote")
-    return RatingVote(id=uuid.uuid4(), level=level, pressed_at=pressed_at, misuse=kind is PressKind.MISUSE)
+__all__ = ["LEVELS", "PadLights", "PadPattern", "PressFilter", "PressKind", "make_vote"]
 
 
 class PadPattern(StrEnum):

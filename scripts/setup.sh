@@ -13,6 +13,7 @@ APT_PACKAGES=(
   fonts-dejavu-core            # system copy of the bundled font (for tools outside Python)
   debootstrap                  # the Ansible converge test builds a Debian root filesystem
   systemd                      # systemd-analyze verify for the generated units
+  chromium chromium-driver     # the console's browser tests (Selenium drives Debian's chromium headless)
 )
 
 sudo_cmd=()

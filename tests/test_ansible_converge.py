@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import sqlite3
 import subprocess
 import threading
@@ -80,6 +81,8 @@ def rootfs_packages() -> list[str]:
     packages = {"systemd"}  # units are verified inside; Raspberry Pi OS has it
     for role, key in [
         ("common", "common_packages"),
+        ("common", "common_unattended_upgrades_packages"),
+        ("common", "common_ssh_packages"),
         ("mosquitto", "mosquitto_packages"),
         ("coordinator", "coordinator_packages"),
         ("rating_pad", "rating_pad_packages"),
@@ -287,6 +290,8 @@ def converge_args(host: str, root: Path, workdir: Path, source: Path, deps: Path
         "common_wheelhouse": str(wheelhouse),
         "common_pip_offline": True,  # the hall-without-Internet path: only the wheelhouse
         "common_apt_update_cache": False,  # the rootfs has every package already; no mirror needed
+        # The hall CA and broker certificate the first converge makes on the control node: one for both hosts.
+        "motcua_tls_dir": str(workdir.parent / "tls"),
     }
     return [
         "-i",
@@ -416,8 +421,46 @@ def test_services_restart_always_as_the_motcua_user_and_are_enabled(converged: C
     assert (converged.roots["coordinator"] / "etc/systemd/system/timers.target.wants/motcua-backup.timer").is_symlink()
     dropin = converged.roots["coordinator"] / "etc/systemd/system/mosquitto.service.d/motcua.conf"
     assert "Restart=always" in dropin.read_text()
-    groups = group_members(converged.roots["counter"])
-    assert {"gpio", "video", "render", "input", "audio"} <= {g for g, members in groups.items() if "motcua" in members}
+    assert "LimitNOFILE=4096" in dropin.read_text()  # Debian's 1,024 descriptors ran out under idle sockets
+    # Each Pi's service user has the hardware of its own roles only (a counter Pi: the GPIO pins).
+    for which, wanted in (("counter", {"gpio"}), ("coordinator", set())):
+        groups = group_members(converged.roots[which])
+        assert {g for g, members in groups.items() if "motcua" in members} == wanted, which
+
+
+SANDBOXED = {
+    "coordinator": ["motcua-coordinator.service", "motcua-backup.service"],
+    "counter": ["motcua-pad.service", "motcua-keypad.service"],
+}
+
+
+def exposure(root: Path, unit: str) -> float:
+    """`systemd-analyze security` of a unit of the rootfs, offline (systemd 252)."""
+    result = subprocess.run(
+        ["systemd-analyze", "security", "--offline=true", f"--root={root}", unit],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = re.search(r"Overall exposure level for \S+: ([0-9.]+)", result.stdout)
+    assert found, f"{unit}: {result.stdout[-500:]} {result.stderr[-500:]}"
+    return float(found.group(1))
+
+
+def test_services_are_sandboxed(converged: Converged) -> None:
+    """Issue 19.8: every motcua unit scored 8.5 ("exposed"), the backup 9.2, Debian's mosquitto.service 9.6."""
+    scores = {unit: exposure(converged.roots[which], unit) for which, units in SANDBOXED.items() for unit in units}
+    scores["mosquitto.service"] = exposure(converged.roots["coordinator"], "mosquitto.service")
+    (OUTPUT / "exposure.json").write_text(json.dumps(scores, indent=2) + "\n")
+    assert all(score < 3 for unit, score in scores.items() if unit.startswith("motcua-")), scores
+    assert scores["mosquitto.service"] < 3, scores  # it starts as root (to drop to its own user): 2.3
+    for which, units in SANDBOXED.items():
+        for unit in units:
+            settings = unit_settings(converged.roots[which], unit)
+            assert settings["ProtectSystem"] == ["strict"] and settings["CapabilityBoundingSet"] == [""], unit
+            assert settings["DevicePolicy"] == ["closed"] and settings["UMask"] == ["0077"], unit
+    pad = unit_settings(converged.roots["counter"], "motcua-pad.service")
+    assert pad["DeviceAllow"] == ["char-gpiochip rw"] and "/var/lib/motcua" in pad["ReadWritePaths"]
 
 
 def test_configs_load_as_the_services_load_them(converged: Converged) -> None:
@@ -465,13 +508,15 @@ def test_device_configs_are_the_sample_devices(converged: Converged) -> None:
     from counter_keypad.config import KeypadConfig
     from rating_buttons.config import PadConfig
 
-    deployment_paths = {"hall": True, "mqtt": {"password_file"}}
+    deployment_paths = {"hall": True, "mqtt": {"password_file", "port", "ca_file"}}
     for name, model in [("pad", PadConfig), ("keypad", KeypadConfig)]:
         written = load_config(converged.roots["counter"] / f"etc/motcua/{name}.toml", model)
         sample = load_config(REPO / f"examples/ward-hall/devices/{name}-1.toml", model)
         assert written.model_dump(exclude=deployment_paths) == sample.model_dump(exclude=deployment_paths), name
         assert str(written.hall) == "/etc/motcua/hall.toml"
         assert str(written.mqtt.password_file) == f"/etc/motcua/{name}-1.password"
+        # TLS by default (issue 19.6): the broker's port 8883, checked against the hall CA.
+        assert written.mqtt.port == 8883 and str(written.mqtt.ca_file) == "/etc/motcua/hall-ca.crt"
 
 
 def owners(root: Path, path: str) -> tuple[str, str, str]:
@@ -506,6 +551,8 @@ def test_files_have_the_intended_owners_and_modes(converged: Converged) -> None:
             "/etc/mosquitto/motcua/acl": ("root", "mosquitto", "0o640"),
             "/etc/mosquitto/motcua/credentials": ("root", "root", "0o700"),
             "/etc/mosquitto/motcua/credentials/pad-1.password": ("root", "root", "0o600"),
+            "/etc/mosquitto/motcua/tls/server.key": ("root", "mosquitto", "0o640"),
+            "/etc/motcua/hall-ca.crt": ("root", "motcua", "0o644"),
             "/var/lib/mosquitto": ("mosquitto", "mosquitto", None),
             "/opt/motcua/venv/bin/python3": ("root", "root", None),
             "/usr/local/sbin/motcua-backup": ("root", "root", "0o755"),
@@ -516,6 +563,7 @@ def test_files_have_the_intended_owners_and_modes(converged: Converged) -> None:
             "/etc/motcua/pad-1.password": ("root", "motcua", "0o640"),
             "/etc/motcua/keypad-1.password": ("root", "motcua", "0o640"),
             "/var/lib/motcua": ("motcua", "motcua", "0o750"),
+            "/etc/motcua/hall-ca.crt": ("root", "motcua", "0o644"),
         },
     }
     for which, files in expected.items():
@@ -538,7 +586,12 @@ def test_time_zone_time_sync_and_firewall(converged: Converged) -> None:
     counter_chrony = (converged.roots["counter"] / "etc/chrony/chrony.conf").read_text()
     assert re.search(r"^server 192\.168\.1\.10 ", counter_chrony, re.M) and "allow" not in counter_chrony
     mqtt_rule = (converged.roots["coordinator"] / "etc/nftables.d/mosquitto.nft").read_text()
-    assert "ip saddr 192.168.1.0/24 tcp dport 1883 accept" in mqtt_rule
+    # MQTT from the inventory's device Pis only (not the whole LAN), a few connections per address (issue 19.4).
+    devices = "192.168.1.21, 192.168.1.22, 192.168.1.31, 192.168.1.32, 192.168.1.33, 192.168.1.34, 192.168.1.35, "
+    devices += "192.168.1.36, 192.168.1.41, 192.168.1.42"
+    assert f"ip saddr {{ {devices} }} tcp dport 8883 accept" in mqtt_rule
+    assert "192.168.1.0/24" not in mqtt_rule and "192.168.1.10" not in mqtt_rule
+    assert re.search(r"tcp dport 8883 ct state new meter \S+ \{ ip saddr ct count over 8 \} .*reject", mqtt_rule)
     assert "policy drop" in (converged.roots["counter"] / "etc/nftables.conf").read_text()
     assert not (converged.roots["counter"] / "etc/nftables.d/mosquitto.nft").exists()
 
@@ -549,11 +602,12 @@ def test_time_zone_time_sync_and_firewall(converged: Converged) -> None:
 class Client:
     """A bare paho MQTT 5 client recording CONNACK and PUBACK reason codes."""
 
-    def __init__(self, port: int, username: str, password: str) -> None:
+    def __init__(self, port: int, username: str, password: str, ca: Path) -> None:
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2, client_id=f"converge-{username}", protocol=MQTTProtocolVersion.MQTTv5
         )
         self.client.username_pw_set(username, password)
+        self.client.tls_set(ca_certs=str(ca))  # verifies the broker's certificate and its name (127.0.0.1)
         self.connack: int | None = None
         self.done = threading.Event()
         self.pubacks: dict[int, int] = {}
@@ -590,8 +644,13 @@ def rootfs_broker(converged: Converged) -> Iterator[int]:
     root = converged.roots["coordinator"]
     port = free_port()
     generated = (root / "etc/mosquitto/motcua/mosquitto.conf").read_text()
-    assert re.search(r"^listener 1883 0\.0\.0\.0$", generated, re.M)
-    test_config = re.sub(r"^listener .*$", f"listener {port} 127.0.0.1", generated, flags=re.M)
+    assert re.search(r"^listener 8883 0\.0\.0\.0$", generated, re.M)  # TLS only, by default
+    assert re.search(r"^listener 1884 127\.0\.0\.1$", generated, re.M)  # the tools' listener: local only
+    # The limits of issue 19: the sample hall has 18 broker users.
+    for line in ("max_connections 52", "use_username_as_clientid true", "max_queued_bytes 8388608"):
+        assert re.search(f"^{line}$", generated, re.M), line
+    test_config = re.sub(r"^listener 8883 .*$", f"listener {port} 127.0.0.1", generated, flags=re.M)
+    test_config = re.sub(r"^listener 1884 .*$", f"listener {free_port()} 127.0.0.1", test_config, flags=re.M)
     test_config = test_config.replace("log_dest syslog", "log_dest stderr")
     (root / "tmp/test-mosquitto.conf").write_text(test_config)
     log = (OUTPUT / "rootfs-mosquitto.log").open("wb")
@@ -617,7 +676,8 @@ def test_rootfs_mosquitto_accepts_the_generated_config_and_the_devices_password(
     topics = Topics(SITE)
     # The password the pad's Pi was given (device side) against the hash the broker's Pi generated (broker side).
     pad_password = (converged.roots["counter"] / "etc/motcua/pad-1.password").read_text().strip()
-    pad = Client(rootfs_broker, "pad-1", pad_password)
+    ca = converged.roots["counter"] / "etc/motcua/hall-ca.crt"  # what the pad's Pi checks the broker with
+    pad = Client(rootfs_broker, "pad-1", pad_password, ca)
     try:
         assert pad.connack == 0
         assert pad.publish(topics.device_status("pad-1")) in ACCEPTED
@@ -626,7 +686,7 @@ def test_rootfs_mosquitto_accepts_the_generated_config_and_the_devices_password(
     finally:
         pad.close()
     coordinator_password = (converged.roots["coordinator"] / "etc/motcua/coordinator.password").read_text().strip()
-    coordinator = Client(rootfs_broker, "coordinator", coordinator_password)
+    coordinator = Client(rootfs_broker, "coordinator", coordinator_password, ca)
     try:
         assert coordinator.connack == 0 and coordinator.publish(topics.board()) in ACCEPTED
     finally:
@@ -635,6 +695,7 @@ def test_rootfs_mosquitto_accepts_the_generated_config_and_the_devices_password(
         CallbackAPIVersion.VERSION2, client_id="converge-intruder", protocol=MQTTProtocolVersion.MQTTv5
     )
     intruder.username_pw_set("pad-1", "not-the-password")
+    intruder.tls_set(ca_certs=str(ca))
     refused = threading.Event()
     codes: list[int] = []
     intruder.on_connect = lambda c, u, f, rc, p: (codes.append(rc.value), refused.set())
@@ -645,6 +706,14 @@ def test_rootfs_mosquitto_accepts_the_generated_config_and_the_devices_password(
     finally:
         intruder.loop_stop()
         intruder.disconnect()
+    # Plain MQTT is refused: a CONNECT in clear gets no CONNACK, the broker closes the connection.
+    with socket.create_connection(("127.0.0.1", rootfs_broker), timeout=5) as plain:
+        plain.sendall(bytes([0x10, 12, 0, 4]) + b"MQTT" + bytes([4, 2, 0, 60, 0, 0]))
+        try:
+            answer = plain.recv(4)
+        except ConnectionResetError:
+            answer = b""
+        assert not answer.startswith(b"\x20"), "a plaintext client must not get a CONNACK"
 
 
 # --- the nightly backup ---------------------------------------------------------------------------------------------
@@ -668,3 +737,149 @@ def test_backup_script_copies_a_live_wal_database(converged: Converged) -> None:
     restored.write_bytes(gzip.decompress(backups[0].read_bytes()))
     with contextlib.closing(sqlite3.connect(restored)) as copy:
         assert copy.execute("SELECT label FROM tickets").fetchall() == [("1001",)]
+
+
+# --- security updates (issue 19.9) ----------------------------------------------------------------------------------
+
+
+def test_security_updates_install_at_night_and_reboot_outside_opening_hours(converged: Converged) -> None:
+    for which in HOSTS:
+        root = converged.roots[which]
+        config = converged.chroot(which, "apt-config", "dump").stdout
+        origins = re.findall(r'^Unattended-Upgrade::Origins-Pattern:: "(.*)";$', config, re.M)
+        assert origins and all("Debian-Security" in origin for origin in origins), origins  # security only
+        assert 'APT::Periodic::Unattended-Upgrade "1";' in config
+        assert 'Unattended-Upgrade::Automatic-Reboot "true";' in config
+        assert 'Unattended-Upgrade::Automatic-Reboot-Time "02:30";' in config  # the hall opens at 07:00 (kiosks)
+        timer = (root / "etc/systemd/system/apt-daily-upgrade.timer.d/motcua.conf").read_text()
+        assert "OnCalendar=*-*-* 01:30" in timer
+        assert (root / "etc/systemd/system/timers.target.wants/apt-daily-upgrade.timer").exists()
+        assert (root / "usr/bin/unattended-upgrade").exists()
+
+
+# --- SSH, consoles, the demo secret (issue 19.11) -------------------------------------------------------------------
+
+
+def test_ssh_takes_keys_only_from_the_technicians(converged: Converged) -> None:
+    for which in HOSTS:
+        converged.chroot(which, "/bin/sh", "-c", "mkdir -p /run/sshd && /usr/sbin/sshd -t")  # the whole config
+        effective = converged.chroot(which, "/bin/sh", "-c", "/usr/sbin/sshd -T -C user=kythuat,addr=192.168.1.5")
+        settings = dict(line.split(" ", 1) for line in effective.stdout.splitlines() if " " in line)
+        assert settings["permitrootlogin"] == "no" and settings["passwordauthentication"] == "no", which
+        assert settings["maxauthtries"] == "3" and settings["allowtcpforwarding"] == "no", which
+        assert settings["x11forwarding"] == "no" and settings["allowagentforwarding"] == "no", which
+        assert settings["allowusers"] == "kythuat@192.168.1.0/24", which
+
+
+def test_public_pis_have_no_console_login_and_no_sysrq(converged: Converged) -> None:
+    counter, coordinator = converged.roots["counter"], converged.roots["coordinator"]
+    assert "kernel.sysrq = 0" in (counter / "etc/sysctl.d/50-motcua.conf").read_text()
+    assert "NAutoVTs=0" in (counter / "etc/systemd/logind.conf.d/motcua.conf").read_text()
+    assert os.readlink(counter / "etc/systemd/system/getty@tty1.service") == "/dev/null"
+    # The coordinator is not in public reach: its console stays for the technician.
+    assert not (coordinator / "etc/sysctl.d/50-motcua.conf").exists()
+
+
+def test_the_public_demo_secret_is_refused_outside_the_example_inventory(tmp_path: Path) -> None:
+    """A copy of inventories/example that keeps the demo vault must not deploy; the example itself still does."""
+    copy = tmp_path / "inventories" / "ward-7"
+    shutil.copytree(ANSIBLE / "inventories" / "example", copy)
+    playbook = tmp_path / "secrets.yml"
+    playbook.write_text(
+        yaml.safe_dump(
+            [
+                {
+                    "name": "Only the secrets check",
+                    "hosts": "coordinators",
+                    "gather_facts": False,
+                    "tasks": [
+                        {
+                            "name": "Check",
+                            "ansible.builtin.include_role": {"name": "common", "tasks_from": "secrets"},
+                        }
+                    ],
+                }
+            ]
+        )
+    )
+    (OUTPUT / "tmp").mkdir(parents=True, exist_ok=True)
+    env = {**ansible_env(into_chroot=False), "ANSIBLE_ROLES_PATH": str(ANSIBLE / "roles")}
+    results = {}
+    for name, inventory in (("copy", copy), ("example", ANSIBLE / "inventories" / "example")):
+        results[name] = subprocess.run(
+            [
+                str(VENV_BIN / "ansible-playbook"),
+                "-i",
+                str(inventory / "hosts.yml"),
+                "--vault-password-file",
+                str(inventory / "DEMO-vault-password.txt"),
+                "-e",
+                "ansible_connection=local",
+                str(playbook),
+            ],
+            cwd=ANSIBLE,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert results["copy"].returncode != 0 and "PUBLIC demo secret" in results["copy"].stdout, results["copy"].stdout
+    assert results["example"].returncode == 0, results["example"].stdout[-2000:]
+
+
+def test_kiosk_and_display_units_are_sandboxed_too(tmp_path: Path) -> None:
+    """The converge covers the coordinator and a counter Pi; the kiosk's and display's units are rendered from their
+    roles for the sample hall and scored the same way (their devices: DRM, input, USB, camera, ALSA)."""
+    root = tmp_path / "root"
+    units = {"kiosk": ("kiosk-1", "motcua-kiosk.service"), "display": ("display-1", "motcua-display.service")}
+    (OUTPUT / "tmp").mkdir(parents=True, exist_ok=True)
+    (root / "etc/systemd/system").mkdir(parents=True)
+    for role, (host, unit) in units.items():
+        playbook = tmp_path / f"{role}.yml"
+        defaults = [str(ANSIBLE / "roles" / name / "defaults/main.yml") for name in ("common", role)]
+        playbook.write_text(
+            yaml.safe_dump(
+                [
+                    {
+                        "name": f"Render the {role} unit",
+                        "hosts": host,
+                        "gather_facts": False,
+                        "vars_files": [str(ANSIBLE / "group_vars/all/motcua.yml"), *defaults],
+                        "tasks": [
+                            {
+                                "name": "Render",
+                                "ansible.builtin.template": {
+                                    "src": str(ANSIBLE / "roles" / role / "templates" / f"{unit}.j2"),
+                                    "dest": str(root / "etc/systemd/system" / unit),
+                                    "mode": "0644",
+                                },
+                            }
+                        ],
+                    }
+                ]
+            )
+        )
+        rendered = subprocess.run(
+            [
+                str(VENV_BIN / "ansible-playbook"),
+                "-i",
+                "inventories/example/hosts.yml",
+                "--vault-password-file",
+                "inventories/example/DEMO-vault-password.txt",
+                "-e",
+                json.dumps({"ansible_connection": "local", "ansible_python_interpreter": str(VENV_BIN / "python")}),
+                str(playbook),
+            ],
+            cwd=ANSIBLE,
+            env=ansible_env(into_chroot=False),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert rendered.returncode == 0, rendered.stdout[-2000:]
+    for role, (_, unit) in units.items():
+        settings = unit_settings(root, unit)
+        assert settings["ProtectSystem"] == ["strict"] and settings["DevicePolicy"] == ["closed"], role
+        assert "char-drm rw" in settings["DeviceAllow"], role
+        score = exposure(root, unit)
+        assert score < 3, f"{unit}: {score}"

@@ -29,6 +29,8 @@ SAMPLES = {
     "keypad": "devices/keypad-1.toml",
     "display": "devices/display-1.toml",
     "kiosk": "devices/kiosk-1.toml",
+    "console": "console.toml",
+    "counter-screen": "devices/screen-1.toml",
 }
 
 

@@ -494,3 +494,43 @@ def test_a_malformed_vote_is_answered_with_what_can_be_read(hall_devices: Hall, 
     assert reasons[:2] == [(str(vote_id), "1", "bad_request"), (None, "1", "bad_json")] and len(reasons) == 3
     assert db.execute("SELECT payload FROM rejected_ratings WHERE reason = 'bad_json'").fetchone()[0] == b"{not json"
     assert db.execute("SELECT COUNT(*) FROM ratings").fetchone()[0] == 0
+
+
+def test_a_dossier_code_given_with_finish_or_next_is_stored_on_the_ticket_finished(hall_devices: Hall):
+    first, second = hall_devices.ticket(), hall_devices.ticket()
+    assert isinstance(first, TicketIssued) and isinstance(second, TicketIssued)
+    hall_devices.press(1, "next")
+    called = hall_devices.press(1, "next", dossier_code="000.00.12.H49-261123-0007")
+    assert isinstance(called, CounterReply) and called.state.serving is not None
+    assert called.state.serving.id == second.ticket.id  # the code went to the ticket finished, not the one called
+    finished = hall_devices.press(1, "finish", dossier_code="H49.22-261123-0008")
+    assert isinstance(finished, CounterReply) and finished.state.serving is None
+    rows = hall_devices.db().execute("SELECT id, status, dossier_code FROM tickets ORDER BY seq").fetchall()
+    assert [tuple(r) for r in rows] == [
+        (first.ticket.id, "served", "000.00.12.H49-261123-0007"),
+        (second.ticket.id, "served", "H49.22-261123-0008"),
+    ]
+    idle = hall_devices.press(1, "finish", dossier_code="H49.22-261123-0009")
+    assert isinstance(idle, ErrorReply) and idle.error == "nothing_serving"
+
+
+def test_a_dossier_code_with_control_characters_or_on_another_action_is_refused(hall_devices: Hall):
+    hall_devices.ticket()
+    hall_devices.press(1, "next")
+    base = {"v": 1, "request_id": str(uuid.uuid4()), "sent_at": hall_devices.clock.now().isoformat()}
+    session = hall_devices.keypad(1)
+    for fields in (
+        {"action": "finish", "dossier_code": "H49\x1b[2J-0007"},
+        {"action": "finish", "dossier_code": "H" * 65},
+        {"action": "recall", "dossier_code": "H49-0007"},
+    ):
+        reply = session.request(
+            hall_devices.topics.counter_command(1),
+            json.dumps(base | fields).encode(),
+            response_topic=hall_devices.topics.counter_reply(1),
+        )
+        refused = parse_counter_result(reply.payload)
+        assert isinstance(refused, ErrorReply) and refused.error == "bad_request", fields
+        assert "dossier_code" in refused.message
+    row = hall_devices.db().execute("SELECT status, dossier_code FROM tickets").fetchone()
+    assert tuple(row) == ("called", None)

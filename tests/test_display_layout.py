@@ -40,6 +40,8 @@ def render(
     connected: bool = True,
     highlight_new: bool = False,
     page_tick: int = 0,
+    speaking: str | None = None,
+    coordinator_online: bool | None = None,
     **options: object,
 ) -> Frame:
     """Lay out and draw a board, save the PNG, and check what every frame must satisfy."""
@@ -51,6 +53,9 @@ def render(
         else:
             state.apply_board(board, 0.0)
     state.set_connected(connected)
+    state.set_speaking(speaking)
+    if coordinator_online is not None:
+        state.set_coordinator(coordinator_online)
     view = board_view(state, MORNING, 100.1, ViewOptions(**options))  # type: ignore[arg-type]
     width, height = size
     frame = layout(view, width, height, fonts.measure, page_tick=page_tick)
@@ -291,3 +296,15 @@ def test_the_same_state_gives_the_same_view_so_nothing_is_redrawn():
     assert board_view(state, MORNING, 1.0, options) == board_view(state, MORNING, 2.0, options)
     later = replace(options)
     assert board_view(state, MORNING.replace(minute=16), 2.0, later) != board_view(state, MORNING, 2.0, options)
+
+
+def test_a_recall_and_the_call_being_spoken_are_labelled_on_the_board(fonts: FontBook):
+    """Issue 18.8/18.9: the big panel shows the call the room hears; a recall says "GỌI LẠI SỐ"."""
+    board = sample_board()
+    recall = make_call("1022", 1, recall=1)
+    frame = render(fonts, board.model_copy(update={"calls": [recall, *board.calls]}), (1920, 1080), "recall")
+    assert only(frame, "call-title") == "GỌI LẠI SỐ" and only(frame, "current-number") == "1022"
+    frame = render(fonts, board, (1920, 1080), "speaking-older-call", speaking=board.calls[1].id)
+    assert only(frame, "current-number") == "2004"
+    frame = render(fonts, board, (1920, 1080), "coordinator-down", coordinator_online=False)
+    assert only(frame, "disconnected") == "⚠ Hệ thống gọi số tạm dừng"

@@ -214,3 +214,53 @@ def test_motcua_display_with_a_bad_file_says_why_and_exits_2(tmp_path: Path, cap
         root.setLevel(level)
         paho.setLevel(paho_level)
     assert "did you mean 'width'" in capsys.readouterr().err
+
+
+def test_the_big_panel_shows_the_call_being_spoken_highlighted():
+    """Issue 18.8: in a burst the voice said one number while the big panel showed another."""
+    state = state_with()
+    spoken = state.board.calls[2]  # 1022, still being said while newer calls arrived
+    state.set_speaking(spoken.id)
+    view = board_view(state, MORNING, 100.0, ViewOptions())
+    assert view.current is not None and view.current.label == "1022" and view.current.speaking
+    assert view.highlight  # steady while it is said
+    assert [r.label for r in view.recent][:2] == ["1023", "2004"]  # the newest wait their turn in the list
+    state.set_speaking(None)
+    view = board_view(state, MORNING, 100.0, ViewOptions())
+    assert view.current.label == "1023" and not view.highlight
+
+
+def test_a_recall_is_labelled_and_stays_in_the_recent_list():
+    """Issue 18.9: a recall looked exactly like a new call."""
+    board = sample_board()
+    recall = make_call("1022", 1, recall=1)
+    state = state_with(board.model_copy(update={"calls": [recall, *board.calls]}))
+    view = board_view(state, MORNING, 0.0, ViewOptions())
+    assert view.current.label == "1022" and view.current.recall
+    assert view.labels["recall_title"] == "GỌI LẠI SỐ"
+    state.apply_call(make_call("1024", 3), 1.0)
+    view = board_view(state, MORNING, 1.0, ViewOptions())
+    assert view.recent[0].label == "1022" and view.recent[0].counter_text == "→ Quầy 1 · gọi lại"
+
+
+def test_the_board_says_when_the_coordinator_is_down_and_stops_showing_calls_after_closing():
+    state = state_with()
+    state.set_coordinator(False)
+    view = board_view(state, MORNING, 0.0, ViewOptions())
+    assert not view.connected and view.labels["disconnected"] == "⚠ Hệ thống gọi số tạm dừng"
+    state.set_coordinator(True)
+    assert board_view(state, MORNING, 0.0, ViewOptions()).connected
+    closed = [c.model_copy(update={"status": CounterStatus.CLOSED}) for c in state.board.counters]
+    state.apply_board(state.board.model_copy(update={"counters": closed}), 1.0)
+    view = board_view(state, MORNING, 1.0, ViewOptions())
+    assert view.current is None and view.labels["no_call"] == "Ngoài giờ làm việc"
+    assert view.recent == ()
+    yesterday = state_with()
+    view = board_view(yesterday, MORNING + timedelta(days=1), 0.0, ViewOptions())
+    assert view.current is None  # yesterday's last call is not today's
+
+
+def test_the_english_board_uses_the_halls_english_name():
+    board = sample_board().model_copy(update={"hall_name_en": "One-stop office of Hoa Binh ward"})
+    assert board_view(state_with(board), MORNING, 0.0, ViewOptions(language="en")).title.startswith("One-stop")
+    assert board_view(state_with(board), MORNING, 0.0, ViewOptions()).title.startswith("Bộ phận")

@@ -15,6 +15,7 @@ from test_kiosk_idcard import ready_controller
 from test_kiosk_screens import check
 
 from coordinator.bookings import Booking, BookingOutcome
+from coordinator.store import Store
 from kiosk.app import KioskApp
 from kiosk.i18n import Lang
 from kiosk.model import Outcome, PrinterStatus, TicketResult
@@ -122,11 +123,17 @@ def test_a_citizen_checks_in_with_the_bookings_qr_and_gets_a_booked_ticket(coord
     now = clock.now()
     slot = now + timedelta(minutes=30)
     service = coordinator.engine.hall.services[0].id
-    coordinator.store.import_bookings(
-        [Booking(code="DL-0042", service=service, slot_start=slot, slot_end=slot + timedelta(minutes=15))],
-        coordinator.engine.business_day_of,
-        now,
-    )
+    # Imported as `motcua bookings import` does, on a connection of its own: the coordinator's connection belongs
+    # to its thread (it flushes on every broker connection; a second thread's transaction on it broke both).
+    importer = Store(tmp_path / "coordinator.db")
+    try:
+        importer.import_bookings(
+            [Booking(code="DL-0042", service=service, slot_start=slot, slot_end=slot + timedelta(minutes=15))],
+            coordinator.engine.business_day_of,
+            now,
+        )
+    finally:
+        importer.close()
     app = KioskApp(kiosk_config(tmp_path, mqtt=broker.settings("kiosk-1"), request_timeout_s=3.0), clock=clock)
     app.start()
     try:
@@ -152,5 +159,9 @@ def test_a_citizen_checks_in_with_the_bookings_qr_and_gets_a_booked_ticket(coord
         (OUTPUT / f"printed-booked-ticket{printed[0].suffix}").write_bytes(printed[0].read_bytes())
     finally:
         app.stop()
-    booking = coordinator.store.booking("DL-0042")
+    reader = Store(tmp_path / "coordinator.db")
+    try:
+        booking = reader.booking("DL-0042")
+    finally:
+        reader.close()
     assert booking is not None and booking.outcome is BookingOutcome.KEPT and booking.ticket_id == result.ticket.id

@@ -51,7 +51,7 @@ def test_search_finds_accent_free_queries_best_first(hall, procedures):
     view = sample_view(hall, procedures)
     found = view.search("dang ky khai sinh")
     assert found[0].name == "Thủ tục đăng ký khai sinh"
-    assert all("khai sinh" in fold(p.name) or {"dang", "ky", "khai", "sinh"} <= set(words(p.name)) for p in found)
+    assert all({"khai", "sinh"} <= set(words(p.name)) for p in found[:3])
     assert any(p.code == "1.004884" for p in found)  # đăng ký lại khai sinh: every word, not the phrase
     assert view.search("DANG KY KET HON")[0].code == "1.000894"
     assert view.search("Đăng ký kết hôn")[0].code == "1.000894"
@@ -61,6 +61,32 @@ def test_search_finds_accent_free_queries_best_first(hall, procedures):
     assert view.search("marriage")[0].code == "1.000894"  # English names too
     assert view.search("") == []
     assert view.search("zzzz qqqq") == []
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("giay khai sinh", "1.001193"),  # a keyword of procedures.toml
+        ("lam khai sinh", "1.001193"),  # two words of three
+        ("khaisinh", "1.001193"),  # run together
+        ("khai sihn", "1.001193"),  # one typo
+        ("doc than", "1.004873"),  # what people call "xác nhận tình trạng hôn nhân"
+        ("xac nhan doc than", "1.004873"),
+        ("khai tu", "1.000656"),  # the plain procedure before "đăng ký lại khai tử"
+        ("thu tuc dang ky", "1.001193"),  # only common words: every one must be there
+        ("dang ki ket hon", "1.000894"),  # ki for ký
+    ],
+)
+def test_search_finds_what_people_type(hall, procedures, query: str, code: str):
+    """Issue 18.4: these found nothing, or the wrong procedure."""
+    found = sample_view(hall, procedures).search(query)
+    assert found and found[0].code == code, [p.name for p in found[:3]]
+
+
+def test_search_keywords_come_from_procedures_toml(hall, procedures):
+    birth = next(p for p in procedures if p.code == "1.001193")
+    assert "giấy khai sinh" in birth.keywords
+    assert sample_view(hall, procedures).search("giay khai sinh")[1].code == "2.000635"  # the copy, right after
 
 
 def test_procedures_are_grouped_by_field_in_the_service_order(hall, procedures):
@@ -118,3 +144,41 @@ def test_priority_labels_are_the_official_vietnamese_terms():
 def test_texts_are_nfc(key: str):
     vi, en = TEXTS[key]
     assert nfc(vi) == vi and nfc(en) == en
+
+
+def test_when_the_hall_opens_again_is_read_from_the_catalogue_hours():
+    from datetime import datetime
+
+    from kiosk.text import format_reopening, next_opening
+
+    hours = "Thứ Hai–Thứ Sáu: 07:30–11:30, 13:30–17:00; Thứ Bảy: 07:30–11:30"
+    monday_noon = datetime(2026, 11, 23, 12, 0)
+    assert next_opening(hours, monday_noon) == datetime(2026, 11, 23, 13, 30)
+    assert format_reopening(datetime(2026, 11, 23, 13, 30), monday_noon) == "13:30"
+    friday_evening = datetime(2026, 11, 27, 18, 0)
+    assert next_opening(hours, friday_evening) == datetime(2026, 11, 28, 7, 30)
+    assert format_reopening(datetime(2026, 11, 28, 7, 30), friday_evening) == "07:30 ngày mai"
+    saturday_noon = datetime(2026, 11, 28, 12, 0)
+    assert next_opening(hours, saturday_noon) == datetime(2026, 11, 30, 7, 30)
+    assert format_reopening(datetime(2026, 11, 30, 7, 30), saturday_noon) == "07:30 Thứ Hai"
+    assert format_reopening(datetime(2026, 11, 30, 7, 30), saturday_noon, english=True) == "07:30 on Monday"
+    assert next_opening("", monday_noon) is None
+    assert next_opening("open when the officer arrives", monday_noon) is None
+
+
+def test_the_citizen_is_addressed_respectfully_everywhere():
+    """Issue 18.5: "bạn" to an elderly citizen at a People's Committee, and "Hãy", read as orders. The kiosk says
+    "Ông/Bà" (or nothing) and "Xin mời". The board and the voice keep the hall's own formula, "Mời công dân có số
+    thứ tự … đến quầy số …" ("công dân" is how a one-stop hall addresses everyone it serves)."""
+    import re
+
+    from queue_display.script import INVITE
+    from queue_display.texts import LABELS
+
+    tables = [TEXTS, ERROR_MESSAGES, SCAN_MESSAGES, PRIORITY_LABELS]
+    vietnamese = [pair[0] for table in tables for pair in table.values()]  # type: ignore[attr-defined]
+    vietnamese += [pair[0] for pair in LABELS.values()] + [INVITE]
+    rude = re.compile(r"\b(bạn|hãy)\b", re.IGNORECASE)
+    assert not [s for s in vietnamese if rude.search(s)]
+    assert INVITE == "mời công dân có số thứ tự" and LABELS["call_title"][0] == "MỜI CÔNG DÂN CÓ SỐ"
+    assert "Ông/Bà" in text("priority_title", Lang.VI) and text("listen_call", Lang.VI).startswith("Xin mời")

@@ -87,7 +87,8 @@ def test_bursts_of_news_are_drawn_at_most_fps_limit_times_a_second(make_app):
         app.step(0.01)
     drawn = app.frames_drawn - before
     assert flips > 50
-    assert 3 <= drawn <= 7, f"{drawn} frames in 1 s with fps_limit = 5"
+    # the bound that matters is the upper one; on a loaded machine one frame may take most of the second
+    assert 1 <= drawn <= 7, f"{drawn} frames in 1 s with fps_limit = 5"
 
 
 def test_a_stop_request_wakes_the_loop_and_draws_nothing(make_app):

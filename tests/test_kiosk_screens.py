@@ -145,6 +145,12 @@ def every_screen(hall, procedures, *, english: bool) -> Iterator[tuple[str, UiSt
     c.on_printer(PrinterStatus.OK)
     c.on_camera(False)
     yield "home-no-camera", c.state
+    c.on_camera(True)
+    c.on_coordinator(False)
+    yield "home-coordinator-down", c.state
+    c.on_coordinator(True)
+    c.on_catalogue(sample_view(hall, procedures, closed=tuple(s.id for s in hall.services)), 11)
+    yield "home-closed", c.state
 
 
 @pytest.fixture(scope="module")
@@ -196,7 +202,7 @@ def test_every_screen_fits_at_every_resolution(display, hall, procedures, width:
         check(painter, f"{name} at {width}x{height}")
         assert painter.texts, name
         count += 1
-    assert count == 23
+    assert count == 25
 
 
 def test_the_abc_keyboard_layout(display, hall, procedures):

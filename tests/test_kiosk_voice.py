@@ -14,6 +14,7 @@ from kiosk_support import kiosk_config, run_until, sample_view
 from kiosk.app import KioskApp
 from kiosk.config import VoiceSection
 from kiosk.guidance import guidance, speakable
+from kiosk.i18n import Lang, text
 from kiosk.model import Outcome, PrinterStatus, TicketResult
 from kiosk.ui.controller import Action, Controller, Screen
 from motcua.contract import TicketInfo
@@ -52,12 +53,12 @@ def test_each_screen_says_its_title_then_its_choices(hall, procedures):
     c.on_catalogue(view, 0)
     home = guidance(c.state)
     assert home is not None
-    assert home.sentences[0] == "chạm vào lĩnh vực bạn cần giải quyết để lấy số"
+    assert home.sentences[0] == "xin mời chạm vào lĩnh vực cần giải quyết để lấy số"
     assert home.sentences[1 : 1 + len(view.services)] == tuple(speakable(s.name) for s in view.services)
     assert home.sentences[-2:] == ("tôi đã đặt lịch hẹn", "tìm thủ tục")
     c.action(Action("take", "ho-tich"), 1)
     priority = guidance(c.state)
-    assert priority is not None and priority.sentences[0] == "bạn có thuộc đối tượng ưu tiên không?"
+    assert priority is not None and priority.sentences[0] == "ông/bà có thuộc đối tượng ưu tiên không?"
     assert priority.sentences[1] == "người cao tuổi" and priority.sentences[-1] == "không — lấy số thường"
     c.on_result(TicketResult(Outcome.PRINTED, uuid.uuid4(), TICKET, printer=PrinterStatus.OK), 2)
     ticket = guidance(c.state)
@@ -73,6 +74,37 @@ def test_each_screen_says_its_title_then_its_choices(hall, procedures):
     )
     # the number is said word by word, with the same clips as the hall's announcements
     assert spoken(list(ticket.script))[1:7] == ["một", "nghìn", "không", "trăm", "hai", "mươi"]
+
+
+def test_a_number_not_printed_is_said_as_still_valid_and_nothing_offers_to_cancel_it(hall, procedures):
+    c = Controller(NoEffects(), tap_guard_s=0)
+    c.on_connection(True)
+    c.on_printer(PrinterStatus.OK)
+    c.on_catalogue(sample_view(hall, procedures), 0)
+    c.action(Action("take", "ho-tich"), 1)
+    result = TicketResult(Outcome.PRINT_FAILED, uuid.uuid4(), TICKET, printer=PrinterStatus.OK, problem="paper_out")
+    c.on_result(result, 2)
+    assert c.state.screen is Screen.PRINT_FAILED
+    said = guidance(c.state)
+    assert said is not None
+    assert said.sentences[0].startswith("máy in chưa in được phiếu (") and "{" not in said.sentences[0]
+    assert said.sentences[1:3] == ("số thứ tự của ông/bà là", "một nghìn không trăm hai mươi ba")
+    assert said.sentences[3] == "số vẫn còn hiệu lực" and said.sentences[-2:] == ("in lại", "đã nhớ số — xong")
+    assert not [s for s in said.sentences if "hủy số" in s]
+
+
+def test_the_home_screen_says_why_no_number_can_be_taken(hall, procedures):
+    c = Controller(NoEffects(), tap_guard_s=0)
+    c.on_connection(True)
+    c.on_printer(PrinterStatus.OK)
+    c.on_catalogue(sample_view(hall, procedures), 0)
+    working = guidance(c.state)
+    c.on_coordinator(False)
+    stopped = guidance(c.state)
+    assert working is not None and stopped is not None and stopped.key != working.key
+    assert stopped.sentences[0] == speakable(text("notice_blocked_title", Lang.VI))
+    assert stopped.sentences[1] == speakable(text("notice_coordinator_body", Lang.VI))
+    assert stopped.sentences[2:] == working.sentences
 
 
 def test_the_voice_button_toggles_and_the_next_citizen_starts_silent(hall, procedures):

@@ -153,10 +153,11 @@ def test_a_failing_step_leaves_the_database_as_it_was(tmp_path: Path, monkeypatc
 def test_a_newer_database_is_refused_and_left_alone(tmp_path: Path) -> None:
     db = tmp_path / "coordinator.db"
     Store(db).close()
-    set_version(db, 7)
-    with pytest.raises(SchemaError, match=r"schema version 7, written by a newer motcua"):
+    newer = migrations.LATEST + 1
+    set_version(db, newer)
+    with pytest.raises(SchemaError, match=rf"schema version {newer}, written by a newer motcua"):
         Store(db)
-    assert user_version(db) == 7
+    assert user_version(db) == newer
 
 
 def test_a_missing_column_is_named(tmp_path: Path) -> None:
@@ -355,3 +356,31 @@ def test_two_coordinators_opening_an_old_database_at_once_migrate_it_once(
     monkeypatch.setattr(migrations, "backup_path", migrate_elsewhere_meanwhile)
     Store(db).close()
     assert user_version(db) == migrations.LATEST
+
+
+# --- step 5: dossier codes ---------------------------------------------------------------------------------------
+
+
+def test_step_5_adds_an_empty_dossier_code_to_every_ticket(tmp_path: Path) -> None:
+    db = unpack(1, tmp_path)
+    tickets = scalar(db, "SELECT COUNT(*) FROM tickets")
+    assert "dossier_code" not in columns(db, "tickets")
+    Store(db).close()
+    after_rated = columns(db, "tickets")[columns(db, "tickets").index("rated") + 1]
+    assert after_rated == "dossier_code"  # step 5 added it right after the first schema's last column
+    assert tickets > 1000 and scalar(db, "SELECT COUNT(*) FROM tickets WHERE dossier_code IS NULL") == tickets
+
+
+# --- step 7: bookings --------------------------------------------------------------------------------------------
+
+
+def test_step_7_adds_the_bookings_table_and_leaves_every_older_ticket_walk_in(tmp_path: Path) -> None:
+    assert migrations.STEPS[6].version == 7 and "bookings" in migrations.STEPS[6].description
+    db = unpack(1, tmp_path)
+    tickets = scalar(db, "SELECT COUNT(*) FROM tickets")
+    assert "booking" not in columns(db, "tickets")
+    Store(db).close()
+    assert columns(db, "tickets")[-2:] == ("booking", "booked_for")
+    assert scalar(db, "SELECT COUNT(*) FROM bookings") == 0
+    walk_in = scalar(db, "SELECT COUNT(*) FROM tickets WHERE booking IS NULL AND booked_for IS NULL")
+    assert tickets > 1000 and walk_in == tickets

@@ -994,3 +994,41 @@ def test_report_reads_beside_a_writing_coordinator(month: MonthLog, hall_toml: s
     after = read_csv(tmp_path / "after" / f"{STEM}_satisfaction.csv", SATISFACTION_COLUMNS)[0]
     assert int(after["unbound"]) == int(before["unbound"]) + 1
     assert after["counted"] == before["counted"]
+
+
+def test_the_levels_chart_reads_in_black_and_white(month: MonthLog, hall_toml: str, tmp_path: Path) -> None:
+    """Issue 18.12: printed in grey, "Hài lòng" and "Không hài lòng" came out the same. The levels now differ in grey
+    (luminance far apart), by hatch pattern, and by a direct label with the level's initial on each share."""
+    import itertools
+    import re
+
+    from coordinator.report.charts import LEVEL_COLOURS, LEVEL_HATCHES
+
+    def grey(colour: str) -> float:
+        r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    greys = sorted(grey(c) for c in LEVEL_COLOURS.values())
+    assert min(b - a for a, b in itertools.pairwise(greys)) > 40, greys
+    assert len(set(LEVEL_HATCHES.values())) == 3
+    assert (
+        run_report(
+            "--db",
+            str(month.db),
+            "--hall",
+            hall_toml,
+            "--period",
+            "month",
+            "--date",
+            "2026-10-31",
+            "--out",
+            str(tmp_path),
+        )
+        == 0
+    )
+    html = (tmp_path / f"{STEM}.html").read_text("utf-8")
+    start = html.index('data-chart="levels"')
+    svg = html[html.index("<svg", start) : html.index("</svg>", start)]
+    patterns = re.findall(r'<pattern id="([^"]+)"', svg)
+    assert len(set(patterns)) >= 2, "the neutral and unsatisfied shares carry a hatch pattern each"
+    assert len(set(re.findall(r"url\(#(h[0-9a-f]+)\)", svg)) & set(patterns)) >= 2  # and the bars use them

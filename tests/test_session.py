@@ -184,7 +184,7 @@ def _tool_config(tmp_path, broker: LocalBroker, hall) -> object:
     path = tmp_path / "admin.toml"
     path.write_text(
         f'[device]\nid = "admin"\nsite = "{hall.hall.site}"\n\n'
-        f'[mqtt]\nport = {broker.port}\npassword = "{broker.files.password("admin")}"\n',
+        f'[mqtt]\nport = {broker.tools_port}\npassword = "{broker.files.password("admin")}"\n',
         encoding="utf-8",
     )
     return path

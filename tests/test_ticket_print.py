@@ -108,7 +108,7 @@ def test_the_saved_ticket_keeps_its_own_margins(paper: str, tmp_path: Path):
 def test_the_ticket_says_where_the_citizen_will_be_served_not_go_now():
     details = ticket_details(ticket(counters=[2], people_ahead=4), ZONE, Lang.VI)
     assert details[0] == ("Quầy phục vụ: 2", True)
-    assert details[1:3] == [("Số người chờ trước bạn: 4", False), ("Thời gian chờ dự kiến: khoảng 15 phút", False)]
+    assert details[1:3] == [("Số người chờ trước: 4", False), ("Thời gian chờ dự kiến: khoảng 15 phút", False)]
     english = ticket_details(ticket(counters=[1, 2]), ZONE, Lang.EN)
     assert english[0] == ("Served at counter: 1 and 2", True)
     assert not any("Mời đến quầy" in line for line, _ in details)
@@ -133,7 +133,7 @@ def test_the_ticket_text_uses_only_glyphs_the_font_has():
         "Hộ tịch – Nuôi con nuôi",
         "ƯU TIÊN: Người có công với cách mạng",
         "Quầy phục vụ: 1, 2 và 6",
-        "Số người chờ trước bạn",
+        "Số người chờ trước",
         "Thời gian chờ dự kiến: khoảng 1 giờ 5 phút",
         "08:05 — Thứ Hai, 23/11/2026",
         "Chủ Nhật",

@@ -21,7 +21,10 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-LEVEL_COLOURS = {"satisfied": "#2e7d32", "neutral": "#f2b705", "unsatisfied": "#c62828"}
+#: Printed in black and white the levels must still differ (issue 18.12): greys far apart (dark green 29 %, light
+#: red 59 %, light amber 83 % luminance), a hatch pattern each but the first, every share labelled with its level.
+LEVEL_COLOURS = {"satisfied": "#1b5e20", "neutral": "#ffd54f", "unsatisfied": "#ef7f7f"}
+LEVEL_HATCHES = {"satisfied": "", "neutral": "...", "unsatisfied": "///"}
 INK = "#222222"
 GRID = "#dddddd"
 WIDTH_IN = 7.0  # fits an A4 page's text width (about 180 mm)
@@ -88,13 +91,36 @@ def _levels(report: Report, names: Names) -> Chart | None:
     for level in LEVELS:
         exact = [r.level_pct(level) or Fraction(0) for r in rows][::-1]
         shares = [float(share) for share in exact]
-        bars = axes.barh(labels, shares, left=left, color=LEVEL_COLOURS[level], label=names.level(level), height=0.7)
+        bars = axes.barh(
+            labels,
+            shares,
+            left=left,
+            color=LEVEL_COLOURS[level],
+            label=names.level(level),
+            height=0.7,
+            hatch=LEVEL_HATCHES[level],
+            edgecolor="white",
+            linewidth=0.6,
+        )
         for bar, share in zip(bars, exact, strict=True):
             if share >= 6:
-                colour = INK if level == "neutral" else "white"
+                # a boxed label with the level's initial: readable on the hatch, and on paper without colour
+                caption = (
+                    f"{names.level(level)[:1]} {number(share, names.lang)}"
+                    if share >= 12
+                    else number(share, names.lang)
+                )
                 x = bar.get_x() + bar.get_width() / 2
                 y = bar.get_y() + bar.get_height() / 2
-                axes.text(x, y, number(share, names.lang), ha="center", va="center", color=colour)
+                axes.text(
+                    x,
+                    y,
+                    caption,
+                    ha="center",
+                    va="center",
+                    color=INK,
+                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+                )
         left = [a + b for a, b in zip(left, shares, strict=True)]
     axes.set_xlim(0, 100)
     axes.set_xlabel("%")

@@ -23,6 +23,7 @@ from coordinator.report.labels import Lang, Names, day_text
 from coordinator.report.load import load
 from coordinator.report.metrics import BREAKDOWNS, Dim, build_facts, compute, resolve_scope
 from coordinator.report.period import Period, PeriodKind, business_day_of, last_complete, period_containing
+from coordinator.report.reasons import write_reasons_csv
 from coordinator.report.render import FORMATS, file_stem, render_html, write_csv, write_html
 from motcua.clock import clock_from_env
 from motcua.errors import MotcuaError
@@ -116,6 +117,7 @@ def run(args: argparse.Namespace) -> list[Path]:
         written.append(write_html(html, args.out, stem))
     if "csv" in formats:
         written += write_csv(report, names, args.out, stem)
+        written += write_reasons_csv(records.ratings, hall, period, names, args.out, stem)
     logger.info("report %s to %s: %d files in %s", period.first, period.last, len(written), args.out)
     return written
 

@@ -39,6 +39,10 @@ from motcua.contract import ErrorCode, PriorityCategory
 logger = logging.getLogger(__name__)
 
 MAX_QUERY = 40
+#: After a screen changes, taps (other than typing) are ignored this long: a slow or trembling double tap on the
+#: button that led here must not press the button now under the finger (0.4-0.5 s apart was seen in a hall).
+#: The screens also place only a harmless choice under the button that led to them (tests/test_kiosk_double_tap.py).
+TAP_GUARD_S = 0.8
 
 
 class Screen(StrEnum):
@@ -50,7 +54,7 @@ class Screen(StrEnum):
     PRIORITY = "priority"  # priority category, or a regular number
     WORKING = "working"  # waiting for the coordinator and the printer
     TICKET = "ticket"  # the number, large
-    PRINT_FAILED = "print_failed"  # issued but not printed: reprint or cancel
+    PRINT_FAILED = "print_failed"  # issued but not printed: the number, large, still valid; reprint
     MESSAGE = "message"  # a polite explanation (refusal, offline, bad QR...)
     BOOKING = "booking"  # "Tôi đã đặt lịch hẹn": the booking's code on a numeric keypad, or its QR code
     ID_CARD = "id_card"  # a chip ID card of a citizen of 60 or more: take the elderly priority?
@@ -94,8 +98,10 @@ class UiState:
     lang: Lang = Lang.VI
     catalogue: CatalogueView | None = None
     connected: bool = False
+    coordinator_online: bool | None = None  # the coordinator's retained status (None: not heard yet)
     printer: PrinterStatus = PrinterStatus.UNKNOWN
     camera_ok: bool | None = None
+    camera_fitted: bool = True  # False: a kiosk without a scanner (camera.source = "none") never invites a scan
     service_id: str | None = None
     procedure_code: str | None = None
     query: str = ""
@@ -109,6 +115,19 @@ class UiState:
     cancelling: uuid.UUID | None = None  # the request the citizen on screen asked to cancel
     card_priority: bool = False  # the citizen confirmed the elderly priority offered from their ID card
     voice: bool = False  # voice guidance: every screen is read aloud (kiosk.guidance); off for the next citizen
+    asking: bool = False  # home reached from a search that found nothing: "choose the nearest service"
+
+    @property
+    def blocked(self) -> str | None:
+        """Why no number can be issued now, whatever the service: "offline" (no broker), "coordinator" (its
+        retained status says offline), "printer"; None when numbers can be taken."""
+        if not self.connected:
+            return "offline"
+        if self.coordinator_online is False:
+            return "coordinator"
+        if not self.printer.can_print:
+            return "printer"
+        return None
 
 
 class Effects(Protocol):
@@ -129,7 +148,7 @@ class Controller:
         default_lang: Lang = Lang.VI,
         idle_timeout_s: float = 60.0,
         ticket_screen_s: float = 20.0,
-        tap_guard_s: float = 0.35,
+        tap_guard_s: float = TAP_GUARD_S,
         portals: Sequence[Portal] = DEFAULT_PORTALS,
         thanks: str = DEFAULT_THANKS,
         thanks_en: str | None = None,
@@ -179,6 +198,7 @@ class Controller:
             history=[],
             cancelling=None,
             card_priority=False,
+            asking=False,
         )
 
     def _show(self, message: Message, now: float) -> None:
@@ -218,6 +238,9 @@ class Controller:
 
     def on_connection(self, connected: bool) -> None:
         self.state.connected = connected
+
+    def on_coordinator(self, online: bool) -> None:
+        self.state.coordinator_online = online
 
     def on_printer(self, status: PrinterStatus) -> None:
         self.state.printer = status
@@ -322,9 +345,8 @@ class Controller:
         limit = self.ticket_screen_s if s.screen is Screen.TICKET else self.idle_timeout_s
         if now - max(self.last_touch, self.screen_since) < limit:
             return False
-        if s.screen is Screen.PRINT_FAILED and s.result is not None:
-            logger.info("citizen left without a printed ticket %s: cancelling it", s.last_ticket)
-            self.effects.cancel(s.result, "abandoned")
+        if s.screen is Screen.PRINT_FAILED:
+            logger.info("citizen left without a printed ticket %s: the number stands", s.last_ticket)
         self._home(now, reset_language=True)
         return True
 
@@ -339,9 +361,7 @@ class Controller:
     # --- actions (buttons) --------------------------------------------------------------------------------
 
     def _do_home(self, arg: str | None, now: float) -> None:
-        if self.state.screen is Screen.PRINT_FAILED and self.state.result is not None:
-            self.effects.cancel(self.state.result, "citizen_left")
-        self._home(now)
+        self._home(now)  # an issued number stands, printed or not
 
     def _do_back(self, arg: str | None, now: float) -> None:
         if not self.state.history:
@@ -379,6 +399,11 @@ class Controller:
     def _do_search(self, arg: str | None, now: float) -> None:
         self._push()
         self._go(Screen.SEARCH, now, query="", page=0)
+
+    def _do_ask(self, arg: str | None, now: float) -> None:
+        """The search found nothing: home, inviting the citizen to take a number in the nearest service and ask."""
+        self._home(now)
+        self.state.asking = True
 
     def _do_key(self, arg: str | None, now: float) -> None:
         if arg and len(self.state.query) < MAX_QUERY:
@@ -453,6 +478,8 @@ class Controller:
             message = Message(self.t("service_closed_title"), body, "warning")
         elif not s.connected:
             message = Message(self.t("offline_title"), self.t("offline_body"), "error")
+        elif s.coordinator_online is False:
+            message = Message(self.t("offline_title"), self.t("coordinator_down_body"), "error")
         elif not s.printer.can_print:
             problem = printer_problem(s.printer.problem or "failed", s.lang)
             message = Message(self.t("offline_title"), self.t("printer_unavailable_body", problem=problem), "error")
@@ -507,6 +534,8 @@ class Controller:
         self.effects.reprint(result)
 
     def _do_cancel_ticket(self, arg: str | None, now: float) -> None:
+        """No longer offered on the print-failed screen (an issued number stands, issue 18.3); kept for the
+        control socket, where a technician may withdraw a number issued by mistake."""
         result = self.state.result
         if result is not None and self.state.screen is Screen.PRINT_FAILED:
             self.effects.cancel(result, "citizen_cancelled")
@@ -534,11 +563,14 @@ class Controller:
             self._check_in(code, now)
 
     def _check_in(self, code: str, now: float) -> None:
-        """Ask for the booking's ticket, unless the kiosk cannot (offline, printer): then say why."""
+        """Ask for the booking's ticket, unless the kiosk cannot (offline, coordinator down, printer): then say
+        why."""
         s = self.state
         message = None
         if not s.connected:
             message = Message(self.t("offline_title"), self.t("offline_body"), "error")
+        elif s.coordinator_online is False:
+            message = Message(self.t("offline_title"), self.t("coordinator_down_body"), "error")
         elif not s.printer.can_print:
             problem = printer_problem(s.printer.problem or "failed", s.lang)
             message = Message(self.t("offline_title"), self.t("printer_unavailable_body", problem=problem), "error")

@@ -13,7 +13,14 @@ from kiosk.catalogue import CatalogueView
 from kiosk.i18n import Lang, printer_problem, priority_label, text
 from kiosk.layout import Block, paginate
 from kiosk.model import PrinterStatus
-from kiosk.text import format_clock, format_counters, format_counters_en, format_wait
+from kiosk.text import (
+    format_clock,
+    format_counters,
+    format_counters_en,
+    format_reopening,
+    format_wait,
+    next_opening,
+)
 from kiosk.ui.controller import Action, Screen, UiState
 from kiosk.ui.painter import (
     BACKGROUND,
@@ -149,15 +156,19 @@ def banner(ctx: ScreenContext, body: Rect) -> Rect:
     if s.screen in (Screen.LOADING, Screen.WORKING):
         return body
     message, color, ink = None, WARNING, INK
-    if not s.connected:
+    if s.screen is Screen.HOME and s.blocked is not None:
+        pass  # the home screen says it in its own words (home_notice)
+    elif not s.connected:
         message, color, ink = ctx.t("offline_banner"), ERROR, WHITE
+    elif s.coordinator_online is False:
+        message, color, ink = ctx.t("notice_blocked_title"), ERROR, WHITE
     elif s.printer.problem is not None:
         message, color, ink = (
             ctx.t("printer_banner", problem=printer_problem(s.printer.problem, ctx.lang)),
             ERROR,
             WHITE,
         )
-    elif s.camera_ok is False and s.screen is Screen.HOME:
+    elif s.camera_fitted and s.camera_ok is False and s.screen is Screen.HOME:
         message = ctx.t("camera_banner")
     if message is None:
         return body
@@ -248,21 +259,58 @@ def draw_loading(ctx: ScreenContext, body: Rect) -> None:
     )
 
 
+def home_notice(ctx: ScreenContext) -> tuple[str, str] | None:
+    """(title, body) when no number can be issued from the home screen: no connection, the coordinator stopped,
+    the printer unable to print, or every service closed (with when the hall opens again)."""
+    s = ctx.state
+    if s.blocked == "offline":
+        return ctx.t("notice_blocked_title"), ctx.t("notice_offline_body")
+    if s.blocked == "coordinator":
+        return ctx.t("notice_blocked_title"), ctx.t("notice_coordinator_body")
+    if s.blocked == "printer":
+        problem = printer_problem(s.printer.problem or "failed", ctx.lang)
+        return ctx.t("notice_blocked_title"), ctx.t("notice_printer_body", problem=problem)
+    catalogue = ctx.catalogue
+    if catalogue is not None and catalogue.services and not any(sv.open_now for sv in catalogue.services):
+        local = ctx.now.astimezone(ctx.zone).replace(tzinfo=None)
+        openings = [next_opening(sv.opening_hours or "", local) for sv in catalogue.services]
+        known = [at for at in openings if at is not None]
+        if known:
+            when = format_reopening(min(known), local, english=ctx.lang is Lang.EN)
+            title = ctx.t("notice_closed_title", time=when)
+        else:
+            title = ctx.t("service_closed_title")
+        return title, ctx.t("notice_closed_body")
+    return None
+
+
 def draw_home(ctx: ScreenContext, body: Rect) -> None:
     p = ctx.p
     catalogue = ctx.catalogue
     assert catalogue is not None
     footer, body = body.take_bottom(p.px(92), p.px(4))
-    prompt, grid_area = body.take_top(p.px(58))
-    p.text(
-        prompt.inset(p.px(16), p.px(6)),
-        ctx.t("home_prompt"),
-        size=28,
-        min_size=15,
-        bold=True,
-        valign="middle",
-        max_lines=2,
-    )
+    notice = home_notice(ctx)
+    if notice is None:
+        prompt, grid_area = body.take_top(p.px(58))
+        p.text(
+            prompt.inset(p.px(16), p.px(6)),
+            ctx.t("ask_prompt") if ctx.state.asking else ctx.t("home_prompt"),
+            size=28,
+            min_size=15,
+            bold=True,
+            valign="middle",
+            max_lines=2,
+        )
+    else:
+        panel, grid_area = body.take_top(p.px(128))
+        panel = panel.inset(p.px(16), p.px(6))
+        closed = ctx.state.blocked is None
+        p.fill(panel, WARNING if closed else ERROR, radius=p.px(10))
+        inner = panel.inset(p.px(16), p.px(6))
+        title_box, body_box = inner.take_top(round(inner.h * 0.42))
+        ink = INK if closed else WHITE
+        p.text(title_box, notice[0], size=28, min_size=15, bold=True, color=ink, valign="middle", max_lines=1)
+        p.text(body_box, notice[1], size=20, min_size=12, color=ink, valign="middle", max_lines=2)
     services = catalogue.services
     grid_area = grid_area.inset(p.px(16), p.px(6))
     gap = p.px(14)
@@ -300,11 +348,14 @@ def draw_home(ctx: ScreenContext, body: Rect) -> None:
         prev, nxt = pager.columns(2, p.px(10))
         p.button(prev, ctx.t("previous"), Action("page", "-1") if page > 0 else None, size=20)
         p.button(nxt, ctx.t("next"), Action("page", "+1") if page + 1 < ctx.pages else None, size=20)
-    if ctx.state.camera_ok is not False and rest.w >= p.px(180):  # beside a pager on a small screen: no room
+    # beside a pager on a small screen: no room
+    if ctx.state.camera_fitted and ctx.state.camera_ok is not False and rest.w >= p.px(180):
         p.text(rest, ctx.t("scan_hint"), size=22, min_size=13, color=MUTED, valign="middle", max_lines=2)
 
 
 def _take_label(ctx: ScreenContext, service: ServiceInfo) -> tuple[str, str | None, Action | None]:
+    if ctx.state.blocked is not None:
+        return ctx.t("take_paused"), ctx.t("take_paused_sub"), None
     if not service.open_now:
         hours = ctx.t("closed_hours", hours=service.opening_hours) if service.opening_hours else None
         return ctx.t("closed"), hours, Action("take", service.id)
@@ -397,7 +448,10 @@ def draw_service(ctx: ScreenContext, body: Rect) -> None:
 
 
 def _procedure_blocks(ctx: ScreenContext, procedure: Procedure) -> list[Block]:
-    blocks = [Block(ctx.t("documents"), "heading")]
+    blocks = []
+    if ctx.lang is Lang.EN:  # the official wording exists in Vietnamese only: say so, rather than leave it unsaid
+        blocks.append(Block(ctx.t("vietnamese_only")))
+    blocks.append(Block(ctx.t("documents"), "heading"))
     blocks += [Block(d, "bullet") for d in procedure.documents]
     if procedure.forms:
         blocks.append(Block(ctx.t("forms"), "heading"))
@@ -430,8 +484,9 @@ def draw_procedure(ctx: ScreenContext, body: Rect) -> None:
     take_h = min(p.px(150), side.h // 2) if procedure.online_url else min(side.h, p.px(240))
     take, qr_area = side.take_bottom(take_h, p.px(10))
     if service is not None:
-        label, sub_label, _ = _take_label(ctx, service)
-        action = Action("take", procedure.code)  # the ticket carries the procedure, not only its service
+        label, sub_label, service_action = _take_label(ctx, service)
+        # the ticket carries the procedure, not only its service
+        action = Action("take", procedure.code) if service_action is not None else None
         p.button(
             take,
             label,
@@ -504,9 +559,16 @@ def draw_search(ctx: ScreenContext, body: Rect) -> None:
             may_truncate=True,
         )
     found = catalogue.search(query) if query.strip() else []
-    row_h, gap = p.px(58), p.px(6)
+    row_h, gap = p.px(58), p.px(9)
     per_page = max(1, (results.h + gap) // (row_h + gap))
-    page = current_page(ctx, math.ceil(len(found) / per_page) if found else 1)
+    if len(found) > per_page:  # the pager beside the results, well away from the keyboard's keys
+        pager, results = results.take_right(p.px(150), p.px(10))
+        page = current_page(ctx, math.ceil(len(found) / per_page))
+        prev, nxt = pager.rows(2, gap)
+        p.button(prev, ctx.t("previous_up"), Action("page", "-1") if page > 0 else None, size=20, min_size=12)
+        p.button(nxt, ctx.t("next_down"), Action("page", "+1") if page + 1 < ctx.pages else None, size=20, min_size=12)
+    else:
+        page = current_page(ctx, 1)
     if not query.strip():
         p.text(
             results,
@@ -519,7 +581,10 @@ def draw_search(ctx: ScreenContext, body: Rect) -> None:
             max_lines=2,
         )
     elif not found:
-        p.text(results, ctx.t("search_none"), size=22, min_size=12, valign="middle", align="center", max_lines=3)
+        line, way_out = results.take_top(results.h // 2, gap)
+        p.text(line, ctx.t("search_none"), size=22, min_size=12, valign="middle", max_lines=2)
+        way_out, _ = way_out.take_left(min(way_out.w, p.px(520)))
+        p.button(way_out, ctx.t("ask_staff"), Action("ask"), color=TAKE, size=24, min_size=13)
     for index, procedure in enumerate(found[page * per_page : (page + 1) * per_page]):
         row = Rect(results.x, results.y + index * (row_h + gap), results.w, row_h)
         p.button(
@@ -540,7 +605,7 @@ def draw_search(ctx: ScreenContext, body: Rect) -> None:
 def draw_keyboard(ctx: ScreenContext, area: Rect) -> None:
     p = ctx.p
     rows = [*ctx.keyboard, ""]
-    gap = p.px(6)
+    gap = p.px(9)  # 2.5 mm between keys on a 15.6" 1920x1080 panel
     row_rects = area.rows(len(rows), gap)
     widest = max(len(r) for r in rows[:-1]) + 1
     key_w = (area.w - gap * (widest - 1)) // widest
@@ -580,16 +645,11 @@ def draw_keyboard(ctx: ScreenContext, area: Rect) -> None:
         size=20,
         min_size=12,
     )
-    if ctx.pages > 1:
-        page = min(ctx.state.page, ctx.pages - 1)
-        side = (last.w - space_w) // 2 - p.px(16)
-        prev = Rect(last.x, last.y, side, last.h)
-        nxt = Rect(last.right - side, last.y, side, last.h)
-        p.button(prev, ctx.t("previous"), Action("page", "-1") if page > 0 else None, size=20, min_size=12)
-        p.button(nxt, ctx.t("next"), Action("page", "+1") if page + 1 < ctx.pages else None, size=20, min_size=12)
 
 
 def draw_priority(ctx: ScreenContext, body: Rect) -> None:
+    """The regular number is a tall column on the side of the LẤY SỐ button that led here (left from a service,
+    right from a procedure): a slow double tap on LẤY SỐ lands on the harmless choice, never on a priority."""
     p = ctx.p
     catalogue = ctx.catalogue
     assert catalogue is not None
@@ -598,9 +658,14 @@ def draw_priority(ctx: ScreenContext, body: Rect) -> None:
     note, body = body.take_top(p.px(36))
     p.text(note.inset(p.px(16), 0), ctx.t("priority_note"), size=19, min_size=11, color=MUTED, max_lines=2)
     body = body.inset(p.px(16), p.px(6))
-    regular, grid = body.take_bottom(min(p.px(96), body.h // 3), p.px(14))
+    came_from = ctx.state.history[-1].screen if ctx.state.history else None
+    width = round(body.w * 0.36)
+    if came_from is Screen.PROCEDURE:
+        regular, grid = body.take_right(width, p.px(18))
+    else:
+        regular, grid = body.take_left(width, p.px(18))
     categories = catalogue.catalogue.priority_categories
-    cols = 3 if len(categories) > 4 else 2
+    cols = 2 if len(categories) > 3 else 1
     rows = max(1, math.ceil(len(categories) / cols))
     for cell, category in zip(grid.grid(cols, rows, p.px(12)), categories, strict=False):
         p.button(
@@ -608,11 +673,20 @@ def draw_priority(ctx: ScreenContext, body: Rect) -> None:
             priority_label(category, ctx.lang),
             Action("priority", category.value),
             color=PRIORITY,
-            size=28,
+            size=26,
             min_size=14,
             max_lines=2,
         )
-    p.button(regular, ctx.t("priority_none"), Action("priority", "none"), color=PRIMARY, size=32, min_size=16)
+    p.button(
+        regular,
+        ctx.t("priority_none"),
+        Action("priority", "none"),
+        color=PRIMARY,
+        size=44,
+        min_size=18,
+        sublabel=ctx.t("priority_none_sub"),
+        sub_size=26,
+    )
     draw_nav(ctx, nav)
 
 
@@ -692,19 +766,60 @@ def draw_ticket(ctx: ScreenContext, body: Rect) -> None:
 
 
 def draw_print_failed(ctx: ScreenContext, body: Rect) -> None:
+    """The number issued but not printed, large and said to be valid: the citizen keeps the place (remember it,
+    reprint, or ask the staff); nothing here cancels it."""
     p = ctx.p
     result = ctx.state.result
     assert result is not None and result.ticket is not None
-    buttons, body = body.take_bottom(p.px(120), p.px(6))
-    body = body.inset(p.px(40), p.px(20))
-    title, text_box = body.take_top(p.px(64))
-    p.text(title, ctx.t("print_failed_title"), size=38, min_size=18, bold=True, color=ERROR, valign="middle")
+    label = result.ticket.label
     problem = printer_problem(result.problem or "failed", ctx.lang)
-    p.text(text_box, ctx.t("print_failed_body", label=result.ticket.label, problem=problem), size=28, min_size=14)
-    inner = buttons.inset(p.px(40), p.px(14))
-    reprint, cancel = inner.take_left(round(inner.w * 0.58), p.px(28))
-    p.button(reprint, ctx.t("reprint"), Action("reprint"), color=TAKE, size=36, min_size=16)
-    p.button(cancel, ctx.t("cancel_ticket"), Action("cancel_ticket"), color=SECONDARY, ink=INK, size=26, min_size=14)
+    buttons, body = body.take_bottom(p.px(104), p.px(4))
+    body = body.inset(p.px(24), p.px(10))
+    title, body = body.take_top(p.px(52), p.px(6))
+    p.text(
+        title,
+        ctx.t("print_failed_title", problem=problem),
+        size=30,
+        min_size=15,
+        bold=True,
+        color=ERROR,
+        valign="middle",
+        max_lines=2,
+    )
+    left, right = body.take_left(round(body.w * 0.42), p.px(24))
+    caption, rest = left.take_top(round(left.h * 0.16))
+    number_box, valid_box = rest.take_top(round(rest.h * 0.74), p.px(6))
+    p.text(caption, ctx.t("your_number"), size=28, min_size=14, bold=True, align="center", valign="bottom")
+    p.fill(number_box, WHITE, radius=p.px(16), border=TAKE)
+    p.text(
+        number_box.inset(p.px(10), p.px(4)),
+        label,
+        size=170,
+        min_size=40,
+        bold=True,
+        align="center",
+        valign="middle",
+        color=PRIMARY,
+        max_lines=1,
+    )
+    p.text(
+        valid_box,
+        ctx.t("print_failed_valid"),
+        size=28,
+        min_size=14,
+        bold=True,
+        align="center",
+        valign="middle",
+        color=TAKE,
+        max_lines=1,
+    )
+    text_box, help_box = right.take_top(round(right.h * 0.66), p.px(8))
+    p.text(text_box, ctx.t("print_failed_body", label=label), size=26, min_size=13, valign="middle")
+    p.text(help_box, ctx.t("print_failed_help"), size=22, min_size=12, bold=True, valign="middle")
+    inner = buttons.inset(p.px(24), p.px(10))
+    reprint, done = inner.take_left(round(inner.w * 0.42), p.px(24))
+    p.button(reprint, ctx.t("reprint"), Action("reprint"), color=SECONDARY, ink=INK, size=30, min_size=16)
+    p.button(done, ctx.t("remembered"), Action("done"), color=PRIMARY, size=28, min_size=14)
 
 
 def draw_message(ctx: ScreenContext, body: Rect) -> None:
@@ -744,7 +859,8 @@ def draw_booking(ctx: ScreenContext, body: Rect) -> None:
     body = body.inset(p.px(16), p.px(8))
     keypad, left = body.take_right(min(round(body.w * 0.48), round(body.h * 1.1)), p.px(20))
     hint, left = left.take_top(round(left.h * 0.3), p.px(8))
-    p.text(hint, ctx.t("booking_hint"), size=22, min_size=12, color=MUTED, max_lines=3)
+    hint_text = ctx.t("booking_hint" if ctx.state.camera_fitted else "booking_hint_typed")
+    p.text(hint, hint_text, size=22, min_size=12, color=MUTED, max_lines=3)
     field, submit = left.take_top(round(left.h * 0.45), p.px(12))
     p.fill(field, WHITE, radius=p.px(8), border=PRIMARY)
     code = ctx.state.query
