@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 
-from motcua.contract import CounterAction, CounterStatus, ErrorCode, PriorityCategory
+from motcua.contract import CounterAction, CounterStatus, DeviceProblem, ErrorCode, PriorityCategory
 
 ERRORS: dict[ErrorCode, str] = {
     ErrorCode.QUEUE_EMPTY: "Không còn ai đang chờ cho quầy này.",
@@ -64,6 +64,23 @@ PRIORITY = {
     PriorityCategory.SMALL_CHILD: "Người đi cùng trẻ nhỏ",
     PriorityCategory.MERITORIOUS: "Người có công với cách mạng",
 }
+
+DEVICE_PROBLEMS = {
+    DeviceProblem.PAPER_OUT: "Hết giấy",
+    DeviceProblem.PAPER_LOW: "Sắp hết giấy",
+    DeviceProblem.PRINTER_OFFLINE: "Máy in báo lỗi",
+    DeviceProblem.PRINTER_UNPLUGGED: "Mất kết nối máy in",
+    DeviceProblem.CAMERA_MISSING: "Không thấy camera",
+}
+
+
+def device_problem_text(code: str) -> str:
+    """The Vietnamese of a device's problem (an unknown code, from a newer device, is shown as it is)."""
+    try:
+        return DEVICE_PROBLEMS[DeviceProblem(code)]
+    except ValueError:
+        return code
+
 
 LOGIN_FAILED = "Tên đăng nhập hoặc mật khẩu không đúng."
 LOGIN_LIMITED = "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút."
@@ -173,6 +190,12 @@ EN: dict[str, str] = {
     "Từ lúc": "Since",
     "Trực tuyến": "Online",
     "Mất kết nối": "Offline",
+    "Sự cố": "Problems",
+    "Hết giấy": "Out of paper",
+    "Sắp hết giấy": "Paper low",
+    "Máy in báo lỗi": "Printer error",
+    "Mất kết nối máy in": "Printer disconnected",
+    "Không thấy camera": "Camera not found",
     "Kỳ báo cáo": "Period",
     "Ngày": "Day",
     "Tuần": "Week",
@@ -187,6 +210,20 @@ EN: dict[str, str] = {
     "Báo cáo do chính gói báo cáo của hệ thống lập (như lệnh motcua report), không tính lại ở đây.": (
         "The report is made by the system's report package (as motcua report): nothing is recomputed here."
     ),
+    # accounts (admin)
+    "Họ tên": "Full name",
+    "Vai trò": "Role",
+    "Đã khoá": "Disabled",
+    "Hoạt động": "Active",
+    "Mở khoá": "Enable",
+    "Khoá": "Disable",
+    "Mật khẩu mới": "New password",
+    "Đặt lại": "Reset",
+    "Cán bộ trong hall.toml chưa có tài khoản:": "Officers in hall.toml without an account:",
+    "Tạo tài khoản": "Create an account",
+    "Cán bộ (hall.toml)": "Officer (hall.toml)",
+    "Mật khẩu (ít nhất 10 ký tự)": "Password (at least 10 characters)",
+    "Tạo": "Create",
     # messages
     LOGIN_FAILED: "Wrong username or password.",
     LOGIN_LIMITED: "Too many failed sign-ins. Please try again in {minutes} minutes.",

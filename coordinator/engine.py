@@ -116,6 +116,7 @@ class Counter:
     last_finished: str | None = None  # ticket id, for the rating window
     last_finished_at: datetime | None = None
     priority_streak: int = 0  # priority calls in a row (interleaving)
+    pause_reason: str | None = None  # while paused (the counter screen shows it); restored from the events
 
 
 @dataclass(frozen=True)
@@ -645,8 +646,12 @@ class QueueEngine:
             # done, I am taking a break" (the keypad has no finish key).
             self._finish(now, counter)
         if counter.status is CounterStatus.PAUSED:
+            if reason and reason != counter.pause_reason:
+                counter.pause_reason = reason
+                self._counter_changed(counter)
             return
         counter.status = CounterStatus.PAUSED
+        counter.pause_reason = reason or None
         self._counter_changed(counter)
         self._event(now, EventKind.PAUSED, counter=counter, detail=reason)
 
@@ -656,6 +661,7 @@ class QueueEngine:
         if counter.status is CounterStatus.OPEN:
             return
         counter.status = CounterStatus.OPEN
+        counter.pause_reason = None
         self._counter_changed(counter)
         self._event(now, EventKind.RESUMED, counter=counter)
 
@@ -672,6 +678,7 @@ class QueueEngine:
             self._sign_out(now, counter)
         counter.officer = officer
         counter.status = CounterStatus.OPEN
+        counter.pause_reason = None
         self._counter_changed(counter)
         self._event(now, EventKind.SIGN_IN, counter=counter)
 
@@ -684,6 +691,7 @@ class QueueEngine:
         counter.officer = None
         counter.status = CounterStatus.CLOSED
         counter.priority_streak = 0
+        counter.pause_reason = None
         self._counter_changed(counter)
 
     def _ensure_open(self, now: datetime, counter: Counter) -> None:

@@ -335,6 +335,16 @@ class Store:
             if row["status"] in (TicketStatus.SERVED.value, TicketStatus.CALLED.value)
         ]
 
+    def _with_pause_reason(self, counter: Counter) -> Counter:
+        """A paused counter's reason is the detail of its last `paused` event (not a column of its own)."""
+        if counter.status is not CounterStatus.PAUSED:
+            return counter
+        row = self.db.execute(
+            "SELECT detail FROM events WHERE counter = ? AND kind = ? ORDER BY id DESC LIMIT 1",
+            (counter.number, EventKind.PAUSED.value),
+        ).fetchone()
+        return replace(counter, pause_reason=row["detail"] if row is not None and row["detail"] else None)
+
     def ticket_owner(self, ticket_id: str) -> tuple[str | None, str | None]:
         """(officer, service) of a ticket, for attributing a rating."""
         row = self.db.execute("SELECT officer, service FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
@@ -353,7 +363,7 @@ class Store:
             ticket_from_row(r)
             for r in self.db.execute("SELECT * FROM tickets WHERE business_day = ? ORDER BY seq", (key,))
         ]
-        counters = [_counter(r) for r in self.db.execute("SELECT * FROM counters")]
+        counters = [self._with_pause_reason(_counter(r)) for r in self.db.execute("SELECT * FROM counters")]
         numbers = {
             r["issued_service"]: r["top"]
             for r in self.db.execute(

@@ -17,6 +17,7 @@ from motcua.contract import (
     Call,
     Catalogue,
     CounterState,
+    CounterStatus,
     HallEvent,
     HallInfo,
     Procedure,
@@ -54,6 +55,7 @@ def counter_state(engine: QueueEngine, number: int, now: datetime) -> CounterSta
     hall = engine.hall
     counter = engine.counters[number]
     ticket = engine.serving(counter)
+    upcoming = engine.choose(counter, now) if counter.status is not CounterStatus.CLOSED else None  # pure
     serving = None
     if ticket is not None and ticket.called_at is not None:
         serving = ServingTicket(
@@ -76,6 +78,8 @@ def counter_state(engine: QueueEngine, number: int, now: datetime) -> CounterSta
         last_finished=counter.last_finished,
         rating_open_until=engine.rating_open_until(counter),
         waiting=engine.waiting_for_counter(counter),
+        pause_reason=counter.pause_reason if counter.status is CounterStatus.PAUSED else None,
+        next_label=upcoming.label if upcoming is not None else None,
         updated_at=now,
     )
 

@@ -57,6 +57,8 @@ TEXTS: Mapping[Language, Mapping[str, str]] = {
         "closed": "Đóng",
         "closed_note": "Quầy đã đóng",
         "waiting": "Đang chờ: {n}",
+        "next": "Số tiếp theo: {label}",
+        "reason": "Lý do: {reason}",
         "starting": "Đang kết nối…",
         "offline": "Mất kết nối máy chủ — đang kết nối lại",
         "invite": "Xin mời Ông/Bà đánh giá mức độ hài lòng",
@@ -73,6 +75,8 @@ TEXTS: Mapping[Language, Mapping[str, str]] = {
         "closed": "Closed",
         "closed_note": "This counter is closed",
         "waiting": "Waiting: {n}",
+        "next": "Next number: {label}",
+        "reason": "Reason: {reason}",
         "starting": "Connecting…",
         "offline": "No connection to the server — reconnecting",
         "invite": "Please rate our service",
@@ -187,7 +191,12 @@ def _display(frame: Frame, view: CounterView, width_of: WidthOf, language: Langu
         frame.fills.append(Fill(strip, "warning"))
         size = fitted(texts["offline"], "bold", round(OFFLINE_SIZE * s), strip.w - 2 * pad, width_of)
         frame.texts.append(Text(texts["offline"], "bold", size, "on_light", strip.inset(pad, 0), role="offline"))
-    footer_h = round(0.2 * frame.height) if (view.officer_name or (show_waiting and view.waiting)) else 0
+    side = []  # right of the footer: the next number (when useful) and how many wait
+    if show_waiting and view.next_label:
+        side.append(("next", texts["next"].format(label=view.next_label)))
+    if show_waiting and view.waiting:
+        side.append(("waiting", texts["waiting"].format(n=view.waiting)))
+    footer_h = round(0.2 * frame.height) if (view.officer_name or side) else 0
     footer, middle = body.take_bottom(footer_h) if footer_h else (None, body)
     middle = middle.inset(pad, round(0.01 * frame.height))
     label_box, number_box = middle.take_top(round(0.12 * frame.height))
@@ -203,18 +212,25 @@ def _display(frame: Frame, view: CounterView, width_of: WidthOf, language: Langu
         frame.texts.append(Text(number, "bold", size, color, number_box, role="number"))
     else:
         word, note = ("paused", "paused_note") if view.status is CounterStatus.PAUSED else ("closed", "closed_note")
-        frame.texts.append(Text(texts[note], "regular", round(LABEL_SIZE * s), "muted", label_box, role="label"))
+        if view.pause_reason:  # the officer's own words, as they typed them
+            text = texts["reason"].format(reason=nfc(view.pause_reason))
+            size = fitted(text, "regular", round(LABEL_SIZE * s), label_box.w, width_of)
+            frame.texts.append(Text(text, "regular", size, "muted", label_box, role="pause_reason"))
+        else:
+            frame.texts.append(Text(texts[note], "regular", round(LABEL_SIZE * s), "muted", label_box, role="label"))
         size = fitted(texts[word], "bold", round(STATUS_SIZE * s), number_box.w, width_of)
         frame.texts.append(Text(texts[word], "bold", size, "warning", number_box, role="status"))
     if footer is not None:
         frame.fills.append(Fill(footer, "panel"))
         row = footer.inset(pad, round(0.015 * frame.height))
         waiting_w = 0
-        if show_waiting and view.waiting:
-            text = texts["waiting"].format(n=view.waiting)
-            size = round(TITLE_SIZE * s)
-            waiting_w = width_of(text, "regular", size) + pad
-            frame.texts.append(Text(text, "regular", size, "muted", row, "right", role="waiting"))
+        size = round(TITLE_SIZE * s)
+        lines = row.h // max(1, len(side))
+        for i, (role, text) in enumerate(side):
+            waiting_w = max(waiting_w, width_of(text, "regular", size) + pad)
+            box = Rect(row.x, row.y + i * lines, row.w, lines) if len(side) > 1 else row
+            tone: Color = "text" if role == "next" else "muted"
+            frame.texts.append(Text(text, "regular", size, tone, box, "right", role=role))
         who = Rect(row.x, row.y, row.w - waiting_w, row.h)
         if view.officer_name:
             name_box, title_box = who.take_top(who.h * 55 // 100) if view.officer_title else (who, who)

@@ -51,6 +51,8 @@ class CounterView:
     waiting: int | None
     lit: bool  # the number in its highlight colour (a new call blinks)
     offline: bool
+    pause_reason: str | None = None  # while paused, the officer's reason if any
+    next_label: str | None = None  # the number `next` would call here (absent: nobody waits, or closed)
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,8 @@ class CounterModel:
             waiting=state.waiting,
             lit=lit,
             offline=self.offline(mono),
+            pause_reason=state.pause_reason if state.status is CounterStatus.PAUSED else None,
+            next_label=state.next_label if state.status is not CounterStatus.CLOSED else None,
         )
 
     def next_change(self, mono: float) -> float | None:

@@ -48,16 +48,24 @@ from kiosk.flow import TicketDesk
 from kiosk.guidance import guidance
 from kiosk.i18n import Lang
 from kiosk.journal import RequestJournal
-from kiosk.model import Outcome, TakeRequest, TicketResult
+from kiosk.model import Outcome, PrinterStatus, TakeRequest, TicketResult
 from kiosk.printer import SimulatedPrinter, TicketPrinter
 from kiosk.scanner import Scanner
 from kiosk.speaker import Speaker, make_sink
 from kiosk.ui.controller import Controller, Screen
 from motcua.clock import Clock, clock_from_env
-from motcua.contract import Catalogue, DeviceState, DeviceStatus, PriorityCategory, parse
+from motcua.contract import Catalogue, DeviceProblem, DeviceState, DeviceStatus, PriorityCategory, parse
 from motcua.errors import ConfigError, ContractError
 from motcua.session import Inbound, MqttSession
 from motcua.simcontrol import ControlServer
+
+#: The printer states the kiosk reports in its device status (paper low still prints, but someone should look).
+DEVICE_PROBLEMS: dict[PrinterStatus | None, DeviceProblem] = {
+    PrinterStatus.NO_PAPER: DeviceProblem.PAPER_OUT,
+    PrinterStatus.PAPER_LOW: DeviceProblem.PAPER_LOW,
+    PrinterStatus.OFFLINE: DeviceProblem.PRINTER_OFFLINE,
+    PrinterStatus.UNPLUGGED: DeviceProblem.PRINTER_UNPLUGGED,
+}
 
 logger = logging.getLogger(__name__)
 
@@ -361,8 +369,10 @@ class KioskApp:
                 self.controller.on_coordinator(online)
             case PrinterChanged(status):
                 self.controller.on_printer(status)
+                self._report_problems()
             case CameraChanged(ok):
                 self.controller.on_camera(ok)
+                self._report_problems()
             case QrScanned(payload):
                 self.controller.on_scan(payload, now)
             case TicketDone(result):
@@ -465,6 +475,14 @@ class KioskApp:
             logger.warning("ignoring the saved catalogue %s: %s", path, exc)
             return
         self.controller.on_catalogue(CatalogueView(catalogue), time.monotonic())
+
+    def _report_problems(self) -> None:
+        """The printer's and camera's trouble in the kiosk's retained status (the console's device health)."""
+        state = self.controller.state
+        problems = [DEVICE_PROBLEMS[state.printer]] if state.printer in DEVICE_PROBLEMS else []
+        if state.camera_fitted and state.camera_ok is False:
+            problems.append(DeviceProblem.CAMERA_MISSING)
+        self.session.set_problems(problems)
 
     def _refresh_printer(self) -> None:
         self._worker.submit(lambda: self.printer.status(probe=True))

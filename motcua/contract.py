@@ -342,6 +342,8 @@ class CounterState(Message):
     last_finished: str | None = None  # ticket id
     rating_open_until: UtcTime | None = None  # the pad invites a rating until then
     waiting: int = 0  # tickets waiting for this counter's services
+    pause_reason: str | None = None  # while paused: the officer's reason, if they gave one (the counter screen)
+    next_label: str | None = None  # the ticket `next` would call here now (while open or paused)
     updated_at: UtcTime
 
 
@@ -543,14 +545,26 @@ class EventBatch(Message):
 # --- every device ----------------------------------------------------------------------------------------
 
 
+class DeviceProblem(StrEnum):
+    """What a device reports it cannot do while online (the console's device health shows it)."""
+
+    PRINTER_OFFLINE = "printer_offline"  # the printer answers but says it is offline (cover open, error)
+    PRINTER_UNPLUGGED = "printer_unplugged"  # the printer cannot be opened or written to
+    PAPER_OUT = "paper_out"
+    PAPER_LOW = "paper_low"  # still prints
+    CAMERA_MISSING = "camera_missing"  # a fitted QR camera does not answer
+
+
 class DeviceStatus(Message):
-    """Retained per device: online when it connects, offline as its last will or on a clean stop."""
+    """Retained per device: online when it connects, offline as its last will or on a clean stop. ``problems``:
+    what an online device reports it cannot do (a kiosk's printer out of paper); re-published when it changes."""
 
     device: Slug
     state: DeviceState
     role: str
     version: str
     since: UtcTime | None = None  # when it came online; absent in the last will (written at connect time)
+    problems: Annotated[list[DeviceProblem], Field(max_length=10)] | None = None
 
 
 # --- topics ----------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ import secrets
 import socket
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -40,7 +40,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from motcua import __version__
 from motcua.config import MqttSettings
-from motcua.contract import DeviceState, DeviceStatus, Message, Topics
+from motcua.contract import DeviceProblem, DeviceState, DeviceStatus, Message, Topics
 from motcua.errors import NotConnectedError, RequestTimeoutError
 
 logger = logging.getLogger(__name__)
@@ -113,6 +113,8 @@ class MqttSession:
         self._dispatcher: threading.Thread | None = None
         self._stopping = False
         self._auth_failures = 0
+        self._problems: tuple[DeviceProblem, ...] = ()
+        self._online_since: datetime | None = None
 
     # --- set-up -----------------------------------------------------------------------------------------
 
@@ -304,9 +306,27 @@ class MqttSession:
             return self._client.publish(topic, payload, qos=qos, retain=retain, properties=properties)
 
     def _status(self, state: DeviceState, since: datetime | None) -> bytes:
+        problems = list(self._problems) if state is DeviceState.ONLINE and self._problems else None
         return DeviceStatus(
-            device=self.device, state=state, role=self.role, version=self.version, since=since
+            device=self.device, state=state, role=self.role, version=self.version, since=since, problems=problems
         ).to_bytes()
+
+    def set_problems(self, problems: Iterable[DeviceProblem]) -> None:
+        """What this device cannot do while online (a printer out of paper): re-publishes the retained status
+        when it changes, and every later connect carries it. Any thread."""
+        new = tuple(dict.fromkeys(problems))
+        with self._publish_lock:
+            if new == self._problems:
+                return
+            self._problems = new
+        if self.one_shot or self._client is None or not self.connected or self._stopping:
+            return  # the next connect publishes it
+        self._publish_raw(
+            self.topics.device_status(self.device),
+            self._status(DeviceState.ONLINE, self._online_since or datetime.now(UTC)),
+            1,
+            True,
+        )
 
     def _drop_paho_noise(self, record: logging.LogRecord) -> bool:
         # paho 2.2's network loop logs "Client is not connected" as an error on every turn while the broker is
@@ -329,8 +349,9 @@ class MqttSession:
         if filters:
             client.subscribe([(topic, 1) for topic in dict.fromkeys(filters)])
         if not self.one_shot:
+            self._online_since = datetime.now(UTC)
             self._publish_raw(
-                self.topics.device_status(self.device), self._status(DeviceState.ONLINE, datetime.now(UTC)), 1, True
+                self.topics.device_status(self.device), self._status(DeviceState.ONLINE, self._online_since), 1, True
             )
         logger.info("connected (session present: %s)", flags.session_present)
         self._connected.set()

@@ -410,3 +410,49 @@ def test_an_officer_acts_only_on_the_counter_their_session_holds(console: Consol
     assert console.link.counters[3].status is CounterStatus.CLOSED and console.link.counters[3].serving is None
     refused = post(client, "/desk/action", action="sign_in", officer="le-thi-hoa")
     assert "Yêu cầu không hợp lệ." in refused.text  # not a desk action
+
+
+def test_a_kiosk_out_of_paper_shows_on_the_managers_device_health(console: Console, broker, clock, tmp_path: Path):
+    from kiosk_support import kiosk_config, run_until
+
+    from kiosk.app import KioskApp
+    from kiosk.model import PrinterStatus
+
+    app = KioskApp(kiosk_config(tmp_path, mqtt=broker.settings("kiosk-1")), clock=clock).start()
+    try:
+        run_until(app, lambda: app.session.connected and app.controller.state.printer is PrinterStatus.OK)
+        manager = signed_in(console, "truong")
+        wait_until(lambda: "kiosk-1" in console.link.devices, what="the kiosk online")
+        assert "Hết giấy" not in manager.get("/hall").text
+        app.printer.simulated.state = "no_paper"  # type: ignore[union-attr]
+        app._refresh_printer()
+        run_until(app, lambda: app.controller.state.printer is PrinterStatus.NO_PAPER)
+        wait_until(lambda: console.link.devices["kiosk-1"].status.problems, what="the problem in the status")
+        page = manager.get("/hall").text
+        row = page[page.index('id="device-kiosk-1"') :].split("</tr>")[0]
+        assert "Hết giấy" in row and "Trực tuyến" in row
+        manager.get("/lang", params={"to": "en"})
+        assert "Out of paper" in manager.get("/hall").text
+        app.printer.simulated.state = "ok"  # type: ignore[union-attr]
+        app._refresh_printer()
+        run_until(app, lambda: app.controller.state.printer is PrinterStatus.OK)
+        wait_until(lambda: not console.link.devices["kiosk-1"].status.problems, what="the problem cleared")
+    finally:
+        app.stop()
+
+
+def test_admin_accounts_page_in_english(console: Console):
+    admin = signed_in(console, "quantri")
+    page = admin.get("/accounts").text
+    assert "Tạo tài khoản" in page and "Vai trò" in page
+    admin.get("/lang", params={"to": "en"})
+    page = admin.get("/accounts").text
+    assert '<html lang="en">' in page
+    for english in ("Create an account", "Full name", "Role", "New password", "Reset", "Password (at least 10"):
+        assert english in page, english
+    for vietnamese in ("Tạo tài khoản", "Họ tên", "Vai trò", "Mật khẩu mới", "Đặt lại", "Hoạt động"):
+        assert vietnamese not in page, vietnamese
+    token = csrf_of(page)
+    form = {"csrf": token, "what": "create", "role": "officer", "password": PASSWORD, "officer": "le-thi-hoa"}
+    page = admin.post("/accounts", data={**form, "username": "hoa"}).text
+    assert "Account hoa created." in page and "Officer" in page and "Active" in page

@@ -452,6 +452,29 @@ def test_a_restarted_coordinator_continues_where_it_stopped(
         restarted.stop()
 
 
+def test_a_pause_reason_and_the_next_number_are_in_the_counter_state_and_survive_a_restart(
+    hall_devices: Hall, broker, hall, procedures, clock
+):
+    hall_devices.ticket()
+    hall_devices.ticket()
+    hall_devices.press(1, "next")
+    paused = hall_devices.press(1, "pause", reason="Họp giao ban")
+    assert isinstance(paused, CounterReply)
+    assert (paused.state.pause_reason, paused.state.next_label) == ("Họp giao ban", "1002")
+    database = hall_devices.coordinator.store.path
+    hall_devices.coordinator.stop()
+    session = MqttSession(broker.settings("coordinator"), device="coordinator", site=hall.hall.site, role="coordinator")
+    restarted = CoordinatorService(hall, procedures, Store(database), session, clock)
+    restarted.start()
+    try:
+        assert restarted.engine.counters[1].pause_reason == "Họp giao ban"
+        resumed = hall_devices.press(1, "resume")
+        assert isinstance(resumed, CounterReply) and resumed.state.pause_reason is None
+        assert resumed.state.next_label == "1002"
+    finally:
+        restarted.stop()
+
+
 def test_a_database_of_another_hall_is_refused(tmp_path, hall):
     store = Store(tmp_path / "c.db")
     store.claim("xa-an-binh")

@@ -246,6 +246,38 @@ def test_paused_closed_starting_and_offline_are_shown_in_words(fonts: Fonts):
         draw(fonts, frame, f"display-{name}")
 
 
+def test_the_pause_reason_and_the_next_number_are_shown(fonts: Fonts):
+    model = CounterModel(counter=1)
+    paused = state(None, status=CounterStatus.PAUSED).model_copy(
+        update={"pause_reason": "Họp giao ban", "next_label": "1024"}
+    )
+    model.set_connected(True, 0.0)
+    model.apply_state(paused, 0.0)
+    seen = model.view(1.0)
+    assert (seen.pause_reason, seen.next_label) == ("Họp giao ban", "1024")
+    frame = frame_for(fonts, seen)
+    assert frame.text("status").text == "Tạm dừng"  # type: ignore[union-attr]
+    assert frame.text("pause_reason").text == "Lý do: Họp giao ban"  # type: ignore[union-attr]
+    assert frame.text("next").text == "Số tiếp theo: 1024"  # type: ignore[union-attr]
+    assert frame.text("waiting").text == "Đang chờ: 7"  # type: ignore[union-attr]
+    surface = draw(fonts, frame, "display-paused-reason")
+    for role in ("pause_reason", "next", "waiting", "officer"):
+        item = frame.text(role)
+        assert item is not None and fonts.width(item.text, item.font, item.size) <= item.box.w, role
+        assert item.box.y >= 0 and item.box.bottom <= frame.height, role
+    assert surface.get_size() == (1024, 600)
+    english = frame_for(fonts, seen, language=Language.EN)
+    assert english.text("pause_reason").text == "Reason: Họp giao ban"  # type: ignore[union-attr]
+    assert english.text("next").text == "Next number: 1024"  # type: ignore[union-attr]
+    open_ = frame_for(fonts, view(next_label="1024"))
+    assert open_.text("number").text == "1023" and open_.text("next").text == "Số tiếp theo: 1024"  # type: ignore[union-attr]
+    closed = state(None, status=CounterStatus.CLOSED).model_copy(update={"next_label": "1024"})
+    model.apply_state(closed, 2.0)
+    assert frame_for(fonts, model.view(2.0)).text("next") is None  # a closed counter calls nobody
+    no_reason = frame_for(fonts, view(status=CounterStatus.PAUSED, serving=None))
+    assert no_reason.text("pause_reason") is None and no_reason.text("label").text == "Quầy tạm dừng tiếp nhận"  # type: ignore[union-attr]
+
+
 def test_every_text_of_every_screen_has_its_glyphs_and_stays_inside_the_screen(fonts: Fonts):
     names = [
         "Nguyễn Thị Lan",

@@ -41,6 +41,23 @@ def test_counter_state_shows_the_ticket_served_and_who_serves_it():
     assert state.waiting == 1 and state.updated_at == later
 
 
+def test_counter_state_shows_the_pause_reason_and_the_next_number_without_calling_it():
+    engine = engine_with_a_call()
+    later = NOW + timedelta(minutes=2)
+    engine.command(later, 1, CounterAction.PAUSE, reason="Họp giao ban")
+    state = views.counter_state(engine, 1, later)
+    assert state.status is CounterStatus.PAUSED and state.pause_reason == "Họp giao ban"
+    assert state.next_label == "1002" and state.serving is None
+    assert views.counter_state(engine, 1, later) == state  # pure: asking twice changes nothing
+    assert engine.tickets[next(t for t in engine.tickets if engine.tickets[t].label == "1002")].called_at is None
+    engine.command(later, 1, CounterAction.RESUME)
+    state = views.counter_state(engine, 1, later)
+    assert state.status is CounterStatus.OPEN and state.pause_reason is None and state.next_label == "1002"
+    engine.command(later, 1, CounterAction.NEXT)
+    state = views.counter_state(engine, 1, later)
+    assert state.serving is not None and state.serving.label == "1002" and state.next_label is None
+
+
 def test_board_lists_the_latest_call_every_counter_and_every_service():
     engine = engine_with_a_call()
     board = views.board(engine, NOW + timedelta(minutes=2))
