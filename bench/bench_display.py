@@ -40,7 +40,7 @@ from motcua.hall import load_hall, load_procedures
 from motcua.localbroker import LocalBroker
 from motcua.session import MqttSession
 from motcua.simcontrol import send_control
-from queue_display.audio import ClipLibrary
+from motcua.speech.audio import ClipLibrary
 from queue_display.burst import burst_lateness, sequential_lateness
 from queue_display.script import ScriptOptions
 from queue_display.voice import generate_clips

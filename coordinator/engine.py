@@ -11,7 +11,8 @@ Rules (docs/queue-rules.md has the reasoning):
 - A number is issued once per business day and service series; numbers restart at the hall's
   ``day_starts_at`` local time. The series never wraps: when it is used up, the kiosk says so.
 - ``next`` finishes the ticket being served (if any) and calls the best waiting ticket among the counter's
-  services: first any ticket waiting longer than ``max_wait_min`` (oldest first, so nothing starves), then by the
+  services: first any ticket waiting longer than ``max_wait_min`` (oldest first, so nothing starves; a booked
+  ticket's wait counts from its slot), then a booked ticket whose slot has started (coordinator.bookings), then the
   priority policy — ``strict`` (priority first) or ``interleaved`` (after ``priority_ratio`` priority calls in a
   row at this counter, one normal ticket if any waits) — ties broken by issue time (FIFO), across services.
 - A transferred ticket keeps its number and its original issue time, so it does not go to the back of the line.
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from coordinator.bookings import Booking, BookingOutcome, BookingRefused, check_in
 from coordinator.estimate import Estimate, estimate_wait
 from motcua.contract import (
     CounterAction,
@@ -94,6 +96,8 @@ class Ticket:
     transfers: int = 0
     rated: bool = False
     dossier_code: str | None = None  # mã hồ sơ, given by the officer when finishing (the web console)
+    booking: str | None = None  # the booking code it was checked in with (coordinator.bookings)
+    booked_for: datetime | None = None  # a booked ticket: its slot's start, when it is called ahead of walk-ins
 
     @property
     def order(self) -> tuple[datetime, int]:
@@ -151,6 +155,7 @@ class Changes:
     calls: list[CallEvent] = field(default_factory=list)
     events: list[AuditEvent] = field(default_factory=list)
     cancelled_requests: dict[str, date] = field(default_factory=dict)  # request id -> business day
+    bookings: dict[str, tuple[str, BookingOutcome, datetime]] = field(default_factory=dict)  # code -> use
     board: bool = False
     catalogue: bool = False
 
@@ -162,6 +167,7 @@ class Changes:
             or self.calls
             or self.events
             or self.cancelled_requests
+            or self.bookings
             or self.board
         )
 
@@ -177,24 +183,39 @@ class WaitingLines:
         self._lines: dict[tuple[str, bool], list[tuple[datetime, int, str]]] = {
             (service, priority): [] for service in services for priority in (False, True)
         }
+        # Booked tickets, per service, sorted by their slot: a line of their own (coordinator.bookings).
+        self._booked: dict[str, list[tuple[datetime, int, str]]] = {service: [] for service in services}
 
     @staticmethod
     def _key(ticket: Ticket) -> tuple[datetime, int, str]:
-        return (ticket.issued_at, ticket.seq, ticket.id)
+        return (ticket.booked_for or ticket.issued_at, ticket.seq, ticket.id)
+
+    def _line(self, ticket: Ticket) -> list[tuple[datetime, int, str]]:
+        if ticket.booked_for is not None:
+            return self._booked[ticket.service]
+        return self._lines[(ticket.service, ticket.priority is not None)]
 
     def add(self, ticket: Ticket) -> None:
-        insort(self._lines[(ticket.service, ticket.priority is not None)], self._key(ticket))
+        insort(self._line(ticket), self._key(ticket))
 
     def remove(self, ticket: Ticket) -> None:
-        line = self._lines[(ticket.service, ticket.priority is not None)]
+        line = self._line(ticket)
         index = bisect_left(line, self._key(ticket))
         if index == len(line) or line[index][2] != ticket.id:
             raise KeyError(ticket.id)
         del line[index]
 
     def clear(self) -> None:
-        for line in self._lines.values():
+        for line in [*self._lines.values(), *self._booked.values()]:
             line.clear()
+
+    def booked_before(self, service: str, key: tuple[datetime, int, str]) -> int:
+        return bisect_left(self._booked[service], key)
+
+    def booked_head(self, service: str) -> tuple[datetime, int, str] | None:
+        """The booked ticket of `service` with the earliest slot: (slot start, issue order, id)."""
+        line = self._booked[service]
+        return line[0] if line else None
 
     def head(self, service: str, priority: bool) -> tuple[datetime, int, str] | None:
         line = self._lines[(service, priority)]
@@ -202,7 +223,7 @@ class WaitingLines:
 
     def count(self, service: str, priority: bool | None = None) -> int:
         if priority is None:
-            return len(self._lines[(service, False)]) + len(self._lines[(service, True)])
+            return len(self._lines[(service, False)]) + len(self._lines[(service, True)]) + len(self._booked[service])
         return len(self._lines[(service, priority)])
 
     def before_key(self, service: str, priority: bool, key: tuple[datetime, int, str]) -> int:
@@ -210,7 +231,7 @@ class WaitingLines:
         return bisect_left(self._lines[(service, priority)], key)
 
     def ids(self, service: str) -> list[str]:
-        merged = sorted(self._lines[(service, False)] + self._lines[(service, True)])
+        merged = sorted(self._lines[(service, False)] + self._lines[(service, True)] + self._booked[service])
         return [key[2] for key in merged]
 
 
@@ -323,9 +344,11 @@ class QueueEngine:
         procedure: str | None = None,
         priority: PriorityCategory | None = None,
         kiosk: str | None = None,
+        booking: Booking | None = None,
     ) -> Ticket:
         """Issue a ticket (or return the one this request already got). The request's age is checked before, with
-        `check_age`."""
+        `check_age`. With a `booking` (the service layer looked its code up), the booking names the service and
+        `coordinator.bookings.check_in` decides: a booked ticket, a walk-in (late), or a refusal."""
         self.tick(now)
         if request_id in self.cancelled_requests:
             raise QueueError(ErrorCode.REQUEST_CANCELLED, f"request {request_id} was cancelled")
@@ -333,6 +356,15 @@ class QueueEngine:
             return self.tickets[self.requests[request_id]]
         if request_id in self.earlier_requests:
             raise QueueError(ErrorCode.STALE_REQUEST, f"request {request_id} belongs to an earlier day")
+        checked_in = None
+        if booking is not None:
+            if any(t.booking == booking.code for t in self.tickets.values() if t.status is not TicketStatus.CANCELLED):
+                booking = replace(booking, ticket_id=booking.ticket_id or "today")  # a code works once
+            try:
+                checked_in = check_in(booking, now, self.business_day_of)
+            except BookingRefused as exc:
+                raise QueueError(exc.code, str(exc)) from None
+            service, procedure = booking.service, booking.procedure
         if procedure is not None:
             found = self.procedures.get(procedure)
             if found is None:
@@ -366,8 +398,12 @@ class QueueEngine:
             procedure=procedure,
             kiosk=kiosk,
             request_id=request_id,
+            booking=booking.code if booking is not None else None,
+            booked_for=checked_in.booked_for if checked_in is not None else None,
         )
         self.last_number[service] = number
+        if booking is not None and checked_in is not None:
+            self.changes.bookings[booking.code] = (ticket.id, checked_in.outcome, now)
         self.tickets[ticket.id] = ticket
         self.lines.add(ticket)
         self.requests[request_id] = ticket.id
@@ -827,11 +863,16 @@ def _choose(
     docstring), or None when nobody waits."""
     priority = [h for s in services if (h := lines.head(s, True)) is not None]
     normal = [h for s in services if (h := lines.head(s, False)) is not None]
+    booked = [h for s in services if (h := lines.booked_head(s)) is not None]
     if not priority and not normal:
-        return None
-    oldest = min(priority + normal)
+        # Nobody else waits: an early booked citizen is not kept waiting at an idle counter.
+        return min(booked)[2] if booked else None
+    due = [h for h in booked if h[0] <= now]  # booked tickets whose slot has started
+    oldest = min(priority + normal + due)  # a booked ticket's wait counts from its slot
     if now - oldest[0] >= timedelta(minutes=queue.max_wait_min):
         chosen = oldest  # waiting longer than the cap: first, whatever its kind
+    elif due:
+        chosen = min(due)  # a booked citizen at their slot, ahead of walk-ins
     elif not priority:
         chosen = min(normal)
     elif not normal or queue.priority_mode == "strict" or streak < queue.priority_ratio:

@@ -66,6 +66,9 @@ class TicketLike(Protocol):
     @property
     def first_called_at(self) -> datetime | None: ...
 
+    @property
+    def booked_for(self) -> datetime | None: ...
+
 
 class CounterLike(Protocol):
     @property
@@ -82,6 +85,8 @@ class LinesLike(Protocol):
     def count(self, service: str, priority: bool | None = None) -> int: ...
     def before_key(self, service: str, priority: bool, key: tuple[datetime, int, str]) -> int: ...
     def ids(self, service: str) -> list[str]: ...
+
+    def booked_before(self, service: str, key: tuple[datetime, int, str]) -> int: ...
 
 
 class QueueView(Protocol):
@@ -126,6 +131,8 @@ def ahead_in(queue: QueueView, service: str, ticket: TicketLike | None) -> int:
     if ticket is None or ticket.status != "waiting":
         return queue.lines.count(service)
     key = (ticket.issued_at, ticket.seq, ticket.id)
+    if ticket.booked_for is not None:  # a booked ticket is called at its slot: behind earlier slots (bookings)
+        return queue.lines.booked_before(service, (ticket.booked_for, ticket.seq, ticket.id))
     if ticket.priority is not None:
         return queue.lines.before_key(service, True, key)
     return queue.lines.count(service, priority=True) + queue.lines.before_key(service, False, key)

@@ -225,6 +225,31 @@ UPDATE ratings SET meaning = level;
     )
 
 
+def _step_8(db: sqlite3.Connection) -> None:
+    """Bookings (lịch hẹn) imported from the province's booking system, and the booking a ticket was checked in
+    with (coordinator.bookings). No personal data: a code, a service or procedure, a slot."""
+    _run(
+        db,
+        """
+CREATE TABLE bookings (
+    code          TEXT PRIMARY KEY,
+    business_day  TEXT NOT NULL,
+    service       TEXT NOT NULL,
+    procedure     TEXT,
+    slot_start    TEXT NOT NULL,
+    slot_end      TEXT NOT NULL,
+    imported_at   TEXT NOT NULL,
+    ticket_id     TEXT,
+    outcome       TEXT,
+    checked_in_at TEXT
+);
+CREATE INDEX bookings_day ON bookings (business_day);
+ALTER TABLE tickets ADD COLUMN booking TEXT;
+ALTER TABLE tickets ADD COLUMN booked_for TEXT;
+""",
+    )
+
+
 #: Every step, in order; ``STEPS[i].version == i + 1``.
 STEPS: tuple[Step, ...] = (
     Step(1, "first schema: tickets, counters, meta, events, ratings", _step_1),
@@ -234,6 +259,7 @@ STEPS: tuple[Step, ...] = (
     Step(5, "tickets.dossier_code: the dossier code recorded when a ticket is finished", _step_5),
     Step(6, "the reasons a citizen gave with a low rating on a tablet", _step_6),
     Step(7, "ratings.meaning: what the vote's level (a key of the hall's scale) counts as", _step_7),
+    Step(8, "bookings imported from the booking system; tickets remember their booking", _step_8),
 )
 
 #: The schema version this code writes and reads.

@@ -235,6 +235,11 @@ class CoordinatorService:
             )
             return TicketCancelled(request_id=request.request_id, ticket_id=ticket.id if ticket else None)
         self.engine.check_age(now, request.sent_at, speed=self.clock.speed)
+        booking = None
+        if request.booking is not None:
+            booking = self.store.booking(request.booking)
+            if booking is None:
+                raise QueueError(ErrorCode.UNKNOWN_BOOKING, f"no booking {request.booking}")
         ticket = self.engine.issue(
             now,
             request_id=str(request.request_id),
@@ -242,6 +247,7 @@ class CoordinatorService:
             procedure=request.procedure,
             priority=request.priority,
             kiosk=kiosk,
+            booking=booking,
         )
         return TicketIssued(request_id=request.request_id, ticket=views.ticket_info(self.engine, ticket))
 

@@ -11,12 +11,13 @@ made and changed only by the numbered steps of `coordinator.migrations`, run whe
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from coordinator.bookings import Booking, BookingImportError, BookingOutcome
 from coordinator.engine import AuditEvent, CallEvent, Changes, Counter, DayState, Ticket, TicketStatus
 from coordinator.migrations import SchemaError, migrate
 from coordinator.ratings import Visit
@@ -143,14 +144,68 @@ class Store:
                    ON CONFLICT (request_id) DO UPDATE SET business_day = excluded.business_day""",
                 [(request, day.isoformat()) for request, day in sorted(changes.cancelled_requests.items())],
             )
+        if changes.bookings:
+            self.db.executemany(
+                "UPDATE bookings SET ticket_id = ?, outcome = ?, checked_in_at = ? WHERE code = ?",
+                [(ticket, outcome.value, _iso(at), code) for code, (ticket, outcome, at) in changes.bookings.items()],
+            )
         return [self.add_event(event) for event in changes.events]
+
+    # --- bookings (coordinator.bookings) ------------------------------------------------------------------
+
+    def import_bookings(
+        self, bookings: list[Booking], business_day_of: Callable[[datetime], date], now: datetime
+    ) -> int:
+        """Add a day's bookings in one transaction; a code already imported refuses the whole file."""
+        known = [
+            b.code for b in bookings if self.db.execute("SELECT 1 FROM bookings WHERE code = ?", (b.code,)).fetchone()
+        ]
+        if known:
+            raise BookingImportError([f"booking {code} was already imported" for code in known])
+        self.begin()
+        try:
+            self.db.executemany(
+                """INSERT INTO bookings (code, business_day, service, procedure, slot_start, slot_end, imported_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                [
+                    (
+                        b.code,
+                        business_day_of(b.slot_start).isoformat(),
+                        b.service,
+                        b.procedure,
+                        _iso(b.slot_start),
+                        _iso(b.slot_end),
+                        _iso(now),
+                    )
+                    for b in bookings
+                ],
+            )
+        except BaseException:
+            self.rollback()
+            raise
+        self.commit()
+        return len(bookings)
+
+    def booking(self, code: str) -> Booking | None:
+        """The booking with that code; one whose ticket was cancelled (its kiosk could not print it) is free again."""
+        row = self.db.execute(
+            """SELECT bookings.*, tickets.status AS ticket_status FROM bookings
+               LEFT JOIN tickets ON tickets.id = bookings.ticket_id WHERE code = ?""",
+            (code,),
+        ).fetchone()
+        if row is None:
+            return None
+        booking = booking_from_row(row)
+        if row["ticket_status"] == TicketStatus.CANCELLED.value:
+            return replace(booking, ticket_id=None, outcome=None)
+        return booking
 
     def _save_tickets(self, tickets: Iterable[Ticket]) -> None:
         self.db.executemany(
             """INSERT INTO tickets (id, business_day, issued_service, service, number, label, issued_at, seq, priority,
                    procedure, kiosk, request_id, status, counter, officer, first_called_at, called_at, recalls,
-                   finished_at, transfers, rated, dossier_code)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   finished_at, transfers, rated, dossier_code, booking, booked_for)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (id) DO UPDATE SET service = excluded.service, status = excluded.status,
                    counter = excluded.counter, officer = excluded.officer, first_called_at = excluded.first_called_at,
                    called_at = excluded.called_at, recalls = excluded.recalls, finished_at = excluded.finished_at,
@@ -431,10 +486,24 @@ def _ticket_row(t: Ticket) -> tuple[object, ...]:
         t.transfers,
         int(t.rated),
         t.dossier_code,
+        t.booking,
+        _iso(t.booked_for),
     )
 
 
 # Rows become objects here and only here: the coordinator and the report's loader both read through these.
+
+
+def booking_from_row(row: sqlite3.Row) -> Booking:
+    return Booking(
+        code=row["code"],
+        service=row["service"],
+        procedure=row["procedure"],
+        slot_start=_dt(row["slot_start"]),
+        slot_end=_dt(row["slot_end"]),
+        ticket_id=row["ticket_id"],
+        outcome=BookingOutcome(row["outcome"]) if row["outcome"] else None,
+    )
 
 
 def ticket_from_row(row: sqlite3.Row) -> Ticket:
@@ -461,6 +530,8 @@ def ticket_from_row(row: sqlite3.Row) -> Ticket:
         transfers=row["transfers"],
         rated=bool(row["rated"]),
         dossier_code=row["dossier_code"],
+        booking=row["booking"],
+        booked_for=_opt_dt(row["booked_for"]),
     )
 
 

@@ -47,6 +47,7 @@ def ticket_info(engine: QueueEngine, ticket: Ticket) -> TicketInfo:
         counters=engine.counters_for(ticket.service),
         people_ahead=estimate.people_ahead,
         estimated_wait_min=estimate.minutes,
+        booked_for=ticket.booked_for,
     )
 
 

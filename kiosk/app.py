@@ -45,11 +45,13 @@ from kiosk.events import (
     Wake,
 )
 from kiosk.flow import TicketDesk
+from kiosk.guidance import guidance
 from kiosk.i18n import Lang
 from kiosk.journal import RequestJournal
 from kiosk.model import Outcome, PrinterStatus, TakeRequest, TicketResult
 from kiosk.printer import SimulatedPrinter, TicketPrinter
 from kiosk.scanner import Scanner
+from kiosk.speaker import Speaker, make_sink
 from kiosk.ui.controller import Controller, Screen
 from motcua.clock import Clock, clock_from_env
 from motcua.contract import Catalogue, DeviceProblem, DeviceState, DeviceStatus, PriorityCategory, parse
@@ -112,6 +114,7 @@ class KioskApp:
             portals=config.scanner.trusted_portals,
             thanks=config.ticket.thanks,
             thanks_en=config.ticket.thanks_en,
+            today=lambda: self.clock.now().astimezone(config.ticket.zone).date(),
         )
         self.controller.state.camera_fitted = config.camera.source != "none"
         self.scanner = Scanner(
@@ -137,6 +140,7 @@ class KioskApp:
         self._stop_monitor = threading.Event()
         self._result_waiters: list[Future[TicketResult]] = []
         self.frames_drawn = 0
+        self.speaker: Speaker | None = None  # voice guidance, made at start (the speaker needs SDL)
 
     # --- life cycle -----------------------------------------------------------------------------------
 
@@ -169,6 +173,7 @@ class KioskApp:
         pygame.mouse.set_visible(screen.show_cursor)
         pygame.event.set_blocked([pygame.MOUSEMOTION, pygame.FINGERMOTION])
 
+        self.speaker = self._make_speaker()
         self._load_saved_catalogue()
         self.session.subscribe(self.session.topics.catalogue(), self._on_catalogue)
         self.session.subscribe(self.session.topics.device_status(self.config.coordinator), self._on_coordinator)
@@ -221,6 +226,8 @@ class KioskApp:
         self.desk.stop()
         self.session.stop()
         self.printer.close()
+        if self.speaker is not None:
+            self.speaker.stop()
         import pygame
 
         pygame.display.quit()
@@ -271,12 +278,31 @@ class KioskApp:
         now = time.monotonic()
         if self.controller.tick(now):
             self._dirty = True
+        self._guide()
         minute = self.clock.now().minute
         if minute != self._minute:
             self._minute = minute
             self._dirty = True
         if self._dirty and (now >= self._next_draw or now_please):
             self.draw()
+
+    def _make_speaker(self) -> Speaker:
+        voice = self.config.voice
+        sink = make_sink(voice.output, wav_dir=voice.wav_dir or self.state_dir / "voice-out", device=voice.device)
+        voices = {Lang.VI: voice.voice_vi, Lang.EN: voice.voice_en}
+        return Speaker(sink, self.state_dir / "voice", voices=voices, rate=voice.rate, volume=voice.volume).start()
+
+    def _guide(self) -> None:
+        """With voice guidance on, say the screen the citizen now sees (once per screen)."""
+        if self.speaker is None:
+            return
+        state = self.controller.state
+        if not state.voice:
+            self.speaker.forget()
+            return
+        said = guidance(state)
+        if said is not None:
+            self.speaker.say(said, state.lang)
 
     def _handle_pygame(self, event: Any) -> None:
         import pygame

@@ -160,6 +160,18 @@ class TicketSection(Section):
         return ZoneInfo(self.timezone)
 
 
+class VoiceSection(Section):
+    """Voice guidance ("Hướng dẫn bằng giọng nói"): clips made offline with espeak-ng, played on the speaker."""
+
+    output: Literal["speaker", "wav", "none"] = "speaker"  # "wav": write what would be said (tests, the demo)
+    wav_dir: ConfigPath | None = None  # with output = "wav" (default: state_dir/voice-out)
+    device: str | None = None  # SDL audio device (motcua voice --devices); default: the system's
+    voice_vi: str = "vi"  # espeak-ng voice for Vietnamese (vi, vi-vn-x-central, vi-vn-x-south)
+    voice_en: str = "en"
+    rate: Annotated[int, Field(ge=80, le=300)] = 130  # words per minute: slow enough for an elderly listener
+    volume: Annotated[float, Field(ge=0, le=1)] = 1.0
+
+
 class KioskConfig(Section):
     """kiosk.toml"""
 
@@ -170,6 +182,7 @@ class KioskConfig(Section):
     camera: CameraSection = CameraSection()
     scanner: ScannerSection = ScannerSection()
     ticket: TicketSection = TicketSection()
+    voice: VoiceSection = VoiceSection()
     # The coordinator's device id (hall.toml [devices] coordinator): its retained status tells the home screen
     # when numbers cannot be issued.
     coordinator: Slug = "coordinator"

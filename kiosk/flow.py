@@ -100,6 +100,7 @@ class TicketDesk:
             sent_at=self.clock.now(),
             service=wanted.service,
             procedure=wanted.procedure,
+            booking=wanted.booking,
             priority=wanted.priority,
         )
         self.journal.opened(rid, self.clock.now())

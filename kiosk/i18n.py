@@ -6,6 +6,7 @@ code. Logs stay in English and carry the technical detail.
 
 from __future__ import annotations
 
+from kiosk.i18n_checkin import CHECKIN_ERRORS, CHECKIN_TEXTS
 from kiosk.qrpayload import ScanVerdict
 from motcua.contract import ErrorCode, PriorityCategory
 from motcua.language import Language
@@ -318,7 +319,12 @@ SCAN_MESSAGES: dict[ScanVerdict, tuple[str, str]] = {
         "Mã QR này không phải mã thủ tục hành chính. Xin mời quét mã trên tờ thủ tục của bộ phận một cửa.",
         "This QR code is not a procedure code. Please scan the code on a procedure sheet of this office.",
     ),
+    ScanVerdict.ID_CARD: CHECKIN_TEXTS["idcard_malformed_body"],  # shown only when a card cannot be judged
+    ScanVerdict.BOOKING: ("", ""),  # a booking: checked in, no message
 }
+ERROR_MESSAGES.update(CHECKIN_ERRORS)
+
+TEXTS.update(CHECKIN_TEXTS)  # the check-in screens' sentences (kiosk/i18n_checkin.py)
 
 
 def text(key: str, lang: Lang, **values: object) -> str:

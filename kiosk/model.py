@@ -61,6 +61,7 @@ class TakeRequest:
     lang: Lang
     procedure_name: str | None
     header: TicketHeader
+    booking: str | None = None  # a check-in for a booking (then service and procedure are None)
 
 
 class Outcome(StrEnum):

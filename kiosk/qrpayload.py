@@ -10,7 +10,9 @@ A procedure sheet carries a procedure code, bare or inside a link to a public-se
   there), e.g. ``https://dichvucong.gov.vn/...?ma_thu_tuc=1.001193`` or
   ``https://dichvucong.khanhhoa.gov.vn/...?ma=2.002162.000.00.00.H56``.
 
-Anything else — another site, a ``javascript:`` link, a script, a huge or binary payload, a code not in this
+The back of a chip ID card (CCCD: ``|``-separated fields, the first all digits) is told apart
+(`ScanVerdict.ID_CARD`) and judged by `kiosk.idcard`, never logged. Anything else — another site, a
+``javascript:`` link, a script, a huge or binary payload, a code not in this
 hall's catalogue — is refused with a reason the screen turns into a polite message. The kiosk never opens a
 scanned link and never shows scanned text back to the citizen: the payload only selects a procedure from the
 catalogue.
@@ -25,6 +27,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import parse_qsl, urlsplit
 
+from kiosk.idcard import looks_like_id_card
+
 #: Query parameters that carry the procedure code on the national portal (Cổng Dịch vụ công quốc gia).
 CODE_PARAMETERS = ("ma_thu_tuc", "keyword")
 #: Query parameters seen carrying the code on provincial portals (checked against each sheet; a parameter of a
@@ -38,6 +42,9 @@ MAX_PAYLOAD_BYTES = 512
 CODE_RE = re.compile(r"^[0-9]\.[0-9]{6}$")
 #: A local code: the national code, then ``.NNN.NN.NN.`` and the province (H01…H63) or ministry (G01…) code.
 LOCAL_CODE_RE = re.compile(r"^([0-9]\.[0-9]{6})\.[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[GH][0-9]{2}$", re.IGNORECASE)
+#: A booking's QR code: ``LICHHEN:`` and the code of the booking system (coordinator.bookings.CODE_RE).
+BOOKING_PREFIX = "LICHHEN"
+BOOKING_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{3,31}$")
 _HOST_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$")
 _SCRIPT_HINTS = ("<", ">", "javascript:", "data:", "vbscript:", "{{", "${", "`")
 
@@ -71,6 +78,8 @@ class ScanVerdict(StrEnum):
     OTHER_SITE = "other_site"  # a link to a site that is not a public-service portal
     NO_CODE = "no_code"  # a portal link without a procedure code
     NOT_A_PROCEDURE = "not_a_procedure"  # any other text
+    BOOKING = "booking"  # a booking's QR code (``LICHHEN:<code>``): check in for it
+    ID_CARD = "id_card"  # the back of a chip ID card (kiosk.idcard judges it; its text is never logged)
 
 
 @dataclass(frozen=True)
@@ -88,6 +97,14 @@ class ScanResult:
     def shown(self) -> str | None:
         """The code as printed on the citizen's sheet (for a message)."""
         return self.local_code or self.code
+
+
+def read_booking(text: str) -> str | None:
+    """The booking code of a booking's QR code (``LICHHEN:DL-20261123-0042``, any case), None if it is not one."""
+    prefix, _, code = text.partition(":")
+    if prefix.upper() != BOOKING_PREFIX or not BOOKING_CODE_RE.match(code.strip().upper()):
+        return None
+    return code.strip().upper()
 
 
 def read_code(text: str) -> tuple[str, str | None] | None:
@@ -125,6 +142,11 @@ def parse_scan(
         return ScanResult(ScanVerdict.BINARY, detail="control characters")
     if not text:
         return ScanResult(ScanVerdict.NOT_A_PROCEDURE, detail="empty")
+    if looks_like_id_card(text):
+        return ScanResult(ScanVerdict.ID_CARD, detail="chip ID card")
+    booking = read_booking(text)
+    if booking is not None:
+        return ScanResult(ScanVerdict.BOOKING, code=booking, detail="booking")
     code = read_code(text)
     if code is not None:
         return _known(*code, known_codes, "bare code")

@@ -4,6 +4,7 @@ the kiosk. The same code held in front of the camera is reported once, not thirt
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -25,8 +26,10 @@ class RepeatFilter:
         self._seen: dict[bytes, float] = {}
 
     def accept(self, payload: bytes, now: float) -> bool:
-        last = self._seen.get(payload)
-        self._seen[payload] = now
+        # Keyed by a digest, not the payload: an ID card's personal data is not kept for the cooldown.
+        key = hashlib.sha256(payload).digest()
+        last = self._seen.get(key)
+        self._seen[key] = now
         if len(self._seen) > self.max_entries:
             oldest = sorted(self._seen, key=self._seen.__getitem__)[: len(self._seen) - self.max_entries]
             for key in oldest:

@@ -85,12 +85,15 @@ def ticket_details(ticket: TicketInfo, zone: tzinfo, lang: Lang) -> list[tuple[s
     "Mời đến quầy", which reads as "go now" while people are still ahead), people ahead, the wait, the time."""
     english = lang is Lang.EN
     counters = format_counters_en(ticket.counters) if english else format_counters(ticket.counters)
-    return [
+    lines = [
         (i18n.text("served_at", lang, counters=counters), True),
         (i18n.text("people_ahead", lang, n=ticket.people_ahead), False),
         (i18n.text("estimated_wait", lang, wait=format_wait(ticket.estimated_wait_min, english=english)), False),
         (format_datetime(ticket.issued_at, zone, english=english), False),
     ]
+    if ticket.booked_for is not None:  # called at the appointment: its time, not a walk-in's estimate
+        lines[1:3] = [(i18n.text("booked_for", lang, time=f"{ticket.booked_for.astimezone(zone):%H:%M}"), True)]
+    return lines
 
 
 def render_ticket(

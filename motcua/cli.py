@@ -55,6 +55,7 @@ SERVICES = {
 TOOLS = {
     "report": ("coordinator.report.cli", "satisfaction and queue reports (HTML, CSV); --province: every hall"),
     "simulate": ("coordinator.simulate", "simulate a day of the hall (staffing, estimated wait accuracy)"),
+    "bookings": ("coordinator.booking_import", "import the day's bookings from the booking system (CSV, JSON)"),
     "demo": ("demo.main", "the whole hall on this machine with simulated hardware"),
     "qr-sheets": ("kiosk.sheets", "printable A4 procedure sheets with their QR codes"),
     "voice": ("queue_display.voice", "generate the Vietnamese announcement clips"),

@@ -51,6 +51,8 @@ CounterNumber = Annotated[int, Field(ge=1, le=999)]
 #: National code of an administrative procedure (mã thủ tục hành chính), e.g. ``1.001193``.
 ProcedureCode = Annotated[str, StringConstraints(pattern=r"^[0-9]\.[0-9]{6}$")]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+#: A booking's code from the province's booking system (what its QR code holds, and what is typed on the keypad).
+BookingCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{3,31}$")]
 #: Longest dossier code accepted (the national one-stop system's codes have about 25 characters).
 DOSSIER_CODE_MAX = 64
 
@@ -214,6 +216,10 @@ class ErrorCode(StrEnum):
     ALREADY_CALLED = "already_called"  # a kiosk's cancel for a ticket a counter has already called: it stands
     RATE_LIMITED = "rate_limited"  # more than the device may send (hall.toml [limits]); refused, not stored
     IMPLAUSIBLE_TIME = "implausible_time"  # a vote pressed too long ago, in the future, or before its ticket's finish
+    UNKNOWN_BOOKING = "unknown_booking"  # no booking with that code (imported for today)
+    BOOKING_USED = "booking_used"  # that booking already gave a ticket: a code works once
+    BOOKING_TOO_EARLY = "booking_too_early"  # before its check-in window opens (or a later day)
+    BOOKING_TOO_LATE = "booking_too_late"  # a booking of an earlier day
     INTERNAL = "internal"
 
 
@@ -241,11 +247,13 @@ class TicketRequest(Message):
     service: Slug | None = None
     procedure: ProcedureCode | None = None
     priority: PriorityCategory | None = None
+    booking: BookingCode | None = None  # a citizen checking in for a booking: the booking says the service
 
     @model_validator(mode="after")
     def _service_or_procedure(self) -> TicketRequest:
-        if (self.service is None) == (self.procedure is None):
-            raise ValueError("give exactly one of 'service' or 'procedure'")
+        given = [name for name in ("service", "procedure", "booking") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'service', 'procedure' or 'booking'")
         return self
 
 
@@ -273,6 +281,7 @@ class TicketInfo(Message):
     counters: list[CounterNumber]  # counters that serve this service
     people_ahead: int
     estimated_wait_min: int | None = None  # None: no counter open, cannot estimate
+    booked_for: UtcTime | None = None  # a booked ticket: the slot it is called at (late check-ins are walk-ins)
 
 
 class TicketIssued(Message):

@@ -25,8 +25,9 @@ from typing import Any
 
 from motcua.clock import Clock
 from motcua.contract import Call
-from queue_display.audio import AudioSink, ClipLibrary, NullSink
-from queue_display.script import DEFAULT_OPTIONS, Pause, ScriptOptions, call_script, clip_names, spoken_text
+from motcua.speech.audio import AudioSink, ClipLibrary, NullSink
+from motcua.speech.segments import Pause
+from queue_display.script import DEFAULT_OPTIONS, ScriptOptions, call_script, clip_names, spoken_text
 
 logger = logging.getLogger(__name__)
 

@@ -36,8 +36,8 @@ from motcua.contract import Board, Call, DeviceState, DeviceStatus, parse
 from motcua.errors import ContractError, MotcuaError
 from motcua.session import Inbound, MqttSession
 from motcua.simcontrol import ControlServer
+from motcua.speech.audio import AudioSink, ClipLibrary, NullSink, PygameMixerSink, WavFileSink
 from queue_display.announcer import Announcer
-from queue_display.audio import AudioSink, ClipLibrary, NullSink, PygameMixerSink, WavFileSink
 from queue_display.config import AudioSection, DisplayConfig
 from queue_display.layout import Frame, layout
 from queue_display.state import BoardView, HallState, ViewOptions, board_view
@@ -440,8 +440,9 @@ def build_announcer(audio: AudioSection, clock: Clock) -> Announcer:
 
 def ensure_clips(audio: AudioSection) -> None:
     """Synthesise the clips missing from the clip folder (never touching those present: recorded ones stay)."""
+    from motcua.speech.espeak import VoiceError, existing_clips
     from queue_display.script import every_clip
-    from queue_display.voice import VoiceError, existing_clips, generate_clips
+    from queue_display.voice import generate_clips
 
     present = existing_clips(audio.clips)
     missing = [name for name in every_clip() if name not in present]

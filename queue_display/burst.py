@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 
 from motcua.clock import FixedClock
 from motcua.contract import Call
+from motcua.speech.audio import ClipLibrary
 from queue_display.announcer import Announcer
-from queue_display.audio import ClipLibrary
 from queue_display.script import ScriptOptions, call_script
 
 

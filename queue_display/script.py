@@ -11,27 +11,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from queue_display.numbers import Linh, NumberStyle, Thousand, every_word, label_words, number_words
+from motcua.speech.numbers import Linh, NumberStyle, Thousand, every_word, label_words, number_words
+from motcua.speech.segments import CHIME, Clip, Pause, Segment
 
 logger = logging.getLogger(__name__)
 
-CHIME = "chime"
 INVITE = "mời công dân có số thứ tự"
 TO_COUNTER = "đến quầy số"
 PHRASES = (INVITE, TO_COUNTER)
-
-
-@dataclass(frozen=True)
-class Clip:
-    name: str
-
-
-@dataclass(frozen=True)
-class Pause:
-    ms: int
-
-
-Segment = Clip | Pause
 
 
 @dataclass(frozen=True)

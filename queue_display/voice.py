@@ -15,69 +15,17 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
-import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from queue_display import pcm
-from queue_display.script import CHIME, clip_text, every_clip
+from motcua.speech import espeak, pcm
+from motcua.speech.espeak import DEFAULT_RATE, DEFAULT_VOICE, VOICES, Generated, VoiceError
+from motcua.speech.segments import CHIME
+from queue_display.script import clip_text, every_clip
 
 logger = logging.getLogger(__name__)
-
-VOICES = ("vi", "vi-vn-x-central", "vi-vn-x-south")
-DEFAULT_VOICE = "vi"
-DEFAULT_RATE = 140  # words per minute; espeak-ng's own default (175) is too fast for an elderly listener
-
-
-class VoiceError(RuntimeError):
-    """Clips cannot be generated (espeak-ng missing or failing)."""
-
-
-@dataclass
-class Generated:
-    written: list[str] = field(default_factory=list)
-    kept: list[str] = field(default_factory=list)
-
-
-def espeak_binary() -> str:
-    found = shutil.which("espeak-ng")
-    if found is None:
-        raise VoiceError("espeak-ng is not installed (apt-get install espeak-ng; `make setup` installs it)")
-    return found
-
-
-def clip_path(directory: Path, name: str) -> Path:
-    return directory / f"{unicodedata.normalize('NFC', name)}.wav"
-
-
-def existing_clips(directory: Path) -> set[str]:
-    """Clip names present in `directory`, NFC-normalised (a clip copied from a Mac has a decomposed name)."""
-    if not directory.is_dir():
-        return set()
-    return {unicodedata.normalize("NFC", p.stem).lower() for p in directory.glob("*.wav")}
-
-
-def synthesise(text: str, *, voice: str = DEFAULT_VOICE, rate: int = DEFAULT_RATE, pitch: int = 45) -> bytes:
-    """One utterance as WAV bytes from espeak-ng."""
-    binary = espeak_binary()
-    with tempfile.TemporaryDirectory(prefix="motcua-voice-") as tmp:
-        out = Path(tmp) / "clip.wav"
-        result = subprocess.run(
-            [binary, "-v", voice, "-s", str(rate), "-p", str(pitch), "-z", "-w", str(out), "--", text],
-            capture_output=True,
-            timeout=30,
-            check=False,
-        )
-        if result.returncode != 0 or not out.exists():
-            message = result.stderr.decode(errors="replace").strip() or f"exit status {result.returncode}"
-            raise VoiceError(f"espeak-ng failed for {text!r} with voice {voice!r}: {message}")
-        return out.read_bytes()
 
 
 def generate_clips(
@@ -89,24 +37,16 @@ def generate_clips(
     force: bool = False,
     sample_rate: int = pcm.SAMPLE_RATE,
 ) -> Generated:
-    """Write every clip of `names` (default: the whole set) that is not in `directory` yet (all with `force`)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    present = existing_clips(directory)
-    report = Generated()
-    for name in names if names is not None else every_clip():
-        if name in present and not force:
-            report.kept.append(name)
-            continue
-        if name == CHIME:
-            samples = pcm.chime(sample_rate)
-        else:
-            samples = pcm.read_wav(synthesise(clip_text(name), voice=voice, rate=rate), sample_rate)
-            samples = pcm.normalize(pcm.trim_silence(samples, rate=sample_rate, pad_ms=25))
-            if not samples:
-                raise VoiceError(f"espeak-ng produced silence for {name!r}")
-        pcm.write_wav(clip_path(directory, name), samples, sample_rate)
-        report.written.append(name)
-    return report
+    """Write every announcement clip of `names` (default: the whole set) not in `directory` yet (all with `force`)."""
+    return espeak.generate_clips(
+        directory,
+        names=names if names is not None else every_clip(),
+        text_of=clip_text,
+        voice=voice,
+        rate=rate,
+        force=force,
+        sample_rate=sample_rate,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -131,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{name}.wav\t{text}")
         return 0
     if args.devices:
-        from queue_display.audio import audio_devices
+        from motcua.speech.audio import audio_devices
 
         for name in audio_devices():
             print(name)

@@ -164,7 +164,10 @@ def test_the_panel_draws_with_the_real_pygame(demo_hall: HallConfig, tmp_path: P
         pygame.image.save(screen, str(out / "panel.png"))
         assert screen.get_at((30, 110))[:3] != (12, 24, 48)  # a keypad button was drawn there
     finally:
-        pygame.quit()
+        # Not pygame.quit(): it quits freetype too, and the kiosk's cached fonts (kiosk.ui.painter.load_font) would be
+        # dead for the screen tests run after this one in the same process.
+        pygame.font.quit()
+        pygame.display.quit()
 
 
 def _imports(package: str) -> dict[str, set[str]]:

@@ -443,7 +443,8 @@ def test_step_5_adds_an_empty_dossier_code_to_every_ticket(tmp_path: Path) -> No
     tickets = scalar(db, "SELECT COUNT(*) FROM tickets")
     assert "dossier_code" not in columns(db, "tickets")
     Store(db).close()
-    assert columns(db, "tickets")[-1] == "dossier_code"
+    after_rated = columns(db, "tickets")[columns(db, "tickets").index("rated") + 1]
+    assert after_rated == "dossier_code"  # step 5 added it right after the first schema's last column
     assert tickets > 1000 and scalar(db, "SELECT COUNT(*) FROM tickets WHERE dossier_code IS NULL") == tickets
 
 
@@ -461,3 +462,18 @@ def test_step_7_gives_every_old_vote_the_meaning_of_its_three_button_level(tmp_p
     assert columns(db, "ratings")[-1] == "meaning"
     for level, number in by_level.items():
         assert scalar(db, f"SELECT COUNT(*) FROM ratings WHERE meaning = '{level}' AND level = '{level}'") == number
+
+
+# --- step 8: bookings --------------------------------------------------------------------------------------------
+
+
+def test_step_8_adds_the_bookings_table_and_leaves_every_older_ticket_walk_in(tmp_path: Path) -> None:
+    assert migrations.STEPS[7].version == 8 and "bookings" in migrations.STEPS[7].description
+    db = unpack(1, tmp_path)
+    tickets = scalar(db, "SELECT COUNT(*) FROM tickets")
+    assert "booking" not in columns(db, "tickets")
+    Store(db).close()
+    assert columns(db, "tickets")[-2:] == ("booking", "booked_for")
+    assert scalar(db, "SELECT COUNT(*) FROM bookings") == 0
+    walk_in = scalar(db, "SELECT COUNT(*) FROM tickets WHERE booking IS NULL AND booked_for IS NULL")
+    assert tickets > 1000 and walk_in == tickets

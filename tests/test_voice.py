@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from queue_display import pcm
-from queue_display.audio import ClipLibrary
-from queue_display.script import CHIME, INVITE, Clip, Pause, every_clip
+from motcua.speech import pcm
+from motcua.speech.audio import ClipLibrary
+from motcua.speech.segments import CHIME, Clip, Pause
+from queue_display.script import INVITE, every_clip
 from queue_display.voice import generate_clips, main
 
 

@@ -13,9 +13,9 @@ import pytest
 from display_support import make_call, voice_clips
 
 from motcua.clock import FixedClock
-from queue_display import pcm
+from motcua.speech import pcm
+from motcua.speech.audio import ClipLibrary, PygameMixerSink, WavFileSink
 from queue_display.announcer import Announcer, Outcome
-from queue_display.audio import ClipLibrary, PygameMixerSink, WavFileSink
 from queue_display.script import (
     CHIME,
     INVITE,

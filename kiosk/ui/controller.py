@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from enum import StrEnum
 from typing import NamedTuple, Protocol
 
 from kiosk.catalogue import CatalogueView
 from kiosk.i18n import ERROR_MESSAGES, SCAN_MESSAGES, Lang, error_message, pick, printer_problem, text
+from kiosk.i18n_checkin import CHECKIN_ERRORS
+from kiosk.idcard import IdCardVerdict, check_id_card, looks_like_id_card
 from kiosk.model import (
     DEFAULT_THANKS,
     CancelAnswer,
@@ -29,7 +32,7 @@ from kiosk.model import (
     TicketResult,
     thanks_line,
 )
-from kiosk.qrpayload import DEFAULT_PORTALS, Portal, parse_scan
+from kiosk.qrpayload import BOOKING_CODE_RE, DEFAULT_PORTALS, Portal, ScanVerdict, parse_scan
 from kiosk.text import format_counters, format_counters_en, shorten
 from motcua.contract import ErrorCode, PriorityCategory
 
@@ -53,6 +56,8 @@ class Screen(StrEnum):
     TICKET = "ticket"  # the number, large
     PRINT_FAILED = "print_failed"  # issued but not printed: the number, large, still valid; reprint
     MESSAGE = "message"  # a polite explanation (refusal, offline, bad QR...)
+    BOOKING = "booking"  # "Tôi đã đặt lịch hẹn": the booking's code on a numeric keypad, or its QR code
+    ID_CARD = "id_card"  # a chip ID card of a citizen of 60 or more: take the elderly priority?
 
 
 class Action(NamedTuple):
@@ -73,6 +78,7 @@ class Message:
 class TakeIntent:
     service: str | None = None
     procedure: str | None = None
+    booking: str | None = None  # a check-in: the booking names the service
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,8 @@ class UiState:
     last_ticket: str | None = None
     tickets_printed: int = 0
     cancelling: uuid.UUID | None = None  # the request the citizen on screen asked to cancel
+    card_priority: bool = False  # the citizen confirmed the elderly priority offered from their ID card
+    voice: bool = False  # voice guidance: every screen is read aloud (kiosk.guidance); off for the next citizen
     asking: bool = False  # home reached from a search that found nothing: "choose the nearest service"
 
     @property
@@ -144,8 +152,10 @@ class Controller:
         portals: Sequence[Portal] = DEFAULT_PORTALS,
         thanks: str = DEFAULT_THANKS,
         thanks_en: str | None = None,
+        today: Callable[[], date] = date.today,
     ) -> None:
         self.effects = effects
+        self.today = today  # the hall's local date (an ID card's age is counted on it)
         self.thanks = thanks
         self.thanks_en = thanks_en
         self.default_lang = default_lang
@@ -172,6 +182,8 @@ class Controller:
 
     def _home(self, now: float, *, reset_language: bool = False) -> None:
         lang = self.default_lang if reset_language else self.state.lang
+        if reset_language:
+            self.state.voice = False  # the next citizen starts silent
         screen = Screen.HOME if self.state.catalogue is not None else Screen.LOADING
         self._go(
             screen,
@@ -185,6 +197,7 @@ class Controller:
             message=None,
             history=[],
             cancelling=None,
+            card_priority=False,
             asking=False,
         )
 
@@ -238,10 +251,20 @@ class Controller:
     def on_scan(self, payload: bytes, now: float) -> bool:
         """A QR code was read. Returns whether the screen changed."""
         s = self.state
-        if s.catalogue is None or s.screen in (Screen.WORKING, Screen.TICKET, Screen.PRINT_FAILED, Screen.PRIORITY):
+        if s.catalogue is None or s.screen in (Screen.WORKING, Screen.TICKET, Screen.PRINT_FAILED, Screen.ID_CARD):
             logger.info("scan ignored on the %s screen", s.screen.value)
             return False
         result = parse_scan(payload, known_codes=s.catalogue.codes, portals=self.portals)
+        if result.verdict is ScanVerdict.ID_CARD:
+            return self._on_id_card(payload, now)  # before any logging: a card's text is never written anywhere
+        if result.verdict is ScanVerdict.BOOKING and result.code is not None and s.screen is not Screen.PRIORITY:
+            logger.info("scanned booking %s", result.code)
+            self.last_touch = now
+            self._check_in(result.code, now)
+            return True
+        if s.screen is Screen.PRIORITY:
+            logger.info("scan ignored on the %s screen", s.screen.value)
+            return False
         self.last_touch = now
         if result.accepted and result.code is not None:
             logger.info("scanned procedure %s (%s)", result.code, result.detail)  # the detail names a local code
@@ -251,11 +274,12 @@ class Controller:
                 self._push()
             self._go(Screen.PROCEDURE, now, procedure_code=result.code, page=0)
             return True
+        scanned = payload.decode("utf-8", "replace")
         logger.warning(
             "scan refused (%s: %s): %s",
             result.verdict.value,
             result.detail,
-            shorten(payload.decode("utf-8", "replace")),
+            "(shaped like an ID card: not shown)" if looks_like_id_card(scanned) else shorten(scanned),
         )
         body = pick(SCAN_MESSAGES[result.verdict], s.lang, code=result.shown or "")  # as printed on the sheet
         if s.screen is not Screen.MESSAGE:
@@ -278,6 +302,8 @@ class Controller:
         elif result.outcome is Outcome.REFUSED:
             code = result.error or ErrorCode.INTERNAL
             title = self.t("service_closed_title") if code is ErrorCode.SERVICE_CLOSED else self.t("offline_title")
+            if code in CHECKIN_ERRORS:
+                title = self.t("booking_refused_title")
             self._show(Message(title, error_message(code, s.lang), "warning"), now)
         elif result.outcome is Outcome.OFFLINE:
             self._show(Message(self.t("offline_title"), self.t("offline_body"), "error"), now)
@@ -403,6 +429,9 @@ class Controller:
             return
         catalogue = self.state.catalogue
         assert catalogue is not None
+        if self.state.card_priority and PriorityCategory.ELDERLY in catalogue.catalogue.priority_categories:
+            self._start(intent, PriorityCategory.ELDERLY, now)  # confirmed from the ID card
+            return
         if catalogue.catalogue.priority_categories:
             self._push()
             self._go(Screen.PRIORITY, now, intent=intent)
@@ -494,6 +523,7 @@ class Controller:
             lang=lang,
             procedure_name=name,
             header=header,
+            booking=intent.booking,
         )
 
     def _do_reprint(self, arg: str | None, now: float) -> None:
@@ -515,3 +545,81 @@ class Controller:
 
     def _do_done(self, arg: str | None, now: float) -> None:
         self._home(now, reset_language=True)
+
+    def _do_voice(self, arg: str | None, now: float) -> None:
+        """ "Hướng dẫn bằng giọng nói": read every screen aloud, from this one on (touch again to stop)."""
+        self.state.voice = not self.state.voice
+
+    # --- appointments (bookings) --------------------------------------------------------------------------
+
+    def _do_booking(self, arg: str | None, now: float) -> None:
+        """ "Tôi đã đặt lịch hẹn": the code keypad (typed digits go to `query`, like the search keyboard's)."""
+        self._push()
+        self._go(Screen.BOOKING, now, query="", page=0)
+
+    def _do_booking_submit(self, arg: str | None, now: float) -> None:
+        code = self.state.query.strip().upper()
+        if self.state.screen is Screen.BOOKING and BOOKING_CODE_RE.match(code):
+            self._check_in(code, now)
+
+    def _check_in(self, code: str, now: float) -> None:
+        """Ask for the booking's ticket, unless the kiosk cannot (offline, coordinator down, printer): then say
+        why."""
+        s = self.state
+        message = None
+        if not s.connected:
+            message = Message(self.t("offline_title"), self.t("offline_body"), "error")
+        elif s.coordinator_online is False:
+            message = Message(self.t("offline_title"), self.t("coordinator_down_body"), "error")
+        elif not s.printer.can_print:
+            problem = printer_problem(s.printer.problem or "failed", s.lang)
+            message = Message(self.t("offline_title"), self.t("printer_unavailable_body", problem=problem), "error")
+        if message is not None:
+            if s.screen not in (Screen.MESSAGE, Screen.LOADING):
+                self._push()
+            self._show(message, now)
+            return
+        self._start(TakeIntent(booking=code), None, now)
+
+    # --- the chip ID card (kiosk.idcard) ------------------------------------------------------------------
+
+    def _on_id_card(self, payload: bytes, now: float) -> bool:
+        """The back of a chip ID card was scanned: offer the elderly priority to a citizen of 60 or more. Only
+        the verdict is kept or logged, never the card's text (Decree 13/2023/NĐ-CP)."""
+        s = self.state
+        self.last_touch = now
+        check = check_id_card(payload.decode("utf-8", "replace"), self.today())
+        logger.info("ID card scanned: %s (%s)", check.verdict.value, check.reason)
+        catalogue = s.catalogue
+        assert catalogue is not None
+        if s.screen is not Screen.MESSAGE:
+            self._push()
+        if check.verdict is IdCardVerdict.ELDERLY:
+            if PriorityCategory.ELDERLY not in catalogue.catalogue.priority_categories:
+                body = self.t("idcard_no_priority_body")
+                self._show(Message(self.t("idcard_title"), body, "info"), now)
+            else:
+                self._go(Screen.ID_CARD, now)
+            return True
+        title, body, tone = {
+            IdCardVerdict.UNDER_AGE: ("idcard_under_age_title", "idcard_under_age_body", "info"),
+            IdCardVerdict.MALFORMED: ("idcard_unreadable_title", "idcard_malformed_body", "warning"),
+            IdCardVerdict.IMPLAUSIBLE: ("idcard_unreadable_title", "idcard_implausible_body", "warning"),
+        }[check.verdict]
+        self._show(Message(self.t(title), self.t(body), tone), now)
+        return True
+
+    def _do_idcard_accept(self, arg: str | None, now: float) -> None:
+        """The citizen takes the elderly priority: at once if a ticket was being taken, else on the next one."""
+        if self.state.screen is not Screen.ID_CARD:
+            return
+        self.state.card_priority = True
+        logger.info("priority: elderly, from ID card")
+        history = self.state.history
+        if self.state.intent is not None and history and history[-1].screen is Screen.PRIORITY:
+            self._start(self.state.intent, PriorityCategory.ELDERLY, now)
+            return
+        self._show(Message(self.t("idcard_noted_title"), self.t("idcard_noted_body"), "info"), now)
+
+    def _do_idcard_decline(self, arg: str | None, now: float) -> None:
+        self._do_back(arg, now)

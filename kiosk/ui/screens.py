@@ -117,6 +117,18 @@ def header(ctx: ScreenContext) -> Rect:
     if ctx.state.screen is not Screen.WORKING:
         lang_button, right = inner.take_right(p.px(150), p.px(12))
         p.button(lang_button, ctx.t("language"), Action("lang"), color=HEADER_INK, ink=HEADER, size=20, min_size=14)
+        voice_button, right = right.take_right(p.px(200), p.px(12))
+        on = ctx.state.voice
+        p.button(
+            voice_button,
+            ctx.t("voice_on" if on else "voice"),
+            Action("voice"),
+            color=TAKE if on else HEADER_INK,
+            ink=WHITE if on else HEADER,
+            size=17,
+            min_size=11,
+            max_lines=2,
+        )
     clock, title = right.take_right(p.px(90), p.px(12))
     p.text(
         clock,
@@ -329,12 +341,15 @@ def draw_home(ctx: ScreenContext, body: Rect) -> None:
     inner = footer.inset(p.px(16), p.px(10))
     search, rest = inner.take_left(p.px(300), p.px(16))
     p.button(search, ctx.t("search"), Action("search"), color=TAKE, size=28, min_size=16)
+    booking, rest = rest.take_left(p.px(260), p.px(16))
+    p.button(booking, ctx.t("booking"), Action("booking"), color=PRIMARY, size=24, min_size=14, max_lines=2)
     if ctx.pages > 1:
         pager, rest = rest.take_right(p.px(320), p.px(12))
         prev, nxt = pager.columns(2, p.px(10))
         p.button(prev, ctx.t("previous"), Action("page", "-1") if page > 0 else None, size=20)
         p.button(nxt, ctx.t("next"), Action("page", "+1") if page + 1 < ctx.pages else None, size=20)
-    if ctx.state.camera_fitted and ctx.state.camera_ok is not False:
+    # beside a pager on a small screen: no room
+    if ctx.state.camera_fitted and ctx.state.camera_ok is not False and rest.w >= p.px(180):
         p.text(rest, ctx.t("scan_hint"), size=22, min_size=13, color=MUTED, valign="middle", max_lines=2)
 
 
@@ -739,6 +754,9 @@ def draw_ticket(ctx: ScreenContext, body: Rect) -> None:
         (ctx.t("take_ticket"), 24, True, TAKE),
         (ctx.t("listen_call"), 22, False, MUTED),
     ]
+    if ticket.booked_for is not None:  # a booked ticket is called at its slot: say when, not a walk-in's estimate
+        booked = ctx.t("booked_for", time=format_clock(ticket.booked_for, ctx.zone))
+        lines[1:3] = [(booked, 28, True, INK)]
     for row, (content, size, bold, color) in zip(right.rows(len(lines), p.px(6)), lines, strict=True):
         p.text(row, content, size=size, min_size=12, bold=bold, color=color, valign="middle", max_lines=2)
     inner = buttons.inset(p.px(24), p.px(10))
@@ -817,6 +835,61 @@ def draw_message(ctx: ScreenContext, body: Rect) -> None:
     draw_nav(ctx, nav, back=bool(ctx.state.history))
 
 
+def draw_id_card(ctx: ScreenContext, body: Rect) -> None:
+    """The elderly priority offered from a chip ID card: yes / no, and what the kiosk does with the card."""
+    p = ctx.p
+    nav, body = nav_bar(ctx, body)
+    body = title_band(ctx, body, ctx.t("idcard_title"), height=58, size=32)
+    body = body.inset(p.px(32), p.px(10))
+    privacy, body = body.take_bottom(p.px(64), p.px(8))
+    buttons, offer = body.take_bottom(min(p.px(110), body.h // 2), p.px(14))
+    p.text(offer, ctx.t("idcard_offer"), size=30, min_size=14, valign="middle")
+    accept, decline = buttons.grid(2, 1, p.px(16))
+    p.button(accept, ctx.t("idcard_accept"), Action("idcard_accept"), color=PRIORITY, size=32, min_size=16)
+    p.button(decline, ctx.t("idcard_decline"), Action("idcard_decline"), color=SECONDARY, ink=INK, size=30, min_size=14)
+    p.text(privacy, ctx.t("idcard_privacy"), size=19, min_size=11, color=MUTED, max_lines=3)
+    draw_nav(ctx, nav)
+
+
+def draw_booking(ctx: ScreenContext, body: Rect) -> None:
+    """The booking code on a large numeric keypad (right), what was typed and CONFIRM (left)."""
+    p = ctx.p
+    nav, body = nav_bar(ctx, body)
+    body = title_band(ctx, body, ctx.t("booking_title"), height=58, size=32)
+    body = body.inset(p.px(16), p.px(8))
+    keypad, left = body.take_right(min(round(body.w * 0.48), round(body.h * 1.1)), p.px(20))
+    hint, left = left.take_top(round(left.h * 0.3), p.px(8))
+    hint_text = ctx.t("booking_hint" if ctx.state.camera_fitted else "booking_hint_typed")
+    p.text(hint, hint_text, size=22, min_size=12, color=MUTED, max_lines=3)
+    field, submit = left.take_top(round(left.h * 0.45), p.px(12))
+    p.fill(field, WHITE, radius=p.px(8), border=PRIMARY)
+    code = ctx.state.query
+    shown = code + "|" if code else ctx.t("booking_empty")
+    p.text(
+        field.inset(p.px(12), p.px(4)),
+        shown,
+        size=44,
+        min_size=18,
+        bold=bool(code),
+        color=INK if code else MUTED,
+        valign="middle",
+        align="center",
+        max_lines=1,
+        may_truncate=True,
+    )
+    ready = len(code) >= 4
+    p.button(submit, ctx.t("booking_submit"), Action("booking_submit") if ready else None, color=TAKE, size=34)
+    keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "backspace"]
+    for cell, key in zip(keypad.grid(3, 4, p.px(10)), keys, strict=True):
+        if key == "clear":
+            p.button(cell, ctx.t("clear"), Action("clear") if code else None, color=SECONDARY, ink=INK, size=20)
+        elif key == "backspace":
+            p.button(cell, "⌫", Action("backspace") if code else None, color=SECONDARY, ink=INK, size=34)
+        else:
+            p.button(cell, key, Action("key", key), color=CARD, ink=INK, size=40, min_size=20)
+    draw_nav(ctx, nav)
+
+
 DRAWERS: dict[Screen, Callable[[ScreenContext, Rect], None]] = {
     Screen.LOADING: draw_loading,
     Screen.HOME: draw_home,
@@ -828,6 +901,8 @@ DRAWERS: dict[Screen, Callable[[ScreenContext, Rect], None]] = {
     Screen.TICKET: draw_ticket,
     Screen.PRINT_FAILED: draw_print_failed,
     Screen.MESSAGE: draw_message,
+    Screen.ID_CARD: draw_id_card,
+    Screen.BOOKING: draw_booking,
 }
 
 __all__ = ["DRAWERS", "PrinterStatus", "ScreenContext", "draw_screen"]

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from queue_display import pcm
-from queue_display.script import CHIME, Clip, Pause, Segment
+from motcua.speech import pcm
+from motcua.speech.segments import CHIME, Clip, Pause, Segment
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from queue_display.numbers import MAX_NUMBER, every_word, label_words, number_words, read_number
+from motcua.speech.numbers import MAX_NUMBER, every_word, label_words, number_words, read_number
 
 READINGS = [
     (0, "không"),
