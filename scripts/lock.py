@@ -140,8 +140,9 @@ def write(arch: str, extra: str, pins: dict[str, tuple[str, str]] | str) -> Path
     if isinstance(pins, str):
         text += (
             f"# NOT LOCKED: pip finds no {arch} wheel set for this extra on the default index ({pins}).\n"
-            "# opencv-python-headless and pygame-ce publish no armv7l wheels there; only piwheels builds them, and\n"
-            "# this project does not lock a second index. Use a 64-bit OS (aarch64) on this role's Pi.\n"
+            "# PyPI lacks armv7l wheels of some dependencies (opencv-python-headless, pygame-ce, matplotlib,\n"
+            "# argon2-cffi-bindings); only piwheels builds them, and this project does not lock a second index.\n"
+            "# Use a 64-bit OS (aarch64) on this role's Pi.\n"
         )
     else:
         text += "".join(f"{name}=={version} --hash=sha256:{sha}\n" for name, (version, sha) in sorted(pins.items()))
