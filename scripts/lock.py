@@ -2,7 +2,7 @@
 """Regenerate requirements/<architecture>/<extra>.txt: the exact wheels, with their SHA-256, that a Raspberry Pi
 (or a CI machine) installs for each device role's extra of pyproject.toml.
 
-    python3 scripts/lock.py            # every architecture and extra (about a minute, metadata only)
+    python3 scripts/lock.py            # every architecture and extra (metadata only; minutes on a busy machine)
     python3 scripts/lock.py aarch64    # one architecture
 
 No motcua import and nothing but the standard library and pip: pyproject.toml is read with tomllib, and pip's own
