@@ -20,7 +20,7 @@ from typing import NamedTuple, Protocol
 from kiosk.catalogue import CatalogueView
 from kiosk.i18n import ERROR_MESSAGES, SCAN_MESSAGES, Lang, error_message, pick, printer_problem, text
 from kiosk.i18n_checkin import CHECKIN_ERRORS
-from kiosk.idcard import IdCardVerdict, check_id_card, looks_like_id_card
+from kiosk.idcard import IdCardVerdict, check_id_card
 from kiosk.model import (
     DEFAULT_THANKS,
     CancelAnswer,
@@ -32,8 +32,8 @@ from kiosk.model import (
     TicketResult,
     thanks_line,
 )
-from kiosk.qrpayload import BOOKING_CODE_RE, DEFAULT_PORTALS, Portal, ScanVerdict, parse_scan
-from kiosk.text import format_counters, format_counters_en, shorten
+from kiosk.qrpayload import BOOKING_CODE_RE, DEFAULT_PORTALS, Portal, ScanResult, ScanVerdict, parse_scan
+from kiosk.text import format_counters, format_counters_en
 from motcua.contract import ErrorCode, PriorityCategory
 
 logger = logging.getLogger(__name__)
@@ -267,20 +267,15 @@ class Controller:
             return False
         self.last_touch = now
         if result.accepted and result.code is not None:
-            logger.info("scanned procedure %s (%s)", result.code, result.detail)  # the detail names a local code
+            # The code and the portal are this hall's own (in its catalogue, on its list), not the citizen's.
+            logger.info("scan accepted: procedure %s (%s), %d bytes", result.code, result.detail, len(payload))
             if s.screen is Screen.PROCEDURE and s.procedure_code == result.code:
                 return False
             if s.screen is not Screen.MESSAGE:
                 self._push()
             self._go(Screen.PROCEDURE, now, procedure_code=result.code, page=0)
             return True
-        scanned = payload.decode("utf-8", "replace")
-        logger.warning(
-            "scan refused (%s: %s): %s",
-            result.verdict.value,
-            result.detail,
-            "(shaped like an ID card: not shown)" if looks_like_id_card(scanned) else shorten(scanned),
-        )
+        logger.warning("scan refused: %s (%s), %d bytes", result.verdict.value, scan_log_reason(result), len(payload))
         body = pick(SCAN_MESSAGES[result.verdict], s.lang, code=result.shown or "")  # as printed on the sheet
         if s.screen is not Screen.MESSAGE:
             self._push()  # "Quay lại" returns to where the citizen was
@@ -623,3 +618,42 @@ class Controller:
 
     def _do_idcard_decline(self, arg: str | None, now: float) -> None:
         self._do_back(arg, now)
+
+#: The parser's reasons that quote nothing of the payload; any other `detail` (a host, a scheme, a port, a parse
+#: error, a code read from a link) is replaced by the verdict's fixed words below.
+_FIXED_SCAN_REASONS = frozenset(
+    {
+        "not UTF-8",
+        "control characters",
+        "empty",
+        "markup or script-like content",
+        "link without https://",
+        "plain text",
+        "malformed link",
+        "link with user information",
+        "too many query parameters",
+        "portal link without a procedure code",
+    }
+)
+_VERDICT_REASONS = {
+    ScanVerdict.UNKNOWN_PROCEDURE: "a procedure code not in this hall's catalogue",
+    ScanVerdict.TOO_LARGE: "longer than any procedure link",
+    ScanVerdict.BINARY: "not text",
+    ScanVerdict.SCRIPT: "markup or script-like content",
+    ScanVerdict.OTHER_SITE: "a link that is not to a public-service portal",
+    ScanVerdict.NO_CODE: "a portal link without one procedure code",
+    ScanVerdict.NOT_A_PROCEDURE: "not a procedure code",
+}
+
+
+def scan_log_reason(result: ScanResult) -> str:
+    """Why a scan was refused, in words fixed in this file: never the scanned text nor a piece of it.
+
+    A citizen holds up whatever QR code is at hand, often the one on a chip ID card (CCCD): its text is the ID
+    number, the name, the birth date, the sex and the address. Logging it would keep personal data in the
+    kiosk's journal for a month with no purpose or consent (Decree 13/2023/NĐ-CP on personal data protection:
+    process only what the purpose needs). The journal gets the verdict, this reason and the length only.
+    """
+    if result.detail in _FIXED_SCAN_REASONS:
+        return result.detail
+    return _VERDICT_REASONS.get(result.verdict, "refused")
