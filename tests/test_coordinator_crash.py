@@ -14,7 +14,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import MONDAY_MORNING, WARD_HALL
+from conftest import MONDAY_MORNING, STRESS_LIMITS, WARD_HALL
 
 from motcua.clock import clock_spec
 from motcua.contract import RatingAck, RatingVote, TicketCancel, TicketIssued, TicketRequest, parse_kiosk_reply
@@ -23,10 +23,21 @@ from motcua.errors import NotConnectedError, RequestTimeoutError
 pytestmark = pytest.mark.slow  # a coordinator killed with SIGKILL mid-traffic
 
 
+def stress_hall(tmp_path: Path) -> Path:
+    """The sample hall with rate limits far above any real device's (this test floods on purpose; the limits have
+    their own tests): hall.toml copied beside its procedures' absolute path, plus a ``[limits]`` section."""
+    text = WARD_HALL.read_text(encoding="utf-8")
+    text = text.replace('procedures = "procedures.toml"', f'procedures = "{WARD_HALL.parent / "procedures.toml"}"')
+    limits = "".join(f"{key} = {value}\n" for key, value in STRESS_LIMITS.items())
+    path = tmp_path / "hall.toml"
+    path.write_text(f"{text}\n[limits]\n{limits}", encoding="utf-8")
+    return path
+
+
 def start_coordinator(tmp_path: Path, broker, env: dict[str, str]) -> subprocess.Popen[bytes]:
     config = tmp_path / "coordinator.toml"
     config.write_text(
-        f'hall = "{WARD_HALL}"\ndatabase = "{tmp_path / "coordinator.db"}"\n'
+        f'hall = "{stress_hall(tmp_path)}"\ndatabase = "{tmp_path / "coordinator.db"}"\n'
         f'[mqtt]\nport = {broker.port}\npassword_file = "{broker.files.credentials / "coordinator.password"}"\n'
     )
     log = (tmp_path / "coordinator.log").open("ab")
