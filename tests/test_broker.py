@@ -419,6 +419,7 @@ def test_only_the_halls_tools_log_in_on_the_tools_listener(broker: LocalBroker):
         admin.close()
 
 
+@pytest.mark.slow  # floods a real broker with 150 MB
 def test_a_flood_for_an_absent_coordinator_leaves_the_broker_small(broker: LocalBroker, hall):
     """Issue 19.5: 50 payloads of 4 MB queued for an absent coordinator took Mosquitto from 9 to 203 MB."""
     import psutil

@@ -264,6 +264,7 @@ def test_missing_or_forged_csrf_changes_nothing(console: Console, sessions, cloc
     assert console.link.counters[1].serving is None
 
 
+@pytest.mark.slow  # waits out a command's deadline in real time
 def test_command_while_the_coordinator_is_down_is_never_applied_later(
     broker, hall, procedures, clock, tmp_path: Path, sessions
 ):

@@ -165,6 +165,7 @@ def test_keypad_press_while_offline_is_refused_and_never_replayed(
     assert coordinator.engine.tickets["20261123-1001"].called_at is None
 
 
+@pytest.mark.slow  # waits out the command window in real time
 def test_keypad_no_reply_is_an_error_and_keys_meanwhile_are_ignored(keypads, mock_factory):
     keypad = keypads(request_timeout_s=1.0)  # no coordinator: nobody answers
     tap(mock_factory, NEXT)
@@ -177,6 +178,7 @@ def test_keypad_no_reply_is_an_error_and_keys_meanwhile_are_ignored(keypads, moc
     assert keypad.stats["sent"] == 1  # the recall was not sent after the next timed out
 
 
+@pytest.mark.slow  # waits out the command window in real time
 def test_a_keypad_that_reported_no_reply_never_sees_its_command_applied_later(
     keypads, coordinator, broker, sessions, clock, mock_factory, hall, procedures
 ):
@@ -210,6 +212,7 @@ def test_a_keypad_that_reported_no_reply_never_sees_its_command_applied_later(
         restarted.stop()
 
 
+@pytest.mark.slow  # waits out the command window in real time
 def test_next_again_after_no_reply_does_not_call_a_second_citizen(
     keypads, coordinator, sessions, clock, mock_factory, monkeypatch
 ):

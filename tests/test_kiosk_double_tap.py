@@ -21,6 +21,8 @@ from kiosk.ui.painter import Painter
 from kiosk.ui.screens import ScreenContext, draw_screen
 from motcua.text import Rect
 
+pytestmark = pytest.mark.slow  # every transition of every screen at three sizes (11 s)
+
 DELAYS = [round(0.2 + 0.1 * i, 1) for i in range(9)]  # 0.2 ... 1.0 s
 TYPING = ("key", "space", "backspace", "clear", "lang", "page")
 

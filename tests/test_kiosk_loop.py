@@ -19,7 +19,7 @@ from kiosk.model import CancelAnswer, CancelOutcome, Outcome, TicketResult
 from kiosk.ui.controller import Action, Screen
 from motcua.contract import TicketInfo
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.slow]  # measures the loop in real time (fps caps, wake-ups)
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ from motcua.contract import EventKind, ResendRequest, Topics, parse
 from province.broker import ProvinceBroker
 from province.collector import Collector, decode
 
+pytestmark = pytest.mark.slow  # a real provincial Mosquitto and PostgreSQL per test
+
 HALLS = ["phuong-a", "xa-b"]
 
 

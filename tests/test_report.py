@@ -43,6 +43,8 @@ from motcua.cli import main as motcua_main
 from motcua.contract import RatingLevel, RatingMeaning, RatingOutcome
 from motcua.hall import PRESETS, RatingSection, load_hall, load_procedures
 
+pytestmark = pytest.mark.slow  # generates months of a hall through the real coordinator (45 s)
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTEFACTS = ROOT / "test-output" / "report"
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")

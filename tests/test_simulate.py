@@ -27,6 +27,8 @@ from motcua.cli import main as motcua
 from motcua.contract import RatingLevel
 from motcua.hall import HallConfig
 
+pytestmark = pytest.mark.slow  # whole simulated days through the real broker
+
 MONDAY = date(2026, 11, 23)
 
 

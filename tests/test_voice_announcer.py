@@ -323,6 +323,7 @@ def test_a_display_without_a_speaker_says_so_once_and_nothing_per_call(caplog):
     assert any("1023" in r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG)
 
 
+@pytest.mark.slow  # speaks a burst in real time
 def test_a_burst_of_five_calls_is_spoken_within_twenty_seconds_of_each_call(library: ClipLibrary):
     """Issue 18.8: five calls within 5 s were spoken up to 58 s late. Repetitions are left out while calls wait and
     back-to-back calls need no chime, so none is begun more than ~20 s after it was made; none is cut."""
