@@ -33,6 +33,7 @@ from motcua.clock import Clock
 from motcua.contract import CounterState, ErrorCode, RatingAck, RatingOutcome, RatingVote, parse
 from motcua.errors import ContractError, MotcuaError
 from motcua.outbox import Outbox
+from motcua.screen import open_screen
 from motcua.session import Inbound, MqttSession
 from motcua.simcontrol import ControlServer
 from motcua.votes import VoteSender
@@ -316,20 +317,16 @@ class CounterScreenApp:
 
     def _open_screen(self, pygame: Any) -> Any:
         screen = self.config.screen
-        if screen.driver != "auto":
-            os.environ["SDL_VIDEODRIVER"] = screen.driver
-        try:
-            pygame.display.init()
-            flags = pygame.FULLSCREEN if screen.fullscreen and screen.driver != "dummy" else 0
-            surface = pygame.display.set_mode((screen.width, screen.height), flags)
-        except pygame.error as exc:
-            raise ScreenError(
-                f"cannot open the screen (SDL video driver {os.environ.get('SDL_VIDEODRIVER', 'auto')!r}): {exc}. "
-                'On Raspberry Pi OS Lite use driver = "kmsdrm" (docs/counter-screen.md).'
-            ) from None
-        pygame.display.set_caption(f"motcua counter screen {self.config.device.id}")
-        if screen.driver != "dummy":
-            pygame.mouse.set_visible(False)
+        surface = open_screen(
+            pygame,
+            width=screen.width,
+            height=screen.height,
+            driver=screen.driver,
+            fullscreen=screen.fullscreen,
+            caption=f"motcua counter screen {self.config.device.id}",
+            hint='On Raspberry Pi OS Lite use driver = "kmsdrm" (docs/counter-screen.md).',
+            error=ScreenError,
+        )
         logger.info(
             "counter %d screen %dx%d (%s mode), SDL driver %s",
             self.config.counter,

@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 from motcua.clock import Clock
 from motcua.contract import Board, Call, DeviceState, DeviceStatus, parse
 from motcua.errors import ContractError, MotcuaError
+from motcua.screen import open_screen
 from motcua.session import Inbound, MqttSession
 from motcua.simcontrol import ControlServer
 from motcua.speech.audio import AudioSink, ClipLibrary, NullSink, PygameMixerSink, WavFileSink
@@ -242,20 +243,16 @@ class DisplayApp:
         import pygame
 
         screen = self.config.screen
-        if screen.driver != "auto":
-            os.environ["SDL_VIDEODRIVER"] = screen.driver
-        try:
-            pygame.display.init()
-            flags = pygame.FULLSCREEN if screen.fullscreen and screen.driver != "dummy" else 0
-            surface = pygame.display.set_mode((screen.width, screen.height), flags)
-        except pygame.error as exc:
-            raise DisplayError(
-                f"cannot open the screen (SDL video driver {os.environ.get('SDL_VIDEODRIVER', 'auto')!r}): {exc}. "
-                'On Raspberry Pi OS Lite use driver = "kmsdrm" and check that the TV is plugged in (docs/display.md).'
-            ) from None
-        pygame.display.set_caption(f"motcua display {self.config.device.id}")
-        if screen.driver != "dummy":
-            pygame.mouse.set_visible(False)
+        surface = open_screen(
+            pygame,
+            width=screen.width,
+            height=screen.height,
+            driver=screen.driver,
+            fullscreen=screen.fullscreen,
+            caption=f"motcua display {self.config.device.id}",
+            hint='On Raspberry Pi OS Lite use driver = "kmsdrm" and check that the TV is plugged in (docs/display.md).',
+            error=DisplayError,
+        )
         logger.info("screen %dx%d with SDL driver %s", *surface.get_size(), pygame.display.get_driver())
         return surface
 
