@@ -361,7 +361,10 @@ class QueueEngine:
             if any(t.booking == booking.code for t in self.tickets.values() if t.status is not TicketStatus.CANCELLED):
                 booking = replace(booking, ticket_id=booking.ticket_id or "today")  # a code works once
             try:
-                checked_in = check_in(booking, now, self.business_day_of)
+                window = self.hall.bookings
+                checked_in = check_in(
+                    booking, now, self.business_day_of, early_min=window.early_min, grace_min=window.grace_min
+                )
             except BookingRefused as exc:
                 raise QueueError(exc.code, str(exc)) from None
             service, procedure = booking.service, booking.procedure

@@ -34,6 +34,7 @@ from motcua.contract import (
     TicketRequest,
     parse_kiosk_reply,
 )
+from motcua.hall import BookingsSection
 
 VN = MONDAY_MORNING.tzinfo
 SERVICES = {"a", "b"}
@@ -347,3 +348,71 @@ def test_a_booked_tickets_people_ahead_are_the_booked_tickets_of_earlier_slots()
     issue(engine, t0 + timedelta(minutes=5), booking=booking("DL-0001", t0 + timedelta(minutes=30)))
     later = issue(engine, t0 + timedelta(minutes=6), booking=booking("DL-0002", t0 + timedelta(minutes=45)))
     assert engine.estimate("a", ticket=later).people_ahead == 1
+
+
+# --- the hall's check-in window (hall.toml [bookings]) -------------------------------------------------------
+
+
+def windowed_engine(early_min: int, grace_min: int) -> QueueEngine:
+    hall = small_hall(queue={"max_wait_min": 45})
+    hall = hall.model_copy(update={"bookings": BookingsSection(early_min=early_min, grace_min=grace_min)})
+    engine = QueueEngine(hall)
+    engine.tick(MONDAY_MORNING)
+    return engine
+
+
+def test_a_hall_without_a_bookings_section_keeps_the_60_and_15_minute_window():
+    assert (small_hall().bookings.early_min, small_hall().bookings.grace_min) == (60, 15)
+
+
+def test_the_halls_window_decides_early_on_time_and_late_check_ins():
+    nine = MONDAY_MORNING.replace(hour=9)
+    # 90 minutes early: refused by the default window, a booked ticket with early_min = 120.
+    with pytest.raises(QueueError) as refused:
+        issue(open_engine(), nine - timedelta(minutes=90), booking=booking("DL-0001", nine))
+    assert refused.value.code is ErrorCode.BOOKING_TOO_EARLY
+    wide = windowed_engine(early_min=120, grace_min=15)
+    assert issue(wide, nine - timedelta(minutes=90), booking=booking("DL-0001", nine)).booked_for == nine
+    # 40 minutes early: booked by default, refused with early_min = 30.
+    assert issue(open_engine(), nine - timedelta(minutes=40), booking=booking("DL-0002", nine)).booked_for == nine
+    with pytest.raises(QueueError) as narrow:
+        issue(windowed_engine(30, 15), nine - timedelta(minutes=40), booking=booking("DL-0002", nine))
+    assert narrow.value.code is ErrorCode.BOOKING_TOO_EARLY
+    # 20 minutes late: a walk-in by default (grace 15), still booked with grace_min = 30 ...
+    assert issue(open_engine(), nine + timedelta(minutes=20), booking=booking("DL-0003", nine)).booked_for is None
+    generous = windowed_engine(60, 30)
+    assert issue(generous, nine + timedelta(minutes=20), booking=booking("DL-0003", nine)).booked_for == nine
+    assert generous.take_changes().bookings["DL-0003"][1] is BookingOutcome.KEPT
+    # ... and 5 minutes late is already a walk-in with grace_min = 0.
+    strict = windowed_engine(60, 0)
+    assert issue(strict, nine + timedelta(minutes=5), booking=booking("DL-0004", nine)).booked_for is None
+    assert strict.take_changes().bookings["DL-0004"][1] is BookingOutcome.LATE
+    assert issue(strict, nine, booking=booking("DL-0005", nine)).booked_for == nine  # at the slot's start: on time
+
+
+@pytest.mark.parametrize(
+    ("settings", "where"),
+    [
+        ({"early_min": -5}, "bookings.early_min"),
+        ({"early_min": 600}, "bookings.early_min"),
+        ({"grace_min": 121}, "bookings.grace_min"),
+        ({"grace_min": "fifteen"}, "bookings.grace_min"),
+        ({"grace": 15}, "bookings.grace"),
+    ],
+)
+def test_motcua_check_refuses_a_bad_booking_window(settings, where, tmp_path: Path, capsys):
+    from motcua.cli import main
+
+    sample = Path(__file__).resolve().parent.parent / "examples" / "ward-hall"
+    text = (sample / "hall.toml").read_text(encoding="utf-8")
+    text = text.replace('procedures = "procedures.toml"', f'procedures = "{sample / "procedures.toml"}"')
+    section = "\n".join(f"{key} = {value!r}".replace("'", '"') for key, value in settings.items())
+    start, end = text.index("[bookings]\n"), text.index("[rating]")
+    path = tmp_path / "hall.toml"
+    path.write_text(text[:start] + "[bookings]\n" + section + "\n\n" + text[end:], encoding="utf-8")
+    assert main(["check", "hall", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{where}: " in err, err
+    good = tmp_path / "good.toml"
+    good.write_text(text, encoding="utf-8")
+    assert main(["check", "hall", str(good)]) == 0, capsys.readouterr().err
