@@ -18,7 +18,9 @@ from test_migrations import REPORT_CLOCK, WARD_HALL, unpack
 
 from coordinator.bookings import Booking
 from coordinator.engine import QueueEngine
+from coordinator.report.bookings import OUTCOME_KEYS
 from coordinator.report.cli import main as report_main
+from coordinator.report.tables import Column, Row, Table
 from coordinator.store import Store
 from motcua.contract import CounterAction
 from motcua.hall import load_hall, load_procedures
@@ -211,12 +213,14 @@ def test_the_html_page_shows_the_same_figures_in_vietnamese_and_english(
     vi, en = shown["vi"], shown["en"]
     assert set(vi) == {"bookings_outcomes", "bookings_waits"}
     outcomes = vi["bookings_outcomes"]
-    assert outcomes["hall"] == {"name": "Toàn bộ phận"} | HALL | {"kept_pct": "40,0"}
-    assert outcomes["chung-thuc"] == {"name": "Chứng thực"} | CHUNG_THUC | {"kept_pct": "0,0"}
+    shown_outcomes = {k: v for k, v in HALL.items() if k != "pending"}  # no "not yet" column: the day is over
+    assert outcomes["hall"] == {"name": "Toàn bộ phận"} | shown_outcomes | {"kept_pct": "40,0"}
+    chung_thuc = {k: v for k, v in CHUNG_THUC.items() if k != "pending"}
+    assert outcomes["chung-thuc"] == {"name": "Chứng thực"} | chung_thuc | {"kept_pct": "0,0"}
     waits = vi["bookings_waits"]
     assert waits["hall"] == {"name": "Toàn bộ phận"} | {k: v.replace(".", ",") for k, v in WAITS.items()}
     assert waits["chung-thuc"] == {"name": "Chứng thực"} | {k: v or "—" for k, v in NO_WAITS.items()}
-    assert en["bookings_outcomes"]["hall"] == {"name": "Whole hall"} | HALL
+    assert en["bookings_outcomes"]["hall"] == {"name": "Whole hall"} | shown_outcomes
     assert en["bookings_waits"]["ho-tich"] == {"name": "Civil status and adoption"} | WAITS
 
 
@@ -233,6 +237,21 @@ def test_a_day_not_over_counts_bookings_not_yet_checked_in_as_pending(day_db: Pa
         "2",
     )
     assert hall["Tỷ lệ đúng giờ (%)"] == "66.7"  # 2 kept of the 3 judged
+    from coordinator.report.bookings import html_tables
+    from coordinator.report.labels import Lang
+
+    table = Table("bookings", "", tuple(Column(k, k, "int") for k in ("name", *OUTCOME_KEYS[1:], *WAITS)), [])
+    assert [c.key for c in html_tables(table, Lang.VI)["outcomes"].columns] == [
+        "name",
+        "bookings",
+        "kept",
+        "late",
+        "missed",
+        "kept_pct",
+    ]  # no "not yet" column without a booking pending ...
+    pending = Row(("hall", 2, 2, 0, 0, 2, None, *(None for _ in WAITS)))
+    shown = html_tables(Table("bookings", "", table.columns, [pending]), Lang.VI)["outcomes"]
+    assert "pending" in [c.key for c in shown.columns]  # ... and one with
 
 
 def test_a_period_without_bookings_has_no_bookings_section(tmp_path: Path, monkeypatch) -> None:

@@ -245,8 +245,9 @@ def bookings_table(report: BookingReport, names: Names) -> Table:
 
 
 def html_tables(table: Table, lang: Lang) -> dict[str, Table]:
-    """The page's two narrower tables: outcomes and waits."""
-    outcomes = table.view(list(OUTCOME_KEYS))
+    """The page's two narrower tables: outcomes and waits ("not yet" only in a period with some: today's)."""
+    keys = [k for k in OUTCOME_KEYS if k != "pending" or any(table.value(r, "pending") for r in table.rows)]
+    outcomes = table.view(keys)
     waits = table.view(list(WAIT_KEYS))
     return {
         "outcomes": Table("bookings_outcomes", _t(TITLES["bookings_outcomes"], lang), outcomes.columns, outcomes.rows),
