@@ -6,8 +6,8 @@ and the slot — never the citizen's name or number.
 
 Check-in (`check_in`) at a kiosk, with the booking's QR code or its code typed on the keypad:
 
-- from `CHECK_IN_EARLY_MIN` before the slot's start to `GRACE_MIN` after it: a **booked** ticket, called at its slot
-  ahead of walk-ins (an early arrival waits for the slot);
+- from `early_min` before the slot's start to `grace_min` after it (hall.toml ``[bookings]``, 60 and 15 minutes by
+  default): a **booked** ticket, called at its slot ahead of walk-ins (an early arrival waits for the slot);
 - later the same business day: an ordinary (walk-in) ticket; the booking counts as *late*;
 - before the window, or a booking of a later day: refused (``booking_too_early``); of an earlier day: refused
   (``booking_too_late``); a code that already gave a ticket: refused (``booking_used``).
@@ -27,10 +27,6 @@ from enum import StrEnum
 from motcua.contract import ErrorCode
 from motcua.errors import MotcuaError
 
-#: A booking may be checked in this long before its slot starts (the citizen then waits for the slot).
-CHECK_IN_EARLY_MIN = 60
-#: After the slot's start plus this, a check-in gives a walk-in ticket.
-GRACE_MIN = 15
 #: What the import reads: code, then service or procedure (one of them), slot start and end.
 COLUMNS = ("code", "service", "procedure", "start", "end")
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{3,31}$")
@@ -117,10 +113,11 @@ def check_in(
     now: datetime,
     business_day_of: Callable[[datetime], date],
     *,
-    early_min: int = CHECK_IN_EARLY_MIN,
-    grace_min: int = GRACE_MIN,
+    early_min: int,
+    grace_min: int,
 ) -> CheckIn:
-    """Judge a check-in at `now`; raises `BookingRefused` with the error code the kiosk shows."""
+    """Judge a check-in at `now` with the hall's window (``[bookings] early_min``, ``grace_min``); raises
+    `BookingRefused` with the error code the kiosk shows."""
     if booking.ticket_id is not None:
         raise BookingRefused(ErrorCode.BOOKING_USED, f"booking {booking.code} already gave ticket {booking.ticket_id}")
     today, day = business_day_of(now), business_day_of(booking.slot_start)

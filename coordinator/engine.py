@@ -361,7 +361,10 @@ class QueueEngine:
             if any(t.booking == booking.code for t in self.tickets.values() if t.status is not TicketStatus.CANCELLED):
                 booking = replace(booking, ticket_id=booking.ticket_id or "today")  # a code works once
             try:
-                checked_in = check_in(booking, now, self.business_day_of)
+                window = self.hall.bookings
+                checked_in = check_in(
+                    booking, now, self.business_day_of, early_min=window.early_min, grace_min=window.grace_min
+                )
             except BookingRefused as exc:
                 raise QueueError(exc.code, str(exc)) from None
             service, procedure = booking.service, booking.procedure
@@ -550,7 +553,7 @@ class QueueEngine:
         return self._call_to(now, counter, ticket, out_of_order=expected is not ticket)
 
     def _call_to(self, now: datetime, counter: Counter, ticket: Ticket, *, out_of_order: bool = False) -> Ticket:
-        counter.priority_streak = counter.priority_streak + 1 if ticket.priority else 0
+        counter.priority_streak = _next_streak(counter.priority_streak, ticket)
         self.lines.remove(ticket)
         ticket.status = TicketStatus.CALLED
         ticket.counter = counter.number
@@ -882,6 +885,14 @@ def _choose(
     return chosen[2]
 
 
+def _next_streak(streak: int, ticket: Ticket) -> int:
+    """The counter's run of priority calls after calling `ticket`. A booked ticket comes from its own line, at its
+    slot, whether or not it also carries a priority: it neither lengthens nor breaks the run (docs/queue-rules.md)."""
+    if ticket.booked_for is not None:
+        return streak
+    return streak + 1 if ticket.priority else 0
+
+
 def call_order(
     waiting: list[Ticket], services: tuple[str, ...], priority_streak: int, now: datetime, queue: QueueSection
 ) -> list[Ticket]:
@@ -897,7 +908,7 @@ def call_order(
     streak = priority_streak
     while (chosen := _choose(lines, services, streak, now, queue)) is not None:
         ticket = by_id[chosen]
-        streak = streak + 1 if ticket.priority else 0
+        streak = _next_streak(streak, ticket)
         lines.remove(ticket)
         order.append(ticket)
     return order

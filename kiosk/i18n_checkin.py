@@ -84,8 +84,9 @@ CHECKIN_ERRORS: dict[ErrorCode, tuple[str, str]] = {
         "This booking has already given a number; each booking gives one. Please tell the staff.",
     ),
     ErrorCode.BOOKING_TOO_EARLY: (
-        "Chưa đến giờ nhận số cho lịch hẹn này (nhận số từ 60 phút trước giờ hẹn). Xin mời Ông/Bà quay lại sau.",
-        "It is too early for this booking (numbers are given from 60 minutes before it). Please come back later.",
+        # No number of minutes here: the window is the hall's (hall.toml [bookings] early_min), not the kiosk's.
+        "Chưa đến giờ nhận số cho lịch hẹn này. Xin mời Ông/Bà quay lại gần giờ hẹn.",
+        "It is too early to check in for this booking. Please come back closer to the appointment time.",
     ),
     ErrorCode.BOOKING_TOO_LATE: (
         "Lịch hẹn này đã qua ngày. Xin mời Ông/Bà lấy số thường hoặc đặt lịch mới.",

@@ -339,6 +339,17 @@ class ReportSection(Section):
         return nfc(value) if value is not None else None
 
 
+class BookingsSection(Section):
+    """``[bookings]``: the check-in window of appointments (lịch hẹn) from the province's booking system
+    (coordinator.bookings; docs/queue-rules.md, "Bookings"). The defaults are the rule's constants, so a hall.toml
+    without the section keeps it unchanged."""
+
+    # A booking may be checked in this long before its slot starts (the citizen then waits for the slot).
+    early_min: Annotated[int, Field(ge=0, le=240)] = 60
+    # Checked in up to this long after the slot's start: a booked ticket; later the same day: a walk-in.
+    grace_min: Annotated[int, Field(ge=0, le=120)] = 15
+
+
 class KioskDevice(Section):
     id: Slug
 
@@ -406,6 +417,7 @@ class HallConfig(Section):
     devices: DevicesSection = DevicesSection()
     broker: BrokerSection = BrokerSection()
     limits: LimitsSection = LimitsSection()
+    bookings: BookingsSection = BookingsSection()
 
     @model_validator(mode="after")
     def _references(self) -> HallConfig:

@@ -34,6 +34,7 @@ from motcua.contract import (
     TicketRequest,
     parse_kiosk_reply,
 )
+from motcua.hall import BookingsSection
 
 VN = MONDAY_MORNING.tzinfo
 SERVICES = {"a", "b"}
@@ -198,23 +199,24 @@ def test_an_early_booked_citizen_is_not_kept_waiting_at_an_idle_counter():
 # --- the queue rule under hypothesis ------------------------------------------------------------------------
 
 STEP = st.one_of(
-    st.tuples(st.just("walk_in"), st.sampled_from(["a", "b"]), st.booleans(), st.integers(0, 6)),
-    st.tuples(st.just("book"), st.sampled_from(["a", "b"]), st.integers(-50, 30), st.integers(0, 6)),
-    st.tuples(st.just("again"), st.just(""), st.integers(0, 10), st.integers(0, 3)),
-    st.tuples(st.just("next"), st.sampled_from([1, 2]), st.just(0), st.integers(0, 12)),
+    st.tuples(st.just("walk_in"), st.sampled_from(["a", "b"]), st.booleans(), st.integers(0, 6), st.just(False)),
+    # a booking checked in, with or without a priority (elderly, disabled ...) chosen at the kiosk
+    st.tuples(st.just("book"), st.sampled_from(["a", "b"]), st.integers(-50, 30), st.integers(0, 6), st.booleans()),
+    st.tuples(st.just("again"), st.just(""), st.integers(0, 10), st.integers(0, 3), st.booleans()),
+    st.tuples(st.just("next"), st.sampled_from([1, 2]), st.just(0), st.integers(0, 12), st.just(False)),
 )
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(STEP, min_size=5, max_size=80))
-def test_the_booking_rule_holds_whatever_the_traffic(steps):
+@given(st.lists(STEP, min_size=5, max_size=80), st.sampled_from(["interleaved", "strict"]))
+def test_the_booking_rule_holds_whatever_the_traffic(steps, mode):
     cap = timedelta(minutes=45)
-    engine = QueueEngine(small_hall(queue={"max_wait_min": 45}))
+    engine = QueueEngine(small_hall(queue={"max_wait_min": 45, "priority_mode": mode}))
     now = MONDAY_MORNING
     engine.tick(now)
     codes: list[Booking] = []
     used: set[str] = set()
-    for kind, what, number, advance in steps:
+    for kind, what, number, advance, with_priority in steps:
         now += timedelta(minutes=advance)
         if kind == "walk_in":
             try:
@@ -228,8 +230,9 @@ def test_the_booking_rule_holds_whatever_the_traffic(steps):
             elif not codes:
                 continue
             chosen = codes[-1] if kind == "book" else codes[number % len(codes)]
+            priority = PriorityCategory.DISABLED if with_priority else None
             try:
-                ticket = issue(engine, now, booking=chosen)
+                ticket = issue(engine, now, booking=chosen, priority=priority)
             except QueueError as exc:
                 assert exc.code in (ErrorCode.BOOKING_USED, ErrorCode.BOOKING_TOO_LATE, ErrorCode.SERIES_EXHAUSTED)
                 if exc.code is not ErrorCode.BOOKING_TOO_LATE:  # (the day may have rolled over)
@@ -239,15 +242,20 @@ def test_the_booking_rule_holds_whatever_the_traffic(steps):
             used.add(chosen.code)
             on_time = now <= chosen.slot_start + timedelta(minutes=15)
             assert ticket.booked_for == (chosen.slot_start if on_time else None)
+            assert ticket.priority is priority  # carried whether booked or late (then a priority walk-in)
         else:
             counter = engine.counters[what]
             waiting = [t for s in counter.services for t in engine.waiting(s)]
+            streak = counter.priority_streak
             try:
                 called = engine.command(now, what, CounterAction.NEXT)
             except QueueError as exc:
                 assert exc.code is ErrorCode.QUEUE_EMPTY and not waiting
                 continue
             _check_call(called, waiting, now, cap)
+            _check_priority(called, waiting, now, cap, mode, streak, ratio=engine.hall.queue.priority_ratio)
+            if called.booked_for is not None:  # a booked call, priority or not, leaves the interleaving alone
+                assert counter.priority_streak == streak
 
 
 def _check_call(called: Ticket, waiting: list[Ticket], now: datetime, cap: timedelta) -> None:
@@ -262,10 +270,28 @@ def _check_call(called: Ticket, waiting: list[Ticket], now: datetime, cap: timed
     overdue = [t for t in contenders if now - start(t) >= cap]
     if overdue:  # nobody starves: the longest wait past the cap goes first, booked or not
         assert start(called) == min(start(t) for t in overdue)
-    elif due:  # a booked citizen at their slot goes ahead of every walk-in
+    elif due:  # a booked citizen at their slot goes ahead of every walk-in, priority or not
         assert called in due and called.booked_for == min(t.booked_for for t in due if t.booked_for)
     if called.booked_for is not None and called.booked_for > now:
         assert not walk_ins  # an early booked ticket only ever goes first at an idle counter
+
+
+def _check_priority(
+    called: Ticket, waiting: list[Ticket], now: datetime, cap: timedelta, mode: str, streak: int, ratio: int
+) -> None:
+    """Among walk-ins (late bookings included) the priority policy holds; among booked tickets priority changes
+    nothing (earliest slot first, checked above)."""
+    walk_ins = [t for t in waiting if t.booked_for is None]
+    due = [t for t in waiting if t.booked_for is not None and t.booked_for <= now]
+    if called.booked_for is not None or due or any(now - (t.booked_for or t.issued_at) >= cap for t in walk_ins + due):
+        return
+    priority = [t for t in walk_ins if t.priority is not None]
+    normal = [t for t in walk_ins if t.priority is None]
+    if priority and (not normal or mode == "strict" or streak < ratio):
+        assert called.priority is not None  # a late booking with a priority keeps it among walk-ins
+        assert called.issued_at == min(t.issued_at for t in priority)
+    elif normal:
+        assert called.priority is None and called.issued_at == min(t.issued_at for t in normal)
 
 
 # --- over MQTT, with the real coordinator --------------------------------------------------------------------
@@ -347,3 +373,115 @@ def test_a_booked_tickets_people_ahead_are_the_booked_tickets_of_earlier_slots()
     issue(engine, t0 + timedelta(minutes=5), booking=booking("DL-0001", t0 + timedelta(minutes=30)))
     later = issue(engine, t0 + timedelta(minutes=6), booking=booking("DL-0002", t0 + timedelta(minutes=45)))
     assert engine.estimate("a", ticket=later).people_ahead == 1
+
+
+# --- the hall's check-in window (hall.toml [bookings]) -------------------------------------------------------
+
+
+def windowed_engine(early_min: int, grace_min: int) -> QueueEngine:
+    hall = small_hall(queue={"max_wait_min": 45})
+    hall = hall.model_copy(update={"bookings": BookingsSection(early_min=early_min, grace_min=grace_min)})
+    engine = QueueEngine(hall)
+    engine.tick(MONDAY_MORNING)
+    return engine
+
+
+def test_a_hall_without_a_bookings_section_keeps_the_60_and_15_minute_window():
+    assert (small_hall().bookings.early_min, small_hall().bookings.grace_min) == (60, 15)
+
+
+def test_the_halls_window_decides_early_on_time_and_late_check_ins():
+    nine = MONDAY_MORNING.replace(hour=9)
+    # 90 minutes early: refused by the default window, a booked ticket with early_min = 120.
+    with pytest.raises(QueueError) as refused:
+        issue(open_engine(), nine - timedelta(minutes=90), booking=booking("DL-0001", nine))
+    assert refused.value.code is ErrorCode.BOOKING_TOO_EARLY
+    wide = windowed_engine(early_min=120, grace_min=15)
+    assert issue(wide, nine - timedelta(minutes=90), booking=booking("DL-0001", nine)).booked_for == nine
+    # 40 minutes early: booked by default, refused with early_min = 30.
+    assert issue(open_engine(), nine - timedelta(minutes=40), booking=booking("DL-0002", nine)).booked_for == nine
+    with pytest.raises(QueueError) as narrow:
+        issue(windowed_engine(30, 15), nine - timedelta(minutes=40), booking=booking("DL-0002", nine))
+    assert narrow.value.code is ErrorCode.BOOKING_TOO_EARLY
+    # 20 minutes late: a walk-in by default (grace 15), still booked with grace_min = 30 ...
+    assert issue(open_engine(), nine + timedelta(minutes=20), booking=booking("DL-0003", nine)).booked_for is None
+    generous = windowed_engine(60, 30)
+    assert issue(generous, nine + timedelta(minutes=20), booking=booking("DL-0003", nine)).booked_for == nine
+    assert generous.take_changes().bookings["DL-0003"][1] is BookingOutcome.KEPT
+    # ... and 5 minutes late is already a walk-in with grace_min = 0.
+    strict = windowed_engine(60, 0)
+    assert issue(strict, nine + timedelta(minutes=5), booking=booking("DL-0004", nine)).booked_for is None
+    assert strict.take_changes().bookings["DL-0004"][1] is BookingOutcome.LATE
+    assert issue(strict, nine, booking=booking("DL-0005", nine)).booked_for == nine  # at the slot's start: on time
+
+
+@pytest.mark.parametrize(
+    ("settings", "where"),
+    [
+        ({"early_min": -5}, "bookings.early_min"),
+        ({"early_min": 600}, "bookings.early_min"),
+        ({"grace_min": 121}, "bookings.grace_min"),
+        ({"grace_min": "fifteen"}, "bookings.grace_min"),
+        ({"grace": 15}, "bookings.grace"),
+    ],
+)
+def test_motcua_check_refuses_a_bad_booking_window(settings, where, tmp_path: Path, capsys):
+    from motcua.cli import main
+
+    sample = Path(__file__).resolve().parent.parent / "examples" / "ward-hall"
+    text = (sample / "hall.toml").read_text(encoding="utf-8")
+    text = text.replace('procedures = "procedures.toml"', f'procedures = "{sample / "procedures.toml"}"')
+    section = "\n".join(f"{key} = {value!r}".replace("'", '"') for key, value in settings.items())
+    start, end = text.index("[bookings]\n"), text.index("[rating]")
+    path = tmp_path / "hall.toml"
+    path.write_text(text[:start] + "[bookings]\n" + section + "\n\n" + text[end:], encoding="utf-8")
+    assert main(["check", "hall", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{where}: " in err, err
+    good = tmp_path / "good.toml"
+    good.write_text(text, encoding="utf-8")
+    assert main(["check", "hall", str(good)]) == 0, capsys.readouterr().err
+
+
+# --- a booked citizen with a priority -----------------------------------------------------------------------
+
+
+def test_a_booked_ticket_with_a_priority_is_called_at_its_slot_and_a_late_one_keeps_its_priority():
+    engine = open_engine(priority_mode="strict")
+    t0 = MONDAY_MORNING
+    elderly, disabled = PriorityCategory.ELDERLY, PriorityCategory.DISABLED
+    walk_in = issue(engine, t0, service="a", priority=elderly)
+    early_slot = issue(engine, t0 + timedelta(minutes=1), booking=booking("DL-0001", t0 + timedelta(minutes=10)))
+    with_priority = issue(
+        engine, t0 + timedelta(minutes=2), booking=booking("DL-0002", t0 + timedelta(minutes=20)), priority=disabled
+    )
+    assert with_priority.booked_for == t0 + timedelta(minutes=20) and with_priority.priority is disabled
+    late = issue(engine, t0 + timedelta(minutes=16), booking=booking("DL-0003", t0), priority=disabled)
+    assert late.booked_for is None and late.priority is disabled  # a walk-in now, still a priority one
+    normal = issue(engine, t0 + timedelta(minutes=17), service="a")
+    # 08:25: both slots have started; earliest slot first — the priority does not reorder booked tickets ...
+    assert engine.command(t0 + timedelta(minutes=25), 1, CounterAction.NEXT) is early_slot
+    assert engine.command(t0 + timedelta(minutes=26), 1, CounterAction.NEXT) is with_priority
+    # ... then the walk-ins: strict priority, the late booking among the priority ones in issue order.
+    assert engine.command(t0 + timedelta(minutes=27), 1, CounterAction.NEXT) is walk_in
+    assert engine.command(t0 + timedelta(minutes=28), 1, CounterAction.NEXT) is late
+    assert engine.command(t0 + timedelta(minutes=29), 1, CounterAction.NEXT) is normal
+
+
+def test_a_booked_call_neither_lengthens_nor_breaks_a_run_of_priority_calls():
+    engine = open_engine(priority_mode="interleaved", priority_ratio=1)
+    t0 = MONDAY_MORNING
+    first = issue(engine, t0, service="a", priority=PriorityCategory.ELDERLY)
+    second = issue(engine, t0 + timedelta(minutes=1), service="a", priority=PriorityCategory.ELDERLY)
+    normal = issue(engine, t0 + timedelta(minutes=2), service="a")
+    booked = issue(
+        engine,
+        t0 + timedelta(minutes=3),
+        booking=booking("DL-0001", t0 + timedelta(minutes=5)),
+        priority=PriorityCategory.PREGNANT,
+    )
+    assert engine.command(t0 + timedelta(minutes=4), 1, CounterAction.NEXT) is first  # a run of 1 priority call
+    assert engine.command(t0 + timedelta(minutes=6), 1, CounterAction.NEXT) is booked  # at its slot
+    assert engine.counters[1].priority_streak == 1
+    assert engine.command(t0 + timedelta(minutes=7), 1, CounterAction.NEXT) is normal  # the run still counts
+    assert engine.command(t0 + timedelta(minutes=8), 1, CounterAction.NEXT) is second

@@ -349,6 +349,32 @@ def test_manager_gets_the_report_package_output(console: Console, sessions, cloc
     assert refused.status_code == 400
 
 
+def test_the_console_report_carries_the_bookings_part_of_the_report_package(
+    console: Console, coordinator, sessions, clock, tmp_path: Path
+):
+    """The console makes reports with `motcua report`'s own code: a day with a booking has its bookings part."""
+    from coordinator.bookings import Booking
+    from coordinator.store import Store
+
+    console.hall_path = WARD_HALL
+    slot = clock.now() + timedelta(minutes=20)
+    importer = Store(tmp_path / "coordinator.db")  # a connection of its own, as `motcua bookings import`
+    try:
+        booked = [Booking(code="DL-0042", service="ho-tich", slot_start=slot, slot_end=slot + timedelta(minutes=15))]
+        importer.import_bookings(booked, coordinator.engine.business_day_of, clock.now())
+    finally:
+        importer.close()
+    issued = take_ticket(sessions("kiosk-1", role="kiosk"), clock, service=None, booking="DL-0042", priority="elderly")
+    assert issued.ticket.booked_for == slot and issued.ticket.priority == "elderly"
+    client = signed_in(console, "truong")
+    day = clock.now().astimezone(console.hall.hall.zone).date().isoformat()
+    html = client.get("/reports/file", params={"period": "day", "date": day, "by": "service", "format": "html"})
+    assert html.status_code == 200 and "Lịch hẹn: đúng giờ / trễ / không đến" in html.text
+    csv = client.get("/reports/file", params={"period": "day", "date": day, "by": "service", "format": "csv"})
+    names = zipfile.ZipFile(io.BytesIO(csv.content)).namelist()
+    assert any(name.endswith("_bookings.csv") for name in names), names
+
+
 def test_admin_accounts_stay_consistent_with_the_halls_officers(console: Console):
     admin = signed_in(console, "quantri")
     token = csrf_of(admin.get("/accounts").text)

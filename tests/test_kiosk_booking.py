@@ -7,24 +7,26 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pygame
 import pytest
-from kiosk_support import OUTPUT, RESOLUTIONS, kiosk_config, qr_png, run_until
-from test_kiosk_idcard import ready_controller
+from kiosk_support import OUTPUT, RESOLUTIONS, kiosk_config, qr_png, run_until, sample_view
+from test_kiosk_idcard import OVER_60, TODAY, ready_controller
 from test_kiosk_screens import check
 
 from coordinator.bookings import Booking, BookingOutcome
 from coordinator.store import Store
 from kiosk.app import KioskApp
+from kiosk.catalogue import CatalogueView
 from kiosk.i18n import Lang
 from kiosk.model import Outcome, PrinterStatus, TicketResult
 from kiosk.qrpayload import ScanVerdict, parse_scan
 from kiosk.ticket import ticket_details
-from kiosk.ui.controller import Action, Screen
+from kiosk.ui.controller import Action, Controller, Screen
 from kiosk.ui.painter import Painter
 from kiosk.ui.screens import ScreenContext, draw_screen
-from motcua.contract import ErrorCode
+from motcua.contract import ErrorCode, PriorityCategory
 
 
 def test_a_code_typed_on_the_keypad_asks_for_the_bookings_ticket(hall, procedures):
@@ -37,9 +39,114 @@ def test_a_code_typed_on_the_keypad_asks_for_the_bookings_ticket(hall, procedure
     c.action(Action("backspace"), 2)
     c.action(Action("key", "9"), 2)
     c.action(Action("booking_submit"), 3)
+    assert c.state.screen is Screen.PRIORITY and not effects.requests  # a booked citizen may be a priority one
+    c.action(Action("priority", "none"), 4)
     assert c.state.screen is Screen.WORKING
     request = effects.requests[-1]
     assert (request.booking, request.service, request.procedure, request.priority) == ("20269", None, None, None)
+
+
+@pytest.mark.parametrize("category", list(PriorityCategory))
+def test_a_booked_citizen_chooses_a_priority_and_the_request_carries_both(hall, procedures, category):
+    c, effects = ready_controller(hall, procedures)
+    c.on_printer(PrinterStatus.OK)
+    c.action(Action("booking"), 1)
+    for key in "20261123":
+        c.action(Action("key", key), 2)
+    c.action(Action("booking_submit"), 3)
+    assert c.state.screen is Screen.PRIORITY
+    c.action(Action("priority", category.value), 4)
+    assert c.state.screen is Screen.WORKING
+    request = effects.requests[-1]
+    assert (request.booking, request.service, request.procedure, request.priority) == ("20261123", None, None, category)
+
+
+def test_back_from_the_priority_screen_returns_to_the_typed_code(hall, procedures):
+    c, effects = ready_controller(hall, procedures)
+    c.on_printer(PrinterStatus.OK)
+    c.action(Action("booking"), 1)
+    for key in "4242":
+        c.action(Action("key", key), 2)
+    c.action(Action("booking_submit"), 3)
+    c.action(Action("back"), 4)
+    assert c.state.screen is Screen.BOOKING and c.state.query == "4242" and not effects.requests
+
+
+def test_a_hall_without_priorities_checks_in_at_once(hall, procedures):
+    c, effects = ready_controller(hall, procedures)
+    c.on_printer(PrinterStatus.OK)
+    view = sample_view(hall, procedures)
+    c.on_catalogue(CatalogueView(view.catalogue.model_copy(update={"priority_categories": []})), 1)
+    c.on_scan(b"LICHHEN:DL-0042", 2)
+    assert c.state.screen is Screen.WORKING and effects.requests[-1].priority is None
+
+
+def test_the_elderly_priority_from_the_id_card_goes_with_the_booking(hall, procedures):
+    c, effects = ready_controller(hall, procedures)
+    c.on_printer(PrinterStatus.OK)
+    c.on_scan(OVER_60.encode(), 1)
+    assert c.state.screen is Screen.ID_CARD
+    c.action(Action("idcard_accept"), 2)
+    c.on_scan(b"LICHHEN:DL-0042", 3)
+    assert c.state.screen is Screen.WORKING
+    request = effects.requests[-1]
+    assert (request.booking, request.priority) == ("DL-0042", PriorityCategory.ELDERLY)
+
+
+def test_the_id_card_shown_on_the_priority_screen_of_a_booking_takes_the_elderly_priority(hall, procedures):
+    c, effects = ready_controller(hall, procedures)
+    c.on_printer(PrinterStatus.OK)
+    c.on_scan(b"LICHHEN:DL-0042", 1)
+    assert c.state.screen is Screen.PRIORITY
+    c.on_scan(OVER_60.encode(), 2)
+    c.action(Action("idcard_accept"), 3)
+    request = effects.requests[-1]
+    assert (request.booking, request.priority) == ("DL-0042", PriorityCategory.ELDERLY)
+
+
+@pytest.mark.parametrize("size", RESOLUTIONS, ids=[f"{w}x{h}" for w, h in RESOLUTIONS])
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_slow_double_tap_on_confirm_lands_on_the_regular_number(hall, procedures, size, lang):
+    """The priority screen after XÁC NHẬN puts its regular choice where XÁC NHẬN was (tests/test_kiosk_double_tap.py
+    does the same for LẤY SỐ): a second tap of a trembling hand never chooses a priority."""
+    pygame.display.init()
+    try:
+        c, effects = ready_controller(hall, procedures)
+        c.on_printer(PrinterStatus.OK)
+        if lang == "en":
+            c.action(Action("lang"), 0)
+        c.action(Action("booking"), 1)
+        for key in "2026112300":
+            c.action(Action("key", key), 2)
+        confirm = next(h for h in _draw(c, size).hits if h.action.kind == "booking_submit")
+        c.action(confirm.action, 3)
+        assert c.state.screen is Screen.PRIORITY
+        landing = _draw(c, size)
+        regular = next(h for h in landing.hits if h.action == Action("priority", "none"))
+        r = confirm.rect
+        for x in range(r.x + 1, r.right, max(1, r.w // 12)):
+            for y in range(r.y + 1, r.bottom, max(1, r.h // 6)):
+                hit = landing.hit_at(x, y)
+                assert hit is None or hit is regular, (x, y, hit.label if hit else None)
+        categories = [h for h in landing.hits if h.action.kind == "priority" and h is not regular]
+        assert len(categories) == len(PriorityCategory)  # every category still offered, beside it
+        name = f"booking-priority-{lang}-{size[0]}x{size[1]}"
+        path = OUTPUT / "screens" / f"{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pygame.image.save(landing.surface, str(path))
+        check(landing, name)
+        # The tap guard too: a second tap 0.5 s later is ignored outright.
+        guarded = Controller(effects, today=lambda: TODAY)
+        guarded.state, guarded.screen_since = c.state, 10.0
+        assert not guarded.tap(Action("priority", "elderly"), 10.5)
+    finally:
+        pygame.display.quit()
+
+
+def _draw(c, size) -> Painter:
+    painter = Painter(pygame.Surface(size))
+    draw_screen(ScreenContext(painter, c.state, now=_now(), zone=ZoneInfo("Asia/Ho_Chi_Minh"), keyboard="qwerty"))
+    return painter
 
 
 def test_too_short_a_code_is_not_sent(hall, procedures):
@@ -56,6 +163,9 @@ def test_a_scanned_booking_qr_checks_in_at_once(hall, procedures, payload: bytes
     c, effects = ready_controller(hall, procedures)
     c.on_printer(PrinterStatus.OK)
     assert c.on_scan(payload, 1)
+    assert c.state.screen is Screen.PRIORITY and c.state.intent is not None
+    assert c.state.intent.booking == "DL-20261123-0042"
+    c.action(Action("priority", "none"), 2)
     assert c.state.screen is Screen.WORKING and effects.requests[-1].booking == "DL-20261123-0042"
 
 
@@ -141,10 +251,14 @@ def test_a_citizen_checks_in_with_the_bookings_qr_and_gets_a_booked_ticket(coord
         app.controller.action(Action("booking"), time.monotonic())
         app.screenshot(OUTPUT / "e2e-booking.png")
         qr_png("LICHHEN:DL-0042", tmp_path / "drop" / "booking.png", scale=5)
+        run_until(app, lambda: app.controller.state.screen is Screen.PRIORITY, what="priority question")
+        app.screenshot(OUTPUT / "e2e-booking-priority.png")
+        app.controller.action(Action("priority", PriorityCategory.DISABLED.value), time.monotonic())
         run_until(app, lambda: app.controller.state.screen is Screen.TICKET, what="ticket")
         result = app.controller.state.result
         assert result is not None and result.ticket is not None
         assert result.ticket.booked_for == slot and result.ticket.service == service
+        assert result.ticket.priority is PriorityCategory.DISABLED  # booked and a priority citizen: both carried
         app.screenshot(OUTPUT / "e2e-booked-ticket.png")
         app.step(0)
         shown = " ".join(t.text for t in app.painter.texts)
@@ -165,3 +279,4 @@ def test_a_citizen_checks_in_with_the_bookings_qr_and_gets_a_booked_ticket(coord
     finally:
         reader.close()
     assert booking is not None and booking.outcome is BookingOutcome.KEPT and booking.ticket_id == result.ticket.id
+    assert coordinator.engine.tickets[result.ticket.id].priority is PriorityCategory.DISABLED

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import cast, get_args
 
 from coordinator.report import ReportError
+from coordinator.report.bookings import booking_report, bookings_table, write_bookings_csv
 from coordinator.report.labels import Lang, Names, day_text
 from coordinator.report.load import load
 from coordinator.report.metrics import ALL_BREAKDOWNS, BREAKDOWNS, Dim, Report, build_facts, compute, resolve_scope
@@ -106,6 +107,15 @@ def run(args: argparse.Namespace) -> list[Path]:
     report = with_previous(report, args.db, hall)
     names = Names(hall, lang, procedures)
     stem = file_stem(report, hall)
+    # Bookings (coordinator/report/bookings.py): a table of their own, only when the period has any.
+    booked = booking_report(
+        records.bookings,
+        records.tickets,
+        [s.id for s in hall.services],
+        today=today,
+        day_of=lambda moment: business_day_of(moment, hall.hall.zone, hall.hall.day_starts_at),
+    )
+    booking_table = bookings_table(booked, names) if booked is not None else None
     written = []
     if "html" in formats:
         try:
@@ -125,11 +135,14 @@ def run(args: argparse.Namespace) -> list[Path]:
             drawn,
             made_at=now.astimezone(hall.hall.zone),
             today_open=not period.complete(today),
+            bookings=booking_table,
         )
         written.append(write_html(html, args.out, stem))
     if "csv" in formats:
         written += write_csv(report, names, args.out, stem)
         written += write_reasons_csv(records.ratings, hall, period, names, args.out, stem)
+        if booking_table is not None:
+            written.append(write_bookings_csv(booking_table, args.out, stem))
     if formats & {"csv", "xlsx", "json"}:
         from coordinator.report import export
 
@@ -145,7 +158,8 @@ def run(args: argparse.Namespace) -> list[Path]:
                 raise ReportError(
                     "the XLSX files need openpyxl: pip install 'motcua[report]' (or --format csv)"
                 ) from None
-            written.append(export.write_tables_xlsx(tables(report, names), args.out / f"{stem}.xlsx"))
+            sheets = tables(report, names) | ({"bookings": booking_table} if booking_table is not None else {})
+            written.append(export.write_tables_xlsx(sheets, args.out / f"{stem}.xlsx"))
             written.append(export.write_tickets_xlsx(rows, lang, args.out / f"{stem}_tickets.xlsx"))
     logger.info("report %s to %s: %d files in %s", period.first, period.last, len(written), args.out)
     return written

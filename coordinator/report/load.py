@@ -5,23 +5,31 @@ state and never blocks the running coordinator, nor is blocked by it. The report
 written by an older version (a backup, or a coordinator not yet restarted on the new release) is read through a copy
 migrated in memory (`coordinator.migrations.migrated_copy`); one written by a newer version, or whose tables are not
 what its version says, is refused with a clear message. Rows become objects through the store's own mapping
-(`coordinator.store.ticket_from_row`, `event_from_row`, `rating_from_row`): the report reads tickets, events and
-ratings exactly as the coordinator does. Everything else (attribution, business days, figures) is done by
-`coordinator.report.metrics`.
+(`coordinator.store.ticket_from_row`, `event_from_row`, `rating_from_row`, `booking_from_row`): the report reads
+tickets, events, ratings and bookings exactly as the coordinator does. Everything else (attribution, business
+days, figures) is done by `coordinator.report.metrics`.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from coordinator.bookings import Booking
 from coordinator.engine import AuditEvent, Ticket
 from coordinator.migrations import migrated_copy
 from coordinator.report import ReportError
 from coordinator.report.period import Period, day_start
-from coordinator.store import StoredRating, event_from_row, open_readonly, rating_from_row, ticket_from_row
+from coordinator.store import (
+    StoredRating,
+    booking_from_row,
+    event_from_row,
+    open_readonly,
+    rating_from_row,
+    ticket_from_row,
+)
 from motcua.contract import EventKind
 from motcua.hall import HallConfig
 
@@ -40,6 +48,7 @@ class Records:
     first_day: date | None  # the first and last business days the database holds tickets for
     last_day: date | None
     site: str | None  # meta 'site' if the coordinator records it
+    bookings: list[Booking] = field(default_factory=list)  # imported for the period's business days
 
 
 def load(path: Path | str, hall: HallConfig, period: Period) -> Records:
@@ -107,6 +116,13 @@ def _load(db: sqlite3.Connection, path: Path, hall: HallConfig, period: Period) 
     ]
     first_day, last_day = db.execute("SELECT MIN(business_day), MAX(business_day) FROM tickets").fetchone()
     site_row = db.execute("SELECT value FROM meta WHERE key = 'site'").fetchone()
+    bookings = [
+        booking_from_row(row)
+        for row in db.execute(
+            "SELECT * FROM bookings WHERE business_day BETWEEN ? AND ? ORDER BY slot_start, code",
+            (period.first.isoformat(), period.last.isoformat()),
+        )
+    ]
     return Records(
         tickets=tickets,
         events=events,
@@ -114,6 +130,7 @@ def _load(db: sqlite3.Connection, path: Path, hall: HallConfig, period: Period) 
         first_day=date.fromisoformat(first_day) if first_day else None,
         last_day=date.fromisoformat(last_day) if last_day else None,
         site=site_row[0] if site_row else None,
+        bookings=bookings,
     )
 
 

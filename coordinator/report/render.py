@@ -15,6 +15,7 @@ from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 
+from coordinator.report import bookings as booking_tables
 from coordinator.report.charts import Chart
 from coordinator.report.labels import DEFINITIONS, Lang, Names, day_text, number, plain, text
 from coordinator.report.metrics import Report
@@ -114,9 +115,17 @@ def html_tables(report: Report, names: Names) -> dict[str, Table]:
 
 
 def render_html(
-    report: Report, hall: HallConfig, names: Names, charts: Mapping[str, Chart], *, made_at: datetime, today_open: bool
+    report: Report,
+    hall: HallConfig,
+    names: Names,
+    charts: Mapping[str, Chart],
+    *,
+    made_at: datetime,
+    today_open: bool,
+    bookings: Table | None = None,
 ) -> str:
-    """The self-contained HTML page (CSS and SVG charts inline)."""
+    """The self-contained HTML page (CSS and SVG charts inline). `bookings`: the period's bookings table
+    (coordinator.report.bookings), None when it had none — the page then has no bookings section."""
     import jinja2
 
     lang = names.lang
@@ -182,7 +191,15 @@ def render_html(
         made_on=text("made_on", lang, day=f"{day_text(made_at.date(), lang)} {made_at:%H:%M}"),
         headers=header_rows,
         fmt=lambda value, kind: _html_cell(value, kind, lang),
+        bookings=_bookings_section(bookings, hall, lang),
     )
+
+
+def _bookings_section(table: Table | None, hall: HallConfig, lang: Lang) -> dict[str, object] | None:
+    if table is None:
+        return None
+    note = booking_tables.note(lang, hall.bookings.early_min, hall.bookings.grace_min)
+    return {**booking_tables.html_tables(table, lang), "note": note}
 
 
 def _any_of(table: Table, keys: tuple[str, ...]) -> Callable[[Row], bool]:

@@ -559,7 +559,10 @@ class Controller:
 
     def _check_in(self, code: str, now: float) -> None:
         """Ask for the booking's ticket, unless the kiosk cannot (offline, coordinator down, printer): then say
-        why."""
+        why. A booked citizen may also be a priority citizen (elderly, disabled, pregnant...): when the hall offers
+        priorities, the same priority screen as for a walk-in ticket comes first (its regular choice under the
+        CONFIRM button that led there), and the request carries both; a priority confirmed from the ID card is
+        taken at once. The coordinator keeps the priority if the booking turns out late (a priority walk-in)."""
         s = self.state
         message = None
         if not s.connected:
@@ -574,7 +577,16 @@ class Controller:
                 self._push()
             self._show(message, now)
             return
-        self._start(TakeIntent(booking=code), None, now)
+        intent = TakeIntent(booking=code)
+        categories = s.catalogue.catalogue.priority_categories if s.catalogue is not None else []
+        if s.card_priority and PriorityCategory.ELDERLY in categories:
+            self._start(intent, PriorityCategory.ELDERLY, now)  # confirmed from the ID card
+            return
+        if categories:
+            self._push()
+            self._go(Screen.PRIORITY, now, intent=intent)
+            return
+        self._start(intent, None, now)
 
     # --- the chip ID card (kiosk.idcard) ------------------------------------------------------------------
 
@@ -618,6 +630,7 @@ class Controller:
 
     def _do_idcard_decline(self, arg: str | None, now: float) -> None:
         self._do_back(arg, now)
+
 
 #: The parser's reasons that quote nothing of the payload; any other `detail` (a host, a scheme, a port, a parse
 #: error, a code read from a link) is replaced by the verdict's fixed words below.

@@ -649,17 +649,22 @@ def draw_keyboard(ctx: ScreenContext, area: Rect) -> None:
 
 def draw_priority(ctx: ScreenContext, body: Rect) -> None:
     """The regular number is a tall column on the side of the LẤY SỐ button that led here (left from a service,
-    right from a procedure): a slow double tap on LẤY SỐ lands on the harmless choice, never on a priority."""
+    right from a procedure; from the booking keypad, as wide as its CONFIRM button): a slow double tap on LẤY SỐ
+    or XÁC NHẬN lands on the harmless choice, never on a priority."""
     p = ctx.p
     catalogue = ctx.catalogue
     assert catalogue is not None
     nav, body = nav_bar(ctx, body)
     body = title_band(ctx, body, ctx.t("priority_title"), height=58, size=32)
+    below_title = body
     note, body = body.take_top(p.px(36))
     p.text(note.inset(p.px(16), 0), ctx.t("priority_note"), size=19, min_size=11, color=MUTED, max_lines=2)
     body = body.inset(p.px(16), p.px(6))
     came_from = ctx.state.history[-1].screen if ctx.state.history else None
     width = round(body.w * 0.36)
+    if came_from is Screen.BOOKING:  # the booking screen's left column (code and CONFIRM), at the same place
+        _, left = booking_columns(ctx, below_title)
+        width = left.right - body.x
     if came_from is Screen.PROCEDURE:
         regular, grid = body.take_right(width, p.px(18))
     else:
@@ -851,13 +856,20 @@ def draw_id_card(ctx: ScreenContext, body: Rect) -> None:
     draw_nav(ctx, nav)
 
 
+def booking_columns(ctx: ScreenContext, below_title: Rect) -> tuple[Rect, Rect]:
+    """The booking screen's keypad (right) and its code and CONFIRM column (left), from the area under the title
+    band; the priority screen that follows puts its regular choice over that left column."""
+    p = ctx.p
+    body = below_title.inset(p.px(16), p.px(8))
+    return body.take_right(min(round(body.w * 0.48), round(body.h * 1.1)), p.px(20))
+
+
 def draw_booking(ctx: ScreenContext, body: Rect) -> None:
     """The booking code on a large numeric keypad (right), what was typed and CONFIRM (left)."""
     p = ctx.p
     nav, body = nav_bar(ctx, body)
     body = title_band(ctx, body, ctx.t("booking_title"), height=58, size=32)
-    body = body.inset(p.px(16), p.px(8))
-    keypad, left = body.take_right(min(round(body.w * 0.48), round(body.h * 1.1)), p.px(20))
+    keypad, left = booking_columns(ctx, body)
     hint, left = left.take_top(round(left.h * 0.3), p.px(8))
     hint_text = ctx.t("booking_hint" if ctx.state.camera_fitted else "booking_hint_typed")
     p.text(hint, hint_text, size=22, min_size=12, color=MUTED, max_lines=3)
