@@ -99,8 +99,9 @@ def test_the_clone_url_and_the_release_tag_are_the_projects(deploy_text: str):
     assert urls["Repository"] == "https://github.com/motcua/motcua"
     assert f"git clone {urls['Repository']}.git" in deploy_text
     assert "<the motcua repository>" not in deploy_text
-    tags = set(re.findall(r"git checkout (v\d+\.\d+\.\d+)", deploy_text))
-    assert tags == {f"v{motcua.__version__}"}  # bump the doc's tag with the version (docs/releasing.md)
+    for text in [deploy_text, (REPO / "docs/vi/huong-dan-ky-thuat.md").read_text("utf-8")]:
+        tags = set(re.findall(r"git checkout (v\d+\.\d+\.\d+)", text))
+        assert tags == {f"v{motcua.__version__}"}  # bump the guides' tag with the version (docs/releasing.md)
     releasing = (REPO / "docs" / "releasing.md").read_text("utf-8")
     assert "git tag -a v" in releasing and urls["Repository"] in releasing
 
