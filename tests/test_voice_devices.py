@@ -62,5 +62,7 @@ def test_the_troubleshooting_tables_quote_the_real_output(tmp_path: Path):
     assert "no sound output device found (SDL, " in result.stderr and result.returncode == 1
     deploy = (REPO / "docs/deploy.md").read_text("utf-8")
     assert quoted in deploy and "exits with status 1" in deploy
+    display = (REPO / "docs/display.md").read_text("utf-8")
+    assert "`no sound output device found (SDL, …)` and exits with status 1" in display
     guide = (REPO / "docs/vi/huong-dan-ky-thuat.md").read_text("utf-8")
     assert "`no sound output device found (SDL, ...)`" in guide and "thoát với mã 1" in guide
