@@ -71,9 +71,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{name}.wav\t{text}")
         return 0
     if args.devices:
-        from motcua.speech.audio import audio_devices
+        from motcua.speech.audio import NoAudioDeviceError, audio_devices
 
-        for name in audio_devices():
+        try:
+            names = audio_devices()
+        except NoAudioDeviceError as exc:  # the case the troubleshooting table sends a technician here for
+            print(f"motcua voice: {exc}", file=sys.stderr)
+            return 1
+        for name in names:
             print(name)
         return 0
     if args.say:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import threading
 import time
 import unicodedata
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from motcua.errors import MotcuaError
 from motcua.speech import pcm
 from motcua.speech.segments import CHIME, Clip, Pause, Segment
 
@@ -249,16 +251,41 @@ def _safe(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)[:60] or "sound"
 
 
+class NoAudioDeviceError(MotcuaError, RuntimeError):
+    """SDL finds no sound output (no card, no HDMI audio, a wrong ``SDL_AUDIODRIVER``): nothing can be heard."""
+
+
+def no_audio_device_message(reason: str) -> str:
+    """The line a technician reads when SDL finds no sound output; `reason` is SDL's own words."""
+    driver = os.environ.get("SDL_AUDIODRIVER") or "the default driver"
+    return (
+        f"no sound output device found (SDL, {driver}: {reason.strip() or 'no device listed'}); check that the "
+        "speaker or the TV (HDMI audio) is connected and switched on before the Pi boots, that `aplay -l` lists a "
+        "card, and that SDL_AUDIODRIVER is unset or names a working driver (alsa, pulseaudio, pipewire)"
+    )
+
+
 def audio_devices() -> list[str]:
-    """Names of SDL's audio output devices (for ``[audio] device``)."""
-    import pygame
-    from pygame._sdl2 import audio as sdl2_audio
+    """Names of SDL's audio output devices (for ``[audio] device``).
+
+    Raises `NoAudioDeviceError` (with SDL's reason) when SDL cannot open its audio at all or lists no output: the
+    very case `motcua voice --devices` is run for, so it must be a message, not a traceback."""
+    try:
+        import pygame
+        from pygame._sdl2 import audio as sdl2_audio
+    except ImportError as exc:  # a counter Pi: no display or kiosk extra
+        raise NoAudioDeviceError(no_audio_device_message(f"pygame is not installed: {exc}")) from None
 
     was_init = pygame.mixer.get_init() is not None
-    if not was_init:
-        pygame.mixer.init()
     try:
-        return list(sdl2_audio.get_audio_device_names(False))
+        if not was_init:
+            pygame.mixer.init()
+        names = [str(name) for name in sdl2_audio.get_audio_device_names(False)]
+    except pygame.error as exc:
+        raise NoAudioDeviceError(no_audio_device_message(str(exc))) from None
     finally:
         if not was_init:
             pygame.mixer.quit()
+    if not names:
+        raise NoAudioDeviceError(no_audio_device_message("it lists no output device"))
+    return names
