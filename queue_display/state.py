@@ -266,7 +266,8 @@ def board_view(state: HallState, local_now: datetime, now: float, options: ViewO
         recent=tuple(recent),
         counters=counters,
         services=services,
-        notice=nfc(options.notice),
+        # The notice a manager set in the console (on the board) replaces the config's line; cleared, the line returns.
+        notice=nfc(board.notice or options.notice),
         labels=labels,
         show_waiting=options.show_waiting,
     )

@@ -140,6 +140,16 @@ def test_options_title_short_names_english_and_no_estimates():
     assert view.labels["call_title"] == "NOW CALLING"
 
 
+def test_the_managers_notice_replaces_the_configured_line_until_cleared():
+    options = ViewOptions(notice="Giờ làm việc: 7:30–11:30, 13:30–17:00")
+    board = sample_board().model_copy(update={"notice": "Chiều nay 14:00 tạm dừng tiếp nhận hồ sơ đất đai"})
+    assert board_view(state_with(board), MORNING, 0.0, options).notice == board.notice
+    cleared = sample_board().model_copy(update={"notice": None})
+    assert board_view(state_with(cleared), MORNING, 0.0, options).notice == options.notice
+    empty = sample_board().model_copy(update={"notice": ""})
+    assert board_view(state_with(empty), MORNING, 0.0, options).notice == options.notice
+
+
 def test_before_any_board_the_screen_says_what_it_waits_for():
     state = HallState()
     assert board_view(state, MORNING, 0.0, ViewOptions()).message == "Đang kết nối tới hệ thống…"
