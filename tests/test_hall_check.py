@@ -134,3 +134,26 @@ def test_rating_scale_problems_are_all_listed(tmp_path: Path, capsys: pytest.Cap
 def test_the_sample_hall_still_passes(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "hall", str(WARD_HALL)]) == 0
     assert capsys.readouterr().out.strip() == f"{WARD_HALL}: a valid hall file"
+
+
+def test_a_pads_wiring_problems_are_all_listed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The same for pad.toml: a pin used twice, a misspelt LED, a button without its LED and a simulation socket
+    on real pins, all in one go (they used to come one per try)."""
+    pad = tmp_path / "pad.toml"
+    pad.write_text(
+        f'counter = 1\nhall = "{WARD_HALL}"\n'
+        '[device]\nid = "pad-1"\nsite = "phuong-hoa-binh"\n'
+        "[buttons]\nsatisfied = 17\nneutral = 27\nunsatisfied = 22\n"
+        "[leds]\nsatisfied = 27\nneutrl = 24\n"
+        f'[simulation]\ncontrol_socket = "{tmp_path / "pad.sock"}"\n',
+        encoding="utf-8",
+    )
+    assert main(["check", "pad", str(pad)]) == 1
+    assert problem_lines(capsys.readouterr().err) == [
+        "leds.satisfied: GPIO 27 is used twice: by buttons.neutral and by leds.satisfied",
+        'simulation.control_socket: simulation.control_socket needs [gpio] factory = "mock" (real buttons are '
+        "pressed by hand)",
+        "leds.neutrl: unknown LED; did you mean 'neutral'?",
+        "leds.neutral: required setting is missing (one LED per button)",
+        "leds.unsatisfied: required setting is missing (one LED per button)",
+    ]
