@@ -66,6 +66,7 @@ def write_atomically(target: Path, write: Callable[[Path], list[Path]], *, repla
             os.rename(target, old)
         os.rename(partial, target)
         shutil.rmtree(old, ignore_errors=True)
+        logger.info("%s written: %d files", target, len(written))
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
