@@ -28,6 +28,7 @@ from pydantic import (
     ValidationInfo,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from motcua.contract import Slug
 from motcua.errors import ConfigError
@@ -167,3 +168,42 @@ def _inner_model(annotation: Any) -> type[BaseModel] | None:
         if found is not None:
             return found
     return None
+
+
+#: The error type of a `Problems` finding.
+CROSS_CHECK = "cross_check"
+
+
+class Problems:
+    """What a cross-field validator found, collected so that every problem is reported at once.
+
+    ``add(where, message)`` for each problem (``where``: the key path, e.g. ``("counters", 1, "services")``), then
+    ``raise_if_any()`` at the end of the validator: each problem becomes its own error under its own path, so
+    `explain` prints one line each, beside the file's other errors (a technician fixes them all in one go)."""
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self.found: list[tuple[tuple[int | str, ...], str]] = []
+
+    def add(self, where: tuple[int | str, ...], message: str) -> None:
+        self.found.append((where, message))
+
+    def __bool__(self) -> bool:
+        return bool(self.found)
+
+    def raise_if_any(self) -> None:
+        if not self.found:
+            return
+        # A ValidationError raised inside a validator is merged into the outer one, each path prefixed with the
+        # validated model's own place in the file.
+        raise ValidationError.from_exception_data(
+            self.title,
+            [
+                InitErrorDetails(
+                    type=PydanticCustomError(CROSS_CHECK, "{message}", {"message": message}),
+                    loc=where,
+                    input=None,
+                )
+                for where, message in self.found
+            ],
+        )

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, TypeVar
 
 from pydantic import AfterValidator, model_validator
 
-from motcua.config import ConfigPath, DeviceSection, MqttSettings, Section, load_config
+from motcua.config import ConfigPath, DeviceSection, MqttSettings, Problems, Section, load_config
 from motcua.contract import CounterNumber
 from motcua.errors import ConfigError, MotcuaError
 
@@ -62,16 +62,23 @@ class GpioSection(Section):
 def check_distinct_pins(pins: Mapping[str, int | None]) -> None:
     """Raise ValueError naming both uses when one GPIO is given twice (``buttons.satisfied`` and ``leds.neutral``);
     every such GPIO is named at once."""
+    problems = pin_conflicts(pins)
+    if problems:
+        raise ValueError("; ".join(message for _, message in problems))
+
+
+def pin_conflicts(pins: Mapping[str, int | None]) -> list[tuple[str, str]]:
+    """(setting, message) for each GPIO given again after its first use, e.g. ("leds.neutral", "GPIO 17 is used
+    twice: by buttons.satisfied and by leds.neutral")."""
     seen: dict[int, str] = {}
     problems = []
     for name, pin in pins.items():
         if pin is None:
             continue
         if pin in seen:
-            problems.append(f"GPIO {pin} is used twice: by {seen[pin]} and by {name}")
+            problems.append((name, f"GPIO {pin} is used twice: by {seen[pin]} and by {name}"))
         seen[pin] = name
-    if problems:
-        raise ValueError("; ".join(problems))
+    return problems
 
 
 def open_pin_factory(section: GpioSection) -> Any:
@@ -371,10 +378,22 @@ class CounterDeviceConfig(Section):
         """Every GPIO of the device by setting name (``buttons.satisfied``), None for an optional one left out."""
         return {}
 
+    def wiring_problems(self) -> list[tuple[tuple[int | str, ...], str]]:
+        """(setting path, message) for each problem of the device's own sections (the pad: an LED per button)."""
+        return []
+
     @model_validator(mode="after")
     def _check_pins(self) -> CounterDeviceConfig:
-        check_distinct_pins(self.pins())
-        check_simulation(self.gpio, self.simulation)
+        problems = Problems("device")  # every problem at once, each under its setting
+        for name, message in pin_conflicts(self.pins()):
+            problems.add(tuple(name.split(".")), message)
+        try:
+            check_simulation(self.gpio, self.simulation)
+        except ValueError as exc:
+            problems.add(("simulation", "control_socket"), str(exc))
+        for where, message in self.wiring_problems():
+            problems.add(where, message)
+        problems.raise_if_any()
         return self
 
 

@@ -7,22 +7,41 @@ procedure's service) is checked when the file is loaded.
 
 from __future__ import annotations
 
+import copy
 import difflib
 from collections.abc import Sequence
 from datetime import time
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    Field,
+    ModelWrapValidatorHandler,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from motcua.config import ConfigPath, Section, TimeZoneName, load_config, load_toml, validate_config
+from motcua.config import (
+    CROSS_CHECK,
+    ConfigPath,
+    Problems,
+    Section,
+    TimeZoneName,
+    load_config,
+    load_toml,
+    validate_config,
+)
 from motcua.contract import CounterNumber, PriorityCategory, Procedure, RatingKey, RatingLevel, RatingMeaning, Slug
 from motcua.errors import ConfigError
 from motcua.language import VIETNAMESE_WEEKDAYS
 from motcua.text import nfc
 
 TimeRange = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$")]
+T = TypeVar("T")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -39,14 +58,17 @@ class OpeningHours(Section):
 
     @model_validator(mode="after")
     def _ranges_ordered(self) -> OpeningHours:
+        problems = Problems("hours")
         for day in WEEKDAYS:
             previous_end = time(0, 0)
-            for start, end in self.ranges(WEEKDAYS.index(day)):
+            for i, (start, end) in enumerate(self.ranges(WEEKDAYS.index(day))):
+                span = f"{start:%H:%M}-{end:%H:%M}"
                 if not start < end:
-                    raise ValueError(f"{day}: range {start:%H:%M}-{end:%H:%M} ends before it starts")
-                if start < previous_end:
-                    raise ValueError(f"{day}: ranges overlap or are not in order")
-                previous_end = end
+                    problems.add((day, i), f"range {span} ends before it starts")
+                elif start < previous_end:
+                    problems.add((day, i), f"range {span}: ranges overlap or are not in order")
+                previous_end = max(previous_end, end)
+        problems.raise_if_any()
         return self
 
     def ranges(self, weekday: int) -> list[tuple[time, time]]:
@@ -125,7 +147,9 @@ class ServiceSection(Section):
     @model_validator(mode="after")
     def _series(self) -> ServiceSection:
         if self.last_number < self.first_number:
-            raise ValueError(f"last_number {self.last_number} is below first_number {self.first_number}")
+            problems = Problems("service")
+            problems.add(("last_number",), f"{self.last_number} is below first_number {self.first_number}")
+            problems.raise_if_any()
         return self
 
 
@@ -268,21 +292,27 @@ class RatingSection(Section):
 
     @model_validator(mode="after")
     def _scale(self) -> RatingSection:
+        problems = Problems("rating")
         if self.levels and self.preset is not None:
-            raise ValueError("give either 'preset' or 'levels', not both")
+            problems.add(("preset",), "give either 'preset' or 'levels', not both")
         if (self.labels or self.labels_en) and (self.levels or self.preset not in (None, DEFAULT_PRESET)):
-            raise ValueError("'labels' and 'labels_en' name the default scale's buttons: put labels in 'levels'")
-        if not self.levels:
-            return self
-        if not 2 <= len(self.levels) <= 5:
-            raise ValueError(f"a rating scale has 2 to 5 levels, not {len(self.levels)}")
-        _unique("rating levels", [level.key for level in self.levels])
-        buttons = sorted(level.button for level in self.levels)
-        if buttons != list(range(1, len(self.levels) + 1)):
-            raise ValueError(f"rating levels: buttons must be 1 to {len(self.levels)}, each once (got {buttons})")
-        meanings = {level.meaning for level in self.levels}
-        if RatingMeaning.SATISFIED not in meanings or RatingMeaning.UNSATISFIED not in meanings:
-            raise ValueError("a rating scale needs at least one 'satisfied' and one 'unsatisfied' level")
+            problems.add(
+                ("labels",), "'labels' and 'labels_en' name the default scale's buttons: put labels in 'levels'"
+            )
+        if self.levels:
+            if not 2 <= len(self.levels) <= 5:
+                problems.add(("levels",), f"a rating scale has 2 to 5 levels, not {len(self.levels)}")
+            for i, key in _repeats([level.key for level in self.levels]):
+                problems.add(("levels", i, "key"), f"rating levels: {key!r} appears twice")
+            buttons = sorted(level.button for level in self.levels)
+            if buttons != list(range(1, len(self.levels) + 1)):
+                problems.add(
+                    ("levels",), f"rating levels: buttons must be 1 to {len(self.levels)}, each once (got {buttons})"
+                )
+            meanings = {level.meaning for level in self.levels}
+            if RatingMeaning.SATISFIED not in meanings or RatingMeaning.UNSATISFIED not in meanings:
+                problems.add(("levels",), "a rating scale needs at least one 'satisfied' and one 'unsatisfied' level")
+        problems.raise_if_any()
         return self
 
     @property
@@ -421,48 +451,103 @@ class HallConfig(Section):
 
     @model_validator(mode="after")
     def _references(self) -> HallConfig:
-        _unique("services", [s.id for s in self.services])
-        _unique("counters", [c.number for c in self.counters])
-        _unique("officers", [o.id for o in self.officers])
+        # Every problem is collected, one line each with its key path: a technician fixes the file in one go.
+        problems = Problems("hall")
+        for i, service_id in _repeats([s.id for s in self.services]):
+            problems.add(("services", i, "id"), f"services: {service_id!r} appears twice")
+        for i, number in _repeats([c.number for c in self.counters]):
+            problems.add(("counters", i, "number"), f"counters: {number!r} appears twice")
+        for i, officer_id in _repeats([o.id for o in self.officers]):
+            problems.add(("officers", i, "id"), f"officers: {officer_id!r} appears twice")
         service_ids = {s.id for s in self.services}
         officer_ids = {o.id for o in self.officers}
         counter_numbers = {c.number for c in self.counters}
-        for counter in self.counters:
-            for service_id in counter.services:
+        for i, counter in enumerate(self.counters):
+            for j, service_id in enumerate(counter.services):
                 if service_id not in service_ids:
-                    raise ValueError(
-                        f"counter {counter.number}: unknown service {service_id!r}{_guess(service_id, service_ids)}"
+                    problems.add(
+                        ("counters", i, "services", j),
+                        f"counter {counter.number}: unknown service {service_id!r}{_guess(service_id, service_ids)}",
                     )
             if counter.officer is not None and counter.officer not in officer_ids:
-                raise ValueError(f"counter {counter.number}: unknown officer {counter.officer!r}")
-        for officer in self.officers:
+                problems.add(
+                    ("counters", i, "officer"),
+                    f"counter {counter.number}: unknown officer {counter.officer!r}"
+                    f"{_guess(counter.officer, officer_ids)}",
+                )
+        for i, officer in enumerate(self.officers):
             if officer.unit is not None and officer.unit not in service_ids:
-                raise ValueError(
-                    f"officer {officer.id}: unknown unit {officer.unit!r}{_guess(officer.unit, service_ids)}"
+                problems.add(
+                    ("officers", i, "unit"),
+                    f"officer {officer.id}: unknown unit {officer.unit!r}{_guess(officer.unit, service_ids)}",
                 )
         served = {s for c in self.counters for s in c.services}
-        for service in self.services:
+        for i, service in enumerate(self.services):
             if service.id not in served:
-                raise ValueError(f"service {service.id!r} has no counter: its tickets could never be called")
-        for service in self.services:
-            for other in self.services:
-                if other is service or other.prefix != service.prefix:
+                problems.add(
+                    ("services", i, "id"), f"service {service.id!r} has no counter: its tickets could never be called"
+                )
+        for i, service in enumerate(self.services):
+            for other in self.services[i + 1 :]:
+                if other.prefix != service.prefix:
                     continue
                 if service.first_number <= other.last_number and other.first_number <= service.last_number:
-                    raise ValueError(
+                    problems.add(
+                        ("services", i, "first_number"),
                         f"services {service.id!r} and {other.id!r} share ticket numbers "
                         f"({service.prefix}{service.first_number}-{service.last_number} and "
-                        f"{other.prefix}{other.first_number}-{other.last_number}): a number must never be issued twice"
+                        f"{other.prefix}{other.first_number}-{other.last_number}): a number must never be issued twice",
                     )
         devices = self.devices
-        ids = [d.id for d in devices.kiosks] + [d.id for d in devices.pads] + [d.id for d in devices.keypads]
-        ids += [d.id for d in devices.counter_screens]
-        ids += [d.id for d in devices.displays] + list(devices.admins) + list(devices.consoles) + [devices.coordinator]
-        _unique("device ids", ids)
-        for device in [*devices.pads, *devices.keypads, *devices.counter_screens]:
-            if device.counter not in counter_numbers:
-                raise ValueError(f"device {device.id!r}: unknown counter {device.counter}")
+        placed: list[tuple[tuple[int | str, ...], str]] = []
+        for kind in ("kiosks", "pads", "keypads", "counter_screens", "displays"):
+            placed += [(("devices", kind, i, "id"), d.id) for i, d in enumerate(getattr(devices, kind))]
+        placed += [(("devices", "admins", i), d) for i, d in enumerate(devices.admins)]
+        placed += [(("devices", "consoles", i), d) for i, d in enumerate(devices.consoles)]
+        placed.append((("devices", "coordinator"), devices.coordinator))
+        for i, device_id in _repeats([device_id for _, device_id in placed]):
+            problems.add(placed[i][0], f"device ids: {device_id!r} appears twice")
+        for kind in ("pads", "keypads", "counter_screens"):
+            for i, device in enumerate(getattr(devices, kind)):
+                if device.counter not in counter_numbers:
+                    problems.add(
+                        ("devices", kind, i, "counter"), f"device {device.id!r}: unknown counter {device.counter}"
+                    )
+        problems.raise_if_any()
         return self
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _references_despite_other_errors(cls, data: Any, handler: ModelWrapValidatorHandler[HallConfig]) -> HallConfig:
+        # `_references` runs only once every section is valid: a bad opening hour would hide a service without a
+        # counter until the next try. So when sections fail, the cross-references are checked on a copy without
+        # the failed parts (when none of them is one a cross-reference reads) and both lists are reported together.
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            errors = exc.errors()
+            cleaned = _without_failed_parts(data, errors)
+            if cleaned is None:
+                raise
+            try:
+                handler(cleaned)
+            except ValidationError as again:
+                found = again.errors()
+                if not found or any(err["type"] != CROSS_CHECK for err in found):
+                    raise exc from None
+                errors += found
+                raise ValidationError.from_exception_data(
+                    exc.title,
+                    [
+                        InitErrorDetails(
+                            type=PydanticCustomError(err["type"], "{message}", {"message": err["msg"]}),
+                            loc=err["loc"],
+                            input=err["input"],
+                        )
+                        for err in errors
+                    ],
+                ) from None
+            raise
 
     def service(self, service_id: str) -> ServiceSection:
         for service in self.services:
@@ -492,16 +577,72 @@ class HallConfig(Section):
         return self.service(service_id).hours or self.hall.hours
 
 
+#: What `HallConfig._references` reads of each list's items; a failure elsewhere does not hide its findings.
+_REFERENCED = {
+    "services": {"id", "prefix", "first_number", "last_number"},
+    "counters": {"number", "services", "officer"},
+    "officers": {"id", "unit"},
+}
+_ITEM_MODELS: dict[str, type[Section]] = {
+    "services": ServiceSection,
+    "counters": CounterSection,
+    "officers": OfficerSection,
+}
+#: Sections `_references` does not read: a failed one is left out (its defaults stand in) for the second look.
+_UNREFERENCED_SECTIONS = ("queue", "rating", "report", "broker", "limits", "bookings")
+
+
+def _without_failed_parts(data: Any, errors: Sequence[Any]) -> dict[str, Any] | None:
+    """A copy of a hall's raw data with what failed replaced by placeholders, or None when a failure touches what
+    the cross-references read (the second look would then report false problems)."""
+    if not isinstance(data, dict):
+        return None
+    cleaned = copy.deepcopy(data)
+    for err in errors:
+        loc = err["loc"]
+        top = loc[0] if loc else None
+        if top in _UNREFERENCED_SECTIONS:
+            cleaned.pop(top, None)
+        elif top == "hall":
+            cleaned["hall"] = {"site": "placeholder", "name": "placeholder"}
+        elif (
+            top in _REFERENCED
+            and len(loc) >= 3
+            and isinstance(loc[1], int)
+            and isinstance(cleaned.get(top), list)
+            and loc[1] < len(cleaned[top])
+            and isinstance(cleaned[top][loc[1]], dict)
+            and loc[2] not in _REFERENCED[top]
+        ):
+            item = cleaned[top][loc[1]]
+            field = _ITEM_MODELS[top].model_fields.get(str(loc[2]))
+            if field is not None and field.is_required():
+                item[loc[2]] = "placeholder"
+            else:
+                item.pop(loc[2], None)
+        else:
+            return None
+    return cleaned
+
+
 class CatalogueFile(Section):
     procedures: list[Procedure]
 
 
 def _unique(what: str, values: Sequence[object]) -> None:
-    seen: set[object] = set()
-    for value in values:
+    for _, value in _repeats(values):
+        raise ValueError(f"{what}: {value!r} appears twice")
+
+
+def _repeats(values: Sequence[T]) -> list[tuple[int, T]]:
+    """Each value seen before, with its index: [(2, 'ho-tich')] when the third item repeats the first."""
+    seen: set[T] = set()
+    repeats = []
+    for i, value in enumerate(values):
         if value in seen:
-            raise ValueError(f"{what}: {value!r} appears twice")
+            repeats.append((i, value))
         seen.add(value)
+    return repeats
 
 
 def _guess(value: str, known: set[str]) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from motcua.config import ConfigPath, Section
 from motcua.contract import RatingKey
@@ -55,19 +55,21 @@ class PadConfig(CounterDeviceConfig):
         pins.update({f"leds.{k}": v for k, v in self.leds.items()})
         return pins
 
-    @model_validator(mode="after")
-    def _one_led_per_button(self) -> PadConfig:
+    def wiring_problems(self) -> list[tuple[tuple[int | str, ...], str]]:
+        """One LED per button (the status LED aside), listed with the pins' problems (`CounterDeviceConfig`)."""
+        problems: list[tuple[tuple[int | str, ...], str]] = []
         for key in self.leds:
             if key == STATUS_LED or key in self.buttons:
                 continue
             guess = difflib.get_close_matches(key, [STATUS_LED, *self.buttons], n=1)
             if guess:
-                raise ValueError(f"leds.{key}: unknown LED; did you mean {guess[0]!r}?")
-            raise ValueError(f"buttons.{key}: required setting is missing (leds.{key} has no button)")
+                problems.append((("leds", key), f"unknown LED; did you mean {guess[0]!r}?"))
+            else:
+                problems.append((("buttons", key), f"required setting is missing (leds.{key} has no button)"))
         for key in self.buttons:
             if key not in self.leds:
-                raise ValueError(f"leds.{key}: required setting is missing (one LED per button)")
-        return self
+                problems.append((("leds", key), "required setting is missing (one LED per button)"))
+        return problems
 
     @property
     def status_led(self) -> int | None:

@@ -386,7 +386,15 @@ def test_venv_imports_motcua_and_each_hosts_packages(converged: Converged) -> No
 
 
 UNITS = {
-    "coordinator": ["motcua-coordinator.service", "motcua-backup.service", "motcua-backup.timer"],
+    "coordinator": [
+        "motcua-coordinator.service",
+        "motcua-backup.service",
+        "motcua-backup.timer",
+        "motcua-report-week.service",
+        "motcua-report-week.timer",
+        "motcua-report-month.service",
+        "motcua-report-month.timer",
+    ],
     "counter": ["motcua-pad.service", "motcua-keypad.service"],
 }
 
@@ -419,7 +427,8 @@ def test_services_restart_always_as_the_motcua_user_and_are_enabled(converged: C
         assert (root / "etc/systemd/system/multi-user.target.wants" / unit).is_symlink(), f"{unit} not enabled"
     for unit in ("motcua-pad.service", "motcua-keypad.service"):
         assert "GPIOZERO_PIN_FACTORY=lgpio" in unit_settings(converged.roots["counter"], unit)["Environment"]
-    assert (converged.roots["coordinator"] / "etc/systemd/system/timers.target.wants/motcua-backup.timer").is_symlink()
+    for timer in ("motcua-backup.timer", "motcua-report-week.timer", "motcua-report-month.timer"):
+        assert (converged.roots["coordinator"] / "etc/systemd/system/timers.target.wants" / timer).is_symlink(), timer
     dropin = converged.roots["coordinator"] / "etc/systemd/system/mosquitto.service.d/motcua.conf"
     assert "Restart=always" in dropin.read_text()
     assert "LimitNOFILE=4096" in dropin.read_text()  # Debian's 1,024 descriptors ran out under idle sockets
@@ -557,6 +566,7 @@ def test_files_have_the_intended_owners_and_modes(converged: Converged) -> None:
             "/var/lib/mosquitto": ("mosquitto", "mosquitto", None),
             "/opt/motcua/venv/bin/python3": ("root", "root", None),
             "/usr/local/sbin/motcua-backup": ("root", "root", "0o755"),
+            "/srv/motcua/reports": ("motcua", "motcua-reports", "0o2750"),  # the managers' group reads the reports
         },
         "counter": {
             "/etc/motcua/pad.toml": ("root", "motcua", "0o640"),

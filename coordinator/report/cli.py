@@ -4,7 +4,15 @@
 
 Without ``--date`` the report covers the last complete period (yesterday, last week, last month); ``--date``
 picks the period containing that day (``--date today``: the current one, marked as not over yet). docs/reports.md
-is the manager's guide. Mistakes (unknown names, an empty period, a missing or foreign database) exit with
+is the manager's guide.
+
+Scheduled reports (a systemd timer, docs/reports.md "Scheduled reports")::
+
+    motcua report --db ... --hall ... --last week --out-dir /srv/motcua/reports     # -> .../2026-W47/
+
+``--last week|month`` is the previous ISO week or calendar month in the hall's time zone; ``--out-dir`` writes
+into a folder named after the period, whole or not at all, and a folder already there is kept (``--replace``
+writes it again). Mistakes (unknown names, an empty period, a missing or foreign database) exit with
 status 2 and one clear line, never a traceback.
 """
 
@@ -15,7 +23,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import cast, get_args
 
@@ -27,14 +35,17 @@ from coordinator.report.metrics import ALL_BREAKDOWNS, BREAKDOWNS, Dim, Report, 
 from coordinator.report.period import Period, PeriodKind, business_day_of, last_complete, period_containing
 from coordinator.report.reasons import write_reasons_csv
 from coordinator.report.render import FORMATS, file_stem, render_html, write_csv, write_html
+from coordinator.report.schedule import folder_name, last_full, write_atomically
 from coordinator.report.tables import tables
 from motcua.clock import clock_from_env
+from motcua.contract import Procedure
 from motcua.errors import MotcuaError
 from motcua.hall import HallConfig, load_hall, load_procedures
 
 logger = logging.getLogger(__name__)
 
 DIMS: tuple[str, ...] = get_args(Dim)
+PERIOD_KINDS = ["day", "week", "month", "quarter", "year"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,7 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--db", type=Path, required=True, help="the coordinator's database (read-only)")
     parser.add_argument("--hall", type=Path, required=True, help="the hall's hall.toml")
-    parser.add_argument("--period", choices=["day", "week", "month", "quarter", "year"], help="default: month")
+    parser.add_argument("--period", choices=PERIOD_KINDS, help="default: month")
+    parser.add_argument(
+        "--last",
+        dest="last_kind",
+        choices=PERIOD_KINDS,
+        help="the last complete period of this kind (week: the previous Monday to Sunday; month: the previous "
+        "calendar month), in the hall's time zone: what a scheduled report uses",
+    )
     parser.add_argument("--date", help="YYYY-MM-DD or 'today': a day in the period (default: the last complete period)")
     parser.add_argument("--from", dest="first", help="YYYY-MM-DD: first business day (with --to)")
     parser.add_argument("--to", dest="last", help="YYYY-MM-DD: last business day, included")
@@ -63,7 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="html, csv, xlsx, json, several with commas (default: html,csv); csv, xlsx and json also write the "
         "per-ticket export",
     )
-    parser.add_argument("--out", type=Path, required=True, help="folder for the files")
+    out = parser.add_mutually_exclusive_group(required=True)
+    out.add_argument("--out", type=Path, help="folder for the files")
+    out.add_argument(
+        "--out-dir",
+        type=Path,
+        help="write the files into a folder of DIR named after the period (2026-W47, 2026-11, ...), atomically; "
+        "a folder already written is kept",
+    )
+    parser.add_argument("--replace", action="store_true", help="with --out-dir: write an existing folder again")
     return parser
 
 
@@ -83,13 +109,56 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> list[Path]:
-    formats = _formats(args.format)
+    _formats(args.format)  # a bad --format is refused before anything is read
+    if args.replace and args.out_dir is None:
+        raise ReportError("--replace goes with --out-dir")
     hall = load_hall(args.hall)
     procedures = {p.code: p for p in load_procedures(hall)}
     now = clock_from_env().now()
     today = business_day_of(now, hall.hall.zone, hall.hall.day_starts_at)
-    period = choose_period(args.period, args.date, args.first, args.last, today)
+    if args.last_kind is not None:
+        if any(value is not None for value in (args.period, args.date, args.first, args.last)):
+            raise ReportError("give either --last or --period/--date/--from/--to, not both")
+        period = last_full(cast(PeriodKind, args.last_kind), today)
+    else:
+        period = choose_period(args.period, args.date, args.first, args.last, today)
     breakdowns, wanted_scope = parse_by(args.by or [])
+    if args.out_dir is not None:
+        name = folder_name(period)
+        if wanted_scope is not None:
+            name += f"_{wanted_scope[0]}-{wanted_scope[1]}"
+        target = args.out_dir / name
+        if args.replace or not target.exists():
+            records = load(args.db, hall, period)
+            if not build_facts(records, hall, period):
+                # A week the hall was closed (Tết) is not a failure of the timer: nothing to report, said in the log.
+                print(
+                    f"motcua report: nothing was recorded {_between(period)}"
+                    f"{_held(records.first_day, records.last_day)}: no folder {name} written",
+                    file=sys.stderr,
+                )
+                return []
+        return write_atomically(
+            target,
+            lambda folder: write_report(args, hall, procedures, now, today, period, breakdowns, wanted_scope, folder),
+            replace=args.replace,
+        )
+    return write_report(args, hall, procedures, now, today, period, breakdowns, wanted_scope, args.out)
+
+
+def write_report(
+    args: argparse.Namespace,
+    hall: HallConfig,
+    procedures: dict[str, Procedure],
+    now: datetime,
+    today: date,
+    period: Period,
+    breakdowns: tuple[Dim, ...],
+    wanted_scope: tuple[Dim, str] | None,
+    out: Path,
+) -> list[Path]:
+    """Write the report of `period` into folder `out` in the formats asked for; returns the files written."""
+    formats = _formats(args.format)
     records = load(args.db, hall, period)
     facts = build_facts(records, hall, period)
     lang = Lang(args.lang)
@@ -137,20 +206,20 @@ def run(args: argparse.Namespace) -> list[Path]:
             today_open=not period.complete(today),
             bookings=booking_table,
         )
-        written.append(write_html(html, args.out, stem))
+        written.append(write_html(html, out, stem))
     if "csv" in formats:
-        written += write_csv(report, names, args.out, stem)
-        written += write_reasons_csv(records.ratings, hall, period, names, args.out, stem)
+        written += write_csv(report, names, out, stem)
+        written += write_reasons_csv(records.ratings, hall, period, names, out, stem)
         if booking_table is not None:
-            written.append(write_bookings_csv(booking_table, args.out, stem))
+            written.append(write_bookings_csv(booking_table, out, stem))
     if formats & {"csv", "xlsx", "json"}:
         from coordinator.report import export
 
         rows = export.ticket_rows(records, names, period)
         if "csv" in formats:
-            written.append(export.write_tickets_csv(rows, lang, args.out / f"{stem}_tickets.csv"))
+            written.append(export.write_tickets_csv(rows, lang, out / f"{stem}_tickets.csv"))
         if "json" in formats:
-            written.append(export.write_tickets_json(rows, args.out / f"{stem}_tickets.json"))
+            written.append(export.write_tickets_json(rows, out / f"{stem}_tickets.json"))
         if "xlsx" in formats:
             try:
                 import openpyxl  # noqa: F401 - checked here for a clear message
@@ -159,9 +228,9 @@ def run(args: argparse.Namespace) -> list[Path]:
                     "the XLSX files need openpyxl: pip install 'motcua[report]' (or --format csv)"
                 ) from None
             sheets = tables(report, names) | ({"bookings": booking_table} if booking_table is not None else {})
-            written.append(export.write_tables_xlsx(sheets, args.out / f"{stem}.xlsx"))
-            written.append(export.write_tickets_xlsx(rows, lang, args.out / f"{stem}_tickets.xlsx"))
-    logger.info("report %s to %s: %d files in %s", period.first, period.last, len(written), args.out)
+            written.append(export.write_tables_xlsx(sheets, out / f"{stem}.xlsx"))
+            written.append(export.write_tickets_xlsx(rows, lang, out / f"{stem}_tickets.xlsx"))
+    logger.info("report %s to %s: %d files in %s", period.first, period.last, len(written), out)
     return written
 
 
