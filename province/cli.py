@@ -20,6 +20,7 @@ from pathlib import Path
 
 from coordinator.report import ReportError
 from coordinator.report.cli import choose_period
+from coordinator.report.labels import plain
 from coordinator.report.metrics import Report, round_half_up
 from coordinator.report.period import Period, business_day_of
 from motcua.clock import clock_from_env
@@ -84,11 +85,11 @@ def run(args: argparse.Namespace) -> list[Path]:
 
 
 def _mean_min(seconds: Fraction | None) -> str:
-    return "" if seconds is None else str(round_half_up(seconds / 60, 1))
+    return "" if seconds is None else plain(round_half_up(seconds / 60, 1))
 
 
 def _pct(part: int, whole: int) -> str:
-    return "" if not whole else str(round_half_up(Fraction(100 * part, whole), 1))
+    return "" if not whole else plain(round_half_up(Fraction(100 * part, whole), 1))
 
 
 def _line(key: str, name: str, unit: str, sums: dict[str, int], wait: str) -> list[str]:
