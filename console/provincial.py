@@ -55,7 +55,7 @@ class HallRow:
 class UnitGroup:
     unit: str
     halls: list[HallRow]
-    totals: ProvinceTotals
+    totals: ProvinceTotals | None  # None when none of its halls has a hall.toml copy
 
 
 @dataclass(frozen=True)
@@ -110,14 +110,12 @@ def by_unit(rows: list[HallRow], reports: Mapping[str, Report]) -> list[UnitGrou
     units: dict[str, list[HallRow]] = {}
     for row in rows:
         units.setdefault(row.unit, []).append(row)
-    return [
-        UnitGroup(
-            unit=unit,
-            halls=sorted(halls, key=lambda r: (r.name, r.site)),
-            totals=province_totals({r.site: reports[r.site] for r in halls if r.site in reports}),
-        )
-        for unit, halls in sorted(units.items())
-    ]
+    groups = []
+    for unit, halls in sorted(units.items()):
+        computed = {r.site: reports[r.site] for r in halls if r.site in reports}
+        totals = province_totals(computed) if computed else None
+        groups.append(UnitGroup(unit, sorted(halls, key=lambda r: (r.name, r.site)), totals))
+    return groups
 
 
 def alerts(rows: list[HallRow], now: datetime, thresholds: Thresholds) -> list[Alert]:
@@ -129,7 +127,12 @@ def alerts(rows: list[HallRow], now: datetime, thresholds: Thresholds) -> list[A
             found.append(Alert("offline", row.site, row.name, row.unit, row.online_since))
         if row.gap is not None and now - row.gap.since >= _minutes(thresholds.gap_min):
             gap = row.gap
-            values = {"first": gap.first, "last": gap.last, "missing": gap.missing, "highest": gap.highest}
+            values: dict[str, object] = {
+                "first": gap.first,
+                "last": gap.last,
+                "missing": gap.missing,
+                "highest": gap.highest,
+            }
             found.append(Alert("gap", row.site, row.name, row.unit, gap.since, values))
         share = row.satisfied_pct
         if (
