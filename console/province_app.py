@@ -71,9 +71,12 @@ class ProvinceConsole(ConsoleBase):
     halls: dict[str, HallConfig]  # by site: the halls with a hall.toml copy (their figures can be computed)
     thresholds: Thresholds = field(default_factory=Thresholds)
     refresh_s: float = 30.0
-    cache_s: float = 5.0  # several managers watching share one reading of the database
+    cache_s: float = 15.0  # a reading younger than this is shown as it is; older, it is read again meanwhile
     _cached: tuple[float, Snapshot] | None = field(default=None, init=False)
+    _refreshing: bool = field(default=False, init=False)
+    _failed_at: datetime | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _read_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -98,21 +101,53 @@ class ProvinceConsole(ConsoleBase):
         return local.strftime("%H:%M") if local.date() == today else local.strftime("%H:%M %d/%m/%Y")
 
     def snapshot(self) -> Snapshot:
-        """Read the registry and today's figures (or the copy read less than `cache_s` ago)."""
+        """The latest reading of the registry and today's figures. Older than `cache_s`, it is still returned (its
+        time is on the page) while a background thread reads the next one: no page waits for a province-wide read
+        but the very first. `cache_s` = 0: read now, every time (tests)."""
+        if self.cache_s <= 0:
+            return self._read()
         with self._lock:
-            if self._cached and time.monotonic() - self._cached[0] < self.cache_s:
+            cached = self._cached
+            if cached is not None and time.monotonic() - cached[0] >= self.cache_s and not self._refreshing:
+                self._refreshing = True
+                threading.Thread(target=self._refresh, name="province-figures", daemon=True).start()
+        if cached is not None:
+            return cached[1]
+        with self._read_lock:  # the first readers wait for one reading, not one each
+            if self._cached is not None:
                 return self._cached[1]
-            now = self.clock.now()
-            started = time.monotonic()
-            with view.connect(self.province.database.dsn) as conn:
-                states = view.hall_states(conn)
-                reports = view.today_reports(conn, self.halls, now)
-            entries = {entry.site: entry for entry in self.province.halls}
-            rows = hall_rows(entries, states, reports)
-            snapshot = Snapshot(now, rows, by_unit(rows, reports), alerts(rows, now, self.thresholds))
-            logger.debug("province figures of %d halls read in %.2f s", len(rows), time.monotonic() - started)
+            return self._read()
+
+    @property
+    def read_failed_at(self) -> datetime | None:
+        """When the last background reading failed (the page then says its figures are older)."""
+        return self._failed_at
+
+    def _read(self) -> Snapshot:
+        now = self.clock.now()
+        started = time.monotonic()
+        with view.connect(self.province.database.dsn) as conn:
+            states = view.hall_states(conn)
+            reports, failed = view.today_reports(conn, self.halls, now)
+        entries = {entry.site: entry for entry in self.province.halls}
+        rows = hall_rows(entries, states, reports, failed)
+        snapshot = Snapshot(now, rows, by_unit(rows, reports), alerts(rows, now, self.thresholds))
+        logger.info("province figures of %d halls read in %.2f s", len(rows), time.monotonic() - started)
+        with self._lock:
             self._cached = (time.monotonic(), snapshot)
-            return snapshot
+            self._failed_at = None
+        return snapshot
+
+    def _refresh(self) -> None:
+        try:
+            with self._read_lock:
+                self._read()
+        except (psycopg.Error, MotcuaError) as exc:
+            logger.warning("province figures not refreshed: %s", str(exc).strip().splitlines()[0] if str(exc) else exc)
+            self._failed_at = self.clock.now()
+        finally:
+            with self._lock:
+                self._refreshing = False
 
     def report_files(self, period: str, on: str | None, first: str | None, last: str | None, lang: str) -> list[Path]:
         """`motcua report --province`'s own run, into a fresh folder the caller reads and removes."""
@@ -149,7 +184,13 @@ def create_province_app(console: ProvinceConsole) -> Starlette:
             logger.warning("province database unreadable: %s", str(exc).strip().splitlines()[0] if str(exc) else exc)
             return console.render("error.html", request, session, status=503, message=DB_DOWN)
         return console.render(
-            template, request, session, view=snapshot, refresh_s=int(console.refresh_s), thresholds=console.thresholds
+            template,
+            request,
+            session,
+            view=snapshot,
+            refresh_s=int(console.refresh_s),
+            thresholds=console.thresholds,
+            failed_at=console.read_failed_at,
         )
 
     @guard(READERS)

@@ -42,6 +42,7 @@ class HallRow:
     last_event_at: datetime | None
     gap: Gap | None
     has_hall_file: bool  # without a hall.toml copy the province cannot compute its figures
+    problem: str | None  # why its figures could not be computed (English, for the technician)
     totals: ProvinceTotals | None
     open_now: int | None  # tickets issued today not finished yet (waiting or being served), from its events
     mean_wait_min: Fraction | None
@@ -78,7 +79,10 @@ def pct(totals: ProvinceTotals | None) -> Fraction | None:
 
 
 def hall_rows(
-    entries: Mapping[str, HallEntry], states: Mapping[str, HallState], reports: Mapping[str, Report]
+    entries: Mapping[str, HallEntry],
+    states: Mapping[str, HallState],
+    reports: Mapping[str, Report],
+    failed: Mapping[str, str] | None = None,
 ) -> list[HallRow]:
     """Every hall of the registry (province.toml) and any other hall the database knows, with today's figures."""
     rows = []
@@ -97,6 +101,7 @@ def hall_rows(
                 last_event_at=state.last_event_at if state else None,
                 gap=state.gap if state else None,
                 has_hall_file=bool(entry and entry.hall is not None),
+                problem=(failed or {}).get(site),
                 totals=province_totals({site: report}) if report else None,
                 open_now=report.queue_total.open if report else None,
                 mean_wait_min=round_half_up(mean / 60, 1) if mean is not None else None,

@@ -280,6 +280,7 @@ EN: dict[str, str] = {
     "thiếu {n} sự kiện": "{n} events missing",
     "{n} đánh giá": "{n} ratings",
     "thiếu hall.toml: chưa tính": "no hall.toml: not computed",
+    "không tính được số liệu (xem nhật ký máy chủ)": "figures not computed (see the server's log)",
     "Chưa có trung tâm nào trong danh sách.": "No hall in the registry yet.",
     "mất kết nối từ {time} ({minutes} phút)": "offline since {time} ({minutes} min)",
     "thiếu {missing} sự kiện (số {first}–{last}, đã nhận đến số {highest}) từ {time}": (
@@ -304,6 +305,9 @@ EN: dict[str, str] = {
         "The files and figures are made by motcua report --province itself, not recomputed here."
     ),
     "Không lập được báo cáo: {reason}": "The report could not be made: {reason}",
+    "Không đọc được cơ sở dữ liệu của tỉnh lúc {time}: số liệu dưới đây là của lần đọc trước.": (
+        "The province's database could not be read at {time}: the figures below are from the reading before."
+    ),
     "Không đọc được cơ sở dữ liệu của tỉnh. Vui lòng thử lại sau ít phút.": (
         "The province's database cannot be read. Please try again in a few minutes."
     ),

@@ -5,11 +5,12 @@ The hall registry with each hall's bridge status and sequence state comes from `
 ``rejected`` as the collector leaves them (province.db, province.ledger): ``contiguous_seq`` is the highest seq up
 to which every event is held, and any number held above it (an event, or refused input, which also counts as held)
 means the numbers between are missing. Today's figures are each hall's own report for the day, computed by the
-report's code (`province.report.hall_report`), never by a second formula.
+report's code (`province.report.load_hall_records`, `coordinator.report.metrics`), never by a second formula.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,10 +18,13 @@ from datetime import datetime
 
 import psycopg
 
-from coordinator.report.metrics import Report
+from coordinator.report.metrics import Report, build_facts, compute
 from coordinator.report.period import Period, business_day_of
+from motcua.errors import MotcuaError
 from motcua.hall import HallConfig
-from province.report import hall_report
+from province.report import load_hall_records
+
+logger = logging.getLogger(__name__)
 
 #: Every session of the console is read-only: a mistake in a page can never write to the province's data.
 READ_ONLY = "-c default_transaction_read_only=on"
@@ -110,13 +114,21 @@ def hall_states(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, HallS
 
 def today_reports(
     conn: psycopg.Connection[tuple[object, ...]], halls: dict[str, HallConfig], now: datetime
-) -> dict[str, Report]:
-    """Each hall's report of its business day at `now` (its own zone and day start), by site."""
-    reports = {}
+) -> tuple[dict[str, Report], dict[str, str]]:
+    """Each hall's report of its business day at `now` (its own zone and day start), by site; and the halls whose
+    report cannot be made (a hall.toml of another site, ...), with the reason, by site."""
+    reports, failed = {}, {}
     for site, hall in sorted(halls.items()):
         day = business_day_of(now, hall.hall.zone, hall.hall.day_starts_at)
-        reports[site] = hall_report(conn, site, hall, Period("day", day, day))
-    return reports
+        period = Period("day", day, day)
+        try:
+            # the report's own loader and metrics; only the hall's totals (no breakdown): what the page shows
+            facts = build_facts(load_hall_records(conn, site, hall, period), hall, period)
+            reports[site] = compute(facts, hall, period, breakdowns=())
+        except MotcuaError as exc:
+            logger.warning("province view: no figures for %s: %s", site, exc)
+            failed[site] = str(exc)
+    return reports, failed
 
 
 def _text(value: object) -> str | None:

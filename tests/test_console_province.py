@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ from conftest import WARD_HALL
 from console_support import PASSWORD, cheap_hasher, csrf_of
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
+from waiting import wait_until
 
 from console.accounts import AccountStore, Role
 from console.config import ProvinceConsoleConfig, load_console_config
@@ -216,6 +218,44 @@ def test_no_alert_before_the_thresholds(province_dsn: str, tmp_path: Path):
         assert "ít nhất 3 đánh giá" in page.text
     finally:
         early.accounts.close()
+
+
+def test_a_hall_file_of_another_hall_is_said_not_a_crash(console: ProvinceConsole):
+    from province.config import HallEntry
+
+    console.province.halls.append(
+        HallEntry(site="xa-sai-tep", name="Xã Sai Tệp", unit="UBND xã Sai Tệp", hall=WARD_HALL)
+    )
+    console.halls["xa-sai-tep"] = load_hall(WARD_HALL)  # phuong-hoa-binh's hall.toml: its report refuses it
+    page = signed_in(console, "tinh").get("/halls")
+    assert page.status_code == 200
+    assert "không tính được số liệu" in hall_row(page.text, "xa-sai-tep")
+    assert cell(hall_row(page.text, HOA_BINH), "issued") == "3"  # the others are still shown
+
+
+def test_figures_are_read_again_in_the_background_and_a_failed_reading_is_said(
+    console: ProvinceConsole, province_dsn: str
+):
+    from province.config import DatabaseSection
+
+    console.cache_s = 0.2
+    client = signed_in(console, "tinh")
+    assert cell(hall_row(client.get("/halls").text, HOA_BINH), "connection") == "Trực tuyến"
+    db = ProvinceDb(province_dsn)
+    db.write([], [], {}, local(8, 50), online={HOA_BINH: False})
+    db.close()
+    time.sleep(0.3)
+    # the page does not wait for the next reading: it shows the last one (with its time) ...
+    assert cell(hall_row(client.get("/halls").text, HOA_BINH), "connection") == "Trực tuyến"
+    # ... and the next request shows the new one, read meanwhile
+    wait_until(lambda: "Mất kết nối từ 08:50" in hall_row(client.get("/halls").text, HOA_BINH), what="the next reading")
+    console.province = console.province.model_copy(update={"database": DatabaseSection(dsn=province_dsn + "_gone")})
+    time.sleep(0.3)
+    client.get("/halls")
+    wait_until(lambda: console.read_failed_at is not None, what="the failed reading")
+    page = client.get("/halls").text
+    assert 'id="stale"' in page and "số liệu dưới đây là của lần đọc trước" in page
+    assert "Mất kết nối từ 08:50" in hall_row(page, HOA_BINH)
 
 
 def test_english_option(console: ProvinceConsole):
