@@ -383,6 +383,14 @@ def test_every_route_checks_the_role(console: ProvinceConsole):
     assert checked >= 30
 
 
+def test_an_expired_session_sends_a_polling_page_to_sign_in(console: ProvinceConsole):
+    client = signed_in(console, "tinh")
+    console.accounts.expire_all("tinh", at=NOW - timedelta(seconds=1))
+    polled = client.get("/halls/live", headers={"HX-Request": "true"}, follow_redirects=False)
+    assert polled.status_code == 401 and polled.headers["hx-redirect"] == "/login"
+    assert client.get("/halls", follow_redirects=False).headers["location"] == "/login"
+
+
 def test_no_hall_pages_in_the_province_mode(console: ProvinceConsole):
     client = signed_in(console, "quantri")
     for path in ("/desk", "/hall", "/accounts", "/hall/stream"):
