@@ -27,9 +27,9 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response, Stream
 from starlette.routing import BaseRoute, Route
 
 from console import texts
-from console.accounts import AccountError, Role, Session
+from console.accounts import Role, Session
 from console.alerts import AlertLog, AlertRules, unsatisfied_alert, wait_alerts
-from console.common import ConsoleBase, language, shared_routes, sign_out
+from console.common import ConsoleBase, account_routes, language, shared_routes, sign_out
 from console.figures import Figures
 from console.link import CommandFailed, HallLink
 from console.web import COUNTER_COOKIE, SecurityHeaders, cookie_args
@@ -426,62 +426,6 @@ def create_app(console: Console) -> Starlette:
 
     # --- admin ------------------------------------------------------------------------------------------
 
-    @guard(ADMIN)
-    async def accounts_page(request: Request, session: Session) -> Response:
-        accounts = console.accounts.all()
-        linked = {a.officer for a in accounts if a.officer}
-        return console.render(
-            "accounts.html",
-            request,
-            session,
-            accounts=accounts,
-            officers=console.hall.officers,
-            unlinked=[o for o in console.hall.officers if o.id not in linked],
-        )
-
-    @guard(ADMIN)
-    async def accounts_change(request: Request, session: Session) -> Response:
-        form = await request.form()
-        what = str(form.get("what", ""))
-        username = str(form.get("username", "")).strip()[:64]
-        password = str(form.get("password", ""))[:256]
-        try:
-            if what == "create":
-                role = Role(str(form.get("role", "")))
-                officer = str(form.get("officer", "")) or None
-                name = texts.nfc(str(form.get("name", "")).strip()[:100])
-                if role is Role.OFFICER:
-                    known = {o.id: o.name for o in console.hall.officers}
-                    if officer not in known:
-                        raise AccountError("officer id not in hall.toml")
-                    name = name or known[officer]
-                if not username or not name:
-                    raise AccountError("username and name are required")
-                console.accounts.create(
-                    username,
-                    name,
-                    role,
-                    password,
-                    officer=officer if role is Role.OFFICER else None,
-                    now=console.clock.now(),
-                )
-                console.flash(session, "ok", "Đã tạo tài khoản {username}.", username=username)
-            elif what == "password":
-                console.accounts.set_password(username, password)
-                console.flash(session, "ok", "Đã đặt lại mật khẩu cho {username}.", username=username)
-            elif what in ("disable", "enable"):
-                if username == session.account.username:
-                    raise AccountError("an admin cannot disable their own account")
-                console.accounts.set_disabled(username, what == "disable")
-                done_text = "Đã khoá {username}." if what == "disable" else "Đã mở khoá {username}."
-                console.flash(session, "ok", done_text, username=username)
-            else:
-                raise AccountError(f"unknown change {what!r}")
-            logger.info("%s: account %s %s", session.account.username, username, what)
-        except (AccountError, ValueError) as exc:
-            console.flash(session, "error", "Không thực hiện được: {reason}", reason=str(exc))
-        return RedirectResponse("/accounts", status_code=303)
-
     routes: list[BaseRoute] = [
         *shared_routes(console),
         Route("/", home, methods=["GET"]),
@@ -497,8 +441,7 @@ def create_app(console: Console) -> Starlette:
         Route("/hall/notice", set_notice, methods=["POST"]),
         Route("/reports", reports_page, methods=["GET"]),
         Route("/reports/file", report_file, methods=["GET"]),
-        Route("/accounts", accounts_page, methods=["GET"]),
-        Route("/accounts", accounts_change, methods=["POST"]),
+        *account_routes(console, roles=(Role.OFFICER, Role.MANAGER, Role.ADMIN), officers=console.hall.officers),
     ]
     app = Starlette(routes=routes)
     app.add_middleware(SecurityHeaders, https=console.https)

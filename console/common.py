@@ -1,12 +1,13 @@
 """What both modes of the console share: the accounts and sessions, rendering in the reader's language, role
-checks, flashes, and the sign-in, language and static-file routes. The hall's console (`console.app.Console`) and
-the province's (`console.province_app.ProvinceConsole`) are this plus their own pages."""
+checks, flashes, the sign-in, language and static-file routes, and the admin's accounts page. The hall's console
+(`console.app.Console`) and the province's (`console.province_app.ProvinceConsole`) are this plus their own
+pages."""
 
 from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -20,7 +21,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from console import texts
-from console.accounts import AccountStore, Role, Session
+from console.accounts import AccountError, AccountStore, Role, Session
 from console.web import (
     LANG_COOKIE,
     LOGIN_CSRF_COOKIE,
@@ -32,6 +33,7 @@ from console.web import (
     page,
 )
 from motcua.clock import Clock
+from motcua.hall import OfficerSection
 
 logger = logging.getLogger(__name__)
 
@@ -159,3 +161,75 @@ def sign_out(console: ConsoleBase, session: Session) -> Response:
 
 def language(request: Request) -> str:
     return "en" if request.cookies.get(LANG_COOKIE) == "en" else "vi"
+
+
+def account_routes(
+    console: ConsoleBase, *, roles: Sequence[Role], officers: Sequence[OfficerSection]
+) -> list[BaseRoute]:
+    """The admin's accounts page (GET and POST /accounts): the accounts of `roles` only; an officer account is
+    linked to one of `officers` (hall.toml's; none in the province mode)."""
+    admin = console.guard(frozenset({Role.ADMIN}))
+
+    @admin
+    async def accounts_page(request: Request, session: Session) -> Response:
+        accounts = console.accounts.all()
+        linked = {a.officer for a in accounts if a.officer}
+        return console.render(
+            "accounts.html",
+            request,
+            session,
+            accounts=accounts,
+            officers=officers,
+            roles=[role.value for role in roles],
+            unlinked=[o for o in officers if o.id not in linked],
+        )
+
+    @admin
+    async def accounts_change(request: Request, session: Session) -> Response:
+        form = await request.form()
+        what = str(form.get("what", ""))
+        username = str(form.get("username", "")).strip()[:64]
+        password = str(form.get("password", ""))[:256]
+        try:
+            if what == "create":
+                role = Role(str(form.get("role", "")))
+                if role not in roles:
+                    raise AccountError(f"no {role.value} accounts on this console")
+                officer = str(form.get("officer", "")) or None
+                name = texts.nfc(str(form.get("name", "")).strip()[:100])
+                if role is Role.OFFICER:
+                    known = {o.id: o.name for o in officers}
+                    if officer not in known:
+                        raise AccountError("officer id not in hall.toml")
+                    name = name or known[officer]
+                if not username or not name:
+                    raise AccountError("username and name are required")
+                console.accounts.create(
+                    username,
+                    name,
+                    role,
+                    password,
+                    officer=officer if role is Role.OFFICER else None,
+                    now=console.clock.now(),
+                )
+                console.flash(session, "ok", "Đã tạo tài khoản {username}.", username=username)
+            elif what == "password":
+                console.accounts.set_password(username, password)
+                console.flash(session, "ok", "Đã đặt lại mật khẩu cho {username}.", username=username)
+            elif what in ("disable", "enable"):
+                if username == session.account.username:
+                    raise AccountError("an admin cannot disable their own account")
+                console.accounts.set_disabled(username, what == "disable")
+                done_text = "Đã khoá {username}." if what == "disable" else "Đã mở khoá {username}."
+                console.flash(session, "ok", done_text, username=username)
+            else:
+                raise AccountError(f"unknown change {what!r}")
+            logger.info("%s: account %s %s", session.account.username, username, what)
+        except (AccountError, ValueError) as exc:
+            console.flash(session, "error", "Không thực hiện được: {reason}", reason=str(exc))
+        return RedirectResponse("/accounts", status_code=303)
+
+    return [
+        Route("/accounts", accounts_page, methods=["GET"]),
+        Route("/accounts", accounts_change, methods=["POST"]),
+    ]

@@ -7,7 +7,8 @@ language option, layout and static files (`console.common`), with the province's
   of its summary per hall and per unit.
 
 Nothing here spells SQL: the figures come from `province.view` (read-only queries) and the report package.
-No page needs a coordinator: the officers' and hall managers' pages exist only in the hall mode.
+No page needs a coordinator: the officers' and hall managers' pages exist only in the hall mode; the admin's
+accounts page is the hall console's, offering the province's roles.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from console.accounts import PROVINCE_ROLES, Session
-from console.common import ConsoleBase, shared_routes, sign_out
+from console.accounts import PROVINCE_ROLES, Role, Session
+from console.common import ConsoleBase, account_routes, shared_routes, sign_out
 from console.provincial import Alert, HallRow, Thresholds, UnitGroup, alerts, by_unit, hall_rows, pct
 from console.web import SecurityHeaders
 from coordinator.report.labels import number
@@ -285,6 +286,7 @@ def create_province_app(console: ProvinceConsole) -> Starlette:
 
     routes: list[BaseRoute] = [
         *shared_routes(console),
+        *account_routes(console, roles=(Role.PROVINCE, Role.ADMIN), officers=()),
         Route("/", home, methods=["GET"]),
         Route("/logout", logout, methods=["POST"]),
         Route("/halls", halls_page, methods=["GET"]),
