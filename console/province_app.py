@@ -35,7 +35,18 @@ from starlette.routing import BaseRoute, Route
 
 from console.accounts import PROVINCE_ROLES, Role, Session
 from console.common import ConsoleBase, account_routes, shared_routes, sign_out
-from console.provincial import Alert, HallRow, Thresholds, UnitGroup, alerts, by_unit, hall_rows, pct
+from console.provincial import (
+    SORTS,
+    Alert,
+    HallRow,
+    Thresholds,
+    UnitGroup,
+    alerts,
+    by_unit,
+    hall_rows,
+    pct,
+    sort_rows,
+)
 from console.web import SecurityHeaders
 from coordinator.report.labels import number
 from motcua.errors import MotcuaError
@@ -179,6 +190,8 @@ def create_province_app(console: ProvinceConsole) -> Starlette:
         return sign_out(console, session)
 
     async def figures(request: Request, session: Session, template: str) -> Response:
+        sort = request.query_params.get("sort", "unit")
+        sort = sort if sort in SORTS else "unit"
         try:
             snapshot = await run_in_threadpool(console.snapshot)
         except psycopg.Error as exc:
@@ -192,6 +205,8 @@ def create_province_app(console: ProvinceConsole) -> Starlette:
             refresh_s=int(console.refresh_s),
             thresholds=console.thresholds,
             failed_at=console.read_failed_at,
+            sort=sort,
+            sorted_rows=sort_rows(snapshot.rows, sort),
         )
 
     @guard(READERS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
 from coordinator.report.metrics import Report, round_half_up
@@ -121,6 +121,21 @@ def by_unit(rows: list[HallRow], reports: Mapping[str, Report]) -> list[UnitGrou
         totals = province_totals(computed) if computed else None
         groups.append(UnitGroup(unit, sorted(halls, key=lambda r: (r.name, r.site)), totals))
     return groups
+
+
+#: The orders of the halls page besides by unit: offline first (longest offline first), least satisfied first.
+SORTS = ("unit", "offline", "satisfaction")
+
+
+def sort_rows(rows: list[HallRow], by: str) -> list[HallRow]:
+    """The halls in one list: `offline` puts offline halls first (longest first), then those never connected;
+    `satisfaction` puts the least satisfied today first (halls without ratings last); otherwise by unit and name."""
+    if by == "offline":
+        rank = {False: 0, None: 1, True: 2}
+        return sorted(rows, key=lambda r: (rank[r.online], r.online_since or datetime.max.replace(tzinfo=UTC), r.name))
+    if by == "satisfaction":
+        return sorted(rows, key=lambda r: (r.satisfied_pct is None, r.satisfied_pct or 0, r.name))
+    return sorted(rows, key=lambda r: (r.unit, r.name, r.site))
 
 
 def alerts(rows: list[HallRow], now: datetime, thresholds: Thresholds) -> list[Alert]:

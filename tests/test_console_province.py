@@ -183,10 +183,23 @@ def test_halls_page_shows_each_halls_figures_of_today(console: ProvinceConsole):
     assert page.text.count("(1 trung tâm)") == 3  # three units of one hall each
     assert "1/3 trung tâm đang kết nối · 3 cảnh báo" in page.text
     # the page refreshes itself (htmx polling), and the fragment it polls carries the same figures
-    assert 'hx-get="/halls/live"' in page.text and 'hx-trigger="every 30s"' in page.text
+    assert 'hx-get="/halls/live?sort=unit"' in page.text and 'hx-trigger="every 30s"' in page.text
     live = signed_in(console, "tinh").get("/halls/live")
     assert live.status_code == 200 and "<html" not in live.text
     assert cell(hall_row(live.text, HOA_BINH), "issued") == "3"
+
+
+def test_halls_in_other_orders(console: ProvinceConsole):
+    client = signed_in(console, "tinh")
+    offline_first = client.get("/halls", params={"sort": "offline"}).text
+    order = [offline_first.index(f'id="hall-{site}"') for site in (AN_KHANH, HOSTILE, HOA_BINH)]
+    assert order == sorted(order)  # offline, never connected, online
+    assert 'hx-get="/halls/live?sort=offline"' in offline_first
+    assert "UBND xã An Khánh" in hall_row(offline_first, AN_KHANH)  # the unit beside the name in one list
+    least_satisfied = client.get("/halls/live", params={"sort": "satisfaction"}).text
+    assert least_satisfied.index(f'id="hall-{HOA_BINH}"') < least_satisfied.index(f'id="hall-{AN_KHANH}"')
+    unknown = client.get("/halls", params={"sort": "<b>"})
+    assert unknown.status_code == 200 and 'hx-get="/halls/live?sort=unit"' in unknown.text
 
 
 def test_offline_hall_shows_since_when_and_its_missing_events(console: ProvinceConsole):
