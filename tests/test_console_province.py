@@ -271,6 +271,46 @@ def test_figures_are_read_again_in_the_background_and_a_failed_reading_is_said(
     assert "Mất kết nối từ 08:50" in hall_row(page, HOA_BINH)
 
 
+def test_a_five_star_hall_is_counted_by_what_its_votes_mean(console: ProvinceConsole, tmp_path: Path):
+    """Five stars: 4 and 5 are satisfied, 1 and 2 unsatisfied (the hall report's rule); no level is "satisfied"."""
+    from province.config import HallEntry
+
+    site = "xa-nam-sao"
+    text = WARD_HALL.read_text(encoding="utf-8").replace('site = "phuong-hoa-binh"', f'site = "{site}"', 1)
+    stars = tmp_path / "five-stars.toml"
+    stars.write_text(text.replace("[rating]\n", '[rating]\npreset = "five-stars"\n', 1), encoding="utf-8")
+    served = {"counter": 1, "officer": "nguyen-thi-lan", "service": "ho-tich", "site": site}
+    votes = [("star_5", "satisfied"), ("star_4", "satisfied"), ("star_1", "unsatisfied")]
+    rows = [row(1, "day_started", local(0, 0), site=site, detail="2026-11-23")]
+    for n, (level, meaning) in enumerate(votes):
+        ticket = f"20261123-A00{n + 1}"
+        rows += [
+            row(2 + 4 * n, "issued", local(8, n), site=site, ticket_id=ticket, service="ho-tich"),
+            row(3 + 4 * n, "called", local(8, 10 + n), ticket_id=ticket, **served),
+            row(4 + 4 * n, "served", local(8, 20 + n), ticket_id=ticket, **served),
+            row(5 + 4 * n, "rating", local(8, 21 + n), ticket_id=ticket, rating=level, outcome="counted",
+                meaning=meaning, **served),
+        ]  # fmt: skip
+    db = ProvinceDb(console.province.database.dsn)
+    db.write(rows, [], {site: len(rows)}, local(8, 45), online={site: True})
+    db.close()
+    console.province.halls.append(HallEntry(site=site, name="Xã Năm Sao", unit="UBND xã Năm Sao", hall=stars))
+    console.halls[site] = load_hall(stars)
+    page = signed_in(console, "tinh").get("/halls")
+    assert cell(hall_row(page.text, site), "satisfaction") == "66,7% (3 đánh giá)"
+    # the province's report counts it the same way (its CSV's satisfied / neutral / unsatisfied and the rate)
+    toml = console.province_path.read_text(encoding="utf-8")
+    console.province_path.write_text(
+        toml + f'[[halls]]\nsite = "{site}"\nname = "Xã Năm Sao"\nunit = "UBND xã Năm Sao"\nhall = "{stars}"\n',
+        encoding="utf-8",
+    )
+    summary = signed_in(console, "tinh").get("/reports", params={"period": "week", "date": "2026-11-23"}).text
+    assert f"<td>{site}</td><td>Xã Năm Sao</td><td>UBND xã Năm Sao</td><td>3</td><td>3</td><td>0</td><td>10.0</td>" in (
+        summary.replace("\n", "")
+    )
+    assert "<td>3</td><td>2</td><td>0</td><td>1</td><td>66.7</td>" in summary.replace("\n", "")
+
+
 def test_english_option(console: ProvinceConsole):
     client = signed_in(console, "tinh")
     client.cookies.set("motcua_lang", "en")
