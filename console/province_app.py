@@ -144,7 +144,10 @@ class ProvinceConsole(ConsoleBase):
         entries = {entry.site: entry for entry in self.province.halls}
         rows = hall_rows(entries, states, reports, failed)
         snapshot = Snapshot(now, rows, by_unit(rows, reports), alerts(rows, now, self.thresholds))
-        logger.info("province figures of %d halls read in %.2f s", len(rows), time.monotonic() - started)
+        took = time.monotonic() - started
+        logger.log(
+            logging.INFO if took > 5 else logging.DEBUG, "province figures of %d halls read in %.2f s", len(rows), took
+        )
         with self._lock:
             self._cached = (time.monotonic(), snapshot)
             self._failed_at = None

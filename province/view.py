@@ -125,7 +125,7 @@ def today_reports(
             # the report's own loader and metrics; only the hall's totals (no breakdown): what the page shows
             facts = build_facts(load_hall_records(conn, site, hall, period), hall, period)
             reports[site] = compute(facts, hall, period, breakdowns=())
-        except MotcuaError as exc:
+        except (MotcuaError, ValueError, KeyError) as exc:  # a hall.toml of another site, an event it cannot read
             logger.warning("province view: no figures for %s: %s", site, exc)
             failed[site] = str(exc)
     return reports, failed

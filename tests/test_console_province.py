@@ -311,6 +311,15 @@ def test_a_five_star_hall_is_counted_by_what_its_votes_mean(console: ProvinceCon
     assert "<td>3</td><td>2</td><td>0</td><td>1</td><td>66.7</td>" in summary.replace("\n", "")
 
 
+def test_an_event_the_report_cannot_read_is_said_not_a_crash(console: ProvinceConsole):
+    db = ProvinceDb(console.province.database.dsn)
+    db.write([row(12, "teleported", local(8, 40))], [], {HOA_BINH: 12}, local(8, 45))
+    db.close()
+    page = signed_in(console, "tinh").get("/halls")
+    assert page.status_code == 200
+    assert "không tính được số liệu" in hall_row(page.text, HOA_BINH)
+
+
 def test_english_option(console: ProvinceConsole):
     client = signed_in(console, "tinh")
     client.cookies.set("motcua_lang", "en")
