@@ -256,7 +256,7 @@ def create_province_app(console: ProvinceConsole) -> Starlette:
             )  # fmt: skip
         try:
             return await run_in_threadpool(console.report_files, *asked)
-        except (MotcuaError, psycopg.Error) as exc:
+        except (MotcuaError, psycopg.Error, ValueError, KeyError) as exc:
             logger.info("province report refused: %s", exc)
             return console.render(
                 "province_reports.html", request, session, status=404, query=query,
