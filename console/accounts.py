@@ -48,6 +48,12 @@ class Role(StrEnum):
     OFFICER = "officer"  # cán bộ một cửa: a counter's desk
     MANAGER = "manager"  # lãnh đạo bộ phận: the hall, alerts, notice, reports
     ADMIN = "admin"  # accounts (and everything a manager sees)
+    PROVINCE = "province"  # chuyên viên / lãnh đạo cấp tỉnh: reads every hall's figures (the province mode only)
+
+
+#: The roles of the province's console (console.toml ``mode = "province"``): officers and hall managers belong to
+#: a hall's console, province accounts to the province's.
+PROVINCE_ROLES = frozenset({Role.PROVINCE, Role.ADMIN})
 
 
 class AccountError(MotcuaError, ValueError):

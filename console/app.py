@@ -9,46 +9,31 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import tempfile
 import threading
 import zipfile
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from jinja2 import Environment, PackageLoader
 from pydantic import TypeAdapter, ValidationError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
-from starlette.routing import BaseRoute, Mount, Route
-from starlette.staticfiles import StaticFiles
+from starlette.routing import BaseRoute, Route
 
 from console import texts
-from console.accounts import AccountError, AccountStore, Role, Session
+from console.accounts import Role, Session
 from console.alerts import AlertLog, AlertRules, unsatisfied_alert, wait_alerts
+from console.common import ConsoleBase, account_routes, language, shared_routes, sign_out
 from console.figures import Figures
 from console.link import CommandFailed, HallLink
-from console.web import (
-    COUNTER_COOKIE,
-    LANG_COOKIE,
-    LOGIN_CSRF_COOKIE,
-    SESSION_COOKIE,
-    Endpoint,
-    LoginLimiter,
-    SecurityHeaders,
-    client_address,
-    cookie_args,
-    page,
-)
+from console.web import COUNTER_COOKIE, SecurityHeaders, cookie_args
 from coordinator.report.period import day_start
-from motcua.clock import Clock
 from motcua.contract import CounterAction, CounterReply, CounterStatus, DossierCode, ErrorCode, Notice, RatingMeaning
 from motcua.errors import MotcuaError
 from motcua.hall import HallConfig
@@ -82,64 +67,23 @@ DESK_ACTIONS = {
 }
 
 
-@dataclass
-class Console:
+@dataclass(kw_only=True)
+class Console(ConsoleBase):
     """Everything a page needs, built once by `console.main` (tests build it on their own parts)."""
 
     hall: HallConfig
     link: HallLink
-    accounts: AccountStore
     figures: Figures
-    clock: Clock
-    https: bool = False
-    session_lifetime: timedelta = timedelta(hours=10)
-    limiter: LoginLimiter = field(default_factory=lambda: LoginLimiter(5, 20, 900.0))
     procedure_names: dict[str, str] = field(default_factory=dict)
     alert_rules: AlertRules = field(default_factory=AlertRules)
     alerts: AlertLog = field(default_factory=AlertLog)
     hall_path: Path | None = None  # hall.toml, for the report package (it loads the hall itself)
-    # session -> (kind, Vietnamese text with {fields}, fields), shown once, in the page's language
-    flashes: dict[str, tuple[str, str, dict[str, Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        # autoescape=True for every template, whatever its name: a name or a notice is always shown as text
-        self.templates = Environment(loader=PackageLoader("console", "templates"), autoescape=True)
+        super().__post_init__()
         self.templates.globals.update(
-            texts=texts, CounterStatus=CounterStatus, RatingMeaning=RatingMeaning, hall=self.hall
+            CounterStatus=CounterStatus, RatingMeaning=RatingMeaning, hall=self.hall, site_name=self.hall.hall.name
         )
-
-    # --- helpers ----------------------------------------------------------------------------------------
-
-    def session_of(self, request: Request) -> Session | None:
-        token = request.cookies.get(SESSION_COOKIE)
-        return self.accounts.session(token, now=self.clock.now()) if token else None
-
-    def render(
-        self, name: str, request: Request, session: Session | None, status: int = 200, **values: Any
-    ) -> HTMLResponse:
-        lang = language(request)
-        t = texts.translator(lang)
-        held = self.flashes.pop(session.token_hash, None) if session else None
-        flash = (held[0], t(held[1]).format(**held[2])) if held else None
-        html = self.templates.get_template(name).render(
-            session=session,
-            account=session.account if session else None,
-            flash=flash,
-            lang=lang,
-            t=t,
-            **values,
-        )
-        return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
-
-    def flash(self, session: Session, kind: str, text: str, **fields: Any) -> None:
-        self.flashes[session.token_hash] = (kind, text, fields)
-
-    def forbidden(self, request: Request, session: Session) -> Response:
-        logger.warning("%s (%s) refused on %s", session.account.username, session.account.role.value, request.url.path)
-        return self.render("error.html", request, session, status=403, message=texts.FORBIDDEN)
-
-    def guard(self, roles: frozenset[Role]) -> Callable[[Endpoint], Callable[[Request], Awaitable[Response]]]:
-        return page(roles, self.session_of, self.forbidden)
 
     # --- the officer's desk -----------------------------------------------------------------------------
 
@@ -201,48 +145,6 @@ def create_app(console: Console) -> Starlette:
     guard = console.guard
     link = console.link
 
-    async def login_form(request: Request) -> Response:
-        token = secrets.token_urlsafe(32)
-        response = console.render("login.html", request, None, csrf=token, error=None)
-        response.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=3600, **cookie_args(console.https))
-        return response
-
-    async def login(request: Request) -> Response:
-        form = await request.form()
-        username = str(form.get("username", ""))[:64].strip()
-        password = str(form.get("password", ""))[:256]
-        expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-        given = str(form.get("csrf", ""))
-        address = client_address(request)
-        if not expected or not secrets.compare_digest(expected.encode(), given.encode()):
-            return console.render("login.html", request, None, status=403, csrf=expected, error=texts.CSRF_FAILED)
-        if console.limiter.blocked(username, address):
-            logger.warning("sign-in of %r from %s refused: too many failures", username, address)
-            minutes = round(console.limiter.window_s / 60)
-            return console.render(
-                "login.html",
-                request,
-                None,
-                status=429,
-                csrf=expected,
-                error=texts.translator(language(request))(texts.LOGIN_LIMITED).format(minutes=minutes),
-            )
-        account = await run_in_threadpool(console.accounts.verify, username, password)
-        if account is None:
-            console.limiter.failed(username, address)
-            logger.warning("failed sign-in of %r from %s", username, address)
-            return console.render("login.html", request, None, status=401, csrf=expected, error=texts.LOGIN_FAILED)
-        token, _session = console.accounts.open_session(
-            account.username, now=console.clock.now(), lifetime=console.session_lifetime
-        )
-        logger.info("%s (%s) signed in from %s", account.username, account.role.value, address)
-        response = RedirectResponse("/", status_code=303)
-        response.set_cookie(
-            SESSION_COOKIE, token, max_age=int(console.session_lifetime.total_seconds()), **cookie_args(console.https)
-        )
-        response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
-        return response
-
     @guard(EVERYONE)
     async def home(request: Request, session: Session) -> Response:
         target = "/desk" if session.account.role is Role.OFFICER else "/hall"
@@ -256,11 +158,7 @@ def create_app(console: Console) -> Starlette:
                 await run_in_threadpool(link.command, counter, CounterAction.SIGN_OUT)
             except CommandFailed:
                 logger.warning("sign-out of counter %s not confirmed by the coordinator", counter)
-        console.accounts.close_session(session)
-        logger.info("%s signed out", session.account.username)
-        response = RedirectResponse("/login", status_code=303)
-        response.delete_cookie(SESSION_COOKIE, path="/")
-        return response
+        return sign_out(console, session)
 
     # --- officer ----------------------------------------------------------------------------------------
 
@@ -528,75 +426,8 @@ def create_app(console: Console) -> Starlette:
 
     # --- admin ------------------------------------------------------------------------------------------
 
-    @guard(ADMIN)
-    async def accounts_page(request: Request, session: Session) -> Response:
-        accounts = console.accounts.all()
-        linked = {a.officer for a in accounts if a.officer}
-        return console.render(
-            "accounts.html",
-            request,
-            session,
-            accounts=accounts,
-            officers=console.hall.officers,
-            unlinked=[o for o in console.hall.officers if o.id not in linked],
-        )
-
-    @guard(ADMIN)
-    async def accounts_change(request: Request, session: Session) -> Response:
-        form = await request.form()
-        what = str(form.get("what", ""))
-        username = str(form.get("username", "")).strip()[:64]
-        password = str(form.get("password", ""))[:256]
-        try:
-            if what == "create":
-                role = Role(str(form.get("role", "")))
-                officer = str(form.get("officer", "")) or None
-                name = texts.nfc(str(form.get("name", "")).strip()[:100])
-                if role is Role.OFFICER:
-                    known = {o.id: o.name for o in console.hall.officers}
-                    if officer not in known:
-                        raise AccountError("officer id not in hall.toml")
-                    name = name or known[officer]
-                if not username or not name:
-                    raise AccountError("username and name are required")
-                console.accounts.create(
-                    username,
-                    name,
-                    role,
-                    password,
-                    officer=officer if role is Role.OFFICER else None,
-                    now=console.clock.now(),
-                )
-                console.flash(session, "ok", "Đã tạo tài khoản {username}.", username=username)
-            elif what == "password":
-                console.accounts.set_password(username, password)
-                console.flash(session, "ok", "Đã đặt lại mật khẩu cho {username}.", username=username)
-            elif what in ("disable", "enable"):
-                if username == session.account.username:
-                    raise AccountError("an admin cannot disable their own account")
-                console.accounts.set_disabled(username, what == "disable")
-                done_text = "Đã khoá {username}." if what == "disable" else "Đã mở khoá {username}."
-                console.flash(session, "ok", done_text, username=username)
-            else:
-                raise AccountError(f"unknown change {what!r}")
-            logger.info("%s: account %s %s", session.account.username, username, what)
-        except (AccountError, ValueError) as exc:
-            console.flash(session, "error", "Không thực hiện được: {reason}", reason=str(exc))
-        return RedirectResponse("/accounts", status_code=303)
-
-    async def choose_language(request: Request) -> Response:
-        """Vietnamese (default) or English, remembered by this browser; back to the page it came from."""
-        lang = "en" if request.query_params.get("to") == "en" else "vi"
-        back = request.headers.get("referer", "/")
-        path = urlsplit(back).path or "/"
-        response = RedirectResponse(path if path.startswith("/") and not path.startswith("//") else "/", 303)
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, **cookie_args(console.https))
-        return response
-
     routes: list[BaseRoute] = [
-        Route("/lang", choose_language, methods=["GET"]),
-        Route("/login", login_form, methods=["GET"]),
-        Route("/login", login, methods=["POST"]),
+        *shared_routes(console),
         Route("/", home, methods=["GET"]),
         Route("/logout", logout, methods=["POST"]),
         Route("/desk", desk, methods=["GET"]),
@@ -610,9 +441,7 @@ def create_app(console: Console) -> Starlette:
         Route("/hall/notice", set_notice, methods=["POST"]),
         Route("/reports", reports_page, methods=["GET"]),
         Route("/reports/file", report_file, methods=["GET"]),
-        Route("/accounts", accounts_page, methods=["GET"]),
-        Route("/accounts", accounts_change, methods=["POST"]),
-        Mount("/static", app=StaticFiles(packages=[("console", "static")]), name="static"),
+        *account_routes(console, roles=(Role.OFFICER, Role.MANAGER, Role.ADMIN), officers=console.hall.officers),
     ]
     app = Starlette(routes=routes)
     app.add_middleware(SecurityHeaders, https=console.https)
@@ -651,10 +480,6 @@ def create_app(console: Console) -> Starlette:
         )
 
     return app
-
-
-def language(request: Request) -> str:
-    return "en" if request.cookies.get(LANG_COOKIE) == "en" else "vi"
 
 
 def _offer(queue: asyncio.Queue[None]) -> None:

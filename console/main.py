@@ -14,8 +14,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from console.accounts import AccountError, AccountStore, Role
-from console.config import ConsoleConfig, load_console_config
+from console.accounts import PROVINCE_ROLES, AccountError, AccountStore, Role
+from console.config import ConsoleConfig, ProvinceConsoleConfig, load_console_config, read_console_config
 from motcua.clock import clock_from_env
 from motcua.config import load_config
 from motcua.hall import load_hall, load_procedures
@@ -57,15 +57,50 @@ def build(config: ConsoleConfig):  # type: ignore[no-untyped-def]
     return console, create_app(console)
 
 
+def build_province(config: ProvinceConsoleConfig):  # type: ignore[no-untyped-def]
+    """The province mode's app and its parts (nothing started)."""
+    from console.province_app import ProvinceConsole, create_province_app
+    from console.provincial import Thresholds
+    from console.web import LoginLimiter
+    from province.config import ProvinceConfig
+
+    province = load_config(config.province.config, ProvinceConfig)
+    web = config.web
+    console = ProvinceConsole(
+        accounts=AccountStore(config.accounts),
+        clock=clock_from_env(),
+        https=web.https,
+        session_lifetime=timedelta(hours=web.session_hours),
+        limiter=LoginLimiter(web.login_failures_per_account, web.login_failures_per_address, web.login_window_min * 60),
+        province_path=config.province.config,
+        province=province,
+        halls={e.site: load_hall(e.hall) for e in province.halls if e.hall is not None},
+        thresholds=Thresholds(**config.alerts.model_dump()),
+        refresh_s=config.refresh_s,
+    )
+    return console, create_province_app(console)
+
+
 def serve(config_path: Path) -> int:
     import uvicorn
 
     config = load_console_config(config_path)
-    console, app = build(config)
-    console.link.start()
+    if isinstance(config, ProvinceConsoleConfig):
+        console, app = build_province(config)
+        what = f"the province {console.province.province!r} ({len(console.province.halls)} halls)"
+        stop = console.accounts.close
+    else:
+        console, app = build(config)
+        console.link.start()
+        what = console.hall.hall.site
+
+        def stop() -> None:
+            console.link.stop()
+            console.accounts.close()
+
     web = config.web
     scheme = "https" if web.https else "http"
-    logger.info("console for %s on %s://%s:%d", console.hall.hall.site, scheme, web.host, web.port)
+    logger.info("console for %s on %s://%s:%d", what, scheme, web.host, web.port)
     server = _server_class()(
         uvicorn.Config(
             app,
@@ -82,8 +117,7 @@ def serve(config_path: Path) -> int:
     try:
         server.run()  # handles SIGTERM and SIGINT
     finally:
-        console.link.stop()
-        console.accounts.close()
+        stop()
     return 0
 
 
@@ -106,7 +140,7 @@ def _server_class() -> type[Any]:
 
 
 def create_account(args: argparse.Namespace) -> int:
-    config = load_config(args.config, ConsoleConfig)
+    config = read_console_config(args.config)
     if args.password_file:
         password = args.password_file.read_text(encoding="utf-8").strip()
     elif sys.stdin.isatty():
@@ -115,7 +149,15 @@ def create_account(args: argparse.Namespace) -> int:
         password = sys.stdin.readline().strip()
     role = Role(args.role)
     officer = args.officer
-    if officer is not None:
+    if isinstance(config, ProvinceConsoleConfig):
+        if role not in PROVINCE_ROLES or officer is not None:
+            print("motcua console: the province's console has only province and admin accounts", file=sys.stderr)
+            return 2
+    elif role is Role.PROVINCE:
+        print("motcua console: a province account belongs to the province's console (mode = \"province\")",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    elif officer is not None:
         known = {o.id for o in load_hall(config.hall).officers}
         if officer not in known:
             print(f"motcua console: officer {officer!r} is not in hall.toml", file=sys.stderr)
@@ -133,7 +175,9 @@ def create_account(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="motcua console", description="The hall's web console.")
+    parser = argparse.ArgumentParser(
+        prog="motcua console", description="The hall's web console, or the province's (mode = \"province\")."
+    )
     parser.add_argument("--config", type=Path, required=True, help="console.toml")
     commands = parser.add_subparsers(dest="command")
     for name, role in (("create-admin", "admin"), ("create-account", None)):

@@ -256,6 +256,65 @@ EN: dict[str, str] = {
     "Đã khoá {username}.": "{username} disabled.",
     "Đã mở khoá {username}.": "{username} enabled.",
     "Không thực hiện được: {reason}": "Not done: {reason}",
+    # the province mode
+    "Cấp tỉnh": "Province",
+    "Cổng tỉnh": "Province",
+    "Các đơn vị": "Halls",
+    "Xem cảnh báo": "See the alerts",
+    "{online}/{total} trung tâm đang kết nối · {alerts} cảnh báo": "{online}/{total} halls connected · {alerts} alerts",
+    "Số liệu hôm nay, tính như báo cáo của tỉnh. Cập nhật lúc {time}, tự làm mới mỗi {seconds} giây.": (
+        "Today's figures, counted as the province's report counts them. Read at {time}, refreshed every {seconds} s."
+    ),
+    "Cập nhật lúc {time}, tự làm mới mỗi {seconds} giây.": "Read at {time}, refreshed every {seconds} s.",
+    "Trung tâm": "Hall",
+    "Kết nối": "Connection",
+    "Sự kiện mới nhất": "Latest event",
+    "Đã cấp": "Issued",
+    "Đã phục vụ xong": "Served",
+    "Chưa xong": "Open",
+    "Chờ TB (phút)": "Mean wait (min)",
+    "Hài lòng": "Satisfied",
+    "{n} trung tâm": "{n} halls",
+    "Mất kết nối từ {time}": "Offline since {time}",
+    "Chưa kết nối": "Never connected",
+    "Sắp xếp:": "Order:",
+    "theo đơn vị": "by unit",
+    "mất kết nối trước": "offline first",
+    "hài lòng thấp trước": "least satisfied first",
+    "thiếu {n} sự kiện": "{n} events missing",
+    "{n} đánh giá": "{n} ratings",
+    "thiếu hall.toml: chưa tính": "no hall.toml: not computed",
+    "không tính được số liệu (xem nhật ký máy chủ)": "figures not computed (see the server's log)",
+    "Chưa có trung tâm nào trong danh sách.": "No hall in the registry yet.",
+    "mất kết nối từ {time} ({minutes} phút)": "offline since {time} ({minutes} min)",
+    "thiếu {missing} sự kiện (số {first}–{last}, đã nhận đến số {highest}) từ {time}": (
+        "{missing} events missing (numbers {first}–{last}, received up to {highest}) since {time}"
+    ),
+    "hài lòng hôm nay {pct}% ({rated} đánh giá), dưới ngưỡng {threshold}%": (
+        "satisfied today {pct}% ({rated} ratings), below the threshold of {threshold}%"
+    ),
+    "Ngưỡng: mất kết nối quá {offline} phút; thiếu sự kiện quá {gap} phút; hài lòng dưới {pct}% khi đã có ít nhất "
+    "{minimum} đánh giá trong ngày.": (
+        "Thresholds: offline longer than {offline} min; events missing longer than {gap} min; satisfied below "
+        "{pct}% once a day has at least {minimum} ratings."
+    ),
+    "Báo cáo của tỉnh": "The province's report",
+    "Tự chọn (từ ngày, đến ngày)": "Chosen days (from, to)",
+    "Từ ngày (tự chọn)": "From (chosen days)",
+    "Đến ngày (tự chọn)": "To (chosen days)",
+    "Ngôn ngữ của tệp": "Language of the files",
+    "Xem tóm tắt": "View the summary",
+    "Tải các tệp CSV (zip)": "Download the CSV files (zip)",
+    "Các tệp và số liệu do chính lệnh motcua report --province lập, không tính lại ở đây.": (
+        "The files and figures are made by motcua report --province itself, not recomputed here."
+    ),
+    "Không lập được báo cáo: {reason}": "The report could not be made: {reason}",
+    "Không đọc được cơ sở dữ liệu của tỉnh lúc {time}: số liệu dưới đây là của lần đọc trước.": (
+        "The province's database could not be read at {time}: the figures below are from the reading before."
+    ),
+    "Không đọc được cơ sở dữ liệu của tỉnh. Vui lòng thử lại sau ít phút.": (
+        "The province's database cannot be read. Please try again in a few minutes."
+    ),
 }
 
 

@@ -110,12 +110,16 @@ def page(
     forbidden: Callable[[Request, Session], Response],
 ) -> Callable[[Endpoint], Callable[[Request], Awaitable[Response]]]:
     """Wrap an endpoint: a live session with one of `roles`, and on POST a valid CSRF token, or it is refused
-    (anonymous: 303 to the sign-in page for GET, 401 otherwise; wrong role: 403; bad token: 403)."""
+    (anonymous: 303 to the sign-in page for GET, 401 otherwise, and for htmx's requests 401 with `HX-Redirect`,
+    so the whole page goes to sign in rather than the sign-in form into a part of it; wrong role: 403; bad token:
+    403)."""
 
     def wrap(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
         async def guarded(request: Request) -> Response:
             session = resolve(request)
             if session is None:
+                if request.headers.get("hx-request"):  # a page polling its figures: the whole page goes to sign-in
+                    return PlainTextResponse("sign in first", status_code=401, headers={"HX-Redirect": "/login"})
                 if request.method == "GET":
                     return RedirectResponse("/login", status_code=303)
                 return PlainTextResponse("sign in first", status_code=401)

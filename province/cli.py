@@ -20,7 +20,8 @@ from pathlib import Path
 
 from coordinator.report import ReportError
 from coordinator.report.cli import choose_period
-from coordinator.report.metrics import Report, round_half_up
+from coordinator.report.labels import plain
+from coordinator.report.metrics import Report, SatisfactionRow, round_half_up
 from coordinator.report.period import Period, business_day_of
 from motcua.clock import clock_from_env
 from motcua.config import load_config
@@ -84,11 +85,11 @@ def run(args: argparse.Namespace) -> list[Path]:
 
 
 def _mean_min(seconds: Fraction | None) -> str:
-    return "" if seconds is None else str(round_half_up(seconds / 60, 1))
+    return "" if seconds is None else plain(round_half_up(seconds / 60, 1))
 
 
 def _pct(part: int, whole: int) -> str:
-    return "" if not whole else str(round_half_up(Fraction(100 * part, whole), 1))
+    return "" if not whole else plain(round_half_up(Fraction(100 * part, whole), 1))
 
 
 def _line(key: str, name: str, unit: str, sums: dict[str, int], wait: str) -> list[str]:
@@ -104,10 +105,13 @@ def _sums(report: Report) -> dict[str, int]:
         "served": queue.served,
         "no_show": queue.no_show,
         "counted": rating.counted,
-        "satisfied": rating.levels["satisfied"],
-        "neutral": rating.levels["neutral"],
-        "unsatisfied": rating.levels["unsatisfied"],
+        **_meanings(rating),
     }
+
+
+def _meanings(rating: SatisfactionRow) -> dict[str, int]:
+    """Counted votes per meaning: a hall's scale may have 2 to 5 levels (five stars: 4 and 5 are satisfied)."""
+    return {meaning: rating.meanings.get(meaning, 0) for meaning in ("satisfied", "neutral", "unsatisfied")}
 
 
 def _add(into: dict[str, int], more: dict[str, int]) -> None:
@@ -155,7 +159,7 @@ def write_csv(
                     "served": q.served if q else 0,
                     "no_show": q.no_show if q else 0,
                     "counted": rating.counted,
-                    **{level: rating.levels[level] for level in ("satisfied", "neutral", "unsatisfied")},
+                    **_meanings(rating),
                 }
                 label = _name(halls[site], dim, rating.key, lang)
                 lines.append(_line(f"{site}/{rating.key}", label, entries[site].unit, sums,

@@ -106,7 +106,8 @@ def province_totals(reports: dict[str, Report]) -> ProvinceTotals:
         cancelled=total(lambda r: r.queue_total.cancelled),
         expired=total(lambda r: r.queue_total.expired),
         rated=total(lambda r: r.satisfaction_total.counted),
-        satisfied=total(lambda r: r.satisfaction_total.levels["satisfied"]),
-        neutral=total(lambda r: r.satisfaction_total.levels["neutral"]),
-        unsatisfied=total(lambda r: r.satisfaction_total.levels["unsatisfied"]),
+        # by what each vote counted as, not by level key: scales have 2 to 5 levels (five stars: 4 and 5 satisfied)
+        satisfied=total(lambda r: r.satisfaction_total.meanings.get("satisfied", 0)),
+        neutral=total(lambda r: r.satisfaction_total.meanings.get("neutral", 0)),
+        unsatisfied=total(lambda r: r.satisfaction_total.meanings.get("unsatisfied", 0)),
     )
