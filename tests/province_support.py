@@ -35,7 +35,10 @@ class Client:
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2, client_id=f"{user}-test", protocol=MQTTProtocolVersion.MQTTv5
         )
-        self.client.username_pw_set(user, broker.settings(user).resolved_password())
+        settings = broker.settings(user)
+        self.client.username_pw_set(user, settings.resolved_password())
+        if settings.ca_file is not None:  # a provincial broker with TLS: check it with the province's CA
+            self.client.tls_set(ca_certs=str(settings.ca_file))
         self.client.on_message = self._on_message
         self.client.connect("127.0.0.1", broker.port)
         self.client.loop_start()
@@ -91,6 +94,7 @@ def write_province_toml(path: Path, broker: LocalBroker, dsn: str, halls: list[s
         f"port = {broker.port}",
         f'username = "{COLLECTOR_USER}"',
         f'password_file = "{broker.files.credentials / (COLLECTOR_USER + ".password")}"',
+        *([f'ca_file = "{ca}"'] if (ca := broker.settings(COLLECTOR_USER).ca_file) is not None else []),
         "[database]",
         f'dsn = "{dsn}"',
         "[collector]",

@@ -13,9 +13,7 @@ keep the module on one worker, e.g. --dist loadfile). Logs and timings: test-out
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import gzip
-import hashlib
 import json
 import os
 import re
@@ -26,15 +24,31 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
 import yaml
+from ansible_support import (
+    ANSIBLE,
+    OUTPUT,
+    OUTPUT_ROOT,
+    REPO,
+    SOURCE_IGNORE,
+    VENV_BIN,
+    Run,
+    ansible_env,
+    cached_rootfs,
+    cached_wheelhouse,
+    exposure,
+    start_playbook,
+    unit_settings,
+    wait,
+)
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
-from motcua.broker import device_roles
+from motcua.broker import TlsFiles, device_roles
 from motcua.config import load_config
 from motcua.contract import Topics
 from motcua.hall import load_hall
@@ -42,213 +56,15 @@ from motcua.localbroker import free_port, wait_for_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
-REPO = Path(__file__).resolve().parent.parent
-ANSIBLE = REPO / "ansible"
-VENV_BIN = Path(os.environ.get("VIRTUAL_ENV", REPO / ".venv")) / "bin"
-CACHE = Path(os.environ.get("MOTCUA_TEST_CACHE", "/var/cache/motcua-tests"))
-#: Logs of this run: one folder per run (several test runs may share the checkout), older ones pruned.
-OUTPUT_ROOT = REPO / "test-output" / "ansible-converge"
-OUTPUT = OUTPUT_ROOT / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
-SUITE = "bookworm"
 #: The sample hall's hosts converged here (inventories/example/hosts.yml).
 HOSTS = {"coordinator": "coordinator", "counter": "counter-1"}
 SITE = "phuong-hoa-binh"
 NOT_AUTHORIZED = 135
 ACCEPTED = (0, 16)
-#: The source tree the wheel is built from (a snapshot: others may be editing the checkout during the run).
-SOURCE_IGNORE = shutil.ignore_patterns(
-    ".git",
-    ".venv",
-    "test-output",
-    "demo-out",
-    "*.egg-info",
-    "__pycache__",
-    ".mypy_cache",
-    ".ruff_cache",
-    ".pytest_cache",
-    ".hypothesis",
-    "build",
-    "wheelhouse",
-    "backups",
-    "bench",
-)
-
-
-# --- the cached pieces: root filesystem and dependency wheels ---------------------------------------------------
-
-
-def rootfs_packages() -> list[str]:
-    """What the converged roles install on plain Debian (read from their defaults), so the converge needs no mirror."""
-    packages = {"systemd"}  # units are verified inside; Raspberry Pi OS has it
-    for role, key in [
-        ("common", "common_packages"),
-        ("common", "common_unattended_upgrades_packages"),
-        ("common", "common_ssh_packages"),
-        ("mosquitto", "mosquitto_packages"),
-        ("coordinator", "coordinator_packages"),
-        ("rating_pad", "rating_pad_packages"),
-        ("counter_keypad", "counter_keypad_packages"),
-    ]:
-        defaults = yaml.safe_load((ANSIBLE / "roles" / role / "defaults" / "main.yml").read_text(encoding="utf-8"))
-        packages.update(defaults[key])
-    return sorted(packages)
-
-
-def debian_mirror() -> str:
-    """The machine's configured Debian mirror for bookworm (deb822 .sources or sources.list), else deb.debian.org."""
-    sources = Path("/etc/apt/sources.list.d")
-    for path in sorted(sources.glob("*.sources")) if sources.is_dir() else []:
-        for stanza in path.read_text(encoding="utf-8").split("\n\n"):
-            fields = dict(
-                line.split(":", 1) for line in stanza.splitlines() if ":" in line and not line.startswith("#")
-            )
-            suites = fields.get("Suites", "").split()
-            if "deb" in fields.get("Types", "").split() and SUITE in suites:
-                return fields["URIs"].split()[0]
-    listing = Path("/etc/apt/sources.list")
-    if listing.exists():
-        for line in listing.read_text(encoding="utf-8").splitlines():
-            parts = re.sub(r"\[[^]]*\]", "", line).split()
-            if len(parts) >= 3 and parts[0] == "deb" and parts[2] == SUITE:
-                return parts[1]
-    return "http://deb.debian.org/debian"
-
-
-@contextlib.contextmanager
-def locked(name: str) -> Iterator[None]:
-    """An exclusive lock on a cache entry (two test runs at once build it once)."""
-    CACHE.mkdir(parents=True, exist_ok=True)
-    with open(CACHE / f"{name}.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def cached_rootfs(timings: dict[str, float]) -> Path:
-    packages = rootfs_packages()
-    mirror = debian_mirror()
-    key = hashlib.sha256(json.dumps([SUITE, "minbase", mirror, packages]).encode()).hexdigest()[:16]
-    rootfs = CACHE / f"rootfs-{SUITE}-{key}"
-    with locked(rootfs.name):
-        if rootfs.exists():
-            os.utime(rootfs)
-        if not (rootfs / ".complete").exists():
-            start = time.monotonic()
-            partial = CACHE / f"{rootfs.name}.partial"
-            shutil.rmtree(partial, ignore_errors=True)
-            log = OUTPUT / "debootstrap.log"
-            with log.open("w") as out:
-                result = subprocess.run(
-                    [
-                        "debootstrap",
-                        "--variant=minbase",
-                        f"--include={','.join(packages)}",
-                        SUITE,
-                        str(partial),
-                        mirror,
-                    ],
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    check=False,
-                )
-            assert result.returncode == 0, f"debootstrap failed (mirror {mirror}): see {log}"
-            shutil.rmtree(rootfs, ignore_errors=True)
-            partial.rename(rootfs)
-            (rootfs / ".complete").write_text(json.dumps({"mirror": mirror, "packages": packages}))
-            timings["debootstrap_s"] = round(time.monotonic() - start, 1)
-    prune(f"rootfs-{SUITE}-*", keep=rootfs)
-    return rootfs
-
-
-def cached_wheelhouse(timings: dict[str, float], source: Path) -> Path:
-    """x86_64.tar of the dependency wheels, made by the real wheelhouse.yml (the offline install path of a hall)."""
-    key = hashlib.sha256((REPO / "pyproject.toml").read_bytes()).hexdigest()[:16]
-    entry = CACHE / f"wheelhouse-{key}"
-    with locked(entry.name):
-        if entry.exists():
-            os.utime(entry)
-        if not (entry / "x86_64.tar").exists():
-            start = time.monotonic()
-            work = CACHE / f"{entry.name}.partial"
-            shutil.rmtree(work, ignore_errors=True)
-            extra = {
-                "common_wheelhouse": str(work),
-                "motcua_source_dir": str(source),
-                "motcua_wheelhouse_architectures": ["x86_64"],
-                "motcua_wheelhouse_extras": ["coordinator", "report", "pad", "keypad"],
-            }
-            run = ansible_playbook(["wheelhouse.yml", "-e", json.dumps(extra)], "wheelhouse")
-            assert run.returncode == 0, f"wheelhouse.yml failed: see {run.log}"
-            entry.mkdir(exist_ok=True)
-            (work / "x86_64.tar").rename(entry / "x86_64.tar")
-            shutil.rmtree(work, ignore_errors=True)
-            timings["wheelhouse_s"] = round(time.monotonic() - start, 1)
-    prune("wheelhouse-*", keep=entry)
-    return entry / "x86_64.tar"
-
-
-def prune(pattern: str, keep: Path) -> None:
-    """Free the space of cache entries of earlier package lists, once unused for a day (a run may still use one)."""
-    for old in CACHE.glob(pattern):
-        if old.is_dir() and old != keep and time.time() - old.stat().st_mtime > 86400:
-            shutil.rmtree(old, ignore_errors=True)
-
-
-# --- running Ansible -----------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Run:
-    returncode: int
-    log: Path
-    recap: dict[str, dict[str, int]] = field(default_factory=dict)
-
-
-def ansible_env(*, into_chroot: bool) -> dict[str, str]:
-    env = dict(os.environ)
-    if into_chroot:  # the chroot connection passes the environment on: the host's pip settings must not leak in
-        env = {k: v for k, v in env.items() if not k.startswith("PIP_")}
-    env.update(
-        ANSIBLE_CONFIG=str(ANSIBLE / "ansible.cfg"),
-        ANSIBLE_FORCE_COLOR="0",
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks",
-        ANSIBLE_LOCAL_TEMP=str(OUTPUT / "tmp"),
-        PATH=f"{VENV_BIN}:{env.get('PATH', '')}",
-    )
-    return env
-
-
-def ansible_playbook(args: list[str], name: str) -> Run:
-    return wait(start_playbook(args, name, into_chroot=False))
-
-
-def start_playbook(args: list[str], name: str, *, into_chroot: bool = True) -> tuple[subprocess.Popen[bytes], Path]:
-    log = OUTPUT / f"{name}.log"
-    handle = log.open("wb")
-    process = subprocess.Popen(
-        [str(VENV_BIN / "ansible-playbook"), *args],
-        cwd=ANSIBLE,
-        env=ansible_env(into_chroot=into_chroot),
-        stdout=handle,
-        stderr=subprocess.STDOUT,
-    )
-    handle.close()
-    return process, log
-
-
-def wait(started: tuple[subprocess.Popen[bytes], Path]) -> Run:
-    process, log = started
-    returncode = process.wait(timeout=600)
-    recap = {}
-    for line in log.read_text(errors="replace").splitlines():
-        match = re.match(r"^(\S+)\s+:\s+(ok=.*)$", line)
-        if match:
-            recap[match.group(1)] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(2))}
-    return Run(returncode, log, recap)
-
+#: The provincial broker the converged coordinator bridges to (started by test_the_deployed_bridge_...).
+BRIDGE_PORT = free_port()
+BRIDGE_PASSWORD = "converge-bridge-password-1"
+PROVINCE_TLS_SCRIPT = ANSIBLE / "roles/province/files/motcua-province-tls.sh"
 
 # --- the converge ----------------------------------------------------------------------------------------------------
 
@@ -293,6 +109,11 @@ def converge_args(host: str, root: Path, workdir: Path, source: Path, deps: Path
         "common_apt_update_cache": False,  # the rootfs has every package already; no mirror needed
         # The hall CA and broker certificate the first converge makes on the control node: one for both hosts.
         "motcua_tls_dir": str(workdir.parent / "tls"),
+        # The uplink on (docs/deploy.md, "Bridge to the province"): TLS, checked against the province's CA as the
+        # province role makes it (tests/test_ansible_province.py converges that side).
+        "mosquitto_bridge_remote": f"127.0.0.1:{BRIDGE_PORT}",
+        "mosquitto_bridge_ca_src": str(workdir.parent / "province-tls" / "ca.crt"),
+        "mosquitto_bridge_password": BRIDGE_PASSWORD,
     }
     return [
         "-i",
@@ -341,6 +162,14 @@ def converged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Converged]:
             roots[which] = workdirs[which] / "rootfs"
             subprocess.run(["cp", "-a", "--reflink=auto", str(rootfs), str(roots[which])], check=True)
         deps = cached_wheelhouse(timings, sources["coordinator"])
+        # The province's CA and broker certificate, made as the province role makes them on the control node.
+        made = subprocess.run(
+            ["sh", str(PROVINCE_TLS_SCRIPT), str(base / "province-tls"), "127.0.0.1", "tinh-thu-nghiem"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert made.returncode == 0, made.stderr
         timings["prepare_s"] = round(time.monotonic() - started, 1)
 
         runs: list[dict[str, Run]] = []
@@ -406,15 +235,6 @@ def test_units_pass_systemd_analyze_verify(converged: Converged) -> None:
         assert result.returncode == 0 and not result.stderr.strip(), f"{which}: {result.stderr}"
 
 
-def unit_settings(root: Path, unit: str) -> dict[str, list[str]]:
-    settings: dict[str, list[str]] = {}
-    for line in (root / "etc/systemd/system" / unit).read_text().splitlines():
-        if "=" in line and not line.startswith("#"):
-            key, value = line.split("=", 1)
-            settings.setdefault(key, []).append(value)
-    return settings
-
-
 def test_services_restart_always_as_the_motcua_user_and_are_enabled(converged: Converged) -> None:
     for which, unit in [
         ("coordinator", "motcua-coordinator.service"),
@@ -442,19 +262,6 @@ SANDBOXED = {
     "coordinator": ["motcua-coordinator.service", "motcua-backup.service"],
     "counter": ["motcua-pad.service", "motcua-keypad.service"],
 }
-
-
-def exposure(root: Path, unit: str) -> float:
-    """`systemd-analyze security` of a unit of the rootfs, offline (systemd 252)."""
-    result = subprocess.run(
-        ["systemd-analyze", "security", "--offline=true", f"--root={root}", unit],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    found = re.search(r"Overall exposure level for \S+: ([0-9.]+)", result.stdout)
-    assert found, f"{unit}: {result.stdout[-500:]} {result.stderr[-500:]}"
-    return float(found.group(1))
 
 
 def test_services_are_sandboxed(converged: Converged) -> None:
@@ -729,6 +536,79 @@ def test_rootfs_mosquitto_accepts_the_generated_config_and_the_devices_password(
         except ConnectionResetError:
             answer = b""
         assert not answer.startswith(b"\x20"), "a plaintext client must not get a CONNACK"
+
+
+def test_the_deployed_bridge_carries_the_halls_events_to_the_province_over_tls(
+    converged: Converged, tmp_path: Path
+) -> None:
+    """The coordinator converged with the uplink on: its bridge section checks the province's certificate with the CA
+    the role copied into the rootfs; the rootfs's Mosquitto, with that section, reaches a provincial broker made from
+    the same CA (province/broker.py, TLS only) and its events arrive there."""
+    from province.broker import COLLECTOR_USER, ProvinceBroker
+
+    root = converged.roots["coordinator"]
+    bridge = (root / "etc/mosquitto/motcua/provincial-bridge.conf").read_text()
+    assert f"address 127.0.0.1:{BRIDGE_PORT}" in bridge and f"remote_username {SITE}" in bridge
+    assert "bridge_cafile /etc/mosquitto/motcua/bridge-ca.crt\nbridge_insecure false" in bridge
+    ca = root / "etc/mosquitto/motcua/bridge-ca.crt"
+    tls = converged.roots["coordinator"].parent.parent / "province-tls"
+    assert ca.read_bytes() == (tls / "ca.crt").read_bytes()
+    mode = converged.chroot("coordinator", "stat", "-c", "%U:%G %a", "/etc/mosquitto/motcua/bridge-ca.crt").stdout
+    assert mode.split() == ["root:mosquitto", "640"]
+    # The province: TLS only, the hall's bridge password as the province's vault gives it.
+    (tmp_path / "province/credentials").mkdir(parents=True)
+    (tmp_path / "province/credentials" / f"{SITE}.password").write_text(BRIDGE_PASSWORD + "\n")
+    files = TlsFiles(cert=tls / "server.crt", key=tls / "server.key", ca=tls / "ca.crt")
+    province = ProvinceBroker([SITE], tmp_path / "province", port=BRIDGE_PORT, tls=files).start()
+    generated = (root / "etc/mosquitto/motcua/mosquitto.conf").read_text()
+    test_config = re.sub(r"^listener 8883 .*$", f"listener {free_port()} 127.0.0.1", generated, flags=re.M)
+    test_config = re.sub(r"^listener 1884 .*$", f"listener {free_port()} 127.0.0.1", test_config, flags=re.M)
+    test_config = test_config.replace("log_dest syslog", "log_dest stderr")
+    (root / "tmp/test-bridge-mosquitto.conf").write_text(test_config + "\n" + bridge)
+    received: list[tuple[str, bytes]] = []
+    arrived = threading.Condition()
+
+    def on_message(_c: object, _u: object, message: mqtt.MQTTMessage) -> None:
+        with arrived:
+            received.append((message.topic, bytes(message.payload)))
+            arrived.notify_all()
+
+    watcher = mqtt.Client(
+        CallbackAPIVersion.VERSION2, client_id="converge-province", protocol=MQTTProtocolVersion.MQTTv5
+    )
+    watcher.username_pw_set(COLLECTOR_USER, province.files.password(COLLECTOR_USER) if province.files else None)
+    watcher.tls_set(ca_certs=str(files.ca))
+    watcher.on_message = on_message
+    watcher.connect("127.0.0.1", BRIDGE_PORT)
+    watcher.subscribe([(Topics(SITE).bridge_status(), 1), (Topics(SITE).events(), 1)])
+    watcher.loop_start()
+    log = (OUTPUT / "rootfs-bridge-mosquitto.log").open("wb")
+    hall = subprocess.Popen(
+        ["chroot", str(root), "/usr/sbin/mosquitto", "-c", "/tmp/test-bridge-mosquitto.conf"], stdout=log, stderr=log
+    )
+    try:
+        with arrived:
+            assert arrived.wait_for(lambda: (Topics(SITE).bridge_status(), b"1") in received, timeout=20), received
+        port = int(re.findall(r"^listener (\d+) 127\.0\.0\.1$", test_config, re.M)[0])
+        password = (root / "etc/motcua/coordinator.password").read_text().strip()
+        coordinator = Client(port, "coordinator", password, root / "etc/motcua/hall-ca.crt")
+        try:
+            assert coordinator.publish(Topics(SITE).events()) in ACCEPTED
+        finally:
+            coordinator.close()
+        with arrived:
+            assert arrived.wait_for(lambda: (Topics(SITE).events(), b'{"v": 1}') in received, timeout=10), received
+    finally:
+        hall.terminate()
+        try:
+            hall.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            hall.kill()
+            hall.wait()
+        log.close()
+        watcher.loop_stop()
+        watcher.disconnect()
+        province.kill()
 
 
 # --- the nightly backup ---------------------------------------------------------------------------------------------

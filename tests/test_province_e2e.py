@@ -4,8 +4,12 @@ PostgreSQL. The uplink is cut (the provincial broker killed), a hall's broker is
 cut, the collector is killed -9 while catching up: afterwards every hall's report computed from the province's
 database equals the hall's own report, exactly, and the province's totals are their sums.
 
-Plain MQTT on loopback: `motcua broker bridge --ca` on main writes ``bridge_cafile`` but nothing on main makes
-the certificates or a TLS listener for the province yet (branch `security`); see docs/province.md.
+The uplink is TLS end to end, made as for a real province: the province's CA and the broker's certificate by the
+role's own script (ansible/roles/province/files/motcua-province-tls.sh, openssl), the provincial listener TLS only
+(province/broker.py), each hall's bridge written by `motcua broker bridge --ca` (motcua.broker.bridge_config) with its
+own password, the collector checking the broker with ``ca_file`` as the role's province.toml does. A plain MQTT
+connection to the provincial listener gets no CONNACK, and a hall's credential cannot publish under another hall's
+site over TLS either.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 from datetime import date, datetime, time, timedelta
@@ -20,7 +25,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from province_support import write_province_toml
+from province_support import Client, write_province_toml
 from waiting import wait_until
 
 from coordinator.report.load import load
@@ -30,7 +35,7 @@ from coordinator.resend import read_events
 from coordinator.service import CoordinatorService
 from coordinator.simulate import Behaviour, DaySimulation, MqttActions, SimulatedTime, plan_day, staffing_hall
 from coordinator.store import Store, open_readonly
-from motcua.broker import bridge_config
+from motcua.broker import TlsFiles, bridge_config
 from motcua.clock import FixedClock
 from motcua.config import validate_config
 from motcua.contract import Topics
@@ -44,6 +49,9 @@ from province.report import province_reports, province_totals
 pytestmark = pytest.mark.slow
 
 SITES = ("phuong-an-khanh", "phuong-binh-minh", "xa-cat-tien")
+REPO = Path(__file__).resolve().parent.parent
+PROVINCE_TLS_SCRIPT = REPO / "ansible/roles/province/files/motcua-province-tls.sh"
+NOT_AUTHORIZED = 135
 DAYS = (date(2026, 11, 23), date(2026, 11, 24))
 
 
@@ -59,13 +67,15 @@ class Hall:
         self.broker.start()  # generates the hall's files ...
         self.broker.stop()
         assert province.files is not None and self.broker.files is not None
-        bridge = bridge_config(
+        assert province.tls is not None and province.tls.ca is not None
+        bridge = bridge_config(  # what `motcua broker bridge --ca province-ca.crt` writes
             self.hall,
             remote_address=f"127.0.0.1:{province.port}",
             remote_username=site,
             remote_password=province.files.password(site),
-            insecure_plaintext=True,  # loopback only: TLS of the uplink is tested in tests/test_broker.py
+            ca_file=province.tls.ca,
         )
+        assert f"bridge_cafile {province.tls.ca}\nbridge_insecure false\n" in bridge  # the broker's name is checked
         assert f"topic province/resend in 1 motcua/v1/{site}/" in bridge  # the resend requests reach the hall
         bridge = bridge.replace("restart_timeout 10 120", "restart_timeout 1 2")  # a test-sized reconnect back-off
         with self.broker.files.config.open("a", encoding="utf-8") as config:
@@ -123,8 +133,7 @@ class Hall:
         db = open_readonly(self.database)
         try:
             return [
-                (e.seq, e.kind.value, e.at, e.ticket_id, e.officer, e.rating)
-                for e in read_events(db, 1, None, 100_000)
+                (e.seq, e.kind.value, e.at, e.ticket_id, e.officer, e.rating) for e in read_events(db, 1, None, 100_000)
             ]
         finally:
             db.close()
@@ -154,13 +163,52 @@ def waiting_on_a_lock(dsn: str) -> bool:
     return int(count) > 0
 
 
+def province_tls(folder: Path) -> TlsFiles:
+    """The province's CA and the broker's certificate for 127.0.0.1, made as Ansible makes them on the technician's
+    computer (roles/province, tasks/tls.yml)."""
+    made = subprocess.run(
+        ["sh", str(PROVINCE_TLS_SCRIPT), str(folder), "127.0.0.1", "tinh-thu-nghiem"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert made.returncode == 0 and made.stdout.strip() == "created", made.stderr
+    return TlsFiles(cert=folder / "server.crt", key=folder / "server.key", ca=folder / "ca.crt")
+
+
+def plain_connect_answer(port: int) -> bytes:
+    """What the listener answers to an MQTT CONNECT in clear (a CONNACK starts with 0x20)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as plain:
+        plain.sendall(bytes([0x10, 12, 0, 4]) + b"MQTT" + bytes([4, 2, 0, 60, 0, 0]))
+        try:
+            return plain.recv(4)
+        except (ConnectionResetError, TimeoutError):
+            return b""
+
+
 def test_three_halls_survive_a_cut_uplink_and_a_killed_collector_exactly(hall, tmp_path, province_dsn):
-    province = ProvinceBroker(SITES, tmp_path / "province-broker").start()
+    tls = province_tls(tmp_path / "province-tls")
+    province = ProvinceBroker(SITES, tmp_path / "province-broker", tls=tls).start()
+    assert province.files is not None and "certfile" in province.files.config.read_text()
     config = write_province_toml(tmp_path / "province.toml", province, province_dsn, list(SITES))
+    assert f'ca_file = "{tls.ca}"' in config.read_text()  # the collector connects over TLS too
+
+    # The provincial listener takes TLS only: a CONNECT in clear gets no CONNACK.
+    assert not plain_connect_answer(province.port).startswith(b"\x20"), "a plaintext client must not get a CONNACK"
+    # A hall's credential, over TLS, writes its own site only.
+    spoofer = Client(province, SITES[0])
+    try:
+        assert spoofer.publish(Topics(SITES[0]).board(), b"{}") in (0, 16)  # its own: accepted
+        assert spoofer.publish(Topics(SITES[1]).events(), b'{"v": 1, "events": []}') == NOT_AUTHORIZED
+        assert spoofer.publish(Topics(SITES[1]).board(), b"{}") == NOT_AUTHORIZED
+    finally:
+        spoofer.close()
     log = tmp_path / "collector.log"
     collector = start_collector(config, log)
     halls: list[Hall] = []
     try:
+        # Its schema is there before anything reads the tables (a cold start imports for a few seconds).
+        wait_until(lambda: "halls in the registry" in log.read_text(), timeout=30, what="the collector started")
         halls = [Hall(hall, site, tmp_path / site, province) for site in SITES]
 
         def caught_up() -> bool:

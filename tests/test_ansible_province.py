@@ -1,0 +1,370 @@
+"""A real converge of the province: ansible/province.yml with the sample inventory (inventories/province-example)
+applied to a Debian 12 root filesystem through the `community.general.chroot` connection, twice (the second run must
+change nothing), then checked from outside.
+
+What a chroot can and cannot run, decided here:
+
+- **PostgreSQL.** Debian's package creates its cluster (15/main) when it is installed; systemd cannot start it in a
+  chroot, but the cluster's own tool can: the test starts it with ``pg_ctlcluster 15 main start`` inside the rootfs
+  before the converges (``province_postgresql_running: true``, ``province_services_running: false``), so the role's
+  real tasks create the collector's role and database, through the real Unix socket, as on the server; the test then
+  runs the collector's own schema migrations as the ``motcua`` user over peer authentication (the DSN the role wrote)
+  and stops the cluster.
+- **Mosquitto.** Not started by systemd; the rootfs's own ``/usr/sbin/mosquitto`` is run with the config the role
+  wrote (conf.d included, listener moved to a free port), with the password file the role's handler made with
+  ``mosquitto_passwd``, the ACL and the TLS certificate from the province CA the role made on the control node:
+  the collector's password is accepted over TLS, a hall's bridge password may write its own site only, plain MQTT
+  gets no CONNACK.
+- **The collector.** Its unit passes ``systemd-analyze verify``, province.toml passes ``motcua check province`` in the
+  rootfs, and it is enabled (not started).
+
+Needs root (debootstrap, chroot) and fails, never skips, without it. The root filesystem (the province packages:
+PostgreSQL, Mosquitto, python3-psycopg) and the dependency wheels are cached in /var/cache/motcua-tests/
+(tests/ansible_support.py). Logs: test-output/ansible-converge/<run>/province-*.log.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+import pytest
+import yaml
+from ansible_support import (
+    ANSIBLE,
+    OUTPUT,
+    REPO,
+    SOURCE_IGNORE,
+    Run,
+    cached_rootfs,
+    cached_wheelhouse,
+    role_packages,
+    start_playbook,
+    unit_settings,
+    wait,
+)
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+
+from motcua.contract import Topics
+from motcua.localbroker import free_port, wait_for_port
+
+# debootstrap (once, cached), two converges, a PostgreSQL and a Mosquitto started in the rootfs: minutes.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+
+HOST = "province-1"
+INVENTORY = ANSIBLE / "inventories" / "province-example"
+SITES = ("phuong-hoa-binh", "xa-an-khanh")
+NOT_AUTHORIZED = 135
+ACCEPTED = (0, 16)
+
+
+def province_rootfs_packages() -> list[str]:
+    """What province.yml installs on plain Debian (the province role's packages and what the venv needs)."""
+    return role_packages([("province", "province_packages")], extra=["python3", "ca-certificates", "tzdata", "netbase"])
+
+
+@dataclass
+class Converged:
+    root: Path
+    tls: Path  # the control node's province CA folder (province_tls_dir)
+    first: Run
+    second: Run
+    timings: dict[str, float]
+
+    def chroot(self, *argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            ["chroot", str(self.root), *argv], capture_output=True, text=True, timeout=120, check=False
+        )
+        if check:
+            assert result.returncode == 0, f"{' '.join(argv)}: {result.stdout}{result.stderr}"
+        return result
+
+
+def converge_args(root: Path, workdir: Path, source: Path, deps: Path, tls: Path) -> list[str]:
+    """province.yml for the sample province's server, retargeted to a chroot by a second inventory source."""
+    wheelhouse = workdir / "wheelhouse"
+    wheelhouse.mkdir(exist_ok=True)
+    if not (wheelhouse / "x86_64.tar").exists():
+        os.link(deps, wheelhouse / "x86_64.tar")
+    inventory = workdir / "chroot-hosts.yml"
+    inventory.write_text(
+        yaml.safe_dump(
+            {
+                "all": {
+                    # The play becomes root (su: minbase has no sudo), the PostgreSQL tasks become postgres.
+                    "vars": {"ansible_become_method": "su", "ansible_python_interpreter": "/usr/bin/python3"},
+                    "hosts": {HOST: {"ansible_connection": "community.general.chroot", "ansible_host": str(root)}},
+                }
+            }
+        )
+    )
+    extra = {
+        "motcua_source_dir": str(source),
+        "common_wheelhouse": str(wheelhouse),
+        "common_pip_offline": True,
+        "common_apt_update_cache": False,
+        "province_services_running": False,  # no systemd in a chroot ...
+        "province_postgresql_running": True,  # ... but the cluster this test started with pg_ctlcluster
+        "province_tls_dir": str(tls),
+        "province_broker_address": "127.0.0.1",  # the certificate's name: where the test's clients dial
+    }
+    return [
+        "-i",
+        str(INVENTORY / "hosts.yml"),
+        "-i",
+        str(inventory),
+        "--limit",
+        HOST,
+        "-e",
+        json.dumps(extra),
+        "province.yml",
+    ]
+
+
+def cluster(root: Path, action: str) -> subprocess.CompletedProcess[str]:
+    """Debian's PostgreSQL cluster of the rootfs, driven by its own pg_ctlcluster (no systemd in a chroot)."""
+    return subprocess.run(
+        ["chroot", str(root), "pg_ctlcluster", "15", "main", action],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def converged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Converged]:
+    if os.geteuid() != 0:
+        pytest.fail("the province converge needs root (debootstrap, chroot): run `sudo make test`", pytrace=False)
+    for tool in ("debootstrap", "chroot", "systemd-analyze", "openssl"):
+        assert shutil.which(tool), f"{tool} is missing: scripts/setup.sh installs it"
+    (OUTPUT / "tmp").mkdir(parents=True, exist_ok=True)
+    timings: dict[str, float] = {}
+    started = time.monotonic()
+    base = tmp_path_factory.mktemp("province-converge")
+    root = base / "rootfs"
+    source = base / "src"
+    tls = base / "tls"
+    mounted: list[Path] = []
+    try:
+        rootfs = cached_rootfs(timings, province_rootfs_packages())
+        shutil.copytree(REPO, source, ignore=SOURCE_IGNORE, symlinks=True)
+        subprocess.run(["cp", "-a", "--reflink=auto", str(rootfs), str(root)], check=True)
+        deps = cached_wheelhouse(timings, source)
+        # PostgreSQL wants /dev/shm (dynamic shared memory) and /proc: give the chroot its own.
+        for point, kind in (("proc", "proc"), ("dev/shm", "tmpfs")):
+            (root / point).mkdir(parents=True, exist_ok=True)
+            subprocess.run(["mount", "-t", kind, kind, str(root / point)], check=True)
+            mounted.append(root / point)
+        if not (root / "etc/postgresql/15/main").is_dir():  # Debian's postinst makes it; a policy may have stopped it
+            subprocess.run(["chroot", str(root), "pg_createcluster", "15", "main"], check=True, capture_output=True)
+        started_pg = cluster(root, "start")
+        assert started_pg.returncode == 0, f"pg_ctlcluster start: {started_pg.stdout}{started_pg.stderr}"
+        timings["prepare_s"] = round(time.monotonic() - started, 1)
+        runs: list[Run] = []
+        for attempt in ("first", "second"):
+            start = time.monotonic()
+            runs.append(wait(start_playbook(converge_args(root, base, source, deps, tls), f"province-{attempt}")))
+            timings[f"{attempt}_converge_s"] = round(time.monotonic() - start, 1)
+            assert runs[-1].returncode == 0, f"the {attempt} province converge failed: see {runs[-1].log}"
+        timings["total_s"] = round(time.monotonic() - started, 1)
+        (OUTPUT / "province-timings.json").write_text(json.dumps(timings, indent=2) + "\n")
+        yield Converged(root, tls, runs[0], runs[1], timings)
+    finally:
+        if root.exists():
+            cluster(root, "stop")
+        for point in reversed(mounted):
+            subprocess.run(["umount", "-l", str(point)], check=False)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_second_converge_changes_nothing(converged: Converged) -> None:
+    first, second = converged.first.recap[HOST], converged.second.recap[HOST]
+    assert first["changed"] > 0 and first["failed"] == 0
+    assert second["changed"] == 0, f"{HOST} changed on the second run: see {converged.second.log}"
+    assert second["failed"] == 0 and second["unreachable"] == 0
+
+
+def test_the_database_and_role_exist_and_the_collector_migrates_them(converged: Converged) -> None:
+    """The role's tasks made the role and database; the collector's account reaches it by peer authentication over
+    the socket (the DSN of province.toml) and its own migrations make the tables."""
+    psql = ["runuser", "-u", "postgres", "--", "psql", "-tAc"]
+    roles = converged.chroot(*psql, "SELECT rolname FROM pg_roles WHERE rolname = 'motcua'").stdout.split()
+    databases = converged.chroot(
+        *psql, "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'motcua_province'"
+    ).stdout.split()
+    assert roles == ["motcua"] and databases == ["motcua"]
+    migrate = (
+        "import tomllib, psycopg; from province.schema import migrate; "
+        "dsn = tomllib.load(open('/etc/motcua/province.toml', 'rb'))['database']['dsn']; "
+        "conn = psycopg.connect(dsn, autocommit=True); migrate(conn); "
+        "print(conn.execute('SELECT current_user, count(*) FROM halls').fetchone())"
+    )
+    result = converged.chroot("runuser", "-u", "motcua", "--", "/opt/motcua/venv/bin/python", "-c", migrate)
+    assert result.stdout.strip() == "('motcua', 0)", result.stderr
+
+
+def test_collector_unit_passes_systemd_analyze_verify_and_is_enabled(converged: Converged) -> None:
+    unit = "/etc/systemd/system/motcua-province.service"
+    result = converged.chroot("systemd-analyze", "verify", unit, check=False)
+    assert result.returncode == 0 and not result.stderr.strip(), result.stderr
+    settings = unit_settings(converged.root, "motcua-province.service")
+    assert settings["User"] == ["motcua"] and settings["Restart"] == ["always"]
+    assert settings["ExecStart"] == ["/opt/motcua/venv/bin/motcua province --config /etc/motcua/province.toml"]
+    assert (converged.root / "etc/systemd/system/multi-user.target.wants/motcua-province.service").is_symlink()
+
+
+def test_province_toml_is_valid_and_points_at_the_deployed_ca(converged: Converged) -> None:
+    path = "/etc/motcua/province.toml"
+    result = converged.chroot("/opt/motcua/venv/bin/motcua", "check", "province", path)
+    assert result.stdout.strip() == f"{path}: a valid province file", result.stderr
+    text = (converged.root / path.lstrip("/")).read_text()
+    assert 'ca_file = "/etc/motcua/province-ca.crt"' in text and "port = 8883" in text
+    deployed = (converged.root / "etc/motcua/province-ca.crt").read_bytes()
+    assert deployed == (converged.tls / "ca.crt").read_bytes()  # the CA every hall's bridge is given
+    for site in SITES:
+        assert f'site = "{site}"' in text
+
+
+class Client:
+    """A paho MQTT 5 client over TLS, checking the broker against the province CA (its name: 127.0.0.1)."""
+
+    def __init__(self, port: int, username: str, password: str, ca: Path) -> None:
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id=f"converge-{username}", protocol=MQTTProtocolVersion.MQTTv5
+        )
+        self.client.username_pw_set(username, password)
+        self.client.tls_set(ca_certs=str(ca))
+        self.connack: int | None = None
+        self.done = threading.Event()
+        self.pubacks: dict[int, int] = {}
+        self.acked = threading.Condition()
+        self.client.on_connect = self._on_connect
+        self.client.on_publish = self._on_publish
+        self.client.connect("127.0.0.1", port)
+        self.client.loop_start()
+        assert self.done.wait(10), "no CONNACK from the rootfs's Mosquitto"
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties):  # type: ignore[no-untyped-def]
+        self.connack = reason_code.value
+        self.done.set()
+
+    def _on_publish(self, client, userdata, mid, reason_code, properties):  # type: ignore[no-untyped-def]
+        with self.acked:
+            self.pubacks[mid] = reason_code.value
+            self.acked.notify_all()
+
+    def publish(self, topic: str) -> int:
+        info = self.client.publish(topic, b'{"v": 1, "events": []}', qos=1)
+        with self.acked:
+            assert self.acked.wait_for(lambda: info.mid in self.pubacks, timeout=5)
+            return self.pubacks[info.mid]
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+@pytest.fixture
+def rootfs_broker(converged: Converged) -> Iterator[int]:
+    """The rootfs's /usr/sbin/mosquitto with Debian's mosquitto.conf and the role's conf.d file, on a free port."""
+    root = converged.root
+    conf = (root / "etc/mosquitto/conf.d/motcua-province.conf").read_text()
+    assert re.search(r"^listener 8883 0\.0\.0\.0$", conf, re.M)
+    assert "certfile /etc/mosquitto/province/tls/server.crt" in conf
+    assert "keyfile /etc/mosquitto/province/tls/server.key" in conf
+    port = free_port()
+    (root / "etc/mosquitto/conf.d/motcua-province.conf").write_text(
+        re.sub(r"^listener 8883 .*$", f"listener {port} 127.0.0.1", conf, flags=re.M)
+    )
+    # What Debian's mosquitto.service does before it starts the broker (RuntimeDirectory): the pid file's folder.
+    converged.chroot("install", "-d", "-o", "mosquitto", "-g", "mosquitto", "/run/mosquitto")
+    log = (OUTPUT / "province-rootfs-mosquitto.log").open("wb")
+    # -c /etc/mosquitto/mosquitto.conf: Debian's file (pid, persistence, log to a file, include_dir conf.d) as the
+    # service starts it; started as root it drops to the mosquitto user, which must read every file the role wrote.
+    broker = subprocess.Popen(
+        ["chroot", str(root), "/usr/sbin/mosquitto", "-c", "/etc/mosquitto/mosquitto.conf"], stdout=log, stderr=log
+    )
+    try:
+        wait_for_port(port, timeout=10)
+        yield port
+    finally:
+        broker.terminate()
+        try:
+            broker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            broker.kill()
+            broker.wait()
+        log.close()
+        (root / "etc/mosquitto/conf.d/motcua-province.conf").write_text(conf)
+
+
+def test_rootfs_mosquitto_takes_the_collector_and_each_halls_bridge_over_tls_only(
+    converged: Converged, rootfs_broker: int
+) -> None:
+    root, ca = converged.root, converged.tls / "ca.crt"  # a hall's bridge checks the broker with this CA
+    vault = yaml.safe_load((INVENTORY / "group_vars/all/vault.yml").read_text())
+    collector_password = (root / "etc/motcua/province-collector.password").read_text().strip()
+    assert collector_password == vault["vault_province_collector_password"]
+    collector = Client(rootfs_broker, "province-collector", collector_password, ca)
+    try:
+        assert collector.connack == 0
+        assert collector.publish(Topics(SITES[0]).province_resend()) in ACCEPTED
+        assert collector.publish(Topics(SITES[0]).events()) == NOT_AUTHORIZED  # it reads events, never writes them
+    finally:
+        collector.close()
+    hall = Client(rootfs_broker, SITES[0], vault["vault_province_bridge_passwords"][SITES[0]], ca)
+    try:
+        assert hall.connack == 0
+        assert hall.publish(Topics(SITES[0]).events()) in ACCEPTED
+        assert hall.publish(Topics(SITES[1]).events()) == NOT_AUTHORIZED, "a hall must not write as another hall"
+    finally:
+        hall.close()
+    wrong = Client(rootfs_broker, SITES[1], vault["vault_province_bridge_passwords"][SITES[0]], ca)
+    try:
+        assert wrong.connack not in (None, 0), "another hall's password must not log in"
+    finally:
+        wrong.close()
+    with socket.create_connection(("127.0.0.1", rootfs_broker), timeout=5) as plain:
+        plain.sendall(bytes([0x10, 12, 0, 4]) + b"MQTT" + bytes([4, 2, 0, 60, 0, 0]))
+        try:
+            answer = plain.recv(4)
+        except (ConnectionResetError, TimeoutError):
+            answer = b""
+        assert not answer.startswith(b"\x20"), "a plaintext client must not get a CONNACK"
+
+
+def test_owners_and_modes_keep_the_secrets_to_their_readers(converged: Converged) -> None:
+    root = converged.root
+    listing = converged.chroot(
+        "stat",
+        "-c",
+        "%n %U:%G %a",
+        "/etc/mosquitto/province/passwd",
+        "/etc/mosquitto/province/acl",
+        "/etc/mosquitto/province/credentials",
+        "/etc/mosquitto/province/tls/server.key",
+        "/etc/motcua/province-collector.password",
+        "/etc/motcua/province.toml",
+    ).stdout.splitlines()
+    assert listing == [
+        "/etc/mosquitto/province/passwd root:mosquitto 640",
+        "/etc/mosquitto/province/acl root:mosquitto 640",
+        "/etc/mosquitto/province/credentials root:mosquitto 750",
+        "/etc/mosquitto/province/tls/server.key root:mosquitto 640",
+        "/etc/motcua/province-collector.password root:motcua 640",
+        "/etc/motcua/province.toml root:motcua 640",
+    ]
+    passwd = (root / "etc/mosquitto/province/passwd").read_text()
+    assert sorted(line.split(":", 1)[0] for line in passwd.splitlines()) == sorted(["province-collector", *SITES])
+    assert all(line.split(":", 1)[1].startswith("$7$") for line in passwd.splitlines())  # hashed by mosquitto_passwd
