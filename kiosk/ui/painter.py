@@ -309,6 +309,9 @@ class Painter:
             label_fit = self.fit(label_box, label, size=size, min_size=min_size, bold=True, max_lines=2)
             if label_fit.truncated and (max_lines is None or max_lines > 2):
                 label_fit = self.fit(label_box, label, size=size, min_size=min_size, bold=True, max_lines=max_lines)
+            if label_fit.truncated and not may_truncate:
+                sublabel = None  # the label whole, without the sublabel
+        if sublabel:
             sub_fit = self.fit(
                 Rect(inner.x, inner.y, inner.w, max(1, inner.h - label_fit.height)),
                 sublabel,

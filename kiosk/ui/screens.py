@@ -507,10 +507,13 @@ def draw_procedure(ctx: ScreenContext, body: Rect) -> None:
     assert procedure is not None
     service = catalogue.service(procedure.service)
     nav, body = nav_bar(ctx, body)
-    title, body = body.take_top(p.px(96))
+    name = ctx.procedure_name(procedure)
+    # The whole name, always: a long one (or large text) takes more lines, the documents fewer
+    whole = p.fit(Rect(0, 0, body.w - 2 * p.px(16), body.h // 3), name, size=28, min_size=15, bold=True)
+    title, body = body.take_top(max(p.px(96), whole.height + p.px(28) + 2 * p.px(4)))
     title = title.inset(p.px(16), p.px(4))
     name_box, sub_box = title.take_top(title.h - p.px(28))
-    p.text(name_box, ctx.procedure_name(procedure), size=28, min_size=15, bold=True, valign="middle", max_lines=3)
+    p.text(name_box, name, size=28, min_size=15, bold=True, valign="middle", max_lines=None if p.large_text else 3)
     sub = f"{ctx.t('code', code=procedure.code)}  ·  {ctx.t('field', field=procedure.field)}"
     p.text(sub_box, sub, size=18, min_size=11, color=MUTED, max_lines=1, may_truncate=True)
     body = body.inset(p.px(16), p.px(6))
@@ -793,23 +796,40 @@ def draw_priority(ctx: ScreenContext, body: Rect) -> None:
     catalogue = ctx.catalogue
     assert catalogue is not None
     nav, body = nav_bar(ctx, body)
-    body = title_band(ctx, body, ctx.t("priority_title"), height=58, size=32)
-    note, body = body.take_top(p.px(36))
-    p.text(note.inset(p.px(16), 0), ctx.t("priority_note"), size=19, min_size=11, color=MUTED, max_lines=2)
+    body = title_band(ctx, body, ctx.t("priority_title"), height=46 if p.large_text else 58, size=32)
+    categories = catalogue.catalogue.priority_categories
+    gap = p.gap(12)
+    cell_min = max(p.target(0), p.px(50 if p.large_text else 80))
+
+    def room(height: int) -> int:
+        return max(1, (height - 2 * p.px(6) + gap) // (cell_min + gap))
+
+    # Large text on a small panel: the note gives its line to a second row of categories
+    if not p.large_text or room(body.h - p.px(36)) >= math.ceil(len(categories) / 2):
+        note, body = body.take_top(p.px(36))
+        p.text(note.inset(p.px(16), 0), ctx.t("priority_note"), size=19, min_size=11, color=MUTED, max_lines=2)
     body = body.inset(p.px(16), p.px(6))
     came_from = ctx.state.history[-1].screen if ctx.state.history else None
-    width = round(body.w * 0.36)
+    width = round(body.w * (0.3 if p.large_text else 0.36))
     if came_from is Screen.PROCEDURE:
         regular, grid = body.take_right(width, p.px(18))
     else:
         regular, grid = body.take_left(width, p.px(18))
-    categories = catalogue.catalogue.priority_categories
-    gap = p.gap(12)
     cols = 2 if len(categories) > 3 else 1
-    room = max(1, (grid.h + gap) // (p.target(0) + gap))  # a small panel: fewer, wider rows
-    rows = max(1, min(math.ceil(len(categories) / cols), room))
-    cols = max(cols, math.ceil(len(categories) / rows))
-    for cell, category in zip(grid.grid(cols, rows, gap), categories, strict=False):
+    fits = max(1, (grid.h + gap) // (cell_min + gap))  # a small panel: fewer, wider rows
+    rows = max(1, min(math.ceil(len(categories) / cols), fits))
+    labels = [priority_label(category, ctx.lang) for category in categories]
+    while True:  # as many rows as the labels allow: fewer and wider when one would not fit whole
+        cols = max(cols, math.ceil(len(categories) / rows))
+        cells = grid.grid(cols, rows, gap)
+        inner = [cell.inset(p.px(14), p.px(8)) for cell in cells]
+        if rows == 1 or not any(
+            p.fit(box, label, size=26, min_size=14, bold=True, max_lines=3).truncated
+            for box, label in zip(inner, labels, strict=False)
+        ):
+            break
+        rows -= 1
+    for cell, category in zip(cells, categories, strict=False):
         p.button(
             cell,
             priority_label(category, ctx.lang),
@@ -817,7 +837,7 @@ def draw_priority(ctx: ScreenContext, body: Rect) -> None:
             color=PRIORITY,
             size=26,
             min_size=14,
-            max_lines=2,
+            max_lines=3,
         )
     p.button(
         regular,
@@ -855,7 +875,8 @@ def draw_ticket(ctx: ScreenContext, body: Rect) -> None:
     body = body.inset(p.px(24), p.px(8))
     left, right = body.take_left(round(body.w * 0.46), p.px(24))
     label_box, rest = left.take_top(round(left.h * 0.18))
-    number_box, service_box = rest.take_top(round(rest.h * 0.66))
+    share = 0.5 if p.large_text and ticket.priority is not None else 0.66  # room for the priority's line
+    number_box, service_box = rest.take_top(round(rest.h * share))
     p.text(label_box, ctx.t("your_number"), size=32, min_size=16, bold=True, align="center", valign="bottom")
     p.fill(number_box, WHITE, radius=p.px(16), border=PRIMARY)
     p.text(
