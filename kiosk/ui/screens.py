@@ -323,7 +323,7 @@ def draw_home(ctx: ScreenContext, body: Rect) -> None:
     footer, body = body.take_bottom(max(p.px(92), p.target(72) + 2 * p.px(10)), p.gap(4))
     notice = home_notice(ctx)
     if notice is None:
-        prompt, grid_area = body.take_top(p.px(58))
+        prompt, grid_area = body.take_top(p.px(96 if p.large_text else 58))  # large: room for two lines
         p.text(
             prompt.inset(p.px(16), p.px(6)),
             ctx.t("ask_prompt") if ctx.state.asking else ctx.t("home_prompt"),
@@ -706,7 +706,8 @@ def compact_search(p: Painter) -> bool:
     keyboard_h = max(round(rest * 0.62), 5 * target + 4 * gap)
     results_h = rest - keyboard_h - gap
     key_w = (p.width - 2 * p.px(12) - 11 * gap) // 12
-    return key_w < target or results_h < 2 * target + gap
+    key_h = (keyboard_h - 4 * gap) // 5
+    return min(key_w, key_h) < max(target, p.px(44)) or results_h < 2 * target + gap
 
 
 def draw_search_keys(ctx: ScreenContext, body: Rect) -> None:
@@ -990,7 +991,7 @@ def draw_message(ctx: ScreenContext, body: Rect) -> None:
     message = ctx.state.message
     assert message is not None
     nav, body = nav_bar(ctx, body)
-    body = body.inset(p.px(48), p.px(24))
+    body = body.inset(p.px(24), p.px(12)) if p.large_text else body.inset(p.px(48), p.px(24))  # large: room
     title, text_box = body.take_top(p.px(72))
     color = {"error": ERROR, "warning": PRIORITY_INK}.get(message.tone, INK)
     p.text(title, message.title, size=38, min_size=18, bold=True, color=color, valign="middle", max_lines=2)
