@@ -323,7 +323,9 @@ def draw_home(ctx: ScreenContext, body: Rect) -> None:
     footer, body = body.take_bottom(max(p.px(92), p.target(72) + 2 * p.px(10)), p.gap(4))
     notice = home_notice(ctx)
     if notice is None:
-        prompt, grid_area = body.take_top(p.px(96 if p.large_text else 58))  # large: room for two lines
+        # large text: room for two lines, unless the services' row would be lower than designed
+        two_lines = p.large_text and body.h - p.px(96) - 2 * p.px(6) >= max(p.px(100), p.target(0))
+        prompt, grid_area = body.take_top(p.px(96 if two_lines else 58))
         p.text(
             prompt.inset(p.px(16), p.px(6)),
             ctx.t("ask_prompt") if ctx.state.asking else ctx.t("home_prompt"),
