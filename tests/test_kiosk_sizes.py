@@ -11,7 +11,7 @@ import os
 
 import pygame
 import pytest
-from test_kiosk_screens import NOW, ZONE, check, every_screen
+from test_kiosk_screens import NOW, SCREENS, ZONE, check, every_screen
 
 from kiosk.app import log_panel
 from kiosk.sizes import MIN_GAP_MM, MIN_TARGET_MM, Sizes, measure, meets_guidance, px_per_mm
@@ -105,6 +105,10 @@ def test_small_panels_search_on_two_screens_with_15_mm_keys(display, hall, proce
         if name in ("search", "search-digits", "results")
     }
     painter = drawn["search"][1]
+    if (width, height, diagonal) == (1024, 600, 7.0):  # for docs/screenshots
+        SCREENS.mkdir(parents=True, exist_ok=True)
+        for name, (_, shown) in drawn.items():
+            pygame.image.save(shown.surface, str(SCREENS / f"{name}-vi-{width}x{height}-7in.png"))
     keys = [h for h in painter.hits if h.action.kind == "key"]
     compact = compact_search(painter)
     assert compact is (diagonal < 15), (width, height, diagonal)
@@ -136,3 +140,21 @@ def test_a_small_panel_shows_fewer_rows_a_page(display, hall, procedures):
 
 def test_the_figures_of_the_issue():
     assert px_per_mm(1024, 600, 7.0) == pytest.approx(6.7, abs=0.05)  # the 7" panel of issue 18.6
+
+
+def test_motcua_check_warns_about_an_unsupported_panel(tmp_path, capsys):
+    from pathlib import Path
+
+    from motcua.check import check
+
+    sample = Path(__file__).resolve().parent.parent / "examples" / "ward-hall" / "devices" / "kiosk-1.toml"
+    text = sample.read_text(encoding="utf-8")
+    assert "diagonal_in = 7.0" in text
+    supported = tmp_path / "kiosk.toml"
+    supported.write_text(text, encoding="utf-8")
+    check("kiosk", supported)
+    assert "unsupported" not in capsys.readouterr().err
+    small = tmp_path / "small.toml"
+    small.write_text(text.replace("diagonal_in = 7.0", "diagonal_in = 5.0"), encoding="utf-8")
+    assert check("kiosk", small).screen.diagonal_in == 5.0  # valid: said, not refused
+    assert 'warning: a 5" 1024x600 panel is too small' in capsys.readouterr().err
