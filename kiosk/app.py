@@ -322,7 +322,8 @@ class KioskApp:
         from kiosk.ui.screens import ScreenContext, draw_screen
 
         diagonal = self.config.screen.diagonal_in
-        density = px_per_mm(*self._surface.get_size(), diagonal) if diagonal else None
+        width, height = self._surface.get_size()
+        density = px_per_mm(width, height, diagonal) if diagonal else None
         painter = Painter(self._surface, px_per_mm=density, large_text=self.controller.state.large_text)
         context = ScreenContext(
             painter,

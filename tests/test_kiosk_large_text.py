@@ -9,13 +9,13 @@ import os
 
 import pygame
 import pytest
+from kiosk_support import OUTPUT, sample_view
 from test_kiosk_screens import NOW, ZONE, NoEffects, every_screen
 
 from kiosk.sizes import px_per_mm
 from kiosk.ui.controller import Action, Controller, Screen
 from kiosk.ui.painter import Painter
 from kiosk.ui.screens import ScreenContext, draw_screen
-from kiosk_support import OUTPUT, sample_view
 
 SCREENS = OUTPUT / "screens"
 AAA = 7.0
