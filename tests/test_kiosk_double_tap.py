@@ -22,7 +22,7 @@ from kiosk.ui.painter import Painter
 from kiosk.ui.screens import ScreenContext, draw_screen
 from motcua.text import Rect
 
-pytestmark = pytest.mark.slow  # every transition of every screen at three sizes and on five panels (40 s)
+pytestmark = pytest.mark.slow  # every transition of every screen, three sizes, five panels (95 s; was 11 s)
 
 DELAYS = [round(0.2 + 0.1 * i, 1) for i in range(9)]  # 0.2 ... 1.0 s
 TYPING = ("key", "space", "backspace", "clear", "lang", "page")
