@@ -115,6 +115,7 @@ class KioskApp:
             thanks=config.ticket.thanks,
             thanks_en=config.ticket.thanks_en,
             today=lambda: self.clock.now().astimezone(config.ticket.zone).date(),
+            default_large_text=screen.large_text,
         )
         self.controller.state.camera_fitted = config.camera.source != "none"
         self.scanner = Scanner(
@@ -188,19 +189,7 @@ class KioskApp:
             else:
                 logger.warning("control_socket ignored: the kiosk runs on real hardware")
         self._running = True
-        if screen.diagonal_in is not None:
-            from kiosk.sizes import meets_guidance, px_per_mm
-
-            density = px_per_mm(screen.width, screen.height, screen.diagonal_in)
-            if meets_guidance(screen.width, screen.height, screen.diagonal_in):
-                logger.info('panel %g" at %.2f px/mm: buttons >= 15 mm, gaps >= 2.5 mm', screen.diagonal_in, density)
-            else:
-                logger.warning(
-                    'panel %g" at %.2f px/mm: keys and list rows are smaller than the 15 mm older citizens need '
-                    '(a 1920x1080 panel of 15.6" or more meets it; docs/kiosk.md)',
-                    screen.diagonal_in,
-                    density,
-                )
+        log_panel(screen.width, screen.height, screen.diagonal_in)
         logger.info(
             "kiosk %s started: %dx%d, printer %s (%s), camera %s",
             self.config.device.id,
@@ -328,10 +317,14 @@ class KioskApp:
 
         import pygame
 
+        from kiosk.sizes import px_per_mm
         from kiosk.ui.painter import Painter
         from kiosk.ui.screens import ScreenContext, draw_screen
 
-        painter = Painter(self._surface)
+        diagonal = self.config.screen.diagonal_in
+        width, height = self._surface.get_size()
+        density = px_per_mm(width, height, diagonal) if diagonal else None
+        painter = Painter(self._surface, px_per_mm=density, large_text=self.controller.state.large_text)
         context = ScreenContext(
             painter,
             self.controller.state,
@@ -615,3 +608,32 @@ class KioskApp:
             }
             for h in self._painter.hits
         ]
+
+
+def log_panel(width: int, height: int, diagonal_in: float | None) -> bool:
+    """Say at start whether the panel is one the screens meet the 15 mm / 2.5 mm guidance on; False: a warning."""
+    from kiosk.sizes import meets_guidance, panel_mm, px_per_mm
+
+    if diagonal_in is None:
+        logger.warning(
+            "[screen] diagonal_in is not set: buttons are sized from the pixels alone and may be smaller than the "
+            "15 mm older citizens need; set the panel's diagonal (docs/kiosk.md, supported panels)"
+        )
+        return False
+    w_mm, h_mm = panel_mm(width, height, diagonal_in)
+    density = px_per_mm(width, height, diagonal_in)
+    if meets_guidance(width, height, diagonal_in):
+        logger.info(
+            'panel %g" (%.0fx%.0f mm, %.2f px/mm): buttons >= 15 mm, gaps >= 2.5 mm', diagonal_in, w_mm, h_mm, density
+        )
+        return True
+    logger.warning(
+        'UNSUPPORTED PANEL %g" %dx%d (%.0fx%.0f mm): too small for 15 mm buttons with 2.5 mm gaps on every screen; '
+        'use a 7" (800x480 or 1024x600) panel or larger (docs/kiosk.md, supported panels)',
+        diagonal_in,
+        width,
+        height,
+        w_mm,
+        h_mm,
+    )
+    return False

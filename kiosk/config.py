@@ -24,9 +24,13 @@ class ScreenSection(Section):
 
     width: Annotated[int, Field(ge=320, le=7680)] = 1024
     height: Annotated[int, Field(ge=240, le=4320)] = 600
-    # The panel's diagonal in inches: with it the kiosk says at start whether its buttons reach the 15 mm and gaps
-    # the 2.5 mm public terminals need (docs/kiosk.md recommends panels).
+    # The panel's diagonal in inches: the screens size their buttons from it (at least 15 mm, gaps 2.5 mm, as public
+    # terminals need; fewer rows on a small panel) and the kiosk warns at start on a panel too small for that
+    # (docs/kiosk.md lists the supported panels). Unset: laid out from the pixels alone, sizes not guaranteed.
     diagonal_in: Annotated[float, Field(ge=3, le=100)] | None = None
+    # Start every citizen in large-text mode ("Chữ to": larger text, high contrast, fewer items a page); the
+    # citizen can still switch it off, and it comes back for the next one.
+    large_text: bool = False
     fullscreen: bool = True
     # SDL video driver: "auto" lets SDL choose (X11/Wayland on a desktop); "kmsdrm" on Raspberry Pi OS Lite;
     # "dummy" renders off-screen (tests, headless demo).

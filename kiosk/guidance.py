@@ -113,6 +113,10 @@ def guidance(state: UiState) -> Guidance | None:
             parts += [t("booking_title"), t("booking_hint" if s.camera_fitted else "booking_hint_typed")]
         case Screen.SEARCH:
             parts.append(t("search_prompt"))
+        case Screen.RESULTS if catalogue is not None:
+            key += f":{s.query}"
+            found = catalogue.search(s.query) if s.query.strip() else []
+            parts.append(t("search_count", n=len(found)) if found else t("search_none"))
         case _:
             return None
     key += f":{lang.value}"

@@ -63,15 +63,25 @@ def _gap(a: Rect, b: Rect) -> float | None:
     return None
 
 
-#: Millimetres per design pixel (the screens are designed at 1024x600 and scaled) from which every screen meets
-#: the guidance: measured on a 15.6" 1920x1080 panel, the smallest that does (tests/test_kiosk_sizes.py).
-MIN_MM_PER_DESIGN_PX = 0.32
+#: The smallest panel every screen is laid out on with 15 mm targets and 2.5 mm gaps (the screens take their
+#: sizes from the panel's density, `kiosk.ui.painter.Painter(px_per_mm=...)`, and page through what no longer
+#: fits): a 7" panel, 800x480 or 1024x600 (tests/test_kiosk_sizes.py measures every screen on each supported one).
+MIN_PANEL_MM = (150.0, 85.0)
+MIN_PANEL_PX = (800, 480)
 
 
-def mm_per_design_px(width: int, height: int, diagonal_in: float) -> float:
-    return min(width / 1024, height / 600) / px_per_mm(width, height, diagonal_in)
+def panel_mm(width: int, height: int, diagonal_in: float) -> tuple[float, float]:
+    """The panel's visible width and height in millimetres."""
+    density = px_per_mm(width, height, diagonal_in)
+    return width / density, height / density
 
 
 def meets_guidance(width: int, height: int, diagonal_in: float) -> bool:
-    """Whether every target of every screen is >= 15 mm with >= 2.5 mm gaps on this panel."""
-    return mm_per_design_px(width, height, diagonal_in) >= MIN_MM_PER_DESIGN_PX
+    """Whether every target of every screen is >= 15 mm with >= 2.5 mm gaps on this panel: a supported panel."""
+    w_mm, h_mm = panel_mm(width, height, diagonal_in)
+    return (
+        w_mm >= MIN_PANEL_MM[0] - 0.5  # 7" at 5:3 is 152x91 mm, at 1024x600 153x90 mm
+        and h_mm >= MIN_PANEL_MM[1]
+        and width >= MIN_PANEL_PX[0]
+        and height >= MIN_PANEL_PX[1]
+    )

@@ -90,9 +90,19 @@ def _counter_screen(path: Path, hall: Path | None) -> BaseModel:
 
 def _kiosk(path: Path, hall: Path | None) -> BaseModel:
     from kiosk.config import KioskConfig
+    from kiosk.sizes import meets_guidance
     from motcua.config import load_config
 
-    return load_config(path, KioskConfig)
+    config = load_config(path, KioskConfig)
+    screen = config.screen
+    if screen.diagonal_in is not None and not meets_guidance(screen.width, screen.height, screen.diagonal_in):
+        # valid, but citizens would get buttons under 15 mm: said, not refused (the file still loads)
+        print(
+            f'{path}: warning: a {screen.diagonal_in:g}" {screen.width}x{screen.height} panel is too small for 15 mm '
+            'buttons on every screen: unsupported (docs/kiosk.md, supported panels)',
+            file=sys.stderr,
+        )
+    return config
 
 
 def _console(path: Path, hall: Path | None) -> BaseModel:

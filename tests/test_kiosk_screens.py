@@ -79,14 +79,15 @@ class NoEffects:
         pass
 
 
-def every_screen(hall, procedures, *, english: bool) -> Iterator[tuple[str, UiState]]:
-    """Drive a controller through every screen (and the states that change how they look)."""
+def every_screen(hall, procedures, *, english: bool, large_text: bool = False) -> Iterator[tuple[str, UiState]]:
+    """Drive a controller through every screen (and the states that change how they look); `large_text`: with
+    the hall's default text size set to "Chữ to"."""
     view = sample_view(hall, procedures, closed=("van-hoa-khac",), extra=[LONG_PROCEDURE])
-    loading = Controller(NoEffects())
+    loading = Controller(NoEffects(), default_large_text=large_text)
     yield "loading", loading.state
     loading.on_connection(True)
     yield "loading-connected", loading.state
-    c = Controller(NoEffects(), tap_guard_s=0)
+    c = Controller(NoEffects(), tap_guard_s=0, default_large_text=large_text)
     c.on_connection(True)
     c.on_printer(PrinterStatus.OK)
     c.on_camera(True)
@@ -118,10 +119,22 @@ def every_screen(hall, procedures, *, english: bool) -> Iterator[tuple[str, UiSt
     for key in "dang ky khai sinh":
         c.action(Action("space") if key == " " else Action("key", key), 3)
     yield "search", c.state
+    c.action(Action("results"), 3)
+    yield "results", c.state
+    c.action(Action("back"), 3)
     c.action(Action("clear"), 3)
+    c.action(Action("digits"), 3)
+    for key in "1.00":
+        c.action(Action("key", key), 3)
+    yield "search-digits", c.state
+    c.action(Action("clear"), 3)
+    c.action(Action("digits"), 3)
     for key in "qqqq":
         c.action(Action("key", key), 3)
     yield "search-nothing", c.state
+    c.action(Action("results"), 3)
+    yield "results-nothing", c.state
+    c.action(Action("back"), 3)
     c.action(Action("home"), 4)
     c.action(Action("take", "ho-tich"), 4)
     yield "priority", c.state
@@ -202,7 +215,7 @@ def test_every_screen_fits_at_every_resolution(display, hall, procedures, width:
         check(painter, f"{name} at {width}x{height}")
         assert painter.texts, name
         count += 1
-    assert count == 25
+    assert count == 28
 
 
 def test_the_abc_keyboard_layout(display, hall, procedures):

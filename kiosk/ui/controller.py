@@ -49,7 +49,7 @@ class Screen(StrEnum):
     LOADING = "loading"  # no catalogue yet
     HOME = "home"  # services as big buttons
     SERVICE = "service"  # one service: take a number, or look at its procedures
-    SEARCH = "search"  # on-screen keyboard and results
+    SEARCH = "search"  # on-screen keyboard and results (a small panel: the keyboard alone, then RESULTS)
     PROCEDURE = "procedure"  # documents, forms, time limit, fee, agency, online QR
     PRIORITY = "priority"  # priority category, or a regular number
     WORKING = "working"  # waiting for the coordinator and the printer
@@ -58,6 +58,7 @@ class Screen(StrEnum):
     MESSAGE = "message"  # a polite explanation (refusal, offline, bad QR...)
     BOOKING = "booking"  # "Tôi đã đặt lịch hẹn": the booking's code on a numeric keypad, or its QR code
     ID_CARD = "id_card"  # a chip ID card of a citizen of 60 or more: take the elderly priority?
+    RESULTS = "results"  # a small panel's search results, on their own screen after the keyboard's
 
 
 class Action(NamedTuple):
@@ -116,6 +117,8 @@ class UiState:
     card_priority: bool = False  # the citizen confirmed the elderly priority offered from their ID card
     voice: bool = False  # voice guidance: every screen is read aloud (kiosk.guidance); off for the next citizen
     asking: bool = False  # home reached from a search that found nothing: "choose the nearest service"
+    large_text: bool = False  # "Chữ to": larger text, high contrast, fewer items a page; reset like `voice`
+    digits: bool = False  # a small panel's search keyboard shows digits (procedure codes) instead of letters
 
     @property
     def blocked(self) -> str | None:
@@ -153,6 +156,7 @@ class Controller:
         thanks: str = DEFAULT_THANKS,
         thanks_en: str | None = None,
         today: Callable[[], date] = date.today,
+        default_large_text: bool = False,
     ) -> None:
         self.effects = effects
         self.today = today  # the hall's local date (an ID card's age is counted on it)
@@ -163,7 +167,8 @@ class Controller:
         self.ticket_screen_s = ticket_screen_s
         self.tap_guard_s = tap_guard_s
         self.portals = tuple(portals)
-        self.state = UiState(lang=default_lang)
+        self.default_large_text = default_large_text
+        self.state = UiState(lang=default_lang, large_text=default_large_text)
         self.last_touch = 0.0
         self.screen_since = 0.0
 
@@ -184,6 +189,7 @@ class Controller:
         lang = self.default_lang if reset_language else self.state.lang
         if reset_language:
             self.state.voice = False  # the next citizen starts silent
+            self.state.large_text = self.default_large_text  # and with the hall's text size
         screen = Screen.HOME if self.state.catalogue is not None else Screen.LOADING
         self._go(
             screen,
@@ -199,6 +205,7 @@ class Controller:
             cancelling=None,
             card_priority=False,
             asking=False,
+            digits=False,
         )
 
     def _show(self, message: Message, now: float) -> None:
@@ -393,7 +400,17 @@ class Controller:
 
     def _do_search(self, arg: str | None, now: float) -> None:
         self._push()
-        self._go(Screen.SEARCH, now, query="", page=0)
+        self._go(Screen.SEARCH, now, query="", page=0, digits=False)
+
+    def _do_results(self, arg: str | None, now: float) -> None:
+        """A small panel's keyboard screen: show what the words typed find, on a screen of their own."""
+        if self.state.screen is Screen.SEARCH and self.state.query.strip():
+            self._push()
+            self._go(Screen.RESULTS, now, page=0)
+
+    def _do_digits(self, arg: str | None, now: float) -> None:
+        """A small panel's keyboard: switch between letters and digits (procedure codes such as 1.001193)."""
+        self.state.digits = not self.state.digits
 
     def _do_ask(self, arg: str | None, now: float) -> None:
         """The search found nothing: home, inviting the citizen to take a number in the nearest service and ask."""
@@ -540,6 +557,11 @@ class Controller:
 
     def _do_done(self, arg: str | None, now: float) -> None:
         self._home(now, reset_language=True)
+
+    def _do_large_text(self, arg: str | None, now: float) -> None:
+        """ "Chữ to": larger text and higher contrast, from this screen on (touch again for the usual size)."""
+        self.state.large_text = not self.state.large_text
+        self.state.page = 0  # fewer items a page: the page the citizen was on may no longer exist
 
     def _do_voice(self, arg: str | None, now: float) -> None:
         """ "Hướng dẫn bằng giọng nói": read every screen aloud, from this one on (touch again to stop)."""

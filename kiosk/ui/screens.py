@@ -26,6 +26,7 @@ from kiosk.ui.painter import (
     BACKGROUND,
     BORDER,
     CARD,
+    CLOSED,
     ERROR,
     HEADER,
     HEADER_INK,
@@ -33,6 +34,7 @@ from kiosk.ui.painter import (
     MUTED,
     PRIMARY,
     PRIORITY,
+    PRIORITY_INK,
     SECONDARY,
     TAKE,
     WARNING,
@@ -79,7 +81,10 @@ def draw_screen(ctx: ScreenContext) -> None:
     p = ctx.p
     if ctx.catalogue is not None:
         p.lexicon = hall_lexicon(hall_names(ctx.catalogue))
-    p.surface.fill(BACKGROUND)
+    p.surface.fill(p.color(BACKGROUND))
+    if ctx.state.screen is Screen.SEARCH and ctx.catalogue is not None and compact_search(p):
+        draw_search_keys(ctx, p.screen)  # the whole panel for the keys: no header, no banner
+        return
     body = header(ctx)
     body = banner(ctx, body)
     DRAWERS[ctx.state.screen](ctx, body)
@@ -100,24 +105,45 @@ def hall_lexicon(names: tuple[str, ...]) -> Lexicon:
     return Lexicon.common().with_names(names)
 
 
-#: The priority line of the ticket screen: the orange of the priority buttons, darkened for text (6.5:1 on the
-#: background).
-PRIORITY_INK = (150, 60, 0)
-
-
 # --- shared parts ----------------------------------------------------------------------------------------
+
+
+def fit_widths(total: int, wanted: list[int], gap: int, least: int) -> list[int]:
+    """Widths for buttons side by side in `total` pixels: as designed, or narrowed alike (never under `least`)."""
+    room = total - gap * (len(wanted) - 1)
+    if sum(wanted) <= room:
+        return wanted
+    factor = room / max(1, sum(wanted))
+    return [max(least, int(w * factor)) for w in wanted]
 
 
 def header(ctx: ScreenContext) -> Rect:
     p = ctx.p
-    band, rest = p.screen.take_top(p.px(70))
+    band, rest = p.screen.take_top(max(p.px(70), p.target(60) + 2 * p.px(5)))
     p.fill(band, HEADER)
     inner = band.inset(p.px(14), p.px(5))
     right = inner
     if ctx.state.screen is not Screen.WORKING:
-        lang_button, right = inner.take_right(p.px(150), p.px(12))
-        p.button(lang_button, ctx.t("language"), Action("lang"), color=HEADER_INK, ink=HEADER, size=20, min_size=14)
-        voice_button, right = right.take_right(p.px(200), p.px(12))
+        gap = p.gap(12)
+        lang_w, voice_w, large_w = fit_widths(
+            inner.w - p.px(200), [p.px(150), p.px(200), p.px(150)], gap, p.target(0)
+        )
+        lang_button, right = inner.take_right(lang_w, gap)
+        p.button(lang_button, ctx.t("language"), Action("lang"), color=HEADER_INK, ink=HEADER, size=20, min_size=12)
+        large_button, right = right.take_right(large_w, gap)
+        large = ctx.state.large_text
+        p.button(
+            large_button,
+            ctx.t("large_text_on" if large else "large_text"),
+            Action("large_text"),
+            color=TAKE if large else HEADER_INK,
+            ink=WHITE if large else HEADER,
+            size=17,
+            min_size=11,
+            max_lines=2,
+            icon="AA",
+        )
+        voice_button, right = right.take_right(voice_w, gap)
         on = ctx.state.voice
         p.button(
             voice_button,
@@ -129,7 +155,7 @@ def header(ctx: ScreenContext) -> Rect:
             min_size=11,
             max_lines=2,
         )
-    clock, title = right.take_right(p.px(90), p.px(12))
+    clock, title = right.take_right(min(p.px(90), right.w // 2), p.px(12))
     p.text(
         clock,
         format_clock(ctx.now, ctx.zone),
@@ -193,7 +219,7 @@ def nav_bar(ctx: ScreenContext, body: Rect) -> tuple[Rect, Rect]:
     """Reserve the bottom band for navigation; returns (band, area above it). Draw it with `draw_nav` once the
     screen knows how many pages it has."""
     p = ctx.p
-    band, rest = body.take_bottom(p.px(72), p.px(6))
+    band, rest = body.take_bottom(max(p.px(72), p.target(60) + 2 * p.px(6)), p.gap(6))
     return band, rest
 
 
@@ -202,28 +228,34 @@ def draw_nav(ctx: ScreenContext, band: Rect, *, back: bool = True, home: bool = 
     p = ctx.p
     band = band.inset(p.px(12), p.px(6))
     left = band
+    gap = p.gap(12)
+    paged = ctx.pages > 1
+    wanted = [p.px(190)] * (int(back) + int(home)) + ([p.px(150), p.px(130), p.px(150)] if paged else [])
+    widths = fit_widths(band.w, wanted, gap, p.target(0))
     if back:
-        button, left = left.take_left(p.px(190), p.px(12))
-        p.button(button, "◀ " + ctx.t("back"), Action("back"), color=SECONDARY, ink=INK, size=22)
+        button, left = left.take_left(widths.pop(0), gap)
+        p.button(button, "◀ " + ctx.t("back"), Action("back"), color=SECONDARY, ink=INK, size=22, min_size=12)
     if home:
-        button, left = left.take_left(p.px(190), p.px(12))
-        p.button(button, ctx.t("home"), Action("home"), color=SECONDARY, ink=INK, size=22)
-    if ctx.pages > 1:
+        button, left = left.take_left(widths.pop(0), gap)
+        p.button(button, ctx.t("home"), Action("home"), color=SECONDARY, ink=INK, size=22, min_size=12)
+    if paged:
         page = min(ctx.state.page, ctx.pages - 1)
-        nxt, left = left.take_right(p.px(150), p.px(10))
-        label, left = left.take_right(p.px(130), p.px(10))
-        prev, left = left.take_right(p.px(150), p.px(10))
-        p.button(prev, ctx.t("previous"), Action("page", "-1") if page > 0 else None, size=20)
-        p.text(
-            label,
-            ctx.t("page", page=page + 1, pages=ctx.pages),
-            size=20,
-            min_size=12,
-            align="center",
-            valign="middle",
-            bold=True,
-        )
-        p.button(nxt, ctx.t("next"), Action("page", "+1") if page + 1 < ctx.pages else None, size=20)
+        nxt, left = left.take_right(widths[2], gap)
+        label, left = left.take_right(widths[1], gap)
+        prev, left = left.take_right(widths[0], gap)
+        p.button(prev, ctx.t("previous"), Action("page", "-1") if page > 0 else None, size=20, min_size=12)
+        if label.w >= p.px(60):
+            p.text(
+                label,
+                ctx.t("page", page=page + 1, pages=ctx.pages),
+                size=20,
+                min_size=11,
+                align="center",
+                valign="middle",
+                bold=True,
+                max_lines=2,
+            )
+        p.button(nxt, ctx.t("next"), Action("page", "+1") if page + 1 < ctx.pages else None, size=20, min_size=12)
 
 
 def title_band(
@@ -288,10 +320,12 @@ def draw_home(ctx: ScreenContext, body: Rect) -> None:
     p = ctx.p
     catalogue = ctx.catalogue
     assert catalogue is not None
-    footer, body = body.take_bottom(p.px(92), p.px(4))
+    footer, body = body.take_bottom(max(p.px(92), p.target(72) + 2 * p.px(10)), p.gap(4))
     notice = home_notice(ctx)
     if notice is None:
-        prompt, grid_area = body.take_top(p.px(58))
+        # large text: room for two lines, unless the services' row would be lower than designed
+        two_lines = p.large_text and body.h - p.px(96) - 2 * p.px(6) >= max(p.px(100), p.target(0))
+        prompt, grid_area = body.take_top(p.px(96 if two_lines else 58))
         p.text(
             prompt.inset(p.px(16), p.px(6)),
             ctx.t("ask_prompt") if ctx.state.asking else ctx.t("home_prompt"),
@@ -313,11 +347,11 @@ def draw_home(ctx: ScreenContext, body: Rect) -> None:
         p.text(body_box, notice[1], size=20, min_size=12, color=ink, valign="middle", max_lines=2)
     services = catalogue.services
     grid_area = grid_area.inset(p.px(16), p.px(6))
-    gap = p.px(14)
+    gap = p.gap(14)
     cols = 3 if p.width / p.height >= 1.5 and len(services) > 4 else 2
     if len(services) <= 2:
         cols = max(1, len(services))
-    max_rows = max(1, (grid_area.h + gap) // (p.px(118) + gap))
+    max_rows = max(1, (grid_area.h + gap) // (max(p.px(118), p.target(0)) + gap))
     rows_needed = math.ceil(len(services) / cols) if services else 1
     rows = min(rows_needed, max_rows)
     per_page = cols * rows
@@ -330,7 +364,7 @@ def draw_home(ctx: ScreenContext, body: Rect) -> None:
             cell,
             ctx.service_name(service),
             Action("service", service.id),
-            color=PRIMARY if service.open_now else (120, 120, 120),
+            color=PRIMARY if service.open_now else CLOSED,
             size=30,
             min_size=15,
             sublabel=sub,
@@ -339,15 +373,18 @@ def draw_home(ctx: ScreenContext, body: Rect) -> None:
         )
     # footer: search button, scan hint, pager
     inner = footer.inset(p.px(16), p.px(10))
-    search, rest = inner.take_left(p.px(300), p.px(16))
-    p.button(search, ctx.t("search"), Action("search"), color=TAKE, size=28, min_size=16)
-    booking, rest = rest.take_left(p.px(260), p.px(16))
-    p.button(booking, ctx.t("booking"), Action("booking"), color=PRIMARY, size=24, min_size=14, max_lines=2)
+    gap = p.gap(16)
+    wanted = [p.px(300), p.px(260)] + ([p.px(155), p.px(155)] if ctx.pages > 1 else [])
+    widths = fit_widths(inner.w, wanted, gap, p.target(0))
+    search, rest = inner.take_left(widths[0], gap)
+    p.button(search, ctx.t("search"), Action("search"), color=TAKE, size=28, min_size=13, max_lines=2)
+    booking, rest = rest.take_left(widths[1], gap)
+    p.button(booking, ctx.t("booking"), Action("booking"), color=PRIMARY, size=24, min_size=12, max_lines=2)
     if ctx.pages > 1:
-        pager, rest = rest.take_right(p.px(320), p.px(12))
-        prev, nxt = pager.columns(2, p.px(10))
-        p.button(prev, ctx.t("previous"), Action("page", "-1") if page > 0 else None, size=20)
-        p.button(nxt, ctx.t("next"), Action("page", "+1") if page + 1 < ctx.pages else None, size=20)
+        nxt, rest = rest.take_right(widths[3], gap)
+        prev, rest = rest.take_right(widths[2], gap)
+        p.button(prev, ctx.t("previous"), Action("page", "-1") if page > 0 else None, size=20, min_size=12)
+        p.button(nxt, ctx.t("next"), Action("page", "+1") if page + 1 < ctx.pages else None, size=20, min_size=12)
     # beside a pager on a small screen: no room
     if ctx.state.camera_fitted and ctx.state.camera_ok is not False and rest.w >= p.px(180):
         p.text(rest, ctx.t("scan_hint"), size=22, min_size=13, color=MUTED, valign="middle", max_lines=2)
@@ -379,7 +416,7 @@ def draw_service(ctx: ScreenContext, body: Rect) -> None:
         take_box,
         label,
         action,
-        color=TAKE if service.open_now else (120, 120, 120),
+        color=TAKE if service.open_now else CLOSED,
         size=40,
         min_size=18,
         sublabel=sub,
@@ -387,7 +424,7 @@ def draw_service(ctx: ScreenContext, body: Rect) -> None:
     )
     # the procedures, grouped by field, in pages
     groups = catalogue.procedures_of(service.id)
-    heading_h, row_h, gap = p.px(36), p.px(64), p.px(8)
+    heading_h, row_h, gap = p.px(36), p.target(64), p.gap(8)
     items: list[tuple[str, str | Procedure]] = []
     for group in groups:
         items.append(("heading", group.name))
@@ -472,17 +509,20 @@ def draw_procedure(ctx: ScreenContext, body: Rect) -> None:
     assert procedure is not None
     service = catalogue.service(procedure.service)
     nav, body = nav_bar(ctx, body)
-    title, body = body.take_top(p.px(96))
+    name = ctx.procedure_name(procedure)
+    # The whole name, always: a long one (or large text) takes more lines, the documents fewer
+    whole = p.fit(Rect(0, 0, body.w - 2 * p.px(16), body.h // 3), name, size=28, min_size=15, bold=True)
+    title, body = body.take_top(max(p.px(96), whole.height + p.px(28) + 2 * p.px(4)))
     title = title.inset(p.px(16), p.px(4))
     name_box, sub_box = title.take_top(title.h - p.px(28))
-    p.text(name_box, ctx.procedure_name(procedure), size=28, min_size=15, bold=True, valign="middle", max_lines=3)
+    p.text(name_box, name, size=28, min_size=15, bold=True, valign="middle", max_lines=None if p.large_text else 3)
     sub = f"{ctx.t('code', code=procedure.code)}  ·  {ctx.t('field', field=procedure.field)}"
     p.text(sub_box, sub, size=18, min_size=11, color=MUTED, max_lines=1, may_truncate=True)
     body = body.inset(p.px(16), p.px(6))
     side, content = body.take_right(p.px(290), p.px(18))
     # right: take a number, and the online link as a QR for the citizen's phone
     take_h = min(p.px(150), side.h // 2) if procedure.online_url else min(side.h, p.px(240))
-    take, qr_area = side.take_bottom(take_h, p.px(10))
+    take, qr_area = side.take_bottom(min(side.h, max(take_h, p.target(0))), p.px(10))
     if service is not None:
         label, sub_label, service_action = _take_label(ctx, service)
         # the ticket carries the procedure, not only its service
@@ -491,13 +531,13 @@ def draw_procedure(ctx: ScreenContext, body: Rect) -> None:
             take,
             label,
             action,
-            color=TAKE if service.open_now else (120, 120, 120),
+            color=TAKE if service.open_now else CLOSED,
             size=32,
             min_size=16,
             sublabel=sub_label,
             sub_size=18,
         )
-    if procedure.online_url:
+    if procedure.online_url and qr_area.h >= p.px(56) + 2 * 29:  # room for the caption and 2 px a module
         caption, code_box = qr_area.take_bottom(p.px(56), p.px(4))
         p.fill(code_box, WHITE, radius=p.px(8))
         p.qr(code_box.inset(p.px(4)), procedure.online_url)
@@ -536,11 +576,12 @@ def draw_search(ctx: ScreenContext, body: Rect) -> None:
     catalogue = ctx.catalogue
     assert catalogue is not None
     body = body.inset(p.px(12), p.px(6))
-    top, body = body.take_top(p.px(60), p.px(8))
-    keyboard, results = body.take_bottom(round(body.h * 0.62), p.px(8))
-    back, top = top.take_left(p.px(170), p.px(10))
+    gap = p.gap(9)
+    top, body = body.take_top(p.target(60), gap)
+    keyboard, results = body.take_bottom(max(round(body.h * 0.62), 5 * p.target(0) + 4 * gap), gap)
+    back, top = top.take_left(p.px(170), gap)
     p.button(back, "◀ " + ctx.t("back"), Action("back"), color=SECONDARY, ink=INK, size=22)
-    clear, field = top.take_right(p.px(150), p.px(10))
+    clear, field = top.take_right(p.px(150), gap)
     p.button(clear, ctx.t("clear"), Action("clear") if ctx.state.query else None, color=SECONDARY, ink=INK, size=20)
     p.fill(field, WHITE, radius=p.px(8), border=PRIMARY)
     query = ctx.state.query
@@ -559,7 +600,7 @@ def draw_search(ctx: ScreenContext, body: Rect) -> None:
             may_truncate=True,
         )
     found = catalogue.search(query) if query.strip() else []
-    row_h, gap = p.px(58), p.px(9)
+    row_h = p.target(58)
     per_page = max(1, (results.h + gap) // (row_h + gap))
     if len(found) > per_page:  # the pager beside the results, well away from the keyboard's keys
         pager, results = results.take_right(p.px(150), p.px(10))
@@ -605,7 +646,7 @@ def draw_search(ctx: ScreenContext, body: Rect) -> None:
 def draw_keyboard(ctx: ScreenContext, area: Rect) -> None:
     p = ctx.p
     rows = [*ctx.keyboard, ""]
-    gap = p.px(9)  # 2.5 mm between keys on a 15.6" 1920x1080 panel
+    gap = p.gap(9)
     row_rects = area.rows(len(rows), gap)
     widest = max(len(r) for r in rows[:-1]) + 1
     key_w = (area.w - gap * (widest - 1)) // widest
@@ -647,6 +688,110 @@ def draw_keyboard(ctx: ScreenContext, area: Rect) -> None:
     )
 
 
+#: A small panel's search keyboard: letters in alphabetical order (the QWERTY rows do not fit 15 mm keys), then
+#: the keys that are the same in both modes, on the last row.
+COMPACT_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+COMPACT_DIGITS = "1234567890."
+COMPACT_COLS, COMPACT_ROWS = 8, 4
+
+
+def compact_search(p: Painter) -> bool:
+    """Whether the search keyboard gets a screen of its own (results on the next one): when the full keyboard
+    beside the results cannot give 15 mm keys with 2.5 mm gaps on this panel (known from `[screen] diagonal_in`;
+    a panel of unknown size keeps the one-screen search)."""
+    if not p.min_target:
+        return False
+    target, gap = p.target(0), p.gap(9)
+    header_h = max(p.px(70), p.target(60) + 2 * p.px(5))
+    body_h = p.height - header_h - 2 * p.px(6)
+    rest = body_h - p.target(60) - gap
+    keyboard_h = max(round(rest * 0.62), 5 * target + 4 * gap)
+    results_h = rest - keyboard_h - gap
+    key_w = (p.width - 2 * p.px(12) - 11 * gap) // 12
+    key_h = (keyboard_h - 4 * gap) // 5
+    return min(key_w, key_h) < max(target, p.px(44)) or results_h < 2 * target + gap
+
+
+def draw_search_keys(ctx: ScreenContext, body: Rect) -> None:
+    """The search of a small panel: back, the words typed and SEE N RESULTS on top, then 8x4 keys of at least
+    15 mm (letters A-Z, or digits for a procedure code). The results are on the next screen (`draw_results`)."""
+    p = ctx.p
+    catalogue = ctx.catalogue
+    assert catalogue is not None
+    area = body.inset(p.px(12), p.px(6))
+    gap = p.gap(9)
+    top, keys = area.take_top(p.target(60), gap)
+    back_w, results_w = fit_widths(top.w - p.px(300), [p.px(170), p.px(280)], gap, p.target(0))
+    back, top = top.take_left(back_w, gap)
+    p.button(back, "◀ " + ctx.t("back"), Action("back"), color=SECONDARY, ink=INK, size=22, min_size=12)
+    see, field = top.take_right(results_w, gap)
+    query = ctx.state.query
+    found = catalogue.search(query) if query.strip() else []
+    label = ctx.t("show_results", n=len(found)) if found else ctx.t("show_results_none")
+    p.button(see, label, Action("results") if query.strip() else None, color=TAKE, size=24, min_size=12, max_lines=2)
+    p.fill(field, WHITE, radius=p.px(8), border=PRIMARY)
+    inner = field.inset(p.px(12), p.px(4))
+    if query:
+        shown = query + "|"
+        while len(shown) > 2 and p.fit(inner, shown, size=28, min_size=16, max_lines=1).truncated:
+            shown = "…" + shown[2:]  # the end of the words stays in view, where the next letter goes
+        p.text(inner, shown, size=28, min_size=16, valign="middle", max_lines=1, may_truncate=True)
+    else:
+        p.text(inner, ctx.t("search_prompt"), size=22, min_size=11, color=MUTED, valign="middle", max_lines=2)
+    cells = keys.grid(COMPACT_COLS, COMPACT_ROWS, gap)
+    typed = COMPACT_DIGITS if ctx.state.digits else COMPACT_LETTERS
+    last = cells[-COMPACT_COLS:]
+    for cell, key in zip(cells[: len(cells) - COMPACT_COLS] + last[:2], typed, strict=False):
+        p.button(cell, key, Action("key", key), color=WHITE, ink=INK, size=30, min_size=14)
+
+    def span(a: Rect, b: Rect) -> Rect:
+        return Rect(a.x, a.y, b.right - a.x, a.h)
+
+    p.button(last[2], "⌫", Action("backspace"), color=SECONDARY, ink=INK, size=30, min_size=14)
+    p.button(span(last[3], last[4]), ctx.t("space"), Action("space"), color=WHITE, ink=INK, size=22, min_size=12)
+    toggle = ctx.t("letters" if ctx.state.digits else "digits")
+    p.button(last[5], toggle, Action("digits"), color=SECONDARY, ink=INK, size=20, min_size=11, max_lines=2)
+    clear = Action("clear") if query else None
+    p.button(span(last[6], last[7]), ctx.t("clear"), clear, color=SECONDARY, ink=INK, size=22, min_size=12)
+
+
+def draw_results(ctx: ScreenContext, body: Rect) -> None:
+    """A small panel's search results, after its keyboard screen: rows of at least 15 mm, in pages; nothing
+    found ends in LẤY SỐ ĐỂ HỎI CÁN BỘ, as on the one-screen search."""
+    p = ctx.p
+    catalogue = ctx.catalogue
+    assert catalogue is not None
+    query = ctx.state.query
+    nav, body = nav_bar(ctx, body)
+    body = title_band(ctx, body, ctx.t("results_title", query=query.strip()), height=56, size=26)
+    area = body.inset(p.px(16), p.px(4))
+    found = catalogue.search(query) if query.strip() else []
+    row_h, gap = p.target(58), p.gap(9)
+    per_page = max(1, (area.h + gap) // (row_h + gap))
+    page = current_page(ctx, math.ceil(len(found) / per_page) if found else 1)
+    if not found:
+        button_h = max(p.target(72), area.h // 3)
+        line, way_out = area.take_top(max(p.px(40), area.h - button_h - gap), gap)
+        p.text(line, ctx.t("search_none"), size=24, min_size=12, valign="middle", max_lines=3)
+        way_out, _ = way_out.take_left(min(way_out.w, p.px(560)))
+        p.button(way_out, ctx.t("ask_staff"), Action("ask"), color=TAKE, size=24, min_size=12, max_lines=2)
+    for index, procedure in enumerate(found[page * per_page : (page + 1) * per_page]):
+        row = Rect(area.x, area.y + index * (row_h + gap), area.w, row_h)
+        p.button(
+            row,
+            ctx.procedure_name(procedure),
+            Action("procedure", procedure.code),
+            color=CARD,
+            ink=INK,
+            size=22,
+            min_size=12,
+            max_lines=2,
+            align="left",
+            may_truncate=True,
+        )
+    draw_nav(ctx, nav)
+
+
 def draw_priority(ctx: ScreenContext, body: Rect) -> None:
     """The regular number is a tall column on the side of the LẤY SỐ button that led here (left from a service,
     right from a procedure; from the booking keypad, as wide as its CONFIRM button): a slow double tap on LẤY SỐ
@@ -655,13 +800,22 @@ def draw_priority(ctx: ScreenContext, body: Rect) -> None:
     catalogue = ctx.catalogue
     assert catalogue is not None
     nav, body = nav_bar(ctx, body)
-    body = title_band(ctx, body, ctx.t("priority_title"), height=58, size=32)
+    body = title_band(ctx, body, ctx.t("priority_title"), height=46 if p.large_text else 58, size=32)
     below_title = body
-    note, body = body.take_top(p.px(36))
-    p.text(note.inset(p.px(16), 0), ctx.t("priority_note"), size=19, min_size=11, color=MUTED, max_lines=2)
+    categories = catalogue.catalogue.priority_categories
+    gap = p.gap(12)
+    cell_min = max(p.target(0), p.px(50 if p.large_text else 80))
+
+    def room(height: int) -> int:
+        return max(1, (height - 2 * p.px(6) + gap) // (cell_min + gap))
+
+    # Large text on a small panel: the note gives its line to a second row of categories
+    if not p.large_text or room(body.h - p.px(36)) >= math.ceil(len(categories) / 2):
+        note, body = body.take_top(p.px(36))
+        p.text(note.inset(p.px(16), 0), ctx.t("priority_note"), size=19, min_size=11, color=MUTED, max_lines=2)
     body = body.inset(p.px(16), p.px(6))
     came_from = ctx.state.history[-1].screen if ctx.state.history else None
-    width = round(body.w * 0.36)
+    width = round(body.w * (0.3 if p.large_text else 0.36))
     if came_from is Screen.BOOKING:  # the booking screen's left column (code and CONFIRM), at the same place
         _, left = booking_columns(ctx, below_title)
         width = left.right - body.x
@@ -669,10 +823,21 @@ def draw_priority(ctx: ScreenContext, body: Rect) -> None:
         regular, grid = body.take_right(width, p.px(18))
     else:
         regular, grid = body.take_left(width, p.px(18))
-    categories = catalogue.catalogue.priority_categories
     cols = 2 if len(categories) > 3 else 1
-    rows = max(1, math.ceil(len(categories) / cols))
-    for cell, category in zip(grid.grid(cols, rows, p.px(12)), categories, strict=False):
+    fits = max(1, (grid.h + gap) // (cell_min + gap))  # a small panel: fewer, wider rows
+    rows = max(1, min(math.ceil(len(categories) / cols), fits))
+    labels = [priority_label(category, ctx.lang) for category in categories]
+    while True:  # as many rows as the labels allow: fewer and wider when one would not fit whole
+        cols = max(cols, math.ceil(len(categories) / rows))
+        cells = grid.grid(cols, rows, gap)
+        inner = [cell.inset(p.px(14), p.px(8)) for cell in cells]
+        if rows == 1 or not any(
+            p.fit(box, label, size=26, min_size=14, bold=True, max_lines=3).truncated
+            for box, label in zip(inner, labels, strict=False)
+        ):
+            break
+        rows -= 1
+    for cell, category in zip(cells, categories, strict=False):
         p.button(
             cell,
             priority_label(category, ctx.lang),
@@ -680,7 +845,7 @@ def draw_priority(ctx: ScreenContext, body: Rect) -> None:
             color=PRIORITY,
             size=26,
             min_size=14,
-            max_lines=2,
+            max_lines=3,
         )
     p.button(
         regular,
@@ -714,11 +879,12 @@ def draw_ticket(ctx: ScreenContext, body: Rect) -> None:
     assert result is not None and result.ticket is not None
     ticket = result.ticket
     english = ctx.lang is Lang.EN
-    buttons, body = body.take_bottom(p.px(96), p.px(4))
+    buttons, body = body.take_bottom(max(p.px(96), p.target(76) + 2 * p.px(10)), p.px(4))
     body = body.inset(p.px(24), p.px(8))
     left, right = body.take_left(round(body.w * 0.46), p.px(24))
     label_box, rest = left.take_top(round(left.h * 0.18))
-    number_box, service_box = rest.take_top(round(rest.h * 0.66))
+    share = 0.5 if p.large_text and ticket.priority is not None else 0.66  # room for the priority's line
+    number_box, service_box = rest.take_top(round(rest.h * share))
     p.text(label_box, ctx.t("your_number"), size=32, min_size=16, bold=True, align="center", valign="bottom")
     p.fill(number_box, WHITE, radius=p.px(16), border=PRIMARY)
     p.text(
@@ -778,7 +944,7 @@ def draw_print_failed(ctx: ScreenContext, body: Rect) -> None:
     assert result is not None and result.ticket is not None
     label = result.ticket.label
     problem = printer_problem(result.problem or "failed", ctx.lang)
-    buttons, body = body.take_bottom(p.px(104), p.px(4))
+    buttons, body = body.take_bottom(max(p.px(104), p.target(84) + 2 * p.px(10)), p.px(4))
     body = body.inset(p.px(24), p.px(10))
     title, body = body.take_top(p.px(52), p.px(6))
     p.text(
@@ -832,9 +998,9 @@ def draw_message(ctx: ScreenContext, body: Rect) -> None:
     message = ctx.state.message
     assert message is not None
     nav, body = nav_bar(ctx, body)
-    body = body.inset(p.px(48), p.px(24))
+    body = body.inset(p.px(24), p.px(12)) if p.large_text else body.inset(p.px(48), p.px(24))  # large: room
     title, text_box = body.take_top(p.px(72))
-    color = {"error": ERROR, "warning": (150, 60, 0)}.get(message.tone, INK)
+    color = {"error": ERROR, "warning": PRIORITY_INK}.get(message.tone, INK)
     p.text(title, message.title, size=38, min_size=18, bold=True, color=color, valign="middle", max_lines=2)
     p.text(text_box, message.body, size=30, min_size=14)
     draw_nav(ctx, nav, back=bool(ctx.state.history))
@@ -847,9 +1013,9 @@ def draw_id_card(ctx: ScreenContext, body: Rect) -> None:
     body = title_band(ctx, body, ctx.t("idcard_title"), height=58, size=32)
     body = body.inset(p.px(32), p.px(10))
     privacy, body = body.take_bottom(p.px(64), p.px(8))
-    buttons, offer = body.take_bottom(min(p.px(110), body.h // 2), p.px(14))
+    buttons, offer = body.take_bottom(max(min(p.px(110), body.h // 2), p.target(0)), p.px(14))
     p.text(offer, ctx.t("idcard_offer"), size=30, min_size=14, valign="middle")
-    accept, decline = buttons.grid(2, 1, p.px(16))
+    accept, decline = buttons.grid(2, 1, p.gap(16))
     p.button(accept, ctx.t("idcard_accept"), Action("idcard_accept"), color=PRIORITY, size=32, min_size=16)
     p.button(decline, ctx.t("idcard_decline"), Action("idcard_decline"), color=SECONDARY, ink=INK, size=30, min_size=14)
     p.text(privacy, ctx.t("idcard_privacy"), size=19, min_size=11, color=MUTED, max_lines=3)
@@ -915,6 +1081,7 @@ DRAWERS: dict[Screen, Callable[[ScreenContext, Rect], None]] = {
     Screen.MESSAGE: draw_message,
     Screen.ID_CARD: draw_id_card,
     Screen.BOOKING: draw_booking,
+    Screen.RESULTS: draw_results,
 }
 
 __all__ = ["DRAWERS", "PrinterStatus", "ScreenContext", "draw_screen"]
