@@ -189,6 +189,7 @@ def write_device_configs(
                 "fullscreen": False,
                 "width": 1024,
                 "height": 600,
+                "diagonal_in": 7.0,  # a 7" panel: buttons sized for it (docs/kiosk.md, supported panels)
                 "idle_timeout_s": 30.0,
                 "ticket_screen_s": 5.0,
             },
