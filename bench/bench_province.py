@@ -286,7 +286,7 @@ def _row(site: str, event: dict[str, Any]) -> tuple[object, ...]:
     return (
         site, event["seq"], event["kind"], datetime.fromisoformat(event["at"]), event.get("counter"),
         event.get("ticket_id"), event.get("service"), event.get("officer"), event.get("detail"), None, None,
-        event.get("rating"), event.get("outcome"),
+        event.get("rating"), event.get("outcome"), None, None,
     )  # fmt: skip
 
 

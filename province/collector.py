@@ -7,8 +7,9 @@
   killed at any moment, the collector gets every unacknowledged message again from the broker when it comes
   back, and the rows it already wrote are recognised by (site, seq). Nothing here is Mosquitto-only: manual
   acknowledgement and persistent sessions are plain MQTT 5 (EMQX and HiveMQ do the same).
-- **No gap unnoticed.** `province.ledger` keeps each hall's highest contiguous seq; a gap, or a hall's bridge
-  coming back online, makes the collector publish a `ResendRequest` to that hall (docs/protocol.md, "Resend").
+- **No gap unnoticed.** `province.ledger` keeps each hall's highest contiguous seq; a gap still open after
+  ``resend_after_s`` (it may only be out-of-order arrival), or a hall's bridge coming back online (at once), makes
+  the collector publish a `ResendRequest` to that hall (docs/protocol.md, "Resend").
 - **Hostile input** (not JSON, wrong fields, an absurd time, a huge payload) from one hall is a log line and a
   row in ``rejected``; the batch goes on with everything else.
 
@@ -134,6 +135,7 @@ def event_row(site: str, event: HallEvent) -> EventRow:
         event.rating,  # the key of a level of the hall's own scale
         event.outcome.value if event.outcome else None,
         event.meaning.value if event.meaning else None,
+        event.procedure,
     )
 
 
@@ -336,7 +338,8 @@ class Collector:
             # The bridge is back: the hall may hold events the province never saw (nothing shows a gap yet).
             requests[site] = ResendRequest(from_seq=self.ledger.hall(site).contiguous + 1)
         self._reconnected.clear()
-        for site, (first, last) in self.ledger.gaps().items():
+        # A gap is asked for once it has stayed open `resend_after_s`: out-of-order arrival fills it by itself.
+        for site, (first, last) in self.ledger.overdue(now, self.options.resend_after_s).items():
             asked = self._asked.get(site)
             if site not in requests and (
                 asked is None or asked[0] != first or now - asked[1] >= self.options.resend_interval_s

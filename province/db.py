@@ -35,6 +35,7 @@ EVENT_COLUMNS = (
     "rating",
     "outcome",
     "meaning",
+    "procedure",
 )
 _COLUMNS = ", ".join(EVENT_COLUMNS)
 

@@ -130,6 +130,33 @@ def test_a_gap_makes_the_collector_ask_that_hall_and_only_that_hall(collector, p
         b.close()
 
 
+def test_a_gap_filled_in_time_asks_nobody_and_one_left_open_is_asked_after_resend_after_s(
+    province_broker, province_dsn
+):
+    """Out-of-order arrival (a QoS 1 redelivery, a bridge reconnecting) is not a loss: the collector waits
+    `resend_after_s` for a gap to fill before it asks the hall."""
+    service = Collector(province_config(province_broker, province_dsn, HALLS, resend_after_s=1.5))
+    service.start()
+    a = Client(province_broker, "phuong-a")
+    try:
+        assert service.connected.wait(10)
+        a.subscribe(Topics("phuong-a").province_resend())
+        opened = time.monotonic()
+        assert a.publish(Topics("phuong-a").events(), events(1, 2, 4).to_bytes()) == 0
+        assert a.publish(Topics("phuong-a").events(), events(3).to_bytes()) == 0  # 3 overtaken by 4
+        wait_until(lambda: len(stored(province_dsn)) == 4, what="the late event stored")
+        time.sleep(max(0.0, opened + 2.5 - time.monotonic()))  # past resend_after_s
+        assert a.received == []
+        assert a.publish(Topics("phuong-a").events(), events(6).to_bytes()) == 0  # 5 never comes
+        opened = time.monotonic()
+        wait_until(lambda: a.received, what="a resend request", timeout=10)
+        assert time.monotonic() - opened >= 1.3  # not at once (the clocks differ by a few ms)
+        assert parse(ResendRequest, a.received[0][1]) == ResendRequest(from_seq=5, to_seq=5)
+    finally:
+        a.close()
+        service.stop()
+
+
 def test_a_restarted_collector_neither_loses_nor_doubles(province_broker, province_dsn):
     a = Client(province_broker, "phuong-a")
     config = province_config(province_broker, province_dsn, HALLS)
