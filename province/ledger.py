@@ -29,6 +29,10 @@ class HallLedger:
         """Record `seqs`; returns those that were new (in the order given, each once)."""
         new = []
         for seq in seqs:
+            if seq == self.contiguous + 1 and not self.above:  # the usual case: the next number, in order
+                self.contiguous = seq
+                new.append(seq)
+                continue
             if seq < 1 or self.holds(seq):
                 continue
             self.above.add(seq)
