@@ -14,9 +14,9 @@
   row in ``rejected``; the batch goes on with everything else.
 
 One network thread (paho) only queues messages; one writer thread writes, commits, acknowledges and asks for
-resends. Parsing a batch's payloads (strict validation of every event) and formatting their rows for COPY run in
-``parse_workers`` processes: at the scale of a country (3,300 halls) that work, not PostgreSQL, is what limits a
-single Python writer (docs/scaling.md). The ledger stays in the writer, so exactly-once is unchanged.
+resends. Parsing a batch's payloads (strict validation of every event) and formatting their rows for COPY is most
+of the collector's CPU (docs/scaling.md); with ``parse_workers`` it runs in that many processes, using idle cores.
+The ledger stays in the writer either way, so exactly-once is unchanged.
 """
 
 from __future__ import annotations
