@@ -353,12 +353,26 @@ def main() -> None:
             result = month_report(pg, n)
             print(f"  month report, {n} halls: {result}", flush=True)
             reports.append(result)
+    save(ingests, reports)
+
+
+def save(ingests: list[dict[str, Any]], reports: list[dict[str, Any]]) -> None:
     headline = [
         {
             "measure": f"ingest, one day of {r['halls']} halls ({r['events']:,} events): events/s vs bare COPY",
             "result": f"{r['ingest_events_per_s']:,} vs {r['copy_events_per_s']:,} ({r['ratio']:.0%})",
             "goal": ">= 50 % of COPY",
             "met": r["ratio"] >= 0.5,
+        }
+        for r in ingests
+    ]
+    headline += [
+        {
+            "measure": f"CPU per event, {r['halls']} halls: collector + broker + PostgreSQL vs a bare COPY's",
+            "result": f"{sum(r['cpu_us_per_event'][k] for k in ('collector', 'broker', 'postgres')):.1f} vs "
+            f"{sum(r['copy_cpu_us_per_event'].values()):.1f} µs ({r['cpu_ratio']:.0%})",
+            "goal": "-",
+            "met": None,
         }
         for r in ingests
     ]
@@ -400,6 +414,7 @@ def main() -> None:
             "report": reports,
             "citizens_per_hall_day": CITIZENS,
             "events_per_message": PER_MESSAGE,
+            "parse_workers": int(PARSE_WORKERS or 0),
             "headline": headline,
         },
         goals={"ingest_ratio_min": 0.5},
