@@ -30,7 +30,7 @@ from motcua.config import load_config
 from motcua.errors import MotcuaError
 from motcua.hall import HallConfig, load_hall, load_procedures
 from province.config import HallEntry, ProvinceConfig
-from province.report import province_reports
+from province.report import PROVINCE_BREAKDOWNS, province_reports
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> list[Path]:
     period = choose_period(
         args.period, args.date, args.first, args.last, business_day_of(now, first.hall.zone, first.hall.day_starts_at)
     )
-    reports = province_reports(config.database.dsn, halls, period)
+    reports = province_reports(config.database.dsn, halls, period, PROVINCE_BREAKDOWNS)
     return write_csv(args.out, config, entries, halls, reports, period, args.lang)
 
 

@@ -8,6 +8,7 @@ adds the counts up for the province (rates are recomputed from the sums, never a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -21,7 +22,8 @@ from coordinator.report.period import Period, day_start
 from motcua.contract import EventKind, EventReason, RatingMeaning, RatingOutcome
 from motcua.hall import HallConfig
 
-#: The hall report's breakdowns, and by procedure (thủ tục): the province compares procedures across halls.
+#: What `motcua report --province` shows: the hall report's breakdowns, and by procedure (thủ tục), which the
+#: province compares across halls.
 PROVINCE_BREAKDOWNS: tuple[Dim, ...] = (*BREAKDOWNS, "procedure")
 #: A period's last day is closed by the hall's next rollover; read this far past the period's end for it.
 ROLLOVER_LOOKAHEAD = timedelta(days=7)
@@ -66,15 +68,24 @@ def _logged(row: tuple[object, ...]) -> LoggedEvent:
     )
 
 
-def hall_report(conn: psycopg.Connection[tuple[object, ...]], site: str, hall: HallConfig, period: Period) -> Report:
+def hall_report(
+    conn: psycopg.Connection[tuple[object, ...]],
+    site: str,
+    hall: HallConfig,
+    period: Period,
+    breakdowns: Sequence[Dim] = BREAKDOWNS,
+) -> Report:
+    """The hall's report as its own `motcua report` gives it (with the same `breakdowns`)."""
     records = load_hall_records(conn, site, hall, period)
-    return compute(build_facts(records, hall, period), hall, period, breakdowns=PROVINCE_BREAKDOWNS)
+    return compute(build_facts(records, hall, period), hall, period, breakdowns=breakdowns)
 
 
-def province_reports(dsn: str, halls: dict[str, HallConfig], period: Period) -> dict[str, Report]:
+def province_reports(
+    dsn: str, halls: dict[str, HallConfig], period: Period, breakdowns: Sequence[Dim] = BREAKDOWNS
+) -> dict[str, Report]:
     """Every hall's report for `period`, by site."""
     with psycopg.connect(dsn) as conn:
-        return {site: hall_report(conn, site, hall, period) for site, hall in sorted(halls.items())}
+        return {site: hall_report(conn, site, hall, period, breakdowns) for site, hall in sorted(halls.items())}
 
 
 @dataclass(frozen=True)

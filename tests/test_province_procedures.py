@@ -51,7 +51,7 @@ def test_the_province_report_by_procedure_is_the_halls_own(tmp_path: Path, provi
     province.write([event_row(site, e) for e in resent], [], {site: len(resent)}, datetime.now(UTC))
     period = Period("month", MONTH_FIRST, MONTH_LAST)
     own = compute(build_facts(load(log.db, hall, period), hall, period), hall, period, breakdowns=("procedure",))
-    theirs = hall_report(province.conn, site, hall, period)
+    theirs = hall_report(province.conn, site, hall, period, breakdowns=("procedure",))
     province.close()
     assert len(own.queue_rows["procedure"]) > 5
     assert theirs.queue_rows["procedure"] == own.queue_rows["procedure"]
