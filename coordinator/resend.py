@@ -45,6 +45,8 @@ _SAME_PRESS_BEFORE = """SELECT COUNT(*) FROM events WHERE kind = 'rating' AND co
 _PRESSES = """SELECT level, meaning, outcome FROM ratings WHERE counter IS ? AND pressed_at = ? AND ticket_id IS ?
     ORDER BY rowid LIMIT 1 OFFSET ?"""
 
+_PROCEDURE = "SELECT procedure FROM tickets WHERE id = ?"
+
 
 def read_events(db: sqlite3.Connection, from_seq: int, to_seq: int | None, limit: int) -> list[HallEvent]:
     """The committed events `from_seq`..`to_seq` (inclusive; None: to the end), at most `limit`, as first sent."""
@@ -62,7 +64,14 @@ def read_events(db: sqlite3.Connection, from_seq: int, to_seq: int | None, limit
             if press is not None:
                 rating, outcome = press["level"], RatingOutcome(press["outcome"])
                 meaning = RatingMeaning(press["meaning"])
-        events.append(views.hall_event(row["id"], event, rating=rating, meaning=meaning, outcome=outcome))
+        procedure: str | None = None
+        if event.kind is EventKind.ISSUED and event.ticket_id:
+            # The issued event's procedure is the ticket's (the tickets table keeps it; the event row does not).
+            ticket = db.execute(_PROCEDURE, (event.ticket_id,)).fetchone()
+            procedure = ticket["procedure"] if ticket is not None else None
+        events.append(
+            views.hall_event(row["id"], event, rating=rating, meaning=meaning, outcome=outcome, procedure=procedure)
+        )
     return events
 
 

@@ -593,7 +593,10 @@ class CoordinatorService:
         pending.views |= changes.counter_views
         pending.board |= changes.board
         pending.catalogue |= changes.catalogue
-        pending.events.extend(views.hall_event(seq, e) for seq, e in zip(event_ids, changes.events, strict=True))
+        pending.events.extend(
+            views.hall_event(seq, e, procedure=_procedure_of(changes, e))
+            for seq, e in zip(event_ids, changes.events, strict=True)
+        )
 
     def flush(self) -> None:
         """Commit the batch, then publish what it produced. Called after each batch by the session."""
@@ -672,3 +675,11 @@ def _field_of(payload: bytes, name: str) -> uuid.UUID | None:
         return uuid.UUID(json.loads(payload)[name])
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return None
+
+
+def _procedure_of(changes: Changes, event: AuditEvent) -> str | None:
+    """The procedure an issued ticket was issued for (its `issued` event carries it to the province)."""
+    if event.kind is not EventKind.ISSUED or event.ticket_id is None:
+        return None
+    ticket = changes.tickets.get(event.ticket_id)
+    return ticket.procedure if ticket is not None else None

@@ -18,6 +18,7 @@ from motcua.contract import (
     Catalogue,
     CounterState,
     CounterStatus,
+    EventKind,
     HallEvent,
     HallInfo,
     Procedure,
@@ -183,8 +184,9 @@ def hall_event(
     meaning: RatingMeaning | None = None,
     outcome: RatingOutcome | None = None,
     alert: RatingAlert | None = None,
+    procedure: str | None = None,
 ) -> HallEvent:
-    """One line of the durable log, as the province receives it."""
+    """One line of the durable log, as the province receives it (`procedure`: an issued ticket's, if any)."""
     return HallEvent(
         seq=seq,
         kind=event.kind,
@@ -200,4 +202,5 @@ def hall_event(
         meaning=meaning,
         outcome=outcome,
         alert=alert,
+        procedure=procedure if event.kind is EventKind.ISSUED else None,
     )

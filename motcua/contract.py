@@ -568,6 +568,9 @@ class HallEvent(Message):
     meaning: RatingMeaning | None = None  # what that level counts as
     outcome: RatingOutcome | None = None
     alert: RatingAlert | None = None  # rating_alert: the counter's alert as it now is
+    # issued: the procedure (thủ tục) the ticket was issued for, when the kiosk knew it (optional: older halls
+    # never send it, and a ticket taken for a service has none)
+    procedure: ProcedureCode | None = None
 
 
 class EventBatch(Message):

@@ -5,7 +5,9 @@ holds; the province's lines add the halls' counts up (rates recomputed from the 
 `--out` (UTF-8 with BOM, for spreadsheets) and prints the province's summary:
 
 - ``<province>-<period>-halls.csv``: one line per hall, then one per unit (đơn vị), then the province;
-- ``<province>-<period>-services.csv``: per hall and service; ``-officers.csv``: per hall and officer.
+- ``<province>-<period>-services.csv``: per hall and service; ``-officers.csv``: per hall and officer;
+  ``-procedures.csv``: per hall and procedure (thủ tục, by national code: the issued events carry it), then one
+  line per procedure for the whole province.
 """
 
 from __future__ import annotations
@@ -20,15 +22,15 @@ from pathlib import Path
 
 from coordinator.report import ReportError
 from coordinator.report.cli import choose_period
-from coordinator.report.labels import plain
+from coordinator.report.labels import Names, plain
 from coordinator.report.metrics import Report, SatisfactionRow, round_half_up
 from coordinator.report.period import Period, business_day_of
 from motcua.clock import clock_from_env
 from motcua.config import load_config
 from motcua.errors import MotcuaError
-from motcua.hall import HallConfig, load_hall
+from motcua.hall import HallConfig, load_hall, load_procedures
 from province.config import HallEntry, ProvinceConfig
-from province.report import province_reports
+from province.report import PROVINCE_BREAKDOWNS, province_reports
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +82,7 @@ def run(args: argparse.Namespace) -> list[Path]:
     period = choose_period(
         args.period, args.date, args.first, args.last, business_day_of(now, first.hall.zone, first.hall.day_starts_at)
     )
-    reports = province_reports(config.database.dsn, halls, period)
+    reports = province_reports(config.database.dsn, halls, period, PROVINCE_BREAKDOWNS)
     return write_csv(args.out, config, entries, halls, reports, period, args.lang)
 
 
@@ -148,8 +150,11 @@ def write_csv(
         rows.append(["", "", unit, *_line("", "", unit, sums, "")[3:]])
     rows.append(_line("", TOTAL[lang], config.province, total, ""))
     written = [_write(out / f"{stem}-halls.csv", headers, rows)]
-    for dim, name in (("service", "services"), ("officer", "officers")):
+    names = {site: _names(hall, lang) for site, hall in halls.items()}
+    for dim, name in (("service", "services"), ("officer", "officers"), ("procedure", "procedures")):
         lines = []
+        # A procedure has the same national code in every hall: the province's line per procedure adds them up.
+        across: dict[str, tuple[dict[str, int], str, Fraction, int]] = {}
         for site, report in sorted(reports.items()):
             queue = {row.key: row for row in report.queue_rows.get(dim, [])}  # type: ignore[call-overload]
             for rating in report.satisfaction_rows.get(dim, []):  # type: ignore[call-overload]
@@ -161,9 +166,17 @@ def write_csv(
                     "counted": rating.counted,
                     **_meanings(rating),
                 }
-                label = _name(halls[site], dim, rating.key, lang)
+                label = names[site].of(dim, rating.key)  # type: ignore[arg-type]
                 lines.append(_line(f"{site}/{rating.key}", label, entries[site].unit, sums,
                                    _mean_min(q.wait.mean if q else None)))  # fmt: skip
+                if dim == "procedure":
+                    so_far, _, waited, waits = across.get(rating.key, (dict(zero), label, Fraction(0), 0))
+                    _add(so_far, sums)
+                    if q is not None and q.wait.mean is not None:
+                        waited, waits = waited + q.wait.mean * q.wait.count, waits + q.wait.count
+                    across[rating.key] = (so_far, label, waited, waits)
+        for code, (sums, label, waited, waits) in sorted(across.items()):
+            lines.append(_line(code, label, TOTAL[lang], sums, _mean_min(waited / waits if waits else None)))
         written.append(_write(out / f"{stem}-{name}.csv", headers, lines))
     print(
         f"{TOTAL[lang]}: {len(reports)} halls, {total['issued']} tickets, {total['served']} served, "
@@ -172,10 +185,15 @@ def write_csv(
     return written
 
 
-def _name(hall: HallConfig, dim: str, key: str, lang: str) -> str:
-    from coordinator.report.labels import Names
-
-    return Names(hall, lang).of(dim, key)  # type: ignore[arg-type]
+def _names(hall: HallConfig, lang: str) -> Names:
+    """The hall's names of services, officers and (from its catalogue, when the copy of its hall.toml reaches
+    it) procedures; a procedure without its name is shown by its code."""
+    try:
+        procedures = {p.code: p for p in load_procedures(hall)}
+    except (MotcuaError, OSError) as exc:
+        logger.warning("hall %s: procedure names unavailable (%s); codes are shown", hall.hall.site, exc)
+        procedures = {}
+    return Names(hall, lang, procedures)  # type: ignore[arg-type]
 
 
 def _slug(text: str) -> str:

@@ -7,26 +7,33 @@
   killed at any moment, the collector gets every unacknowledged message again from the broker when it comes
   back, and the rows it already wrote are recognised by (site, seq). Nothing here is Mosquitto-only: manual
   acknowledgement and persistent sessions are plain MQTT 5 (EMQX and HiveMQ do the same).
-- **No gap unnoticed.** `province.ledger` keeps each hall's highest contiguous seq; a gap, or a hall's bridge
-  coming back online, makes the collector publish a `ResendRequest` to that hall (docs/protocol.md, "Resend").
+- **No gap unnoticed.** `province.ledger` keeps each hall's highest contiguous seq; a gap still open after
+  ``resend_after_s`` (it may only be out-of-order arrival), or a hall's bridge coming back online (at once), makes
+  the collector publish a `ResendRequest` to that hall (docs/protocol.md, "Resend").
 - **Hostile input** (not JSON, wrong fields, an absurd time, a huge payload) from one hall is a log line and a
   row in ``rejected``; the batch goes on with everything else.
 
-One network thread (paho) only queues messages; one writer thread parses, writes, commits, acknowledges and asks
-for resends.
+One network thread (paho) only queues messages; one writer thread writes, commits, acknowledges and asks for
+resends. Parsing a batch's payloads (strict validation of every event) and formatting their rows for COPY is most
+of the collector's CPU (docs/scaling.md); with ``parse_workers`` it runs in that many processes, using idle cores.
+The ledger stays in the writer either way, so exactly-once is unchanged.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import queue
 import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -38,7 +45,7 @@ from paho.mqtt.properties import Properties
 from motcua.contract import EventBatch, HallEvent, InvalidMessage, ResendRequest, Topics, parse
 from motcua.errors import ContractError
 from province.config import ProvinceConfig
-from province.db import EventRow, ProvinceDb, Rejected
+from province.db import CopyRows, EventRow, ProvinceDb, Rejected, copy_line, month_of
 from province.ledger import HallLedger, Ledger
 
 logger = logging.getLogger(__name__)
@@ -134,7 +141,40 @@ def event_row(site: str, event: HallEvent) -> EventRow:
         event.rating,  # the key of a level of the hall's own scale
         event.outcome.value if event.outcome else None,
         event.meaning.value if event.meaning else None,
+        event.procedure,
     )
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One ``events`` payload, decoded (in a parse worker): its events as COPY lines, and what was refused."""
+
+    seqs: list[int]
+    lines: list[bytes]  # `province.db.copy_line` of each event, in the order of `seqs`
+    months: set[date]
+    rejected: list[Rejected]
+
+
+def parse_for_copy(site: str, payload: bytes, max_bytes: int) -> Parsed:
+    decoded = decode(site, payload, max_bytes)
+    return Parsed(
+        [event.seq for event in decoded.events],
+        [copy_line(event_row(site, event)) for event in decoded.events],
+        {month_of(event.at) for event in decoded.events},
+        decoded.rejected,
+    )
+
+
+def _parse_chunk(chunk: Sequence[tuple[str, bytes]], max_bytes: int) -> list[Parsed]:
+    return [parse_for_copy(site, payload, max_bytes) for site, payload in chunk]
+
+
+def _ready() -> bool:
+    return True
+
+
+#: Fewer payloads than this in a batch are parsed in the writer itself (a calm day: no round trip to a worker).
+POOL_MIN_MESSAGES = 16
 
 
 class Collector:
@@ -157,6 +197,7 @@ class Collector:
         self._writer: threading.Thread | None = None
         self._client: mqtt.Client | None = None
         self._db: ProvinceDb | None = None
+        self._pool: ProcessPoolExecutor | None = None
         self.ledger = Ledger()
         self._asked: dict[str, tuple[int, float]] = {}  # site -> (from_seq asked, when)
         self._reconnected: set[str] = set()
@@ -194,6 +235,12 @@ class Collector:
         properties.SessionExpiryInterval = self.settings.session_expiry_s
         properties.ReceiveMaximum = 10000  # unacknowledged messages in flight: a few batches' worth (pipelining)
         self._client = client
+        if self.options.parse_workers:
+            # spawn, not fork: paho's and psycopg's threads and sockets must not be copied into the workers
+            spawn = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(self.options.parse_workers, mp_context=spawn)
+            for _ in range(self.options.parse_workers):
+                self._pool.submit(_ready)  # start them now, not with the first busy batch
         self._writer = threading.Thread(target=self._write_loop, name="province-writer", daemon=True)
         self._writer.start()
         client.connect_async(
@@ -211,6 +258,9 @@ class Collector:
         if self._writer is not None:
             self._writer.join(30)
             self._writer = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
         if self._client is not None:
             self._client.disconnect()
             self._client.loop_stop()
@@ -285,9 +335,12 @@ class Collector:
     def _write(self, batch: Sequence[Received]) -> None:
         assert self._db is not None
         touched: dict[str, HallLedger] = {}
-        rows: list[EventRow] = []
+        lines: list[bytes] = []
+        months: set[date] = set()
         rejected: list[Rejected] = []
         online: dict[str, bool] = {}
+        payloads: list[tuple[str, bytes]] = []
+        started = self._monotonic()
         for message in batch:
             try:
                 site = Topics.site_of(message.topic)
@@ -301,30 +354,64 @@ class Collector:
                 if state == b"1":
                     self._reconnected.add(site)
                 continue
-            hall = touched.get(site) or replace(self.ledger.hall(site), above=set(self.ledger.hall(site).above))
-            touched[site] = hall
-            decoded = decode(site, message.payload, self.options.max_payload_bytes)
-            for refused in decoded.rejected:
-                logger.warning("hall %s: refused %s (seq %s)", site, refused.reason, refused.seq)
-            # A refused event with a readable number counts as held: asking again would give the same bytes.
-            refused_seqs = set(hall.add(r.seq for r in decoded.rejected if r.seq is not None))
-            rejected += [r for r in decoded.rejected if r.seq is None or r.seq in refused_seqs]
-            new = set(hall.add(e.seq for e in decoded.events))
-            for event in decoded.events:
-                if event.seq in new:  # each new number once, even if a payload repeats it
-                    new.discard(event.seq)
-                    rows.append(event_row(site, event))
+            payloads.append((site, message.payload))
+        parsed = self._parse(payloads)
+        decoded_at = self._monotonic()
+        for (site, _), part in zip(payloads, parsed, strict=True):
+            hall = touched.get(site)
+            if hall is None:
+                known = self.ledger.hall(site)
+                hall = touched[site] = replace(known, above=set(known.above))
+            if part.rejected:
+                for refused in part.rejected:
+                    logger.warning("hall %s: refused %s (seq %s)", site, refused.reason, refused.seq)
+                # A refused event with a readable number counts as held: asking again would give the same bytes.
+                refused_seqs = set(hall.add(r.seq for r in part.rejected if r.seq is not None))
+                rejected += [r for r in part.rejected if r.seq is None or r.seq in refused_seqs]
+            new = hall.add(part.seqs)
+            if len(new) == len(part.seqs):
+                lines += part.lines  # the usual case: every number new, each once
+            else:
+                fresh = set(new)
+                for seq, line in zip(part.seqs, part.lines, strict=True):
+                    if seq in fresh:  # each new number once, even if a payload repeats it
+                        fresh.discard(seq)
+                        lines.append(line)
+            months |= part.months
         now = datetime.now(UTC)
+        rows = CopyRows(lines, months)
         self._db.write(rows, rejected, {site: hall.contiguous for site, hall in touched.items()}, now, online)
         self.ledger.halls.update(touched)
-        self.written += len(rows)
+        self.written += len(lines)
         client = self._client
         if client is not None:
             for message in batch:
                 if message.qos > 0:
                     client.ack(message.mid, message.qos)
-        if rows or rejected:
-            logger.debug("wrote %d events, %d refused, from %d messages", len(rows), len(rejected), len(batch))
+        if lines or rejected:
+            logger.debug(
+                "wrote %d events, %d refused, from %d messages of %d halls: parsed in %.3f s, written in %.3f s",
+                len(lines),
+                len(rejected),
+                len(batch),
+                len(touched),
+                decoded_at - started,
+                self._monotonic() - decoded_at,
+            )
+
+    def _parse(self, payloads: list[tuple[str, bytes]]) -> list[Parsed]:
+        """Every payload parsed and formatted, in order: by the parse workers for a busy batch."""
+        limit = self.options.max_payload_bytes
+        pool = self._pool
+        if pool is not None and len(payloads) >= POOL_MIN_MESSAGES:
+            size = -(-len(payloads) // (2 * self.options.parse_workers))  # two chunks per worker: they even out
+            chunks = [payloads[i : i + size] for i in range(0, len(payloads), size)]
+            try:
+                return [part for done in pool.map(partial(_parse_chunk, max_bytes=limit), chunks) for part in done]
+            except BrokenProcessPool as exc:
+                logger.error("the parse workers died (%s); parsing in the writer from now on", exc)
+                self._pool = None
+        return _parse_chunk(payloads, limit)
 
     def _ask_for_missing(self) -> None:
         client = self._client
@@ -336,7 +423,8 @@ class Collector:
             # The bridge is back: the hall may hold events the province never saw (nothing shows a gap yet).
             requests[site] = ResendRequest(from_seq=self.ledger.hall(site).contiguous + 1)
         self._reconnected.clear()
-        for site, (first, last) in self.ledger.gaps().items():
+        # A gap is asked for once it has stayed open `resend_after_s`: out-of-order arrival fills it by itself.
+        for site, (first, last) in self.ledger.overdue(now, self.options.resend_after_s).items():
             asked = self._asked.get(site)
             if site not in requests and (
                 asked is None or asked[0] != first or now - asked[1] >= self.options.resend_interval_s

@@ -10,6 +10,7 @@ messages only after the commit.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -35,10 +36,47 @@ EVENT_COLUMNS = (
     "rating",
     "outcome",
     "meaning",
+    "procedure",
 )
 _COLUMNS = ", ".join(EVENT_COLUMNS)
 
 EventRow = tuple[object, ...]  # in EVENT_COLUMNS order
+
+#: COPY's text format: a backslash, tab, newline or carriage return inside a value is escaped.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]").search
+
+
+def copy_line(row: EventRow) -> bytes:
+    """One row in COPY's text format (``\\N`` for NULL, times in ISO 8601 with their offset, numbers as written),
+    for `CopyRows`. One expression on purpose: this runs for every event (~3 µs; a loop of appends took 6)."""
+    return (
+        "\t".join(
+            [
+                "\\N"
+                if value is None
+                else (value.translate(_COPY_ESCAPES) if _COPY_SPECIAL(value) else value)
+                if type(value) is str
+                else value.isoformat()
+                if type(value) is datetime
+                else str(value)
+                for value in row
+            ]
+        )
+        + "\n"
+    ).encode()
+
+
+@dataclass(frozen=True)
+class CopyRows:
+    """Events already formatted for COPY (`copy_line`, in EVENT_COLUMNS order) and the UTC months of their ``at``
+    (each month's partition must exist before they go in)."""
+
+    lines: list[bytes]
+    months: set[date]
+
+    def __len__(self) -> int:
+        return len(self.lines)
 
 
 @dataclass(frozen=True)
@@ -97,7 +135,7 @@ class ProvinceDb:
 
     def write(
         self,
-        rows: Sequence[EventRow],
+        rows: Sequence[EventRow] | CopyRows,
         rejected: Sequence[Rejected],
         halls: dict[str, int],
         now: datetime,
@@ -113,7 +151,8 @@ class ProvinceDb:
                            online_changed_at = excluded.online_changed_at""",
                     (site, state, now),
                 )
-            months = {_month(row[3]) for row in rows} - self._partitions
+            given = rows.months if isinstance(rows, CopyRows) else {_month(row[3]) for row in rows}
+            months = given - self._partitions
             for month in sorted(months):
                 ensure_partition(self.conn, month)
             if rows:
@@ -137,7 +176,7 @@ class ProvinceDb:
                 )
         self._partitions |= months
 
-    def _insert(self, rows: Sequence[EventRow]) -> None:
+    def _insert(self, rows: Sequence[EventRow] | CopyRows) -> None:
         """COPY straight into ``events`` (the collector's ledger already dropped the numbers it holds); if a row is
         there anyway (another collector, a ledger out of date), COPY into the staging table and insert with
         ``ON CONFLICT DO NOTHING`` instead. Inside the caller's transaction."""
@@ -147,20 +186,31 @@ class ProvinceDb:
                 self.conn.cursor() as cursor,
                 cursor.copy(f"COPY events ({_COLUMNS}) FROM STDIN") as copy,
             ):
-                for row in rows:
-                    copy.write_row(row)
+                _copy(copy, rows)
             return
         except psycopg.errors.UniqueViolation:
             pass
         with self.conn.cursor() as cursor:
             with cursor.copy(f"COPY staging ({_COLUMNS}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+                _copy(copy, rows)
             cursor.execute(
                 f"INSERT INTO events ({_COLUMNS}) SELECT {_COLUMNS} FROM staging "  # noqa: S608 - constant
                 "ON CONFLICT DO NOTHING"
             )
             cursor.execute("TRUNCATE staging")
+
+
+def _copy(copy: psycopg.Copy, rows: Sequence[EventRow] | CopyRows) -> None:
+    if isinstance(rows, CopyRows):
+        copy.write(b"".join(rows.lines))
+        return
+    for row in rows:
+        copy.write_row(row)
+
+
+def month_of(value: datetime) -> date:
+    """The UTC month (its first day) of a time: the partition it goes in."""
+    return value.astimezone(UTC).date().replace(day=1)  # partitions are UTC months
 
 
 def _month(value: object) -> date:

@@ -1,8 +1,12 @@
-"""Which of a hall's events the province holds, and which are missing (pure: no I/O, no clock).
+"""Which of a hall's events the province holds, and which are missing (pure: no I/O; time is an argument).
 
 A hall numbers its events 1, 2, 3, ... without gaps (`seq`, docs/protocol.md). The ledger keeps, per hall, the
 highest `seq` up to which every event is held (`contiguous`) and the numbers held above it. A number above
 ``contiguous + 1`` arriving first shows a gap: `missing()` says what to ask the hall for again.
+
+Events can arrive out of order without being lost (a QoS 1 redelivery, a bridge reconnecting), so a gap is worth
+asking for only once it has stayed open a little while: `Ledger.overdue(now, wait_s)` gives the gaps open for at
+least ``wait_s`` (a gap whose first missing number changes, because part of it arrived, starts its wait again).
 """
 
 from __future__ import annotations
@@ -25,6 +29,10 @@ class HallLedger:
         """Record `seqs`; returns those that were new (in the order given, each once)."""
         new = []
         for seq in seqs:
+            if seq == self.contiguous + 1 and not self.above:  # the usual case: the next number, in order
+                self.contiguous = seq
+                new.append(seq)
+                continue
             if seq < 1 or self.holds(seq):
                 continue
             self.above.add(seq)
@@ -50,9 +58,25 @@ class Ledger:
     """Every hall's `HallLedger`, by site."""
 
     halls: dict[str, HallLedger] = field(default_factory=dict)
+    #: site -> (first missing seq, when that gap was first seen by `overdue`)
+    opened: dict[str, tuple[int, float]] = field(default_factory=dict)
 
     def hall(self, site: str) -> HallLedger:
         return self.halls.setdefault(site, HallLedger())
 
     def gaps(self) -> dict[str, tuple[int, int]]:
         return {site: gap for site, hall in self.halls.items() if (gap := hall.missing()) is not None}
+
+    def overdue(self, now: float, wait_s: float) -> dict[str, tuple[int, int]]:
+        """The gaps that have stayed open for at least `wait_s` (seconds of the same clock as `now`)."""
+        gaps = self.gaps()
+        for site in [s for s in self.opened if s not in gaps]:
+            del self.opened[site]  # filled
+        due = {}
+        for site, gap in gaps.items():
+            seen = self.opened.get(site)
+            if seen is None or seen[0] != gap[0]:
+                seen = self.opened[site] = (gap[0], now)
+            if now - seen[1] >= wait_s:
+                due[site] = gap
+        return due

@@ -8,6 +8,7 @@ adds the counts up for the province (rates are recomputed from the sums, never a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,11 +17,14 @@ import psycopg
 from coordinator.engine import AuditEvent
 from coordinator.report.from_events import LoggedEvent, records_from_events
 from coordinator.report.load import MARGIN, Records
-from coordinator.report.metrics import Report, build_facts, compute
+from coordinator.report.metrics import BREAKDOWNS, Dim, Report, build_facts, compute
 from coordinator.report.period import Period, day_start
 from motcua.contract import EventKind, EventReason, RatingMeaning, RatingOutcome
 from motcua.hall import HallConfig
 
+#: What `motcua report --province` shows: the hall report's breakdowns, and by procedure (thủ tục), which the
+#: province compares across halls.
+PROVINCE_BREAKDOWNS: tuple[Dim, ...] = (*BREAKDOWNS, "procedure")
 #: A period's last day is closed by the hall's next rollover; read this far past the period's end for it.
 ROLLOVER_LOOKAHEAD = timedelta(days=7)
 
@@ -33,7 +37,7 @@ def load_hall_records(
     end = day_start(period.last + timedelta(days=1), zone, starts_at) + ROLLOVER_LOOKAHEAD
     rows = conn.execute(
         """SELECT seq, kind, at, counter, ticket_id, service, officer, detail, reason, from_service, rating, outcome,
-               meaning
+               meaning, procedure
            FROM events WHERE site = %s AND at >= %s AND at < %s ORDER BY seq""",
         (site, start, end),
     ).fetchall()
@@ -41,7 +45,8 @@ def load_hall_records(
 
 
 def _logged(row: tuple[object, ...]) -> LoggedEvent:
-    seq, kind, at, counter, ticket_id, service, officer, detail, reason, from_service, rating, outcome, meaning = row
+    (seq, kind, at, counter, ticket_id, service, officer, detail, reason, from_service, rating, outcome, meaning,
+     procedure) = row  # fmt: skip
     event = AuditEvent(
         at=at,  # type: ignore[arg-type]
         kind=EventKind(str(kind)),
@@ -59,18 +64,28 @@ def _logged(row: tuple[object, ...]) -> LoggedEvent:
         rating=str(rating) if rating else None,
         meaning=RatingMeaning(str(meaning)) if meaning else None,
         outcome=RatingOutcome(str(outcome)) if outcome else None,
+        procedure=str(procedure) if procedure else None,
     )
 
 
-def hall_report(conn: psycopg.Connection[tuple[object, ...]], site: str, hall: HallConfig, period: Period) -> Report:
+def hall_report(
+    conn: psycopg.Connection[tuple[object, ...]],
+    site: str,
+    hall: HallConfig,
+    period: Period,
+    breakdowns: Sequence[Dim] = BREAKDOWNS,
+) -> Report:
+    """The hall's report as its own `motcua report` gives it (with the same `breakdowns`)."""
     records = load_hall_records(conn, site, hall, period)
-    return compute(build_facts(records, hall, period), hall, period)
+    return compute(build_facts(records, hall, period), hall, period, breakdowns=breakdowns)
 
 
-def province_reports(dsn: str, halls: dict[str, HallConfig], period: Period) -> dict[str, Report]:
+def province_reports(
+    dsn: str, halls: dict[str, HallConfig], period: Period, breakdowns: Sequence[Dim] = BREAKDOWNS
+) -> dict[str, Report]:
     """Every hall's report for `period`, by site."""
     with psycopg.connect(dsn) as conn:
-        return {site: hall_report(conn, site, hall, period) for site, hall in sorted(halls.items())}
+        return {site: hall_report(conn, site, hall, period, breakdowns) for site, hall in sorted(halls.items())}
 
 
 @dataclass(frozen=True)

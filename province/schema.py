@@ -95,6 +95,13 @@ ALTER TABLE halls ADD COLUMN online_changed_at timestamptz;
 ALTER TABLE events ADD COLUMN meaning text;
 """,
     ),
+    Step(
+        4,
+        "the procedure (thủ tục) an issued ticket was for, for the per-procedure report",
+        """
+ALTER TABLE events ADD COLUMN procedure text;
+""",
+    ),
 )
 LATEST = STEPS[-1].version
 

@@ -73,13 +73,20 @@ class Client:
 
 
 def province_config(
-    broker: LocalBroker, dsn: str, halls: list[str], *, resend_interval_s: float = 1.0
+    broker: LocalBroker,
+    dsn: str,
+    halls: list[str],
+    *,
+    resend_interval_s: float = 1.0,
+    resend_after_s: float = 0.1,
 ) -> ProvinceConfig:
     return ProvinceConfig(
         province="Tỉnh Thử nghiệm",
         mqtt=broker.settings(COLLECTOR_USER),
         database=DatabaseSection(dsn=dsn),
-        collector=CollectorSection(resend_interval_s=resend_interval_s, batch_wait_s=0.02),
+        collector=CollectorSection(
+            resend_interval_s=resend_interval_s, resend_after_s=resend_after_s, batch_wait_s=0.02
+        ),
         halls=[HallEntry(site=s, name=f"Trung tâm PVHCC {s}", unit=f"UBND {s}") for s in halls],
     )
 
@@ -99,6 +106,7 @@ def write_province_toml(path: Path, broker: LocalBroker, dsn: str, halls: list[s
         f'dsn = "{dsn}"',
         "[collector]",
         "resend_interval_s = 1.0",
+        "resend_after_s = 0.1",
         "batch_wait_s = 0.05",
         "batch_messages = 50",
     ]

@@ -53,7 +53,7 @@ def row(seq: int, kind: str, at: datetime, **fields: Any) -> tuple[object, ...]:
     return (
         fields.get("site", HOA_BINH), seq, kind, at, fields.get("counter"), fields.get("ticket_id"),
         fields.get("service"), fields.get("officer"), fields.get("detail"), None, None, fields.get("rating"),
-        fields.get("outcome"), fields.get("meaning"),
+        fields.get("outcome"), fields.get("meaning"), fields.get("procedure"),
     )  # fmt: skip
 
 
@@ -367,7 +367,7 @@ def test_report_download_is_motcua_report_provinces_own_files(console: ProvinceC
     )  # fmt: skip
     assert code == 0
     written = sorted(p.name for p in out.iterdir())
-    assert sorted(files.namelist()) == written and len(written) == 3
+    assert sorted(files.namelist()) == written and len(written) == 4  # halls, officers, procedures, services
     for name in written:
         assert files.read(name) == (out / name).read_bytes(), name
     halls_csv = files.read("tinh-thu-nghiem-2026-11-23-2026-11-29-halls.csv").decode("utf-8-sig")

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import time
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import psycopg
@@ -16,7 +18,8 @@ from waiting import wait_until
 
 from motcua.contract import EventKind, ResendRequest, Topics, parse
 from province.broker import ProvinceBroker
-from province.collector import Collector, decode
+from province.collector import POOL_MIN_MESSAGES, Collector, _parse_chunk, decode
+from province.config import CollectorSection, ProvinceConfig
 
 pytestmark = pytest.mark.slow  # a real provincial Mosquitto and PostgreSQL per test
 
@@ -130,6 +133,33 @@ def test_a_gap_makes_the_collector_ask_that_hall_and_only_that_hall(collector, p
         b.close()
 
 
+def test_a_gap_filled_in_time_asks_nobody_and_one_left_open_is_asked_after_resend_after_s(
+    province_broker, province_dsn
+):
+    """Out-of-order arrival (a QoS 1 redelivery, a bridge reconnecting) is not a loss: the collector waits
+    `resend_after_s` for a gap to fill before it asks the hall."""
+    service = Collector(province_config(province_broker, province_dsn, HALLS, resend_after_s=1.5))
+    service.start()
+    a = Client(province_broker, "phuong-a")
+    try:
+        assert service.connected.wait(10)
+        a.subscribe(Topics("phuong-a").province_resend())
+        opened = time.monotonic()
+        assert a.publish(Topics("phuong-a").events(), events(1, 2, 4).to_bytes()) == 0
+        assert a.publish(Topics("phuong-a").events(), events(3).to_bytes()) == 0  # 3 overtaken by 4
+        wait_until(lambda: len(stored(province_dsn)) == 4, what="the late event stored")
+        time.sleep(max(0.0, opened + 2.5 - time.monotonic()))  # past resend_after_s
+        assert a.received == []
+        assert a.publish(Topics("phuong-a").events(), events(6).to_bytes()) == 0  # 5 never comes
+        opened = time.monotonic()
+        wait_until(lambda: a.received, what="a resend request", timeout=10)
+        assert time.monotonic() - opened >= 1.3  # not at once (the clocks differ by a few ms)
+        assert parse(ResendRequest, a.received[0][1]) == ResendRequest(from_seq=5, to_seq=5)
+    finally:
+        a.close()
+        service.stop()
+
+
 def test_a_restarted_collector_neither_loses_nor_doubles(province_broker, province_dsn):
     a = Client(province_broker, "phuong-a")
     config = province_config(province_broker, province_dsn, HALLS)
@@ -187,3 +217,24 @@ def test_a_bridge_coming_back_marks_the_hall_online_and_asks_for_what_it_may_hol
             )
     finally:
         a.close()
+
+
+def test_the_parse_workers_give_exactly_what_the_writer_would():
+    """A busy batch is parsed in worker processes: same events, same COPY lines, same refusals, same order."""
+    payloads = [("phuong-a", events(n, n + 1).to_bytes()) for n in range(1, 2 * POOL_MIN_MESSAGES, 2)]
+    payloads[3] = ("phuong-a", b"\xff not json")
+    good = json.loads(events(90, 91).to_bytes())
+    good["events"][0]["ticket_id"] = "tab\there, newline\nthere"  # COPY's special characters
+    good["events"][1]["kind"] = "exploded"
+    payloads.append(("xa-b", json.dumps(good).encode()))
+    inline = _parse_chunk(payloads, 4096)
+    service = Collector(ProvinceConfig(collector=CollectorSection(parse_workers=2)))
+    service._pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        assert service._parse(payloads) == inline
+    finally:
+        service._pool.shutdown()
+    assert [len(p.seqs) for p in inline[:5]] == [2, 2, 2, 0, 2]
+    assert inline[3].rejected[0].reason.startswith("not an EventBatch")
+    assert inline[-1].seqs == [90] and inline[-1].rejected[0].seq == 91
+    assert b"tab\\there, newline\\nthere" in inline[-1].lines[0]

@@ -9,14 +9,14 @@ import psycopg
 import pytest
 
 from province.config import HallEntry
-from province.db import ProvinceDb, Rejected
+from province.db import EVENT_COLUMNS, CopyRows, ProvinceDb, Rejected, copy_line, month_of
 from province.schema import LATEST, SchemaError, migrate
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
 
 def row(site: str, seq: int, at: datetime, kind: str = "issued") -> tuple[object, ...]:
-    return (site, seq, kind, at, None, f"20261123-{seq}", "ho-tich", None, None, None, None, None, None, None)
+    return (site, seq, kind, at, None, f"20261123-{seq}", "ho-tich", None, None, None, None, None, None, None, None)
 
 
 def test_the_schema_is_made_once_and_a_newer_one_is_refused(province_dsn: str):
@@ -77,6 +77,24 @@ def test_a_batch_holding_a_row_already_written_still_adds_the_others(province_ds
         db.write([row("phuong-a", n, at) for n in (1, 2, 3)], [], {"phuong-a": 3}, NOW)
         assert db.conn.execute("SELECT seq FROM events ORDER BY seq").fetchall() == [(1,), (2,), (3,)]
         assert db.conn.execute("SELECT contiguous_seq FROM halls").fetchone() == (3,)
+    finally:
+        db.close()
+
+
+def test_rows_formatted_for_copy_come_back_exactly_even_with_hostile_text(province_dsn: str):
+    """The parse workers format rows for COPY themselves: tabs, newlines, backslashes, "\\N" and Vietnamese in a
+    free-text field come back as sent; a row already there sends the batch through the staging table."""
+    db = ProvinceDb(province_dsn)
+    try:
+        at = datetime(2026, 11, 23, 2, 5, 7, 250000, tzinfo=UTC)
+        hostile = "Phiếu\tin lỗi\nmáy in\\N \\ \r cuối"
+        first = (*row("phuong-a", 1, at)[:8], hostile, *row("phuong-a", 1, at)[9:-1], "1.001193")
+        second = row("phuong-a", 2, datetime(2026, 12, 1, tzinfo=UTC))
+        lines = [copy_line(r) for r in (first, second)]
+        db.write(CopyRows(lines[:1], {month_of(at)}), [], {"phuong-a": 1}, NOW)
+        db.write(CopyRows(lines, {month_of(at), month_of(second[3])}), [], {"phuong-a": 2}, NOW)  # 1 is there
+        stored = db.conn.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events ORDER BY seq").fetchall()
+        assert stored == [first, second]
     finally:
         db.close()
 

@@ -30,6 +30,7 @@ class LoggedEvent:
     rating: str | None = None  # the key of a level of the hall's scale
     outcome: RatingOutcome | None = None
     meaning: RatingMeaning | None = None  # what it counted as (None from a hall before scales: key = meaning)
+    procedure: str | None = None  # issued: the ticket's procedure code (None from a hall before the field)
 
 
 def ticket_day(ticket_id: str) -> date | None:
@@ -64,7 +65,7 @@ def records_from_events(site: str, logged: Iterable[LoggedEvent], hall: HallConf
         if event.at < start or (rollover is not None and event.at > rollover):
             continue
         events.append(event)
-        _apply(tickets, event)
+        _apply(tickets, event, item.procedure)
     return Records(
         tickets=[t for t in tickets.values() if t.business_day in period],
         events=events,
@@ -75,7 +76,7 @@ def records_from_events(site: str, logged: Iterable[LoggedEvent], hall: HallConf
     )
 
 
-def _apply(tickets: dict[str, Ticket], event: AuditEvent) -> None:
+def _apply(tickets: dict[str, Ticket], event: AuditEvent, procedure: str | None = None) -> None:
     """The queue engine's effect of `event` on its ticket."""
     if not event.ticket_id:
         return
@@ -92,6 +93,7 @@ def _apply(tickets: dict[str, Ticket], event: AuditEvent) -> None:
             label=event.ticket_id.split("-", 1)[-1],
             issued_at=event.at,
             seq=event.seq or 0,
+            procedure=procedure,
         )
         return
     ticket = tickets.get(event.ticket_id)
