@@ -142,6 +142,7 @@ class CounterScreenApp:
                 levels=tuple(face.key for face in self.faces),
                 ask_reasons_for=reason_levels(self.faces, t.ask_reasons_for),
                 reasons=tuple(r.id for r in t.reasons),
+                device=config.device.id,
                 language=screen.language,
             )
             self.sender = VoteSender(outbox or Outbox(config.outbox), resend_s=t.resend_s, send_window=t.send_window)

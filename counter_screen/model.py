@@ -140,6 +140,7 @@ class TabletFlow:
     levels: tuple[str, ...] = LEVELS  # the keys of the hall's scale: the faces a tap may give
     ask_reasons_for: frozenset[str] = frozenset({RatingMeaning.UNSATISFIED.value})  # keys of levels that ask why
     reasons: tuple[str, ...] = ()  # reason ids, in the order shown
+    device: str | None = None  # this screen's id, carried by its votes (the counter's pad votes on the same topic)
     language: Language = Language.VI
     screen: Screen = Screen.DISPLAY
     chosen: str | None = None
@@ -188,7 +189,9 @@ class TabletFlow:
             return []
         kind = self.filter.tap(level, mono)
         if kind is PressKind.MISUSE:
-            return [make_vote(level, now, kind)]  # recorded, nothing on screen changes (a storm is not rewarded)
+            return [
+                make_vote(level, now, kind, device=self.device)
+            ]  # recorded, nothing on screen changes (a storm is not rewarded)
         self.voted_window = self.window
         self.chosen = level
         if level in self.ask_reasons_for and self.reasons:
@@ -201,7 +204,7 @@ class TabletFlow:
             self.ticked = set()
             return []
         self._thank(mono)
-        return [make_vote(level, now, kind)]
+        return [make_vote(level, now, kind, device=self.device)]
 
     def toggle_reason(self, reason: str, mono: float) -> None:
         if self.screen is Screen.REASONS and reason in self.reasons:
@@ -222,7 +225,7 @@ class TabletFlow:
     def _send_reasons(self) -> list[RatingVote]:
         assert self.chosen is not None and self.pressed_at is not None
         reasons = [r for r in self.reasons if r in self.ticked]
-        vote = make_vote(self.chosen, self.pressed_at, self.pending_kind, reasons=reasons)
+        vote = make_vote(self.chosen, self.pressed_at, self.pending_kind, reasons=reasons, device=self.device)
         self.screen, self.pressed_at = Screen.THANKS, None
         return [vote]
 

@@ -73,8 +73,11 @@ class PressFilter:
         return self._edges.bounces
 
 
-def make_vote(level: str, pressed_at: datetime, kind: PressKind, *, reasons: Sequence[str] = ()) -> RatingVote:
-    """The message for one press: a fresh id, the device's own time (and, from a tablet, the reasons chosen)."""
+def make_vote(
+    level: str, pressed_at: datetime, kind: PressKind, *, reasons: Sequence[str] = (), device: str | None = None
+) -> RatingVote:
+    """The message for one press: a fresh id, the device's own time (and, from a tablet, the reasons chosen and
+    the device's id: a counter's pad and its tablet vote on one topic)."""
     if kind is PressKind.BOUNCE:
         raise ValueError("a bounce is not a vote")
     return RatingVote(
@@ -83,6 +86,7 @@ def make_vote(level: str, pressed_at: datetime, kind: PressKind, *, reasons: Seq
         pressed_at=pressed_at,
         misuse=kind is PressKind.MISUSE,
         reasons=list(reasons) or None,
+        device=device,
     )
 
 
