@@ -5,6 +5,8 @@ stored; the rating is recorded from the device that voted (the tablet, or the co
 
 from __future__ import annotations
 
+import re
+import shutil
 import sqlite3
 import threading
 import uuid
@@ -13,29 +15,41 @@ from pathlib import Path
 
 import pytest
 from conftest import WARD_HALL
-from counter_screen_support import with_counter_screens
+from counter_screen_support import counter_screens_hall_file
 from test_counter_screen_e2e import Hall, screen_config
 from waiting import wait_until
 
+from coordinator.report.cli import main as report_main
 from counter_screen.app import CounterScreenApp
 from counter_screen.config import LoadedScreen
 from motcua.contract import RatingAck, RatingVote
-from motcua.hall import HallConfig, RatingSection, load_hall, load_procedures
+from motcua.hall import HallConfig, load_hall, load_procedures
 from motcua.localbroker import LocalBroker
+
+pytestmark = pytest.mark.slow  # a real broker, coordinator and screen per scale, and two HTML reports (~10 s each)
 
 OUTPUT = Path(__file__).resolve().parent.parent / "test-output" / "counter-screen"
 
-TWO_LEVELS = {
-    "levels": [
-        {"key": "good", "label": "Hài lòng", "label_en": "Satisfied", "colour": "#1b5e20", "button": 1,
-         "meaning": "satisfied"},
-        {"key": "bad", "label": "Chưa hài lòng", "label_en": "Not satisfied", "colour": "#ef7f7f", "button": 2,
-         "meaning": "unsatisfied"},
-    ]
-}  # fmt: skip
-#: scale name -> (hall.toml [rating], the low level tapped first, the good level tapped next)
+TWO_LEVELS = """
+[[rating.levels]]
+key = "good"
+label = "Hài lòng"
+label_en = "Satisfied"
+colour = "#1b5e20"
+button = 1
+meaning = "satisfied"
+
+[[rating.levels]]
+key = "bad"
+label = "Chưa hài lòng"
+label_en = "Not satisfied"
+colour = "#ef7f7f"
+button = 2
+meaning = "unsatisfied"
+"""
+#: scale name -> (hall.toml's [rating] scale, the low level tapped first, the good level tapped next)
 SCALES = {
-    "five-levels": ({"preset": "five-levels"}, "very_unsatisfied", "very_satisfied"),
+    "five-levels": ('preset = "five-levels"\n', "very_unsatisfied", "very_satisfied"),
     "two-levels": (TWO_LEVELS, "bad", "good"),
 }
 
@@ -46,10 +60,19 @@ def scale(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def hall(scale: str) -> HallConfig:
-    """The sample hall with this scale and screen-1 at counter 1 (the coordinator knows the tablet)."""
-    sample = with_counter_screens(load_hall(WARD_HALL), 1)
-    return sample.model_copy(update={"rating": RatingSection.model_validate(SCALES[scale][0])})
+def hall_file(scale: str, tmp_path: Path) -> Path:
+    """The sample hall.toml with this scale and screen-1 at counter 1 (the coordinator knows the tablet)."""
+    path = counter_screens_hall_file(WARD_HALL, tmp_path, 1)
+    text = path.read_text("utf-8")
+    marker = '# preset = "three-levels"\n'
+    assert marker in text
+    path.write_text(text.replace(marker, SCALES[scale][0], 1), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def hall(hall_file: Path) -> HallConfig:
+    return load_hall(hall_file)
 
 
 @pytest.fixture
@@ -80,7 +103,7 @@ def screen(broker: LocalBroker, coordinator, tmp_path: Path) -> Iterator[Counter
 
 
 def test_a_tap_on_the_halls_scale_is_counted_with_its_level_meaning_reasons_and_device(
-    scale: str, screen: CounterScreenApp, sessions, coordinator
+    scale: str, screen: CounterScreenApp, sessions, coordinator, hall_file: Path, tmp_path: Path
 ):  # type: ignore[no-untyped-def]
     rating = coordinator.hall.rating
     _, low, good = SCALES[scale]
@@ -132,3 +155,27 @@ def test_a_tap_on_the_halls_scale_is_counted_with_its_level_meaning_reasons_and_
         (third.ticket.id, good, "satisfied", "counted", None, "pad-1"),
     ]
     assert db.execute("SELECT COUNT(*) FROM rejected_ratings").fetchone()[0] == 0
+
+    # the HTML report shows the reasons per officer and per service, as the database has them
+    day = coordinator.clock.now().date().isoformat()
+    for lang, title, reason in (
+        ("vi", "Lý do chưa hài lòng", "Thái độ phục vụ"),
+        ("en", "Reasons for", "Staff attitude"),
+    ):
+        out = tmp_path / f"report-{lang}"
+        argv = ["--db", str(coordinator.store.path), "--hall", str(hall_file), "--from", day, "--to", day]
+        assert report_main([*argv, "--lang", lang, "--format", "html", "--out", str(out)]) == 0
+        [page] = out.glob("*.html")
+        html = page.read_text("utf-8")
+        shutil.copy(page, OUTPUT / f"report-reasons-{scale}-{lang}.html")
+        table = re.search(
+            r'<h2 data-heading="reasons">(.*?)</h2>\s*<table data-table="reasons">(.*?)</table>', html, re.S
+        )
+        assert table is not None, "no reasons table in the HTML report"
+        assert table.group(1).startswith(title)
+        assert f'data-col="reason_attitude">{reason}</th>' in table.group(2)
+        cells = dict(re.findall(r'data-dim="(\w+)" data-key="([\w-]*)"', table.group(2)))
+        assert cells == {"officer": "nguyen-thi-lan", "service": "ho-tich", "hall": "hall"}
+        for dim, key in cells.items():
+            row = re.search(rf'data-dim="{dim}" data-key="{key}"[^>]*>(.*?)</tr>', table.group(2), re.S)
+            assert row is not None and '<td data-col="reason_attitude" class="num">1</td>' in row.group(1), dim

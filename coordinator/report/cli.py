@@ -24,7 +24,7 @@ from coordinator.report.labels import Lang, Names, day_text
 from coordinator.report.load import load
 from coordinator.report.metrics import ALL_BREAKDOWNS, BREAKDOWNS, Dim, Report, build_facts, compute, resolve_scope
 from coordinator.report.period import Period, PeriodKind, business_day_of, last_complete, period_containing
-from coordinator.report.reasons import write_reasons_csv
+from coordinator.report.reasons import html_reasons_table, write_reasons_csv
 from coordinator.report.render import FORMATS, file_stem, render_html, write_csv, write_html
 from coordinator.report.tables import tables
 from motcua.clock import clock_from_env
@@ -125,6 +125,7 @@ def run(args: argparse.Namespace) -> list[Path]:
             drawn,
             made_at=now.astimezone(hall.hall.zone),
             today_open=not period.complete(today),
+            reasons=html_reasons_table(records.ratings, hall, period, names, report.scope),
         )
         written.append(write_html(html, args.out, stem))
     if "csv" in formats:

@@ -18,6 +18,7 @@ from pathlib import Path
 from coordinator.report.charts import Chart
 from coordinator.report.labels import DEFINITIONS, Lang, Names, day_text, number, plain, text
 from coordinator.report.metrics import Report
+from coordinator.report.reasons import REASONS_NOTE
 from coordinator.report.tables import QUEUE_PARTS, Cell, Kind, Row, Table, tables
 from motcua import __version__
 from motcua.hall import HallConfig
@@ -114,9 +115,17 @@ def html_tables(report: Report, names: Names) -> dict[str, Table]:
 
 
 def render_html(
-    report: Report, hall: HallConfig, names: Names, charts: Mapping[str, Chart], *, made_at: datetime, today_open: bool
+    report: Report,
+    hall: HallConfig,
+    names: Names,
+    charts: Mapping[str, Chart],
+    *,
+    made_at: datetime,
+    today_open: bool,
+    reasons: Table | None = None,
 ) -> str:
-    """The self-contained HTML page (CSS and SVG charts inline)."""
+    """The self-contained HTML page (CSS and SVG charts inline). `reasons`: the tablet's reasons table
+    (`coordinator.report.reasons.html_reasons_table`), shown after the satisfaction table when given."""
     import jinja2
 
     lang = names.lang
@@ -175,6 +184,8 @@ def render_html(
         summary_title=text("summary", lang),
         summary=headline(report, names),
         tables=html_tables(report, names),
+        reasons=reasons,
+        reasons_note=REASONS_NOTE[lang],
         charts=charts,
         notes=notes,
         definitions_title=text("definitions", lang),
