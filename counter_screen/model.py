@@ -188,10 +188,8 @@ class TabletFlow:
         if self.screen not in (Screen.INVITE, Screen.THANKS) or level not in self.levels:
             return []
         kind = self.filter.tap(level, mono)
-        if kind is PressKind.MISUSE:
-            return [
-                make_vote(level, now, kind, device=self.device)
-            ]  # recorded, nothing on screen changes (a storm is not rewarded)
+        if kind is PressKind.MISUSE:  # recorded, nothing on screen changes (a storm is not rewarded)
+            return [make_vote(level, now, kind, device=self.device)]
         self.voted_window = self.window
         self.chosen = level
         if level in self.ask_reasons_for and self.reasons:

@@ -28,8 +28,9 @@ from motcua.outbox import Outbox, OutboxError
 logger = logging.getLogger(__name__)
 
 
-#: The default rating scale, best first: the counter screen tablet's faces (a pad's buttons follow the hall's scale,
-#: hall.toml ``[rating]``: `rating_buttons.config.LoadedPad.levels`; votes carry a level's key, any string).
+#: The default rating scale, best first (a hall without ``[rating]``). A pad's buttons and the counter screen
+#: tablet's faces follow the hall's own scale, hall.toml ``[rating]`` (`rating_buttons.config.LoadedPad.levels`,
+#: `counter_screen.model.face_levels`); votes carry a level's key, any string.
 LEVELS: tuple[RatingLevel, ...] = (RatingLevel.SATISFIED, RatingLevel.NEUTRAL, RatingLevel.UNSATISFIED)
 
 
