@@ -395,6 +395,7 @@ def test_the_tablet_draws_one_face_and_label_per_level_of_the_halls_scale(fonts:
         assert [f.level for f in invite.faces] == keys
         for level in rating.scale:
             assert invite.label(level.key) == (level.label if language is Language.VI else level.label_en)
+            assert fonts.missing_glyphs(level.label, "bold") == fonts.missing_glyphs(level.label_en, "bold") == []
             face = next(f for f in invite.faces if f.level == level.key)
             assert invite.hit(*face.box.center) == f"level:{level.key}"
             # the mouth follows the meaning: satisfied smiles, unsatisfied frowns, wherever the level sits
