@@ -9,13 +9,15 @@
 - One counted rating per ticket. A second press for a ticket already rated, or a press the pad itself flagged
   (inside its lockout, e.g. a button storm), is stored as *misuse* — bound to the ticket, never counted.
 
+The rating's device is the one that voted (`voting_device`): a counter may have a pad and a tablet on one topic.
+
 Times are the pad's ``pressed_at``: a vote delivered hours later from the pad's outbox still rates the ticket
 that was served when the button was pressed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -81,3 +83,12 @@ def check_alert(meanings: Iterable[str], *, unsatisfied_pct: int, min_votes: int
     unsatisfied = sum(1 for meaning in meanings if meaning == "unsatisfied")
     active = len(meanings) >= min_votes and unsatisfied * 100 > unsatisfied_pct * len(meanings)
     return AlertCheck(unsatisfied, len(meanings), active)
+
+
+def voting_device(claimed: str | None, *, registered: Collection[str], counter_pad: str | None) -> str | None:
+    """The device a rating is recorded from: the one the vote names, if it is registered at that counter (its pad
+    or its counter screen); a vote naming none (a pad older than the ``device`` field) is the counter's pad's; a
+    vote naming a device not registered there is recorded from no device (None), never from someone else's."""
+    if claimed is None:
+        return counter_pad
+    return claimed if claimed in registered else None

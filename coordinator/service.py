@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from coordinator import views
 from coordinator.engine import AuditEvent, CallEvent, Changes, QueueEngine, QueueError
 from coordinator.limits import RateLimiter, Summary
-from coordinator.ratings import check_alert, judge
+from coordinator.ratings import check_alert, judge, voting_device
 from coordinator.resend import ResendResponder
 from coordinator.store import Store
 from motcua.clock import Clock
@@ -134,6 +134,9 @@ class CoordinatorService:
         self.engine = QueueEngine(hall, procedures)
         self.kiosks = {k.id for k in hall.devices.kiosks}
         self.pads = {p.counter: p.id for p in hall.devices.pads}
+        self.raters: dict[int, set[str]] = {}  # counter -> the devices that may vote there (pads, tablets)
+        for device in [*hall.devices.pads, *hall.devices.counter_screens]:
+            self.raters.setdefault(device.counter, set()).add(device.id)
         self._pending = _Pending()
         self._throttled = _Throttled()
         self._stop = threading.Event()
@@ -344,6 +347,11 @@ class CoordinatorService:
         verdict = judge(vote.pressed_at, flagged_by_pad=vote.misuse, visits=visits, window=window)
         officer, service = self.store.ticket_owner(verdict.ticket_id) if verdict.ticket_id else (None, None)
         now = self.clock.now()
+        device = voting_device(
+            vote.device, registered=self.raters.get(counter, set()), counter_pad=self.pads.get(counter)
+        )
+        if vote.device is not None and device is None:
+            logger.warning("rating %s names device %r, not registered at counter %s", vote.id, vote.device, counter)
         self.store.add_rating(
             rating_id=str(vote.id),
             counter=counter,
@@ -355,7 +363,7 @@ class CoordinatorService:
             ticket_id=verdict.ticket_id,
             officer=officer,
             service=service,
-            device=self.pads.get(counter),
+            device=device,
             reason=verdict.reason,
             reasons=vote.reasons or (),
         )

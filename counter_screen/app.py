@@ -28,7 +28,7 @@ import paho.mqtt.client as mqtt
 
 from counter_screen.config import CounterScreenConfig, LoadedScreen
 from counter_screen.layout import Frame, layout
-from counter_screen.model import CounterModel, CounterView, Screen, TabletFlow, TabletView
+from counter_screen.model import CounterModel, CounterView, Screen, TabletFlow, TabletView, face_levels, reason_levels
 from motcua.clock import Clock
 from motcua.contract import CounterState, ErrorCode, RatingAck, RatingOutcome, RatingVote, parse
 from motcua.errors import ContractError, MotcuaError
@@ -119,6 +119,7 @@ class CounterScreenApp:
         config = loaded.config
         self.config: CounterScreenConfig = config
         self.labels = loaded.labels
+        self.faces = face_levels(loaded.scale)  # one per level of the hall's scale
         self.clock = clock
         self.session = session or MqttSession(
             config.mqtt, device=config.device.id, site=config.device.site, role="counter_screen"
@@ -138,8 +139,10 @@ class CounterScreenApp:
                 invite_s=t.invite_s,
                 reasons_s=t.reasons_s,
                 thanks_s=t.thanks_s,
-                ask_reasons_for=frozenset(t.ask_reasons_for),
+                levels=tuple(face.key for face in self.faces),
+                ask_reasons_for=reason_levels(self.faces, t.ask_reasons_for),
                 reasons=tuple(r.id for r in t.reasons),
+                device=config.device.id,
                 language=screen.language,
             )
             self.sender = VoteSender(outbox or Outbox(config.outbox), resend_s=t.resend_s, send_window=t.send_window)
@@ -413,6 +416,7 @@ class CounterScreenApp:
             height,
             renderer.fonts.width,
             labels=self.labels[language],
+            faces=self.faces,
             reasons=reasons,
             language=config.screen.language,
             show_waiting=config.screen.show_waiting,
@@ -473,8 +477,6 @@ class CounterScreenApp:
         return False, votes
 
     def _touched(self, pos: tuple[float, float], hall_now: Any, now: float, votes: list[RatingVote]) -> str | None:
-        from motcua.contract import RatingLevel
-
         tablet, frame = self.tablet, self.frame
         if tablet is None or frame is None:
             return None
@@ -483,7 +485,7 @@ class CounterScreenApp:
             return None
         kind, _, value = hit.partition(":")
         if kind == "level":
-            votes += tablet.tap_level(RatingLevel(value), hall_now, now)
+            votes += tablet.tap_level(value, hall_now, now)
         elif kind == "reason":
             tablet.toggle_reason(value, now)
         elif kind == "send":

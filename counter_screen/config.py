@@ -12,8 +12,8 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from motcua.config import ConfigPath, DeviceSection, MqttSettings, Section, load_config
-from motcua.contract import CounterNumber, RatingLevel, Slug
-from motcua.hall import HallConfig, RatingSection
+from motcua.contract import CounterNumber, RatingMeaning, Slug
+from motcua.hall import HallConfig, RatingSection, ScaleLevel
 from motcua.language import Language
 
 
@@ -55,7 +55,8 @@ class TabletSection(Section):
     invite_s: Annotated[float, Field(gt=0, le=600)] = 60.0  # the invitation goes back to the display after this
     reasons_s: Annotated[float, Field(gt=0, le=600)] = 30.0  # the reasons screen sends what is ticked after this
     thanks_s: Annotated[float, Field(gt=0, le=60)] = 4.0
-    ask_reasons_for: list[RatingLevel] = [RatingLevel.UNSATISFIED]  # levels that ask why
+    # Levels of these meanings (hall.toml [rating]: each level's `meaning`) ask why, whatever their key or place.
+    ask_reasons_for: list[RatingMeaning] = [RatingMeaning.UNSATISFIED]
     reasons: Annotated[list[ReasonOption], Field(max_length=8)] = DEFAULT_REASONS
     language_toggle: bool = True  # an "English" / "Tiếng Việt" button on the invitation
     resend_s: Annotated[float, Field(ge=1, le=3600)] = 15.0  # send an unacknowledged vote again after this
@@ -97,20 +98,21 @@ class CounterScreenConfig(Section):
 
 
 class LoadedScreen:
+    """The checked config and the hall's rating scale (hall.toml ``[rating]``, the pad's source; without ``hall``:
+    the default three levels)."""
+
     def __init__(self, config: CounterScreenConfig, hall: HallConfig | None) -> None:
         self.config = config
         rating = hall.rating if hall is not None else RatingSection()
+        self.scale: list[ScaleLevel] = rating.scale
         self.labels = scale_labels(rating)
 
 
-def scale_labels(rating: RatingSection) -> dict[Language, dict[RatingLevel, str]]:
-    """The tablet's face labels: the hall's scale's labels for the default scale's keys (the tablet has its three
-    faces; `RatingSection.labels` only holds a hall's overrides, `scale` the labels in force)."""
-    keys = {level.value for level in RatingLevel}
-    levels = [level for level in rating.scale if level.key in keys]
+def scale_labels(rating: RatingSection) -> dict[Language, dict[str, str]]:
+    """The tablet's face labels by level key, in both languages: one face per level of the hall's scale."""
     return {
-        Language.VI: {RatingLevel(level.key): level.label for level in levels},
-        Language.EN: {RatingLevel(level.key): level.label_en or level.label for level in levels},
+        Language.VI: {level.key: level.label for level in rating.scale},
+        Language.EN: {level.key: level.label_en or level.label for level in rating.scale},
     }
 
 

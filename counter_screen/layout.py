@@ -10,11 +10,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from counter_screen.model import CounterView, Screen, TabletView
-from motcua.contract import CounterStatus, RatingLevel
+from counter_screen.model import CounterView, FaceLevel, Screen, TabletView, face_levels
+from motcua.contract import CounterStatus
+from motcua.hall import RatingSection
 from motcua.language import Language
-from motcua.text import Rect, nfc
-from motcua.votes import LEVELS
+from motcua.text import Rect, nfc, wrap
 
 FontKey = Literal["regular", "bold"]
 Color = Literal[
@@ -30,7 +30,9 @@ Color = Literal[
     "ticked",
     "on_light",
     "good",
+    "fair",
     "neutral",
+    "poor",
     "bad",
 ]
 #: (text, font, size) -> advance width in pixels
@@ -47,6 +49,9 @@ OFFLINE_SIZE = 0.055
 FACE_LABEL_SIZE = 0.068
 PROMPT_SIZE = 0.075
 REASON_SIZE = 0.062
+#: The gap between two touch targets, and a label's line height, as fractions of ``S`` and of the font size.
+TOUCH_GAP = 0.035
+LINE_HEIGHT = 1.2
 
 TEXTS: Mapping[Language, Mapping[str, str]] = {
     Language.VI: {
@@ -87,12 +92,25 @@ TEXTS: Mapping[Language, Mapping[str, str]] = {
     },
 }
 
-#: Each level's face colour (the face's mouth and the label carry the meaning, never the colour alone).
-LEVEL_COLORS: Mapping[RatingLevel, Color] = {
-    RatingLevel.SATISFIED: "good",
-    RatingLevel.NEUTRAL: "neutral",
-    RatingLevel.UNSATISFIED: "bad",
-}
+#: The faces of the default scale (hall.toml without ``[rating]``).
+DEFAULT_FACES: tuple[FaceLevel, ...] = face_levels(RatingSection().scale)
+
+#: Touch targets (faces, reasons, buttons) are at least this big, this far apart, on the smallest panel we support
+#: (the official 7" touchscreen, 800x480 on 154 x 86 mm); tests/test_counter_screen.py measures every target of
+#: every screen on the 7" and 10.1" panels, for scales of 2 to 5 levels.
+MIN_TARGET_MM = 15.0
+MIN_GAP_MM = 2.5
+
+
+def face_color(mood: float) -> Color:
+    """A face's colour from its mouth (the mouth and the label carry the meaning, never the colour alone)."""
+    if mood >= 0.75:
+        return "good"
+    if mood > 0:
+        return "fair"
+    if mood == 0:
+        return "neutral"
+    return "poor" if mood > -0.75 else "bad"
 
 
 @dataclass(frozen=True)
@@ -116,9 +134,10 @@ class Text:
 
 @dataclass(frozen=True)
 class Face:
-    level: RatingLevel
+    level: str  # the level's key in the hall's scale
     box: Rect  # a square
     color: Color
+    mood: float = 0.0  # the mouth: 1 a broad smile, 0 straight, -1 a deep frown
     dim: bool = False
     chosen: bool = False
 
@@ -134,6 +153,11 @@ class Frame:
 
     def text(self, role: str) -> Text | None:
         return next((t for t in self.texts if t.role == role), None)
+
+    def label(self, level: str) -> str | None:
+        """A face's label as drawn (one or two lines, joined by a space), or None."""
+        lines = [t.text for t in self.texts if t.role == f"label:{level}" or t.role.startswith(f"label:{level}#")]
+        return " ".join(lines) if lines else None
 
     def hit(self, x: float, y: float) -> str | None:
         for name, box in self.targets.items():
@@ -158,17 +182,20 @@ def layout(
     height: int,
     width_of: WidthOf,
     *,
-    labels: Mapping[RatingLevel, str],
+    labels: Mapping[str, str],
+    faces: Sequence[FaceLevel] = DEFAULT_FACES,
     reasons: Sequence[tuple[str, str]] = (),
     language: Language = Language.VI,
     show_waiting: bool = True,
     language_toggle: bool = True,
 ) -> Frame:
+    """`labels`: the face labels by level key, in the tablet's language; `faces`: the hall's scale, in button
+    order (`counter_screen.model.face_levels`)."""
     frame = Frame(width, height, fills=[Fill(Rect(0, 0, width, height), "bg")])
     if tablet is None or tablet.screen is Screen.DISPLAY:
         _display(frame, counter, width_of, language, show_waiting)
     else:
-        _tablet(frame, counter, tablet, width_of, labels, reasons, language_toggle)
+        _tablet(frame, counter, tablet, width_of, labels, faces, reasons, language_toggle)
     return frame
 
 
@@ -243,26 +270,68 @@ def _display(frame: Frame, view: CounterView, width_of: WidthOf, language: Langu
                 )
 
 
+class _BoldWidths:
+    """`motcua.text.wrap`'s measure, in the bold font."""
+
+    def __init__(self, width_of: WidthOf) -> None:
+        self._width_of = width_of
+
+    def width(self, text: str, size: int) -> int:
+        return self._width_of(text, "bold", size)
+
+
+def _label_lines(
+    labels: Sequence[str], width: int, height: int, size: int, width_of: WidthOf
+) -> tuple[int, list[list[str]]]:
+    """One size for every face label and its lines: the largest from `size` down at which each fits `width` in one
+    or two lines of `height` together — one line when that is hardly smaller (easier to read); below the floor the
+    labels are shrunk on one line (never drawn past their column)."""
+    widths = _BoldWidths(width_of)
+    texts = [nfc(label) for label in labels]
+    floor = max(1, round(size * 0.45))
+    one = min(fitted(text, "bold", size, width, width_of, floor=0.45) for text in texts)
+    one_fits = all(width_of(text, "bold", one) <= width for text in texts)
+    two = size
+    while True:
+        broken = [wrap(text, width, two, widths) for text in texts]
+        lines = max(len(b) for b in broken)
+        if (
+            lines <= 2
+            and all(" ".join(b) == text for b, text in zip(broken, texts, strict=True))  # no word split
+            and lines * round(two * LINE_HEIGHT) <= height
+            and all(width_of(line, "bold", two) <= width for b in broken for line in b)
+        ):
+            break
+        if two <= floor:
+            return one, [[text] for text in texts]
+        two = max(floor, int(two * 0.94))
+    if one_fits and one >= 0.85 * two:
+        return one, [[text] for text in texts]
+    return two, broken
+
+
 def _tablet(
     frame: Frame,
     counter: CounterView,
     view: TabletView,
     width_of: WidthOf,
-    labels: Mapping[RatingLevel, str],
+    labels: Mapping[str, str],
+    faces: Sequence[FaceLevel],
     reasons: Sequence[tuple[str, str]],
     language_toggle: bool,
 ) -> None:
     texts = TEXTS[view.language]
     s = _s(frame)
     pad = round(0.03 * s)
+    gap = round(TOUCH_GAP * s)  # between two touch targets
     screen = Rect(0, 0, frame.width, frame.height)
-    top, body = screen.take_top(round(0.14 * frame.height))
+    top, body = screen.take_top(round(0.21 * frame.height))
     frame.fills.append(Fill(top, "header"))
     strip = top.inset(pad, 0)
     if language_toggle:
         button_w = round(0.26 * frame.width)
         button, strip = strip.take_right(button_w, pad)
-        button = button.inset(0, round(0.02 * frame.height))
+        button = button.inset(0, round(0.01 * frame.height))
         frame.fills.append(Fill(button, "button", radius=round(0.02 * s)))
         size = fitted(texts["other_language"], "bold", round(0.05 * s), button.w - pad, width_of)
         frame.texts.append(Text(texts["other_language"], "bold", size, "text", button, role="language"))
@@ -271,39 +340,41 @@ def _tablet(
     size = fitted(who, "bold", round(0.06 * s), strip.w, width_of)
     frame.texts.append(Text(nfc(who), "bold", size, "text", strip, "left", role="counter"))
     prompt_key = {Screen.INVITE: "invite", Screen.REASONS: "reasons", Screen.THANKS: "thanks"}[view.screen]
-    prompt_box, body = body.inset(pad, 0).take_top(round(0.16 * frame.height))
+    prompt_box, body = body.inset(pad, 0).take_top(round(0.13 * frame.height))
     size = fitted(texts[prompt_key], "bold", round(PROMPT_SIZE * s), prompt_box.w, width_of)
     frame.texts.append(Text(texts[prompt_key], "bold", size, "text", prompt_box, role="prompt"))
-    body = body.inset(0, round(0.02 * frame.height))
+    body = Rect(body.x, body.y, body.w, body.h - round(0.02 * frame.height))
     if view.screen is Screen.REASONS:
-        _reasons(frame, view, body, width_of, reasons, texts["send"], pad)
+        _reasons(frame, view, body, width_of, reasons, texts["send"], pad, gap)
         return
-    label_names = {level: nfc(labels.get(level, level.value)) for level in LEVELS}
-    columns = body.columns(len(LEVELS), pad)
-    label_h = round(0.14 * frame.height)
-    label_size = min(
-        fitted(label_names[level], "bold", round(FACE_LABEL_SIZE * s), column.w, width_of)
-        for level, column in zip(LEVELS, columns, strict=True)
+    columns = body.columns(len(faces), gap)
+    label_h = round(0.16 * frame.height)
+    names = [labels.get(face.key, face.key) for face in faces]
+    label_size, label_lines = _label_lines(
+        names, min(c.w for c in columns) - gap // 2, label_h, round(FACE_LABEL_SIZE * s), width_of
     )
-    for level, column in zip(LEVELS, columns, strict=True):
+    line_h = round(label_size * LINE_HEIGHT)
+    for face, column, lines in zip(faces, columns, label_lines, strict=True):
         label_box, face_area = column.take_bottom(label_h)
         side = min(face_area.w, face_area.h) * 92 // 100
         cx, cy = face_area.center
         box = Rect(cx - side // 2, cy - side // 2, side, side)
-        chosen = view.screen is Screen.THANKS and view.chosen is level
+        chosen = view.screen is Screen.THANKS and view.chosen == face.key
         dim = view.screen is Screen.THANKS and not chosen
-        frame.faces.append(Face(level, box, LEVEL_COLORS[level], dim=dim, chosen=chosen))
-        frame.texts.append(
-            Text(
-                label_names[level],
-                "bold",
-                label_size,
-                "muted" if dim else "text",
-                label_box,
-                role=f"label:{level.value}",
+        frame.faces.append(Face(face.key, box, face_color(face.mood), mood=face.mood, dim=dim, chosen=chosen))
+        first_y = label_box.y + (label_box.h - line_h * len(lines)) // 2
+        for i, line in enumerate(lines):
+            frame.texts.append(
+                Text(
+                    line,
+                    "bold",
+                    label_size,
+                    "muted" if dim else "text",
+                    Rect(label_box.x, first_y + i * line_h, label_box.w, line_h),
+                    role=f"label:{face.key}" + (f"#{i + 1}" if i else ""),
+                )
             )
-        )
-        frame.targets[f"level:{level.value}"] = column  # the whole column: a face and its label
+        frame.targets[f"level:{face.key}"] = column  # the whole column: a face and its label
 
 
 def _reasons(
@@ -314,19 +385,22 @@ def _reasons(
     reasons: Sequence[tuple[str, str]],
     send: str,
     pad: int,
+    gap: int,
 ) -> None:
     s = _s(frame)
-    send_row, grid_box = body.take_bottom(round(0.17 * frame.height), pad)
+    send_row, grid_box = body.take_bottom(round(0.19 * frame.height), gap)
     grid_box = grid_box.inset(pad, 0)
-    rows = (len(reasons) + 1) // 2
-    cells = grid_box.grid(2, max(rows, 1), pad)
+    cols = 2 if len(reasons) <= 4 else 3 if len(reasons) <= 6 else 4  # two rows: each big enough for a finger
+    rows = (len(reasons) + cols - 1) // cols
+    cells = grid_box.grid(cols, max(rows, 1), gap)
     size = round(REASON_SIZE * s)
+    mark_side = min(cells[0].h * 3 // 5, round(0.1 * s)) if cells else 0
     for (_, words), cell in zip(reasons, cells, strict=False):
-        size = min(size, fitted(words, "bold", round(REASON_SIZE * s), cell.w - cell.h - 2 * pad, width_of))
+        size = min(size, fitted(words, "bold", round(REASON_SIZE * s), cell.w - mark_side - 2 * pad, width_of))
     for (reason_id, words), cell in zip(reasons, cells, strict=False):
         ticked = reason_id in view.ticked
         frame.fills.append(Fill(cell, "ticked" if ticked else "button", radius=round(0.02 * s)))
-        mark = Rect(cell.x + pad // 2, cell.y + cell.h // 5, cell.h * 3 // 5, cell.h * 3 // 5)
+        mark = Rect(cell.x + pad // 2, cell.y + (cell.h - mark_side) // 2, mark_side, mark_side)
         frame.fills.append(Fill(mark, "text", radius=round(0.01 * s), outline=0 if ticked else max(2, s // 150)))
         if ticked:
             frame.texts.append(Text("✓", "bold", mark.h, "ticked", mark, role=f"tick:{reason_id}"))

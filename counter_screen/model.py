@@ -6,10 +6,10 @@ the lockout — and ``now`` (hall time) for the rating window the coordinator an
 The flow (tablet mode), screen by screen:
 
 - ``display``: the counter, the number served, the officer (also the only screen of display mode);
-- ``invite``: the rating window opened (the officer finished a ticket): the faces, until a tap, the window closes
-  or ``invite_s`` passes;
-- ``reasons``: a level that asks why (``ask_reasons_for``): tick one or more reasons, then "Gửi"; after
-  ``reasons_s`` what is ticked is sent;
+- ``invite``: the rating window opened (the officer finished a ticket): one face per level of the hall's scale
+  (hall.toml ``[rating]``, 2 to 5 levels, `face_levels`), until a tap, the window closes or ``invite_s`` passes;
+- ``reasons``: a level that asks why (its *meaning* is in ``ask_reasons_for``: every unsatisfied level of the
+  scale, wherever it sits): tick one or more reasons, then "Gửi"; after ``reasons_s`` what is ticked is sent;
 - ``thanks``: for ``thanks_s``; the faces stay where they were, so a second tap lands on a face and, inside the
   lockout, is recorded as misuse exactly like a second press on the pad.
 
@@ -19,11 +19,13 @@ they are sent (with the time of the tap on the face).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from motcua.contract import CounterState, CounterStatus, RatingLevel, RatingVote
+from motcua.contract import CounterState, CounterStatus, RatingMeaning, RatingVote
+from motcua.hall import ScaleLevel
 from motcua.language import Language
 from motcua.votes import LEVELS, PressFilter, PressKind, make_vote
 
@@ -59,7 +61,7 @@ class CounterView:
 class TabletView:
     screen: Screen
     language: Language
-    chosen: RatingLevel | None = None
+    chosen: str | None = None  # the key of the level tapped
     ticked: frozenset[str] = frozenset()
 
 
@@ -135,11 +137,13 @@ class TabletFlow:
     invite_s: float = 60.0
     reasons_s: float = 30.0
     thanks_s: float = 4.0
-    ask_reasons_for: frozenset[RatingLevel] = frozenset({RatingLevel.UNSATISFIED})
+    levels: tuple[str, ...] = LEVELS  # the keys of the hall's scale: the faces a tap may give
+    ask_reasons_for: frozenset[str] = frozenset({RatingMeaning.UNSATISFIED.value})  # keys of levels that ask why
     reasons: tuple[str, ...] = ()  # reason ids, in the order shown
+    device: str | None = None  # this screen's id, carried by its votes (the counter's pad votes on the same topic)
     language: Language = Language.VI
     screen: Screen = Screen.DISPLAY
-    chosen: RatingLevel | None = None
+    chosen: str | None = None
     ticked: set[str] = field(default_factory=set)
     until: float = 0.0  # when the current screen times out (mono)
     pressed_at: datetime | None = None
@@ -179,13 +183,13 @@ class TabletFlow:
     def next_change(self) -> float | None:
         return self.until if self.screen is not Screen.DISPLAY else None
 
-    def tap_level(self, level: RatingLevel, now: datetime, mono: float) -> list[RatingVote]:
+    def tap_level(self, level: str, now: datetime, mono: float) -> list[RatingVote]:
         """A tap on a face (only where faces are shown: the invitation and the thanks)."""
-        if self.screen not in (Screen.INVITE, Screen.THANKS):
+        if self.screen not in (Screen.INVITE, Screen.THANKS) or level not in self.levels:
             return []
         kind = self.filter.tap(level, mono)
-        if kind is PressKind.MISUSE:
-            return [make_vote(level, now, kind)]  # recorded, nothing on screen changes (a storm is not rewarded)
+        if kind is PressKind.MISUSE:  # recorded, nothing on screen changes (a storm is not rewarded)
+            return [make_vote(level, now, kind, device=self.device)]
         self.voted_window = self.window
         self.chosen = level
         if level in self.ask_reasons_for and self.reasons:
@@ -198,7 +202,7 @@ class TabletFlow:
             self.ticked = set()
             return []
         self._thank(mono)
-        return [make_vote(level, now, kind)]
+        return [make_vote(level, now, kind, device=self.device)]
 
     def toggle_reason(self, reason: str, mono: float) -> None:
         if self.screen is Screen.REASONS and reason in self.reasons:
@@ -219,7 +223,7 @@ class TabletFlow:
     def _send_reasons(self) -> list[RatingVote]:
         assert self.chosen is not None and self.pressed_at is not None
         reasons = [r for r in self.reasons if r in self.ticked]
-        vote = make_vote(self.chosen, self.pressed_at, self.pending_kind, reasons=reasons)
+        vote = make_vote(self.chosen, self.pressed_at, self.pending_kind, reasons=reasons, device=self.device)
         self.screen, self.pressed_at = Screen.THANKS, None
         return [vote]
 
@@ -230,4 +234,50 @@ class TabletFlow:
         self.screen, self.chosen, self.ticked, self.language = Screen.DISPLAY, None, set(), self.home_language
 
 
-__all__ = ["LEVELS", "CounterModel", "CounterView", "Screen", "TabletFlow", "TabletView"]
+@dataclass(frozen=True)
+class FaceLevel:
+    """A face of the tablet: a level of the hall's scale and how its face looks."""
+
+    key: str
+    meaning: RatingMeaning
+    mood: float  # the mouth: 1 a broad smile, 0 straight, -1 a deep frown (the colour follows it)
+
+
+def face_levels(scale: Sequence[ScaleLevel]) -> tuple[FaceLevel, ...]:
+    """The faces of `scale` (2 to 5 levels, in button order). The mouth follows the level's meaning, not its place:
+    satisfied levels smile, unsatisfied ones frown, neutral ones are straight; among several levels of one meaning
+    the outermost (nearest its end of the scale) is the strongest, e.g. "Rất hài lòng" smiles more than "Hài
+    lòng"."""
+    order = list(scale)
+    places = {m: [i for i, level in enumerate(order) if level.meaning is m] for m in RatingMeaning}
+    good, bad = places[RatingMeaning.SATISFIED], places[RatingMeaning.UNSATISFIED]
+    best_first = not good or not bad or sum(good) / len(good) <= sum(bad) / len(bad)
+    moods: dict[int, float] = {}
+    for meaning, sign in ((RatingMeaning.SATISFIED, 1.0), (RatingMeaning.UNSATISFIED, -1.0)):
+        group = places[meaning]
+        # outermost first: the satisfied end is the best end of the scale, the unsatisfied end the other one
+        outer_first = best_first == (sign > 0)
+        ranked = group if outer_first else group[::-1]
+        for rank, index in enumerate(ranked):
+            strength = 1.0 - 0.5 * rank / (len(ranked) - 1) if len(ranked) > 1 else 1.0
+            moods[index] = sign * strength
+    return tuple(FaceLevel(level.key, level.meaning, moods.get(i, 0.0)) for i, level in enumerate(order))
+
+
+def reason_levels(faces: Sequence[FaceLevel], meanings: Sequence[RatingMeaning]) -> frozenset[str]:
+    """The keys of the levels that ask why: those whose meaning is in `meanings` (``[tablet] ask_reasons_for``),
+    wherever they sit on the scale."""
+    return frozenset(face.key for face in faces if face.meaning in meanings)
+
+
+__all__ = [
+    "LEVELS",
+    "CounterModel",
+    "CounterView",
+    "FaceLevel",
+    "Screen",
+    "TabletFlow",
+    "TabletView",
+    "face_levels",
+    "reason_levels",
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 from collections import OrderedDict
 from collections.abc import Mapping
 
@@ -12,7 +13,6 @@ import pygame
 import pygame.freetype
 
 from counter_screen.layout import Color, Face, FontKey, Frame
-from motcua.contract import RatingLevel
 from motcua.fonts import font_path
 from motcua.text import nfc
 
@@ -34,7 +34,9 @@ THEME: Mapping[Color, RGB] = {
     "ticked": (255, 210, 0),
     "on_light": (7, 24, 46),
     "good": (60, 190, 110),
+    "fair": (160, 215, 90),
     "neutral": (240, 190, 40),
+    "poor": (245, 140, 50),
     "bad": (235, 90, 70),
 }
 
@@ -115,12 +117,18 @@ class Renderer:
         pygame.draw.circle(surface, ink, (cx - r * 35 // 100, cy - r * 25 // 100), eye)
         pygame.draw.circle(surface, ink, (cx + r * 35 // 100, cy - r * 25 // 100), eye)
         thick = max(3, r // 12)
-        mouth = pygame.Rect(cx - r // 2, cy, r, r // 2)
-        if face.level is RatingLevel.SATISFIED:
-            pygame.draw.arc(surface, ink, mouth.move(0, -r // 4), 3.3, 6.1, thick)  # a smile
-        elif face.level is RatingLevel.UNSATISFIED:
-            pygame.draw.arc(surface, ink, mouth.move(0, r // 5), 0.2, 2.9, thick)  # a frown
+        mood = max(-1.0, min(1.0, face.mood))
+        if abs(mood) < 0.05:
+            y = cy + r * 3 // 10
+            pygame.draw.line(surface, ink, (cx - r * 4 // 10, y), (cx + r * 4 // 10, y), thick)
+            return
+        # The mouth is the lower (smile) or upper (frown) half of an ellipse as wide as half the face; how tall the
+        # ellipse is says how strong: "Rất hài lòng" smiles more than "Hài lòng".
+        w = r
+        h = max(thick * 2, round(r * 0.4 * abs(mood)))
+        if mood > 0:
+            mouth = pygame.Rect(cx - w // 2, cy + r * 40 // 100 - 2 * h, w, 2 * h)
+            pygame.draw.arc(surface, ink, mouth, math.pi + 0.15, 2 * math.pi - 0.15, thick)  # a smile
         else:
-            pygame.draw.line(
-                surface, ink, (cx - r * 4 // 10, cy + r * 3 // 10), (cx + r * 4 // 10, cy + r * 3 // 10), thick
-            )
+            mouth = pygame.Rect(cx - w // 2, cy + r * 25 // 100, w, 2 * h)
+            pygame.draw.arc(surface, ink, mouth, 0.15, math.pi - 0.15, thick)  # a frown

@@ -376,13 +376,16 @@ class CounterReply(Message):
 class RatingVote(Message):
     """One press on a satisfaction pad (or a tap on a counter screen's tablet), stamped on the device. ``misuse``
     is set by the device for presses inside its lockout (a button storm): they are stored, flagged, never counted.
-    ``reasons``: what the citizen ticked after a low rating on a tablet (ids of the tablet's configured list)."""
+    ``reasons``: what the citizen ticked after a low rating on a tablet (ids of the tablet's configured list).
+    ``device``: the id of the device that voted (a counter's pad and its tablet share the topic); absent from older
+    pads, whose votes are the counter's pad's."""
 
     id: uuid.UUID
     level: RatingKey  # a key of the hall's scale (hall.toml [rating]); the default scale's are `RatingLevel`
     pressed_at: UtcTime
     misuse: bool = False
     reasons: Annotated[list[Slug], Field(min_length=1, max_length=10)] | None = None
+    device: Slug | None = None
 
 
 class RatingAck(Message):

@@ -28,8 +28,9 @@ from motcua.outbox import Outbox, OutboxError
 logger = logging.getLogger(__name__)
 
 
-#: The default rating scale, best first: the counter screen tablet's faces (a pad's buttons follow the hall's scale,
-#: hall.toml ``[rating]``: `rating_buttons.config.LoadedPad.levels`; votes carry a level's key, any string).
+#: The default rating scale, best first (a hall without ``[rating]``). A pad's buttons and the counter screen
+#: tablet's faces follow the hall's own scale, hall.toml ``[rating]`` (`rating_buttons.config.LoadedPad.levels`,
+#: `counter_screen.model.face_levels`); votes carry a level's key, any string.
 LEVELS: tuple[RatingLevel, ...] = (RatingLevel.SATISFIED, RatingLevel.NEUTRAL, RatingLevel.UNSATISFIED)
 
 
@@ -73,8 +74,11 @@ class PressFilter:
         return self._edges.bounces
 
 
-def make_vote(level: str, pressed_at: datetime, kind: PressKind, *, reasons: Sequence[str] = ()) -> RatingVote:
-    """The message for one press: a fresh id, the device's own time (and, from a tablet, the reasons chosen)."""
+def make_vote(
+    level: str, pressed_at: datetime, kind: PressKind, *, reasons: Sequence[str] = (), device: str | None = None
+) -> RatingVote:
+    """The message for one press: a fresh id, the device's own time (and, from a tablet, the reasons chosen and
+    the device's id: a counter's pad and its tablet vote on one topic)."""
     if kind is PressKind.BOUNCE:
         raise ValueError("a bounce is not a vote")
     return RatingVote(
@@ -83,6 +87,7 @@ def make_vote(level: str, pressed_at: datetime, kind: PressKind, *, reasons: Seq
         pressed_at=pressed_at,
         misuse=kind is PressKind.MISUSE,
         reasons=list(reasons) or None,
+        device=device,
     )
 
 

@@ -1,8 +1,9 @@
-"""Helpers for the counter screen's tests: the sample hall with counter screens registered (the sample hall.toml
-does not list any: the Ansible inventory that writes it has no counter screen group yet)."""
+"""Helpers for the counter screen's tests: the sample hall with counter screens registered at other counters (the
+sample hall.toml lists one, ``screen-1`` at counter 1)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from motcua.hall import CounterDevice, HallConfig
@@ -15,10 +16,12 @@ def with_counter_screens(hall: HallConfig, *counters: int) -> HallConfig:
 
 
 def counter_screens_hall_file(sample: Path, folder: Path, *counters: int) -> Path:
-    """A copy of the sample hall.toml (without its procedures) that registers ``screen-N`` at each of `counters`."""
+    """A copy of the sample hall.toml (without its procedures) that registers ``screen-N`` at each of `counters`
+    (instead of the sample's own list)."""
     text = sample.read_text("utf-8").replace('procedures = "procedures.toml"\n', "")
     screens = ", ".join(f'{{ id = "screen-{n}", counter = {n} }}' for n in counters)
-    text = text.replace("[devices]\n", f"[devices]\ncounter_screens = [{screens}]\n", 1)
+    text, replaced = re.subn(r"(?m)^counter_screens = \[.*\]\n", f"counter_screens = [{screens}]\n", text, count=1)
+    assert replaced == 1, "the sample hall.toml has no counter_screens line"
     path = folder / "hall-with-screens.toml"
     path.write_text(text, encoding="utf-8")
     return path

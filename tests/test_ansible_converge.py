@@ -406,7 +406,7 @@ def test_time_zone_time_sync_and_firewall(converged: Converged) -> None:
     mqtt_rule = (converged.roots["coordinator"] / "etc/nftables.d/mosquitto.nft").read_text()
     # MQTT from the inventory's device Pis only (not the whole LAN), a few connections per address (issue 19.4).
     devices = "192.168.1.21, 192.168.1.22, 192.168.1.31, 192.168.1.32, 192.168.1.33, 192.168.1.34, 192.168.1.35, "
-    devices += "192.168.1.36, 192.168.1.41, 192.168.1.42"
+    devices += "192.168.1.36, 192.168.1.41, 192.168.1.42, 192.168.1.51"  # .51: counter 1's tablet (screen-1)
     assert f"ip saddr {{ {devices} }} tcp dport 8883 accept" in mqtt_rule
     assert "192.168.1.0/24" not in mqtt_rule and "192.168.1.10" not in mqtt_rule
     assert re.search(r"tcp dport 8883 ct state new meter \S+ \{ ip saddr ct count over 8 \} .*reject", mqtt_rule)

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from motcua.hall import HallConfig
+from motcua.check import check
+from motcua.hall import HallConfig, load_hall
 
 REPO = Path(__file__).resolve().parent.parent
 ANSIBLE_DIR = REPO / "ansible"
@@ -57,11 +58,18 @@ def evaluate(inventory: Path, expression: str) -> object:
 HALL_TOML = "lookup('ansible.builtin.template', 'roles/common/templates/hall.toml.j2')"
 
 
-def test_the_example_inventory_has_an_empty_counter_screens_group():
+def test_the_example_inventory_lists_the_sample_halls_counter_screen():
     hosts = yaml.safe_load((EXAMPLE / "hosts.yml").read_text("utf-8"))
-    assert "counter_screens" in hosts["all"]["children"]
+    assert hosts["all"]["children"]["counter_screens"]["hosts"]["screen-1"]["motcua_counter"] == 1
     devices = tomllib.loads(str(evaluate(EXAMPLE, HALL_TOML)))["devices"]
-    assert devices["counter_screens"] == []  # the sample hall lists none: the converge test compares them
+    # what the sample hall lists (the converge test compares the whole hall.toml)
+    assert devices["counter_screens"] == [{"id": "screen-1", "counter": 1}]
+    sample = load_hall(REPO / "examples" / "ward-hall" / "hall.toml")
+    assert [(s.id, s.counter) for s in sample.devices.counter_screens] == [("screen-1", 1)]
+    assert (
+        yaml.safe_load((EXAMPLE / "host_vars" / "screen-1.yml").read_text("utf-8"))["counter_screen_mode"] == "tablet"
+    )
+    assert check("counter-screen", REPO / "examples" / "ward-hall" / "devices" / "screen-1.toml").mode == "tablet"
 
 
 def test_a_counter_screen_host_gets_its_id_password_and_place_in_hall_toml(tmp_path: Path):

@@ -73,7 +73,8 @@ def test_example_vault_opens_with_the_documented_demo_password() -> None:
 
 
 def test_example_inventory_has_the_hall_of_the_issue() -> None:
-    """One coordinator, 2 kiosks, 6 counter Pis (pad + keypad each), 2 displays, each with a distinct address."""
+    """One coordinator, 2 kiosks, 6 counter Pis (pad + keypad each), 2 displays and counter 1's tablet, each with
+    a distinct address."""
     result = run(
         "ansible-inventory",
         "-i",
@@ -89,8 +90,9 @@ def test_example_inventory_has_the_hall_of_the_issue() -> None:
     assert hosts("kiosks") == {"kiosk-1", "kiosk-2"}
     assert hosts("counters") == {f"counter-{n}" for n in range(1, 7)}
     assert hosts("displays") == {"display-1", "display-2"}
+    assert hosts("counter_screens") == {"screen-1"}
     assert set(inventory["rating_pads"]["children"]) == {"counters"} == set(inventory["counter_keypads"]["children"])
     variables = inventory["_meta"]["hostvars"]
     assert sorted(variables[f"counter-{n}"]["motcua_counter"] for n in range(1, 7)) == [1, 2, 3, 4, 5, 6]
     addresses = [v["ansible_host"] for v in variables.values()]
-    assert len(addresses) == len(set(addresses)) == 11
+    assert len(addresses) == len(set(addresses)) == 12

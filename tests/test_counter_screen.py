@@ -10,13 +10,22 @@ from pathlib import Path
 import pygame
 import pytest
 
-from counter_screen.config import DEFAULT_REASONS, CounterScreenConfig, scale_labels
-from counter_screen.layout import NUMBER_SIZE, TEXTS, Frame, layout
-from counter_screen.model import CounterModel, CounterView, Screen, TabletFlow, TabletView
+from counter_screen.config import DEFAULT_REASONS, CounterScreenConfig, ReasonOption, scale_labels
+from counter_screen.layout import MIN_GAP_MM, MIN_TARGET_MM, NUMBER_SIZE, TEXTS, Frame, layout
+from counter_screen.model import (
+    CounterModel,
+    CounterView,
+    Screen,
+    TabletFlow,
+    TabletView,
+    face_levels,
+    reason_levels,
+)
 from counter_screen.render import THEME, Fonts, Renderer
-from motcua.contract import CounterState, CounterStatus, RatingLevel, ServingTicket
-from motcua.hall import RatingSection
+from motcua.contract import CounterState, CounterStatus, RatingLevel, RatingMeaning, ServingTicket
+from motcua.hall import PRESETS, RatingSection
 from motcua.language import Language
+from motcua.text import Rect
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 OUTPUT = Path(__file__).resolve().parent.parent / "test-output" / "counter-screen"
@@ -90,12 +99,24 @@ def frame_for(
     tablet: TabletView | None = None,
     size=(1024, 600),
     language: Language = Language.VI,
+    rating: RatingSection | None = None,
+    reason_options=DEFAULT_REASONS,
 ) -> Frame:
-    labels = LABELS[tablet.language if tablet else language]
-    reasons = [
-        (r.id, r.vi if (tablet.language if tablet else language) is Language.VI else r.en) for r in DEFAULT_REASONS
-    ]
-    return layout(counter, tablet, size[0], size[1], fonts.width, labels=labels, reasons=reasons, language=language)
+    rating = rating or RatingSection()
+    shown = tablet.language if tablet else language
+    labels = scale_labels(rating)[shown]
+    reasons = [(r.id, r.vi if shown is Language.VI else r.en) for r in reason_options]
+    return layout(
+        counter,
+        tablet,
+        size[0],
+        size[1],
+        fonts.width,
+        labels=labels,
+        faces=face_levels(rating.scale),
+        reasons=reasons,
+        language=language,
+    )
 
 
 def ink_rows(surface: pygame.Surface, box, color) -> tuple[int, int]:
@@ -313,7 +334,7 @@ def test_the_tablet_screens_have_big_faces_labels_reasons_and_targets(fonts: Fon
     invite = frame_for(fonts, view(), TabletView(Screen.INVITE, language))
     assert [f.level for f in invite.faces] == [S, N, U]
     assert all(f.box.w >= 0.3 * 600 for f in invite.faces)  # big enough for an unsteady finger (> 45 mm on 7")
-    assert invite.text("label:unsatisfied").text == LABELS[language][U]  # type: ignore[union-attr]
+    assert invite.label(U) == LABELS[language][U]
     assert invite.hit(*invite.faces[2].box.center) == "level:unsatisfied"
     assert invite.text("prompt").text == TEXTS[language]["invite"]  # type: ignore[union-attr]
     draw(fonts, invite, f"tablet-invite-{language.value}")
@@ -340,3 +361,125 @@ def test_the_config_refuses_a_socket_without_the_dummy_driver_and_duplicate_reas
                 "tablet": {"reasons": [{"id": "a", "vi": "A", "en": "A"}] * 2},
             }
         )
+
+
+# --- the hall's rating scale -------------------------------------------------------------------------------
+
+#: Every preset, and a scale of the hall's own with two levels (the smallest a hall may have).
+TWO_LEVELS = RatingSection.model_validate(
+    {
+        "levels": [
+            {"key": "good", "label": "Hài lòng", "label_en": "Satisfied", "colour": "#1b5e20", "button": 1,
+             "meaning": "satisfied"},
+            {"key": "bad", "label": "Chưa hài lòng", "label_en": "Not satisfied", "colour": "#ef7f7f", "button": 2,
+             "meaning": "unsatisfied"},
+        ]
+    }
+)  # fmt: skip
+SCALES = {name: RatingSection(preset=name) for name in PRESETS} | {"two-levels": TWO_LEVELS}  # type: ignore[arg-type]
+
+#: The panels a tablet is: resolution and active area (the official 7" touchscreen, 7" HDMI panels, a 10.1" one).
+PANELS = {
+    '7" 800x480': (800, 480, 154.08, 85.92),
+    '7" 1024x600': (1024, 600, 154.21, 85.92),
+    '10.1" 1280x800': (1280, 800, 216.96, 135.6),
+}
+
+
+@pytest.mark.parametrize("name", list(SCALES))
+def test_the_tablet_draws_one_face_and_label_per_level_of_the_halls_scale(fonts: Fonts, name: str):
+    rating = SCALES[name]
+    keys = [level.key for level in rating.scale]
+    for language in Language:
+        invite = frame_for(fonts, view(), TabletView(Screen.INVITE, language), rating=rating)
+        assert [f.level for f in invite.faces] == keys
+        for level in rating.scale:
+            assert invite.label(level.key) == (level.label if language is Language.VI else level.label_en)
+            assert fonts.missing_glyphs(level.label, "bold") == fonts.missing_glyphs(level.label_en, "bold") == []
+            face = next(f for f in invite.faces if f.level == level.key)
+            assert invite.hit(*face.box.center) == f"level:{level.key}"
+            # the mouth follows the meaning: satisfied smiles, unsatisfied frowns, wherever the level sits
+            expected = {"satisfied": 1, "neutral": 0, "unsatisfied": -1}[level.meaning.value]
+            assert (face.mood > 0) - (face.mood < 0) == expected, (level.key, face.mood)
+        surface = draw(fonts, invite, f"tablet-invite-{name}-{language.value}")
+        for face in invite.faces:  # the face is drawn in its colour, the eyes and mouth in ink
+            cx, cy = face.box.center
+            assert surface.get_at((cx - face.box.w * 4 // 10, cy))[:3] == THEME[face.color], face
+            assert surface.get_at((cx - face.box.w * 35 // 200, cy - face.box.w * 25 // 200))[:3] == THEME["on_light"]
+        for text in invite.texts:
+            if text.role.startswith("label:"):  # every label line has ink where it says
+                ink_rows(surface, text.box, THEME["text"])
+    by_key = {f.key: f.mood for f in face_levels(rating.scale)}
+    if "very_satisfied" in by_key:
+        assert by_key["very_satisfied"] > by_key["satisfied"] > 0  # "Rất hài lòng" smiles more
+    if "very_unsatisfied" in by_key:
+        assert by_key["very_unsatisfied"] < by_key["unsatisfied"] < 0
+
+
+def test_unsatisfied_levels_ask_why_by_their_meaning_not_their_place():
+    five = face_levels(SCALES["five-stars"].scale)
+    assert reason_levels(five, [RatingMeaning.UNSATISFIED]) == {"star_2", "star_1"}
+    worst_first = RatingSection.model_validate(
+        {
+            "levels": [
+                {"key": "kem", "label": "Kém", "label_en": "Poor", "colour": "#ef7f7f", "button": 1,
+                 "meaning": "unsatisfied"},
+                {"key": "tot", "label": "Tốt", "label_en": "Good", "colour": "#1b5e20", "button": 2,
+                 "meaning": "satisfied"},
+                {"key": "rat_tot", "label": "Rất tốt", "label_en": "Very good", "colour": "#7cb342", "button": 3,
+                 "meaning": "satisfied"},
+            ]
+        }
+    )  # fmt: skip
+    faces = face_levels(worst_first.scale)
+    assert reason_levels(faces, [RatingMeaning.UNSATISFIED]) == {"kem"}
+    moods = {f.key: f.mood for f in faces}
+    assert moods["kem"] < 0 < moods["tot"] < moods["rat_tot"]  # best at the right end: the outermost smiles most
+    flow = TabletFlow(levels=tuple(moods), ask_reasons_for=reason_levels(faces, ["unsatisfied"]), reasons=REASONS)  # type: ignore[list-item]
+    flow.set_window(NOON + timedelta(minutes=10), NOON, 0.0)
+    assert flow.tap_level("kem", NOON, 1.0) == [] and flow.screen is Screen.REASONS
+    [vote] = flow.send(2.0)
+    assert vote.level == "kem"
+    flow = TabletFlow(levels=tuple(moods), reasons=REASONS)
+    flow.set_window(NOON + timedelta(minutes=10), NOON, 0.0)
+    assert flow.tap_level("satisfied", NOON, 1.0) == []  # not a level of this hall: no face, no vote
+    [vote] = flow.tap_level("rat_tot", NOON, 1.5)
+    assert vote.level == "rat_tot" and flow.screen is Screen.THANKS
+
+
+def _gap_mm(a: Rect, b: Rect, mm_x: float, mm_y: float) -> float:
+    """The distance between two rectangles in mm (0 when they touch or overlap)."""
+    dx = max(0, max(a.x, b.x) - min(a.right, b.right)) * mm_x
+    dy = max(0, max(a.y, b.y) - min(a.bottom, b.bottom)) * mm_y
+    return max(dx, dy) if dx == 0 or dy == 0 else (dx**2 + dy**2) ** 0.5
+
+
+@pytest.mark.parametrize("panel", list(PANELS))
+def test_every_touch_target_is_at_least_15_mm_with_gaps_of_2_5_mm_for_2_to_5_levels(fonts: Fonts, panel: str):
+    width, height, width_mm, height_mm = PANELS[panel]
+    mm_x, mm_y = width_mm / width, height_mm / height
+    six_reasons = [*DEFAULT_REASONS, ReasonOption(id="fee", vi="Lệ phí", en="Fees"),
+                   ReasonOption(id="paperwork", vi="Giấy tờ phức tạp", en="Complex paperwork")]  # fmt: skip
+    checked = 0
+    for name, rating in SCALES.items():
+        for language in Language:
+            for screen, reasons in (
+                (Screen.INVITE, DEFAULT_REASONS),
+                (Screen.THANKS, DEFAULT_REASONS),
+                (Screen.REASONS, DEFAULT_REASONS),
+                (Screen.REASONS, six_reasons),
+            ):
+                tablet = TabletView(screen, language, rating.scale[-1].key)
+                frame = frame_for(fonts, view(), tablet, size=(width, height), rating=rating, reason_options=reasons)
+                targets = list(frame.targets.items())
+                assert len(targets) >= 3
+                for target, box in targets:
+                    assert box.w * mm_x >= MIN_TARGET_MM and box.h * mm_y >= MIN_TARGET_MM, (panel, name, target, box)
+                    assert Rect(0, 0, width, height).contains_rect(box)
+                for i, (a, box_a) in enumerate(targets):
+                    for b, box_b in targets[i + 1 :]:
+                        assert _gap_mm(box_a, box_b, mm_x, mm_y) >= MIN_GAP_MM, (panel, name, a, b)
+                for text in frame.texts:  # and every word stays inside its box
+                    assert fonts.width(text.text, text.font, text.size) <= text.box.w, (panel, name, text)
+                checked += 1
+    assert checked == len(SCALES) * 2 * 4

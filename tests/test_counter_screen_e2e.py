@@ -170,6 +170,9 @@ def test_a_call_shows_then_a_finish_invites_a_low_rating_asks_reasons_and_the_vo
     assert (ack.outcome.value, ack.ticket_id) == ("misuse", first.ticket.id)
     counted = db.execute("SELECT COUNT(*) FROM ratings WHERE ticket_id = ? AND outcome = 'counted'", (first.ticket.id,))
     assert counted.fetchone()[0] == 1
+    # each rating is recorded from the device that sent it (the sample hall lists screen-1 and pad-1 at counter 1)
+    devices = db.execute("SELECT id, device FROM ratings ORDER BY pressed_at, received_at").fetchall()
+    assert [d for _, d in devices] == ["screen-1", "screen-1", "pad-1"] and devices[2][0] == str(vote.id)
 
 
 def test_broker_loss_is_shown_and_the_screen_resyncs_from_the_retained_state(

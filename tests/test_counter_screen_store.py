@@ -14,8 +14,9 @@ from counter_screen_support import counter_screens_hall_file, with_counter_scree
 
 from coordinator.migrations import LATEST, STEPS, migrate
 from coordinator.report.labels import Lang, Names
+from coordinator.report.metrics import Scope
 from coordinator.report.period import Period
-from coordinator.report.reasons import count_reasons, reasons_table, write_reasons_csv
+from coordinator.report.reasons import count_reasons, html_reasons_table, reasons_table, write_reasons_csv
 from coordinator.store import Store, rating_from_row
 from motcua.broker import acl_text, device_roles
 from motcua.check import check
@@ -100,6 +101,24 @@ def test_reasons_are_stored_counted_per_officer_and_service_and_match_the_databa
         )
         == []
     )
+    store.close()
+
+
+def test_the_html_reasons_table_follows_the_pages_scope(hall: HallConfig, tmp_path: Path):
+    store = Store(tmp_path / "coordinator.db")
+    U, C = RatingLevel.UNSATISFIED, RatingOutcome.COUNTED
+    add(store, 1, U, C, "nguyen-thi-lan", "ho-tich", ("wait", "guidance"))
+    add(store, 2, U, C, "tran-van-minh", "chung-thuc", ("attitude",))
+    rows = [rating_from_row(r) for r in store.db.execute("SELECT * FROM ratings ORDER BY id")]
+    period = Period("day", date(2026, 11, 23), date(2026, 11, 23))
+    names = Names(hall, Lang.VI)
+    whole = html_reasons_table(rows, hall, period, names, None)
+    assert whole is not None and whole.keys == ["name", "reason_attitude", "reason_guidance", "reason_wait"]
+    assert [r.group for r in whole.rows] == ["Theo cán bộ"] * 2 + ["Theo lĩnh vực"] * 2 + [None]
+    lan = html_reasons_table(rows, hall, period, names, Scope("officer", "nguyen-thi-lan"))
+    assert lan is not None and lan.keys == ["name", "reason_guidance", "reason_wait"]  # only her reasons
+    assert html_reasons_table(rows, hall, period, names, Scope("procedure", "1.001")) is None  # no procedure known
+    assert html_reasons_table(rows, hall, period, names, Scope("officer", "le-thi-hoa")) is None  # none of hers
     store.close()
 
 

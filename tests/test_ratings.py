@@ -10,7 +10,7 @@ from conftest import VN
 from halls import small_hall
 
 from coordinator.engine import QueueEngine
-from coordinator.ratings import Verdict, Visit, judge
+from coordinator.ratings import Verdict, Visit, judge, voting_device
 from coordinator.store import Store
 from motcua.contract import CounterAction, RatingOutcome
 
@@ -136,3 +136,12 @@ def test_the_alert_rule_needs_enough_votes_and_strictly_more_than_the_share() ->
     assert check_alert(["unsatisfied"] * 2 + ["satisfied"] * 3, **rule).active  # 40 % > 30 %
     exactly = check_alert(["unsatisfied"] * 3 + ["neutral"] * 2 + ["satisfied"] * 5, **rule)
     assert (exactly.unsatisfied, exactly.votes, exactly.active) == (3, 10, False)  # 30 % is not over 30 %
+
+
+def test_the_rating_is_recorded_from_the_device_that_voted_if_registered_at_that_counter():
+    at_one = {"pad-1", "screen-1"}
+    assert voting_device("screen-1", registered=at_one, counter_pad="pad-1") == "screen-1"
+    assert voting_device("pad-1", registered=at_one, counter_pad="pad-1") == "pad-1"
+    assert voting_device(None, registered=at_one, counter_pad="pad-1") == "pad-1"  # a pad older than `device`
+    assert voting_device("screen-2", registered=at_one, counter_pad="pad-1") is None  # not this counter's
+    assert voting_device(None, registered=set(), counter_pad=None) is None

@@ -33,7 +33,7 @@ from coordinator.report.labels import Lang, Names, day_text
 from coordinator.report.load import load
 from coordinator.report.metrics import ALL_BREAKDOWNS, BREAKDOWNS, Dim, Report, build_facts, compute, resolve_scope
 from coordinator.report.period import Period, PeriodKind, business_day_of, last_complete, period_containing
-from coordinator.report.reasons import write_reasons_csv
+from coordinator.report.reasons import html_reasons_table, write_reasons_csv
 from coordinator.report.render import FORMATS, file_stem, render_html, write_csv, write_html
 from coordinator.report.schedule import folder_name, last_full, write_atomically
 from coordinator.report.tables import tables
@@ -205,6 +205,7 @@ def write_report(
             made_at=now.astimezone(hall.hall.zone),
             today_open=not period.complete(today),
             bookings=booking_table,
+            reasons=html_reasons_table(records.ratings, hall, period, names, report.scope),
         )
         written.append(write_html(html, out, stem))
     if "csv" in formats:

@@ -4,6 +4,8 @@ reason for each officer and each service (its own table, beside the satisfaction
 Only counted ratings are taken (one per ticket, as in every satisfaction figure): a vote inside the lockout or
 for a ticket already rated adds no reason either. A vote may carry several reasons: each is counted once, so the
 reasons of a line may add up to more than its low ratings.
+
+Written as ``{stem}_reasons.csv`` and as a table of the HTML page (`html_reasons_table`: the page's scope, if any).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coordinator.report.labels import Names
+from coordinator.report.metrics import Scope
 from coordinator.report.period import Period, business_day_of
 from coordinator.report.tables import Cell, Column, Row, Table
 from coordinator.store import StoredRating
@@ -102,3 +105,27 @@ def write_reasons_csv(
         for row in table.rows:
             writer.writerow(["" if cell is None else str(cell) for cell in row.cells])
     return [path]
+
+
+#: Under the HTML table: what is counted.
+REASONS_NOTE = {
+    "vi": "Chỉ tính các lượt đánh giá hợp lệ; một lượt đánh giá có thể chọn nhiều lý do.",
+    "en": "Counted ratings only; a rating may give several reasons.",
+}
+
+
+def html_reasons_table(
+    ratings: Iterable[StoredRating], hall: HallConfig, period: Period, names: Names, scope: Scope | None
+) -> Table | None:
+    """The reasons as the HTML page shows them (names, one column per reason; the rows under "Theo cán bộ" and
+    "Theo lĩnh vực"), for the page's scope; None when no counted rating of it carried reasons, or for a
+    procedure's page (a rating knows its officer, service and counter, not the procedure)."""
+    if scope is not None:
+        if scope.dim == "procedure":
+            return None
+        ratings = [r for r in ratings if str(getattr(r, scope.dim)) == scope.key]
+    counts = count_reasons(ratings, hall, period)
+    if not counts.rated:
+        return None
+    table = reasons_table(counts, names)
+    return table.view(["name", *(key for key in table.keys if key.startswith("reason_"))])

@@ -19,6 +19,7 @@ from coordinator.report import bookings as booking_tables
 from coordinator.report.charts import Chart
 from coordinator.report.labels import DEFINITIONS, Lang, Names, day_text, number, plain, text
 from coordinator.report.metrics import Report
+from coordinator.report.reasons import REASONS_NOTE
 from coordinator.report.tables import QUEUE_PARTS, Cell, Kind, Row, Table, tables
 from motcua import __version__
 from motcua.hall import HallConfig
@@ -123,9 +124,12 @@ def render_html(
     made_at: datetime,
     today_open: bool,
     bookings: Table | None = None,
+    reasons: Table | None = None,
 ) -> str:
     """The self-contained HTML page (CSS and SVG charts inline). `bookings`: the period's bookings table
-    (coordinator.report.bookings), None when it had none — the page then has no bookings section."""
+    (coordinator.report.bookings), None when it had none — the page then has no bookings section. `reasons`: the
+    tablet's reasons table (`coordinator.report.reasons.html_reasons_table`), shown after the satisfaction table
+    when given."""
     import jinja2
 
     lang = names.lang
@@ -184,6 +188,8 @@ def render_html(
         summary_title=text("summary", lang),
         summary=headline(report, names),
         tables=html_tables(report, names),
+        reasons=reasons,
+        reasons_note=REASONS_NOTE[lang],
         charts=charts,
         notes=notes,
         definitions_title=text("definitions", lang),
