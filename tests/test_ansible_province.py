@@ -17,6 +17,11 @@ What a chroot can and cannot run, decided here:
   gets no CONNACK.
 - **The collector.** Its unit passes ``systemd-analyze verify``, province.toml passes ``motcua check province`` in the
   rootfs, and it is enabled (not started).
+- **The province's web console.** Its unit passes ``systemd-analyze verify`` and is enabled; province-console.toml
+  passes ``motcua check console``; the first admin is made by the first run only (its argon2 hash, salted afresh by
+  every creation, is the same after the second run); the venv (with the console's locked extra) is started by the
+  test inside the rootfs as the unit would, on a free port, and answers GET /login over TLS with the certificate
+  from the province CA. The dependency wheels are made by wheelhouse.yml for the coordinator and console extras.
 
 Needs root (debootstrap, chroot) and fails, never skips, without it. The root filesystem (the province packages:
 PostgreSQL, Mosquitto, python3-psycopg) and the dependency wheels are cached in /var/cache/motcua-tests/
@@ -25,11 +30,13 @@ PostgreSQL, Mosquitto, python3-psycopg) and the dependency wheels are cached in 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import shutil
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -42,12 +49,15 @@ import pytest
 import yaml
 from ansible_support import (
     ANSIBLE,
+    CACHE,
     OUTPUT,
     REPO,
     SOURCE_IGNORE,
     Run,
+    ansible_playbook,
     cached_rootfs,
-    cached_wheelhouse,
+    locked,
+    prune,
     role_packages,
     start_playbook,
     unit_settings,
@@ -73,6 +83,39 @@ def province_rootfs_packages() -> list[str]:
     return role_packages([("province", "province_packages")], extra=["python3", "ca-certificates", "tzdata", "netbase"])
 
 
+#: What the province's venv installs: motcua's own dependencies and the console's (the collector's psycopg is Debian's).
+WHEEL_EXTRAS = ["coordinator", "console"]
+
+
+def province_wheelhouse(timings: dict[str, float], source: Path) -> Path:
+    """x86_64.tar of the province's locked wheels, made by the real wheelhouse.yml once per lock and cached."""
+    digest = hashlib.sha256((REPO / "pyproject.toml").read_bytes())
+    for extra in WHEEL_EXTRAS:
+        digest.update((REPO / "requirements" / "x86_64" / f"{extra}.txt").read_bytes())
+    entry = CACHE / f"wheelhouse-province-{digest.hexdigest()[:16]}"
+    with locked(entry.name):
+        if entry.exists():
+            os.utime(entry)
+        if not (entry / "x86_64.tar").exists():
+            start = time.monotonic()
+            work = CACHE / f"{entry.name}.partial"
+            shutil.rmtree(work, ignore_errors=True)
+            extra = {
+                "common_wheelhouse": str(work),
+                "motcua_source_dir": str(source),
+                "motcua_wheelhouse_architectures": ["x86_64"],
+                "motcua_wheelhouse_extras": WHEEL_EXTRAS,
+            }
+            run = ansible_playbook(["wheelhouse.yml", "-e", json.dumps(extra)], "province-wheelhouse")
+            assert run.returncode == 0, f"wheelhouse.yml failed: see {run.log}"
+            entry.mkdir(exist_ok=True)
+            (work / "x86_64.tar").rename(entry / "x86_64.tar")
+            shutil.rmtree(work, ignore_errors=True)
+            timings["wheelhouse_s"] = round(time.monotonic() - start, 1)
+    prune("wheelhouse-province-*", keep=entry)
+    return entry / "x86_64.tar"
+
+
 @dataclass
 class Converged:
     root: Path
@@ -80,6 +123,7 @@ class Converged:
     first: Run
     second: Run
     timings: dict[str, float]
+    admin_after_first: str  # the console's first admin (username, role, argon2 hash) after the first run
 
     def chroot(self, *argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
@@ -101,8 +145,13 @@ def converge_args(root: Path, workdir: Path, source: Path, deps: Path, tls: Path
         yaml.safe_dump(
             {
                 "all": {
-                    # The play becomes root (su: minbase has no sudo), the PostgreSQL tasks become postgres.
-                    "vars": {"ansible_become_method": "su", "ansible_python_interpreter": "/usr/bin/python3"},
+                    # The play becomes root (su: minbase has no sudo), the PostgreSQL tasks become postgres, the
+                    # console's create-admin the motcua account, whose login shell is nologin (-s: sudo needs none).
+                    "vars": {
+                        "ansible_become_method": "su",
+                        "ansible_become_flags": "-s /bin/sh",
+                        "ansible_python_interpreter": "/usr/bin/python3",
+                    },
                     "hosts": {HOST: {"ansible_connection": "community.general.chroot", "ansible_host": str(root)}},
                 }
             }
@@ -142,6 +191,19 @@ def cluster(root: Path, action: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def console_admins(root: Path) -> str:
+    """The accounts of the province console's database, read in the rootfs with its own venv."""
+    read = (
+        "import sqlite3; db = sqlite3.connect('file:/var/lib/motcua/province-console.db?mode=ro', uri=True); "
+        "print(db.execute('SELECT username, role, pw_hash FROM accounts ORDER BY username').fetchall())"
+    )
+    result = subprocess.run(
+        ["chroot", str(root), "/opt/motcua/venv/bin/python", "-c", read], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
 @pytest.fixture(scope="module")
 def converged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Converged]:
     if os.geteuid() != 0:
@@ -160,7 +222,7 @@ def converged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Converged]:
         rootfs = cached_rootfs(timings, province_rootfs_packages())
         shutil.copytree(REPO, source, ignore=SOURCE_IGNORE, symlinks=True)
         subprocess.run(["cp", "-a", "--reflink=auto", str(rootfs), str(root)], check=True)
-        deps = cached_wheelhouse(timings, source)
+        deps = province_wheelhouse(timings, source)
         # PostgreSQL wants /dev/shm (dynamic shared memory) and /proc: give the chroot its own.
         for point, kind in (("proc", "proc"), ("dev/shm", "tmpfs")):
             (root / point).mkdir(parents=True, exist_ok=True)
@@ -172,14 +234,16 @@ def converged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Converged]:
         assert started_pg.returncode == 0, f"pg_ctlcluster start: {started_pg.stdout}{started_pg.stderr}"
         timings["prepare_s"] = round(time.monotonic() - started, 1)
         runs: list[Run] = []
+        admins: list[str] = []
         for attempt in ("first", "second"):
             start = time.monotonic()
             runs.append(wait(start_playbook(converge_args(root, base, source, deps, tls), f"province-{attempt}")))
             timings[f"{attempt}_converge_s"] = round(time.monotonic() - start, 1)
             assert runs[-1].returncode == 0, f"the {attempt} province converge failed: see {runs[-1].log}"
+            admins.append(console_admins(root))
         timings["total_s"] = round(time.monotonic() - started, 1)
         (OUTPUT / "province-timings.json").write_text(json.dumps(timings, indent=2) + "\n")
-        yield Converged(root, tls, runs[0], runs[1], timings)
+        yield Converged(root, tls, runs[0], runs[1], timings, admins[0])
     finally:
         if root.exists():
             cluster(root, "stop")
@@ -368,3 +432,125 @@ def test_owners_and_modes_keep_the_secrets_to_their_readers(converged: Converged
     passwd = (root / "etc/mosquitto/province/passwd").read_text()
     assert sorted(line.split(":", 1)[0] for line in passwd.splitlines()) == sorted(["province-collector", *SITES])
     assert all(line.split(":", 1)[1].startswith("$7$") for line in passwd.splitlines())  # hashed by mosquitto_passwd
+
+
+# --- the province's web console --------------------------------------------------------------------------------
+
+CONSOLE_TOML = "/etc/motcua/province-console.toml"
+
+
+def test_console_toml_is_valid_and_in_province_mode(converged: Converged) -> None:
+    result = converged.chroot("/opt/motcua/venv/bin/motcua", "check", "console", CONSOLE_TOML)
+    assert result.stdout.strip() == f"{CONSOLE_TOML}: a valid console file", result.stderr
+    text = (converged.root / CONSOLE_TOML.lstrip("/")).read_text()
+    for line in (
+        'mode = "province"',
+        'accounts = "/var/lib/motcua/province-console.db"',
+        'config = "/etc/motcua/province.toml"',
+        "port = 8443",
+        'tls_cert = "/etc/motcua/province-console.crt"',
+        'tls_key = "/etc/motcua/province-console.key"',
+        "offline_min = 30.0",
+        "satisfaction_minimum = 10",
+    ):
+        assert line in text.splitlines(), line
+    # By default the console serves the broker's certificate from the province CA (the halls' bridges trust it too).
+    deployed = (converged.root / "etc/motcua/province-console.crt").read_bytes()
+    assert deployed == (converged.tls / "server.crt").read_bytes()
+
+
+def test_console_unit_passes_systemd_analyze_verify_and_is_enabled(converged: Converged) -> None:
+    unit = "/etc/systemd/system/motcua-province-console.service"
+    result = converged.chroot("systemd-analyze", "verify", unit, check=False)
+    assert result.returncode == 0 and not result.stderr.strip(), result.stderr
+    settings = unit_settings(converged.root, "motcua-province-console.service")
+    assert settings["User"] == ["motcua"] and settings["Restart"] == ["always"]
+    assert settings["ExecStart"] == [f"/opt/motcua/venv/bin/motcua console --config {CONSOLE_TOML}"]
+    for hardening in ("NoNewPrivileges", "ProtectHome", "PrivateTmp"):
+        assert settings[hardening] == ["yes"], hardening
+    assert settings["ProtectSystem"] == ["full"]
+    assert (converged.root / "etc/systemd/system/multi-user.target.wants/motcua-province-console.service").is_symlink()
+
+
+def test_the_first_admin_is_created_once_from_the_vault(converged: Converged) -> None:
+    admins = console_admins(converged.root)
+    assert admins.startswith("[('quantri', 'admin', '$argon2"), admins
+    assert admins == converged.admin_after_first, "the second run must not create the admin again"
+    vault = yaml.safe_load((INVENTORY / "group_vars/all/vault.yml").read_text())
+    password = vault["vault_province_console_admin_password"]
+    verify = (
+        "import sys, sqlite3, argon2; db = sqlite3.connect('/var/lib/motcua/province-console.db'); "
+        "h = db.execute(\"SELECT pw_hash FROM accounts WHERE username = 'quantri'\").fetchone()[0]; "
+        "print(argon2.PasswordHasher().verify(h, sys.stdin.readline().strip()))"
+    )
+    result = subprocess.run(
+        ["chroot", str(converged.root), "/opt/motcua/venv/bin/python", "-c", verify],
+        input=password + "\n",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout.strip() == "True", result.stderr
+    for run in (converged.first, converged.second):  # no_log: the password never reaches the output
+        assert password not in run.log.read_text(errors="replace")
+
+
+def test_console_secrets_and_accounts_are_kept_to_their_readers(converged: Converged) -> None:
+    listing = converged.chroot(
+        "stat",
+        "-c",
+        "%n %U:%G %a",
+        "/etc/motcua/province-console.key",
+        "/etc/motcua/province-console.crt",
+        CONSOLE_TOML,
+        "/var/lib/motcua/province-console.db",
+    ).stdout.splitlines()
+    assert listing == [
+        "/etc/motcua/province-console.key root:motcua 640",
+        "/etc/motcua/province-console.crt root:motcua 644",
+        f"{CONSOLE_TOML} root:motcua 640",
+        "/var/lib/motcua/province-console.db motcua:motcua 600",
+    ]
+
+
+def test_console_starts_in_the_rootfs_and_serves_login_over_tls(converged: Converged) -> None:
+    """The venv imports the province app; `motcua console` as the unit runs it (the motcua account, the deployed
+    config but on a free port) answers GET /login over TLS, its certificate checked against the province CA."""
+    converged.chroot("/opt/motcua/venv/bin/python", "-c", "import console.province_app")
+    root = converged.root
+    port = free_port()
+    config = "/var/lib/motcua/converge-console.toml"
+    text = (root / CONSOLE_TOML.lstrip("/")).read_text()
+    (root / config.lstrip("/")).write_text(re.sub(r"^port = 8443$", f"port = {port}", text, flags=re.M))
+    converged.chroot("chown", "motcua:motcua", config)
+    log = (OUTPUT / "province-rootfs-console.log").open("wb")
+    console = subprocess.Popen(
+        ["chroot", str(root), "runuser", "-u", "motcua", "--", "/opt/motcua/venv/bin/motcua", "console",
+         "--config", config],
+        stdout=log,
+        stderr=log,
+    )  # fmt: skip
+    try:
+        wait_for_port(port, timeout=30)
+        context = ssl.create_default_context(cafile=str(converged.tls / "ca.crt"))
+        request = f"GET /login HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+        with (
+            socket.create_connection(("127.0.0.1", port), timeout=10) as raw,
+            context.wrap_socket(raw, server_hostname="127.0.0.1") as tls,
+        ):
+            tls.sendall(request.encode())
+            answer = b""
+            while chunk := tls.recv(65536):
+                answer += chunk
+        status = answer.split(b"\r\n", 1)[0]
+        assert status == b"HTTP/1.1 200 OK", answer[:500]
+        assert "Đăng nhập".encode() in answer
+    finally:
+        console.terminate()
+        try:
+            console.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            console.kill()
+            console.wait()
+        log.close()
+        (root / config.lstrip("/")).unlink(missing_ok=True)
