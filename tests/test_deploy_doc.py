@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from pathlib import Path
 
 import pytest
 from doccheck import (
@@ -84,7 +85,7 @@ def test_the_vault_variables_the_doc_lists_are_the_ones_the_roles_read(deploy_te
     """Step 2 names every vault_* variable a role or playbook reads, and the vault template holds them."""
     read = set()
     for path in (REPO / "ansible").rglob("*.yml"):
-        if "inventories" not in path.parts:
+        if "inventories" not in path.parts and not _province_side(path):
             read.update(re.findall(r"\bvault_[a-z0-9_]+", path.read_text("utf-8")))
     read.discard("vault_motcua_mqtt_secret_sha256")
     step2 = deploy_text.split("## 2. Secrets", 1)[1].split("## 3.", 1)[0]
@@ -117,3 +118,21 @@ def test_nothing_typed_twice_is_stated_with_the_values_it_covers(deploy_text: st
     sentence = deploy_text.split("Nothing is typed twice", 1)[1].split("\n\n", 1)[0]
     for value in ["network.yml", "hall.yml", "opening hours", "hotline", "display_notice"]:
         assert value in sentence
+
+
+def _province_side(path: Path) -> bool:
+    """The province's server has its own inventory, vault and guide (docs/province.md), not the hall's."""
+    return "province" in path.parts or path.name == "province.yml"
+
+
+def test_the_province_vault_variables_are_in_the_province_guide():
+    """The province role's vault_* variables are named in docs/province.md and in the province's example vault."""
+    read = set()
+    for path in (REPO / "ansible").rglob("*.yml"):
+        if "inventories" not in path.parts and _province_side(path):
+            read.update(re.findall(r"\bvault_[a-z0-9_]+", path.read_text("utf-8")))
+    for path in (REPO / "ansible/inventories/province-example").rglob("*.yml"):
+        read.update(re.findall(r"\bvault_[a-z0-9_]+", path.read_text("utf-8")))
+    guide = (REPO / "docs/province.md").read_text("utf-8")
+    assert "vault_province_console_admin_password" in read
+    assert sorted(name for name in read if name not in guide) == []
