@@ -15,12 +15,15 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import paho.mqtt.client as mqtt
 import yaml
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
 REPO = Path(__file__).resolve().parent.parent
 ANSIBLE = REPO / "ansible"
@@ -257,3 +260,43 @@ def exposure(root: Path, unit: str) -> float:
     found = re.search(r"Overall exposure level for \S+: ([0-9.]+)", result.stdout)
     assert found, f"{unit}: {result.stdout[-500:]} {result.stderr[-500:]}"
     return float(found.group(1))
+
+
+class Client:
+    """A bare paho MQTT 5 client over TLS (the broker checked against `ca`, its name 127.0.0.1), recording CONNACK
+    and PUBACK reason codes: what the converges ask of the rootfs's own Mosquitto."""
+
+    def __init__(self, port: int, username: str, password: str, ca: Path) -> None:
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id=f"converge-{username}", protocol=MQTTProtocolVersion.MQTTv5
+        )
+        self.client.username_pw_set(username, password)
+        self.client.tls_set(ca_certs=str(ca))  # verifies the broker's certificate and its name (127.0.0.1)
+        self.connack: int | None = None
+        self.done = threading.Event()
+        self.pubacks: dict[int, int] = {}
+        self.acked = threading.Condition()
+        self.client.on_connect = self._on_connect
+        self.client.on_publish = self._on_publish
+        self.client.connect("127.0.0.1", port)
+        self.client.loop_start()
+        assert self.done.wait(10), "no CONNACK from the rootfs's Mosquitto"
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties):  # type: ignore[no-untyped-def]
+        self.connack = reason_code.value
+        self.done.set()
+
+    def _on_publish(self, client, userdata, mid, reason_code, properties):  # type: ignore[no-untyped-def]
+        with self.acked:
+            self.pubacks[mid] = reason_code.value
+            self.acked.notify_all()
+
+    def publish(self, topic: str) -> int:
+        info = self.client.publish(topic, b'{"v": 1}', qos=1)
+        with self.acked:
+            assert self.acked.wait_for(lambda: info.mid in self.pubacks, timeout=5)
+            return self.pubacks[info.mid]
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()

@@ -37,6 +37,7 @@ from ansible_support import (
     REPO,
     SOURCE_IGNORE,
     VENV_BIN,
+    Client,
     Run,
     ansible_env,
     cached_rootfs,
@@ -415,46 +416,6 @@ def test_time_zone_time_sync_and_firewall(converged: Converged) -> None:
 
 
 # --- Mosquitto from the rootfs, with the generated files and a device's password ----------------------------------
-
-
-class Client:
-    """A bare paho MQTT 5 client recording CONNACK and PUBACK reason codes."""
-
-    def __init__(self, port: int, username: str, password: str, ca: Path) -> None:
-        self.client = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id=f"converge-{username}", protocol=MQTTProtocolVersion.MQTTv5
-        )
-        self.client.username_pw_set(username, password)
-        self.client.tls_set(ca_certs=str(ca))  # verifies the broker's certificate and its name (127.0.0.1)
-        self.connack: int | None = None
-        self.done = threading.Event()
-        self.pubacks: dict[int, int] = {}
-        self.acked = threading.Condition()
-        self.client.on_connect = self._on_connect
-        self.client.on_publish = self._on_publish
-        self.client.connect("127.0.0.1", port)
-        self.client.loop_start()
-        assert self.done.wait(10), "no CONNACK from the rootfs's Mosquitto"
-
-    def _on_connect(self, client, userdata, flags, reason_code, properties):  # type: ignore[no-untyped-def]
-        self.connack = reason_code.value
-        self.done.set()
-
-    def _on_publish(self, client, userdata, mid, reason_code, properties):  # type: ignore[no-untyped-def]
-        with self.acked:
-            self.pubacks[mid] = reason_code.value
-            self.acked.notify_all()
-
-    def publish(self, topic: str) -> int:
-        info = self.client.publish(topic, b'{"v": 1}', qos=1)
-        with self.acked:
-            assert self.acked.wait_for(lambda: info.mid in self.pubacks, timeout=5)
-            return self.pubacks[info.mid]
-
-    def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
-
 
 @pytest.fixture
 def rootfs_broker(converged: Converged) -> Iterator[int]:

@@ -38,13 +38,11 @@ import shutil
 import socket
 import ssl
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import paho.mqtt.client as mqtt
 import pytest
 import yaml
 from ansible_support import (
@@ -53,6 +51,7 @@ from ansible_support import (
     OUTPUT,
     REPO,
     SOURCE_IGNORE,
+    Client,
     Run,
     ansible_playbook,
     cached_rootfs,
@@ -63,7 +62,6 @@ from ansible_support import (
     unit_settings,
     wait,
 )
-from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
 from motcua.contract import Topics
 from motcua.localbroker import free_port, wait_for_port
@@ -298,45 +296,6 @@ def test_province_toml_is_valid_and_points_at_the_deployed_ca(converged: Converg
     assert deployed == (converged.tls / "ca.crt").read_bytes()  # the CA every hall's bridge is given
     for site in SITES:
         assert f'site = "{site}"' in text
-
-
-class Client:
-    """A paho MQTT 5 client over TLS, checking the broker against the province CA (its name: 127.0.0.1)."""
-
-    def __init__(self, port: int, username: str, password: str, ca: Path) -> None:
-        self.client = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id=f"converge-{username}", protocol=MQTTProtocolVersion.MQTTv5
-        )
-        self.client.username_pw_set(username, password)
-        self.client.tls_set(ca_certs=str(ca))
-        self.connack: int | None = None
-        self.done = threading.Event()
-        self.pubacks: dict[int, int] = {}
-        self.acked = threading.Condition()
-        self.client.on_connect = self._on_connect
-        self.client.on_publish = self._on_publish
-        self.client.connect("127.0.0.1", port)
-        self.client.loop_start()
-        assert self.done.wait(10), "no CONNACK from the rootfs's Mosquitto"
-
-    def _on_connect(self, client, userdata, flags, reason_code, properties):  # type: ignore[no-untyped-def]
-        self.connack = reason_code.value
-        self.done.set()
-
-    def _on_publish(self, client, userdata, mid, reason_code, properties):  # type: ignore[no-untyped-def]
-        with self.acked:
-            self.pubacks[mid] = reason_code.value
-            self.acked.notify_all()
-
-    def publish(self, topic: str) -> int:
-        info = self.client.publish(topic, b'{"v": 1, "events": []}', qos=1)
-        with self.acked:
-            assert self.acked.wait_for(lambda: info.mid in self.pubacks, timeout=5)
-            return self.pubacks[info.mid]
-
-    def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
 
 
 @pytest.fixture
