@@ -7,7 +7,7 @@ nothing Mosquitto-only; these files are the Mosquitto form of that policy (an EM
 same rules in its own syntax, docs/scaling.md).
 
 With `tls` the one listener speaks TLS only (the province's certificate, made by
-``ansible/roles/province/files/motcua-province-tls.sh``): a hall's password never crosses the network in clear, and
+``ansible/roles/common/files/motcua-tls.sh``): a hall's password never crosses the network in clear, and
 a plain MQTT connection gets no CONNACK. The halls' bridges and the collector check the certificate against the
 province's CA (`motcua broker bridge --ca`, ``ca_file`` in province.toml).
 """

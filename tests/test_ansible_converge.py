@@ -65,7 +65,7 @@ ACCEPTED = (0, 16)
 #: The provincial broker the converged coordinator bridges to (started by test_the_deployed_bridge_...).
 BRIDGE_PORT = free_port()
 BRIDGE_PASSWORD = "converge-bridge-password-1"
-PROVINCE_TLS_SCRIPT = ANSIBLE / "roles/province/files/motcua-province-tls.sh"
+TLS_SCRIPT = ANSIBLE / "roles/common/files/motcua-tls.sh"  # the hall's and the province's CA
 
 # --- the converge ----------------------------------------------------------------------------------------------------
 
@@ -165,7 +165,7 @@ def converged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Converged]:
         deps = cached_wheelhouse(timings, sources["coordinator"])
         # The province's CA and broker certificate, made as the province role makes them on the control node.
         made = subprocess.run(
-            ["sh", str(PROVINCE_TLS_SCRIPT), str(base / "province-tls"), "127.0.0.1", "tinh-thu-nghiem"],
+            ["sh", str(TLS_SCRIPT), str(base / "province-tls"), "127.0.0.1", "province", "tinh-thu-nghiem"],
             capture_output=True,
             text=True,
             check=False,

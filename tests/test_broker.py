@@ -527,11 +527,12 @@ def test_tls_listener_takes_a_device_that_checks_the_hall_ca_and_refuses_plain_m
     from motcua.broker import TlsFiles
     from motcua.session import MqttSession
 
-    script = Path(__file__).resolve().parent.parent / "ansible/roles/common/files/motcua-hall-tls.sh"
+    script = Path(__file__).resolve().parent.parent / "ansible/roles/common/files/motcua-tls.sh"
     tls = tmp_path / "tls"
-    made = subprocess.run(["sh", str(script), str(tls), "127.0.0.1", hall.hall.site], capture_output=True, text=True)
+    make_ca = ["sh", str(script), str(tls), "127.0.0.1", "hall", hall.hall.site]
+    made = subprocess.run(make_ca, capture_output=True, text=True)
     assert made.returncode == 0 and made.stdout.strip() == "created", made.stderr
-    again = subprocess.run(["sh", str(script), str(tls), "127.0.0.1", hall.hall.site], capture_output=True, text=True)
+    again = subprocess.run(make_ca, capture_output=True, text=True)
     assert again.stdout.strip() == "unchanged"  # devices trust this CA: it is never replaced
     assert (tls / "ca.key").stat().st_mode & 0o077 == 0 and (tls / "server.key").stat().st_mode & 0o077 == 0
     port = free_port()
@@ -565,7 +566,8 @@ def test_tls_listener_takes_a_device_that_checks_the_hall_ca_and_refuses_plain_m
             assert not answer.startswith(b"\x20"), "a plaintext client must not get a CONNACK"
         # A client that does not trust the hall CA (another CA's certificate) is refused by its own TLS check.
         other = tmp_path / "other"
-        subprocess.run(["sh", str(script), str(other), "127.0.0.1", "elsewhere"], check=True, capture_output=True)
+        other_ca = ["sh", str(script), str(other), "127.0.0.1", "hall", "elsewhere"]
+        subprocess.run(other_ca, check=True, capture_output=True)
         stranger = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="pad-1", protocol=MQTTProtocolVersion.MQTTv5)
         stranger.tls_set(ca_certs=str(other / "ca.crt"))
         with pytest.raises(ssl.SSLCertVerificationError):

@@ -5,7 +5,7 @@ cut, the collector is killed -9 while catching up: afterwards every hall's repor
 database equals the hall's own report, exactly, and the province's totals are their sums.
 
 The uplink is TLS end to end, made as for a real province: the province's CA and the broker's certificate by the
-role's own script (ansible/roles/province/files/motcua-province-tls.sh, openssl), the provincial listener TLS only
+role's own script (ansible/roles/common/files/motcua-tls.sh, openssl), the provincial listener TLS only
 (province/broker.py), each hall's bridge written by `motcua broker bridge --ca` (motcua.broker.bridge_config) with its
 own password, the collector checking the broker with ``ca_file`` as the role's province.toml does. A plain MQTT
 connection to the provincial listener gets no CONNACK, and a hall's credential cannot publish under another hall's
@@ -50,7 +50,7 @@ pytestmark = pytest.mark.slow
 
 SITES = ("phuong-an-khanh", "phuong-binh-minh", "xa-cat-tien")
 REPO = Path(__file__).resolve().parent.parent
-PROVINCE_TLS_SCRIPT = REPO / "ansible/roles/province/files/motcua-province-tls.sh"
+PROVINCE_TLS_SCRIPT = REPO / "ansible/roles/common/files/motcua-tls.sh"
 NOT_AUTHORIZED = 135
 DAYS = (date(2026, 11, 23), date(2026, 11, 24))
 
@@ -167,7 +167,7 @@ def province_tls(folder: Path) -> TlsFiles:
     """The province's CA and the broker's certificate for 127.0.0.1, made as Ansible makes them on the technician's
     computer (roles/province, tasks/tls.yml)."""
     made = subprocess.run(
-        ["sh", str(PROVINCE_TLS_SCRIPT), str(folder), "127.0.0.1", "tinh-thu-nghiem"],
+        ["sh", str(PROVINCE_TLS_SCRIPT), str(folder), "127.0.0.1", "province", "tinh-thu-nghiem"],
         capture_output=True,
         text=True,
         check=False,
