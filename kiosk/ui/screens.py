@@ -5,7 +5,7 @@ and 1920x1080); all text is fitted into its box by the painter; every button rec
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
 from functools import lru_cache
 
@@ -626,21 +626,26 @@ def draw_search(ctx: ScreenContext, body: Rect) -> None:
         p.text(line, ctx.t("search_none"), size=22, min_size=12, valign="middle", max_lines=2)
         way_out, _ = way_out.take_left(min(way_out.w, p.px(520)))
         p.button(way_out, ctx.t("ask_staff"), Action("ask"), color=TAKE, size=24, min_size=13)
-    for index, procedure in enumerate(found[page * per_page : (page + 1) * per_page]):
-        row = Rect(results.x, results.y + index * (row_h + gap), results.w, row_h)
-        p.button(
+    draw_found(ctx, results, found[page * per_page : (page + 1) * per_page], row_h, gap, size=20)
+    draw_keyboard(ctx, keyboard)
+
+
+def draw_found(ctx: ScreenContext, area: Rect, found: Sequence[Procedure], row_h: int, gap: int, size: int) -> None:
+    """One page of search results from the top of `area`: a row per procedure, its name on the left."""
+    for index, procedure in enumerate(found):
+        row = Rect(area.x, area.y + index * (row_h + gap), area.w, row_h)
+        ctx.p.button(
             row,
             ctx.procedure_name(procedure),
             Action("procedure", procedure.code),
             color=CARD,
             ink=INK,
-            size=20,
+            size=size,
             min_size=12,
             max_lines=2,
             align="left",
             may_truncate=True,
         )
-    draw_keyboard(ctx, keyboard)
 
 
 def draw_keyboard(ctx: ScreenContext, area: Rect) -> None:
@@ -775,20 +780,7 @@ def draw_results(ctx: ScreenContext, body: Rect) -> None:
         p.text(line, ctx.t("search_none"), size=24, min_size=12, valign="middle", max_lines=3)
         way_out, _ = way_out.take_left(min(way_out.w, p.px(560)))
         p.button(way_out, ctx.t("ask_staff"), Action("ask"), color=TAKE, size=24, min_size=12, max_lines=2)
-    for index, procedure in enumerate(found[page * per_page : (page + 1) * per_page]):
-        row = Rect(area.x, area.y + index * (row_h + gap), area.w, row_h)
-        p.button(
-            row,
-            ctx.procedure_name(procedure),
-            Action("procedure", procedure.code),
-            color=CARD,
-            ink=INK,
-            size=22,
-            min_size=12,
-            max_lines=2,
-            align="left",
-            may_truncate=True,
-        )
+    draw_found(ctx, area, found[page * per_page : (page + 1) * per_page], row_h, gap, size=22)
     draw_nav(ctx, nav)
 
 
