@@ -186,7 +186,7 @@ class PadAgent:
                 kind = self.filter.press(event.level, event.at)
                 if kind is PressKind.BOUNCE:
                     continue
-                votes.append(make_vote(event.level, event.now, kind))
+                votes.append(make_vote(event.level, event.now, kind, device=self.config.device.id))
                 self.lights.pressed(event.level, kind, event.mono)
             elif isinstance(event, _Ack):
                 acked.append(event.id)

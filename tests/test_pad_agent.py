@@ -18,7 +18,15 @@ from waiting import wait_until
 from coordinator.service import CoordinatorService
 from coordinator.store import Store
 from motcua.clock import Clock
-from motcua.contract import CounterAction, CounterCommand, CounterReply, TicketRequest, parse_counter_result
+from motcua.contract import (
+    CounterAction,
+    CounterCommand,
+    CounterReply,
+    RatingVote,
+    TicketRequest,
+    parse,
+    parse_counter_result,
+)
 from motcua.hall import HallConfig
 from motcua.localbroker import LocalBroker
 from motcua.session import MqttSession
@@ -157,6 +165,8 @@ def test_pad_sends_again_until_acknowledged(pads, broker, hall, procedures, cloc
     wait_until(lambda: pad.lights.connected, what="the pad's worker connected")
     press(mock_factory, NEUTRAL)
     wait_until(lambda: pad.status()["presses"]["votes"] == 1 and pad.stats["sent"] == 1, what="the vote sent")
+    ((_, payload),) = pad.outbox.pending(10)
+    assert parse(RatingVote, payload).device == "pad-1"  # the pad names itself: a tablet may vote on its topic
     monotonic.advance(10.0)  # 5 s of margin for a slow machine
     time.sleep(3 * TICK_S)  # the worker looked at the time a few times: not yet overdue
     assert pad.stats["sent"] == 1
