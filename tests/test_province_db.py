@@ -110,3 +110,35 @@ def test_a_database_at_schema_1_is_migrated_with_its_rows(province_dsn: str):
         conn.commit()
         assert migrate(conn) == 1
         assert conn.execute("SELECT site, contiguous_seq, online FROM halls").fetchall() == [("phuong-a", 41, None)]
+
+
+def test_the_collectors_own_formatting_gives_copy_lines_byte_for_byte():
+    """`event_line` (the collector's per-event formatter) is `copy_line(event_row(...))` in less time: every field
+    set or absent, COPY's special characters and Vietnamese in the free texts, another offset normalised."""
+    from motcua.contract import HallEvent
+    from province.collector import event_line, event_row
+
+    full = HallEvent(
+        seq=7,
+        kind="transferred",
+        at="2026-11-23T08:15:02.5+07:00",
+        counter=3,
+        ticket_id="20261123-\tA\\N",
+        service="chung-thuc",
+        officer="le-thi-hoa",
+        detail="Phiếu\tin lỗi\nmáy in\\N \\ \r cuối",
+        reason="day_end",
+        from_service="ho-tich",
+        rating="very_satisfied",
+        meaning="satisfied",
+        outcome="counted",
+        procedure="1.001193",
+    )
+    bare = HallEvent(seq=1, kind="day_started", at="2026-11-23T00:00:00Z")
+    for event in (full, bare):
+        assert event_line("phuong-a", event) == copy_line(event_row("phuong-a", event))
+    assert (
+        event_line("phuong-a", bare) == b"phuong-a\t1\tday_started\t2026-11-23T00:00:00+00:00" + b"\t\\N" * 11 + b"\n"
+    )
+    escaped = "Phiếu\\tin lỗi\\nmáy in\\\\N \\\\ \\r cuối".encode()
+    assert escaped in event_line("phuong-a", full)
