@@ -335,14 +335,15 @@ def ingest(pg: LocalPostgres, workdir: Path, n: int) -> dict[str, Any]:
         ingest_s = time.perf_counter() - start
         after = (cpu_s(collector.pid), cpu_s(broker.process.pid), postgres_cpu_s(pg))
         threads = thread_cpu_s(collector.pid)
-        busiest = sorted((threads[t] - threads_before.get(t, 0.0) for t in threads), reverse=True)[:4]
+        by_thread = [threads[t] - threads_before.get(t, 0.0) for t in sorted(threads)]  # in the order started
         cpu = {
             name: round(1e6 * (later - earlier) / total, 1)
             for name, earlier, later in zip(("collector", "broker", "postgres"), before, after, strict=False)
         }
         cpu["publishers"] = round(1e6 * publishers_cpu / total, 1)
-        # the collector's busiest threads (paho's network thread, the parser, the writer): which one bounds it
-        collector_threads = [round(1e6 * seconds / total, 1) for seconds in busiest]
+        # the collector's threads in the order they started (main, [the pool's manager,] parser, writer, paho's
+        # network thread): which one bounds it
+        collector_threads = [round(1e6 * seconds / total, 1) for seconds in by_thread if seconds > 0]
         # The rows of this one day, for the bare COPY (before the catch-up adds a second day: copying both days and
         # crediting one, as this benchmark once did, halved the COPY's rate and doubled the collector's ratio).
         with psycopg.connect(dsn) as conn:
