@@ -89,17 +89,16 @@ def decode(site: str, payload: bytes, max_bytes: int) -> Decoded:
         events, rejected = _salvage(site, payload, str(exc))
     good = []
     for event in events:
-        if FIRST_YEAR <= event.at.year <= LAST_YEAR:
-            good.append(event)
+        if not FIRST_YEAR <= event.at.year <= LAST_YEAR:
+            reason = f"time {event.at.isoformat()} out of range"
+        elif "\x00" in (event.detail or "") or "\x00" in (event.ticket_id or ""):
+            # valid JSON ("\u0000") and a valid str, but PostgreSQL's text cannot hold it: the batch's COPY would
+            # fail, again at every retry, and stop every hall's events behind it
+            reason = "a NUL character in a text field"
         else:
-            rejected.append(
-                Rejected(
-                    site,
-                    event.seq,
-                    f"time {event.at.isoformat()} out of range",
-                    event.to_bytes()[:KEEP_BYTES].decode("utf-8", "replace"),
-                )
-            )
+            good.append(event)
+            continue
+        rejected.append(Rejected(site, event.seq, reason, _excerpt(event.to_bytes())))
     return Decoded(good, rejected)
 
 

@@ -142,3 +142,28 @@ def test_the_collectors_own_formatting_gives_copy_lines_byte_for_byte():
     )
     escaped = "Phiếu\\tin lỗi\\nmáy in\\\\N \\\\ \\r cuối".encode()
     assert escaped in event_line("phuong-a", full)
+
+
+def test_a_nul_in_a_free_text_is_refused_before_it_can_block_the_copy(province_dsn: str):
+    """JSON may carry "\\u0000" and pydantic takes it, but PostgreSQL's text cannot: that event is refused (and kept in
+    ``rejected``), its neighbours are written. Before, the batch's COPY failed at every retry and held every hall."""
+    from province.collector import decode, parse_for_copy
+
+    payload = (
+        b'{"v": 1, "events": [{"seq": 1, "kind": "issued", "at": "2026-11-23T01:00:00Z", "ticket_id": "A\\u0000"},'
+        b' {"seq": 2, "kind": "issued", "at": "2026-11-23T01:00:01Z", "detail": "x\\u0000y"},'
+        b' {"seq": 3, "kind": "issued", "at": "2026-11-23T01:00:02Z",'
+        b' "detail": "b\xc3\xacnh th\xc6\xb0\xe1\xbb\x9dng"}]}'
+    )
+    decoded = decode("phuong-a", payload, 4096)
+    assert [e.seq for e in decoded.events] == [3]
+    assert [(r.seq, r.reason) for r in decoded.rejected] == [(n, "a NUL character in a text field") for n in (1, 2)]
+    assert all("\x00" not in r.payload for r in decoded.rejected)
+    parsed = parse_for_copy("phuong-a", payload, 4096)
+    db = ProvinceDb(province_dsn)
+    try:
+        db.write(CopyRows(parsed.lines, parsed.months), parsed.rejected, {"phuong-a": 3}, NOW)
+        assert db.conn.execute("SELECT seq, detail FROM events").fetchall() == [(3, "bình thường")]
+        assert db.conn.execute("SELECT seq FROM rejected ORDER BY seq").fetchall() == [(1,), (2,)]
+    finally:
+        db.close()
