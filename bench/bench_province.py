@@ -325,6 +325,7 @@ def ingest(pg: LocalPostgres, workdir: Path, n: int) -> dict[str, Any]:
     try:
         messages, total = day_payloads(n)
         time.sleep(1.5)  # the collector connected and subscribed
+        load_before = os.getloadavg()[0]  # the machine is shared: every figure goes with its load
         before = (cpu_s(collector.pid), cpu_s(broker.process.pid), postgres_cpu_s(pg), time.process_time())
         start = time.perf_counter()
         publish_all(broker, messages)
@@ -334,6 +335,7 @@ def ingest(pg: LocalPostgres, workdir: Path, n: int) -> dict[str, Any]:
         wait_for(dsn, total, start)
         ingest_s = time.perf_counter() - start
         after = (cpu_s(collector.pid), cpu_s(broker.process.pid), postgres_cpu_s(pg))
+        load_after = os.getloadavg()[0]
         threads = thread_cpu_s(collector.pid)
         by_thread = [threads[t] - threads_before.get(t, 0.0) for t in sorted(threads)]  # in the order started
         cpu = {
@@ -404,6 +406,7 @@ def ingest(pg: LocalPostgres, workdir: Path, n: int) -> dict[str, Any]:
         "collector_threads_cpu_us_per_event": collector_threads,
         "publisher": PUBLISHER,
         "copy_cpu_us_per_event": copy_cpu,
+        "load_average_1min": [round(load_before, 2), round(load_after, 2)],  # at the start and end of the live ingest
         "cpu_ratio": round(sum(copy_cpu.values()) / (cpu["collector"] + cpu["broker"] + cpu["postgres"]), 3),
     }
 
