@@ -176,9 +176,9 @@ def _text(value: str | None) -> str:
 
 
 def event_line(site: str, event: HallEvent) -> bytes:
-    """``copy_line(event_row(site, event))``, the same bytes, in a third of its time: this runs for every event
-    (tests/test_province_collector.py compares the two). Only free text can hold COPY's special characters; slugs,
-    codes and enum values cannot (the contract's patterns)."""
+    """``copy_line(event_row(site, event))``, the same bytes, in ~60 % of its time (2.6 µs against 4.2): this runs
+    for every event (tests/test_province_db.py compares the two). Only free text can hold COPY's special characters;
+    slugs, codes and enum values cannot (the contract's patterns)."""
     e = event.__dict__  # the validated fields, read without pydantic's attribute lookup
     counter, reason, rating, outcome, meaning = e["counter"], e["reason"], e["rating"], e["outcome"], e["meaning"]
     service, officer, from_service, procedure = e["service"], e["officer"], e["from_service"], e["procedure"]
