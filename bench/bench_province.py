@@ -19,6 +19,8 @@ from __future__ import annotations
 import json
 import os
 import random
+import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -52,6 +54,12 @@ CITIZENS = int(os.environ.get("BENCH_PROVINCE_CITIZENS", "160"))
 REPORT_CITIZENS = int(os.environ.get("BENCH_PROVINCE_REPORT_CITIZENS", "20"))
 PER_MESSAGE = int(os.environ.get("BENCH_PROVINCE_PER_MESSAGE", "10"))
 PUBLISHERS = 4
+#: How the simulated halls publish: "raw" (default), packets written straight to the socket, costing the bench
+#: about what a hall's Mosquitto bridge (C) costs it, or "paho" (paho-mqtt, ~10 µs of the bench's Python per event,
+#: taken from the same 2 cores as the collector it measures: docs/scaling.md).
+PUBLISHER = os.environ.get("BENCH_PROVINCE_PUBLISHER", "raw")
+#: Unacknowledged messages per raw publisher connection (the broker allows `max_inflight_messages`, 10,000).
+RAW_WINDOW = 500
 #: The collector's parse workers (province.toml ``parse_workers``; unset: the collector's default).
 PARSE_WORKERS = os.environ.get("BENCH_PROVINCE_PARSE_WORKERS")
 #: The catch-up measure holds a queued day in the broker's memory: up to this many halls (3,300 halls' day is
@@ -118,6 +126,9 @@ def day_payloads(n: int) -> tuple[list[tuple[str, bytes]], int]:
 
 def publish_all(broker: ProvinceBroker, messages: list[tuple[str, bytes]]) -> None:
     def worker(part: list[tuple[str, bytes]], index: int) -> None:
+        if PUBLISHER == "raw":
+            publish_raw(broker.port, f"bench-{index}", part)
+            return
         client = mqtt.Client(
             CallbackAPIVersion.VERSION2, client_id=f"bench-{index}", protocol=MQTTProtocolVersion.MQTTv5
         )
@@ -141,6 +152,77 @@ def publish_all(broker: ProvinceBroker, messages: list[tuple[str, bytes]]) -> No
         thread.start()
     for thread in threads:
         thread.join()
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _utf8(text: str) -> bytes:
+    data = text.encode()
+    return struct.pack("!H", len(data)) + data
+
+
+def _packet(first: int, body: bytes) -> bytes:
+    return bytes([first]) + _varint(len(body)) + body
+
+
+def publish_raw(port: int, client_id: str, messages: list[tuple[str, bytes]]) -> None:
+    """MQTT 5 QoS 1 publishes written straight to the socket, `RAW_WINDOW` unacknowledged at most, every PUBACK
+    read and checked (a refused publish fails the benchmark). The halls' bridges are Mosquitto (C): this costs the
+    bench's process about what they would, where paho's Python cost ~10 µs per event of the cores it measures."""
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    connect = b"\x00\x04MQTT\x05\xc2" + struct.pack("!H", 60) + b"\x00" + _utf8(client_id) + _utf8("bench")
+    sock.sendall(_packet(0x10, connect + _utf8("bench")))
+    reader = sock.makefile("rb")
+
+    def read_packet() -> tuple[int, bytes]:
+        first = reader.read(1)
+        if not first:
+            raise RuntimeError("the broker closed the bench's connection")
+        length, shift = 0, 0
+        while True:
+            byte = reader.read(1)[0]
+            length |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                break
+        return first[0], reader.read(length)
+
+    kind, body = read_packet()
+    if kind != 0x20 or body[1] != 0:
+        raise RuntimeError(f"the broker refused the bench's connection: {kind:#x} {body!r}")
+    acked = threading.Semaphore(RAW_WINDOW)
+    failures: list[str] = []
+
+    def read_acks(count: int) -> None:
+        for _ in range(count):
+            kind, body = read_packet()
+            if kind != 0x40 or (len(body) > 2 and body[2] >= 0x80):
+                failures.append(f"{kind:#x} {body!r}")
+            acked.release()
+
+    acks = threading.Thread(target=read_acks, args=(len(messages),))
+    acks.start()
+    chunk: list[bytes] = []
+    for number, (topic, payload) in enumerate(messages):
+        acked.acquire()
+        chunk.append(_packet(0x32, _utf8(topic) + struct.pack("!H", number % 65535 + 1) + b"\x00" + payload))
+        if len(chunk) >= 50:
+            sock.sendall(b"".join(chunk))
+            chunk = []
+    sock.sendall(b"".join(chunk))
+    acks.join()
+    sock.sendall(b"\xe0\x00")  # DISCONNECT
+    sock.close()
+    if failures:
+        raise RuntimeError(f"{len(failures)} publishes refused, e.g. {failures[0]}")
 
 
 def wait_for(dsn: str, total: int, start: float) -> None:
@@ -183,6 +265,20 @@ def cpu_s(pid: int) -> float:
             continue
         total += sum(cpu_s(int(child)) for child in children)
     return total
+
+
+def thread_cpu_s(pid: int) -> dict[int, float]:
+    """CPU seconds of each thread of a live process (the collector's: paho's network thread, the parser, the
+    writer, ...), by thread id."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[int(task.name)] = (int(fields[11]) + int(fields[12])) / tick
+    return out
 
 
 def postgres_cpu_s(pg: LocalPostgres) -> float:
@@ -229,19 +325,27 @@ def ingest(pg: LocalPostgres, workdir: Path, n: int) -> dict[str, Any]:
     try:
         messages, total = day_payloads(n)
         time.sleep(1.5)  # the collector connected and subscribed
+        load_before = os.getloadavg()[0]  # the machine is shared: every figure goes with its load
         before = (cpu_s(collector.pid), cpu_s(broker.process.pid), postgres_cpu_s(pg), time.process_time())
         start = time.perf_counter()
         publish_all(broker, messages)
         published = time.perf_counter() - start
         publishers_cpu = time.process_time() - before[3]
+        threads_before = thread_cpu_s(collector.pid)
         wait_for(dsn, total, start)
         ingest_s = time.perf_counter() - start
         after = (cpu_s(collector.pid), cpu_s(broker.process.pid), postgres_cpu_s(pg))
+        load_after = os.getloadavg()[0]
+        threads = thread_cpu_s(collector.pid)
+        by_thread = [threads[t] - threads_before.get(t, 0.0) for t in sorted(threads)]  # in the order started
         cpu = {
             name: round(1e6 * (later - earlier) / total, 1)
             for name, earlier, later in zip(("collector", "broker", "postgres"), before, after, strict=False)
         }
         cpu["publishers"] = round(1e6 * publishers_cpu / total, 1)
+        # the collector's threads in the order they started (main, [the pool's manager,] parser, writer, paho's
+        # network thread): which one bounds it
+        collector_threads = [round(1e6 * seconds / total, 1) for seconds in by_thread if seconds > 0]
         # The rows of this one day, for the bare COPY (before the catch-up adds a second day: copying both days and
         # crediting one, as this benchmark once did, halved the COPY's rate and doubled the collector's ratio).
         with psycopg.connect(dsn) as conn:
@@ -299,7 +403,10 @@ def ingest(pg: LocalPostgres, workdir: Path, n: int) -> dict[str, Any]:
         "ratio": round(copy_s / ingest_s, 3),
         # CPU microseconds per event, each process (the machine is shared: these do not depend on its load)
         "cpu_us_per_event": cpu,
+        "collector_threads_cpu_us_per_event": collector_threads,
+        "publisher": PUBLISHER,
         "copy_cpu_us_per_event": copy_cpu,
+        "load_average_1min": [round(load_before, 2), round(load_after, 2)],  # at the start and end of the live ingest
         "cpu_ratio": round(sum(copy_cpu.values()) / (cpu["collector"] + cpu["broker"] + cpu["postgres"]), 3),
     }
 

@@ -18,9 +18,9 @@ class CollectorSection(Section):
     # A batch is written (one transaction) when this many messages wait, or this long after the first one.
     batch_messages: Annotated[int, Field(ge=1, le=100_000)] = 2000
     batch_wait_s: Annotated[float, Field(ge=0, le=10)] = 0.05
-    # Processes that parse and validate the halls' payloads for the writer (0: the writer parses them itself). They
-    # cost ~15 % more CPU per event (payloads and rows cross processes) but use idle cores: worth it on a server
-    # with cores to spare that must catch up fast (a national collector after an outage), not on a busy one.
+    # Processes that parse and validate the halls' payloads (0: the collector's own parser thread does, sharing the
+    # one Python interpreter lock with paho's network thread and the writer). They take the parsing off that lock,
+    # at the cost of payloads and rows crossing processes: worth it with a core to spare (docs/scaling.md).
     parse_workers: Annotated[int, Field(ge=0, le=64)] = 0
     # A gap is asked for only once it has stayed open this long: events can arrive out of order (a QoS 1
     # redelivery, a bridge reconnecting) and fill it by themselves. A bridge coming back is asked at once.

@@ -55,7 +55,7 @@ def copy_line(row: EventRow) -> bytes:
             [
                 "\\N"
                 if value is None
-                else (value.translate(_COPY_ESCAPES) if _COPY_SPECIAL(value) else value)
+                else copy_text(value)
                 if type(value) is str
                 else value.isoformat()
                 if type(value) is datetime
@@ -65,6 +65,11 @@ def copy_line(row: EventRow) -> bytes:
         )
         + "\n"
     ).encode()
+
+
+def copy_text(value: str) -> str:
+    """A text value in COPY's text format (its backslashes, tabs and line breaks escaped)."""
+    return value.translate(_COPY_ESCAPES) if _COPY_SPECIAL(value) else value
 
 
 @dataclass(frozen=True)
