@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import psutil
 
-from bench.common import summary_ms, write_result
+from bench.common import bench_hall_file, summary_ms, write_result
 from console.accounts import AccountStore, Role
 from console.demo import write_config
 from motcua.clock import clock_spec, parse_clock
@@ -34,7 +34,6 @@ from motcua.localbroker import LocalBroker, free_port, wait_for_port
 from motcua.session import MqttSession
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "examples" / "ward-hall" / "hall.toml"
 ROUNDS = int(os.environ.get("BENCH_CONSOLE_ROUNDS", "40"))
 PAGES = int(os.environ.get("BENCH_CONSOLE_PAGES", "60"))
 LIVE_ROUNDS = int(os.environ.get("BENCH_CONSOLE_LIVE_ROUNDS", "10"))
@@ -88,7 +87,8 @@ def sign_in(base: str, username: str, counter: int) -> httpx.Client:
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-console-") as folder_text:
         folder = Path(folder_text)
-        hall = load_hall(SAMPLE)
+        hall_file = bench_hall_file(folder)
+        hall = load_hall(hall_file)
         clock_text = clock_spec(MONDAY, 1.0, time.time())
         clock = parse_clock(clock_text)
         env = dict(os.environ, MOTCUA_CLOCK=clock_text)
@@ -99,13 +99,13 @@ def main() -> int:
             credentials = broker.files.credentials
             database = folder / "coordinator.db"
             (folder / "coordinator.toml").write_text(
-                f'hall = "{SAMPLE}"\ndatabase = "{database}"\n[mqtt]\nport = {broker.port}\n'
+                f'hall = "{hall_file}"\ndatabase = "{database}"\n[mqtt]\nport = {broker.port}\n'
                 f'password_file = "{credentials / "coordinator.password"}"\n',
                 encoding="utf-8",
             )
             port = free_port()
             mqtt = {"host": "127.0.0.1", "port": broker.port, "password_file": str(credentials / "console.password")}
-            config = write_config(folder / "console", hall=SAMPLE, database=database, mqtt=mqtt, port=port)
+            config = write_config(folder / "console", hall=hall_file, database=database, mqtt=mqtt, port=port)
             store = AccountStore(folder / "console" / "console-accounts.db")
             store.create("lan", "Nguyễn Thị Lan", Role.OFFICER, PASSWORD, officer="nguyen-thi-lan", now=clock.now())
             store.close()

@@ -29,7 +29,7 @@ from typing import Any
 import psutil
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
-from bench.common import summary_ms, write_result
+from bench.common import bench_hall_file, summary_ms, write_result
 from counter_keypad.agent import KeypadAgent
 from counter_keypad.config import KeypadConfig
 from counter_keypad.hardware import KeypadHardware
@@ -45,7 +45,6 @@ from rating_buttons.hardware import PadHardware
 from rating_buttons.outbox import Outbox
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "examples" / "ward-hall" / "hall.toml"
 MONDAY_MORNING = datetime(2026, 11, 23, 8, 0, tzinfo=timezone(timedelta(hours=7)))
 PRESSES = int(os.environ.get("BENCH_PRESSES", "300"))
 SETTLE_S = 3.0
@@ -128,7 +127,7 @@ class Processes:
 
 def device_body(kind: str, device: str, folder: Path, socket: Path) -> str:
     head = (
-        f'counter = 1\nhall = "{SAMPLE}"\n'
+        f'counter = 1\nhall = "{folder / "hall.toml"}"\n'
         + (f'outbox = "{folder / "pad-outbox.db"}"\n' if kind == "pad" else "")
         + f'[device]\nid = "{device}"\nsite = "phuong-hoa-binh"\n[gpio]\nfactory = "mock"\n'
         + f'[simulation]\ncontrol_socket = "{socket}"\n'
@@ -309,11 +308,12 @@ def keypad_latency(broker: LocalBroker, clock_text: str) -> list[float]:
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-counter-") as tmp:
         folder = Path(tmp)
-        broker = LocalBroker(load_hall(SAMPLE), folder / "broker").start()
+        hall_file = bench_hall_file(folder)  # device_body's hall too
+        broker = LocalBroker(load_hall(hall_file), folder / "broker").start()
         clock_text = clock_spec(MONDAY_MORNING, 1, time.time())
         processes = Processes(folder, broker, dict(os.environ, MOTCUA_CLOCK=clock_text))
         try:
-            coordinator_body = f'hall = "{SAMPLE}"\ndatabase = "{folder / "coordinator.db"}"'
+            coordinator_body = f'hall = "{hall_file}"\ndatabase = "{folder / "coordinator.db"}"'
             processes.start("coordinator", "coordinator", coordinator_body)
             wait_online(broker, "coordinator", processes)
             footprint = memory(processes, folder)

@@ -27,7 +27,7 @@ from typing import Any
 
 import psutil
 
-from bench.common import summary_ms, write_result
+from bench.common import bench_hall_file, summary_ms, write_result
 from coordinator.service import CoordinatorService
 from coordinator.store import Store
 from motcua.clock import clock_spec, parse_clock
@@ -38,7 +38,6 @@ from motcua.session import MqttSession
 from motcua.simcontrol import send_control
 
 ROOT = Path(__file__).resolve().parent.parent
-HALL = ROOT / "examples" / "ward-hall" / "hall.toml"
 CALLS = int(os.environ.get("BENCH_COUNTER_SCREEN_CALLS", "40"))
 WARMUP = 3
 IDLE_S = float(os.environ.get("BENCH_COUNTER_SCREEN_IDLE_S", "20"))
@@ -114,7 +113,7 @@ def wait_for(condition: Any, timeout: float, what: str) -> Any:
 
 
 def measure(folder: Path, broker: LocalBroker, clock: str) -> dict[str, Any]:
-    hall = load_hall(HALL)
+    hall = load_hall(bench_hall_file(folder))
     clock_obj = parse_clock(clock)
     session = MqttSession(broker.settings("coordinator"), device="coordinator", site=hall.hall.site, role="coordinator")
     coordinator = CoordinatorService(hall, load_procedures(hall), Store(folder / "coordinator.db"), session, clock_obj)
@@ -227,7 +226,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-cs-") as name:
         folder = Path(name)
         clock = clock_spec(parse_clock("2026-11-23T08:00:00+07:00").now(), 1, time.time())
-        with LocalBroker(with_screen(load_hall(HALL)), folder / "broker") as broker:
+        with LocalBroker(with_screen(load_hall(bench_hall_file(folder))), folder / "broker") as broker:
             latency = measure(folder, broker, clock)
             memory = measure_memory(folder, broker, clock)
     screen, tv, invite = latency["call_to_counter_screen"], latency["call_to_tv"], latency["finish_to_invitation"]

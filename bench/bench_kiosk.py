@@ -28,13 +28,12 @@ from typing import Any
 import cv2
 import numpy as np
 
-from bench.common import summary_ms, write_result
+from bench.common import bench_hall_file, summary_ms, write_result
 from motcua.clock import ScaledClock, clock_spec, parse_clock
 from motcua.hall import load_hall
 from motcua.localbroker import LocalBroker
 
 ROOT = Path(__file__).resolve().parent.parent
-HALL = ROOT / "examples" / "ward-hall" / "hall.toml"
 TOUCHES = int(os.environ.get("BENCH_KIOSK_TOUCHES", "200"))
 FRAMES = int(os.environ.get("BENCH_KIOSK_FRAMES", "300"))
 PAYLOADS = [
@@ -59,12 +58,12 @@ def measure_touch_to_bytes(folder: Path) -> dict[str, Any]:
     start = parse_clock("2026-11-23T08:00:00+07:00").now()
     anchor = time.time()
     env = dict(os.environ, MOTCUA_CLOCK=clock_spec(start, 1, anchor))
-    hall = load_hall(HALL)
+    hall = load_hall(bench_hall_file(folder))
     with LocalBroker(hall, folder / "broker") as broker:
         assert broker.files is not None
         config = folder / "coordinator.toml"
         config.write_text(
-            f'hall = "{HALL}"\ndatabase = "{folder / "coordinator.db"}"\n[mqtt]\nport = {broker.port}\n'
+            f'hall = "{folder / "hall.toml"}"\ndatabase = "{folder / "coordinator.db"}"\n[mqtt]\nport = {broker.port}\n'
             f'password_file = "{broker.files.credentials / "coordinator.password"}"\n',
             encoding="utf-8",
         )

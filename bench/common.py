@@ -1,10 +1,11 @@
-"""Helpers shared by the benchmarks: latency summaries, machine description, result files."""
+"""Helpers shared by the benchmarks: the hall they run, latency summaries, machine description, result files."""
 
 from __future__ import annotations
 
 import json
 import os
 import platform
+import re
 import statistics
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,34 @@ from typing import Any
 from motcua.stats import percentile
 
 RESULTS = Path(__file__).resolve().parent / "results"
+SAMPLE_HALL = Path(__file__).resolve().parent.parent / "examples" / "ward-hall" / "hall.toml"
+
+#: hall.toml ``[limits]`` of the benchmarks' hall: they drive the coordinator far beyond any real device's pace
+#: (hundreds of tickets, a storm of presses), which the sample hall's per-device limits rightly refuse. The limits
+#: themselves are tested in tests/test_coordinator_limits.py (the same values as tests/conftest.py STRESS_LIMITS).
+BENCH_LIMITS = {
+    "kiosk_per_min": 6000,
+    "kiosk_burst": 1000,
+    "keypad_per_min": 6000,
+    "keypad_burst": 1000,
+    "pad_per_min": 6000,
+    "pad_burst": 1000,
+}
+
+
+def bench_hall_file(folder: Path) -> Path:
+    """The sample hall.toml written into `folder` with `BENCH_LIMITS` (its catalogue still the sample's)."""
+    text = SAMPLE_HALL.read_text(encoding="utf-8")
+    if re.search(r"^\[limits\]", text, re.MULTILINE):
+        raise RuntimeError(f"{SAMPLE_HALL} has a [limits] table: merge BENCH_LIMITS into it here")
+    catalogue = SAMPLE_HALL.parent / "procedures.toml"
+    text, found = re.subn(r'^procedures = "procedures.toml"', f'procedures = "{catalogue}"', text, flags=re.MULTILINE)
+    if found != 1:
+        raise RuntimeError(f"{SAMPLE_HALL}: its procedures line changed; update bench_hall_file")
+    limits = "".join(f"{key} = {value}\n" for key, value in BENCH_LIMITS.items())
+    path = folder / "hall.toml"
+    path.write_text(f"{text}\n[limits]  # bench/common.py BENCH_LIMITS\n{limits}", encoding="utf-8")
+    return path
 
 
 def summary_ms(samples_s: list[float]) -> dict[str, float]:
