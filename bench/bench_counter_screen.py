@@ -17,8 +17,6 @@ on its own queue; goal: under 1 % of a core).
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -27,7 +25,7 @@ from typing import Any
 
 import psutil
 
-from bench.common import bench_hall_file, summary_ms, write_result
+from bench.common import bench_hall_file, start_service, stop, summary_ms, wait_for, write_result
 from coordinator.service import CoordinatorService
 from coordinator.store import Store
 from motcua.clock import clock_spec, parse_clock
@@ -37,11 +35,9 @@ from motcua.localbroker import LocalBroker
 from motcua.session import MqttSession
 from motcua.simcontrol import send_control
 
-ROOT = Path(__file__).resolve().parent.parent
 CALLS = int(os.environ.get("BENCH_COUNTER_SCREEN_CALLS", "40"))
 WARMUP = 3
 IDLE_S = float(os.environ.get("BENCH_COUNTER_SCREEN_IDLE_S", "20"))
-ENV = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
 
 
 def with_screen(hall: HallConfig) -> HallConfig:
@@ -79,39 +75,6 @@ def display_config(folder: Path, broker: LocalBroker, control: Path) -> Path:
     )
 
 
-def start(kind: str, config: Path, clock: str, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as handle:
-        return subprocess.Popen(
-            [sys.executable, "-m", "motcua.cli", "--log-level", "WARNING", kind, "--config", str(config)],
-            env={**ENV, "MOTCUA_CLOCK": clock},
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-        )
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
-
-
-def wait_for(condition: Any, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            value = condition()
-        except OSError:
-            value = None
-        if value:
-            return value
-        time.sleep(0.01)
-    raise RuntimeError(f"{what}: not within {timeout} s")
-
-
 def measure(folder: Path, broker: LocalBroker, clock: str) -> dict[str, Any]:
     hall = load_hall(bench_hall_file(folder))
     clock_obj = parse_clock(clock)
@@ -121,8 +84,9 @@ def measure(folder: Path, broker: LocalBroker, clock: str) -> dict[str, Any]:
     kiosk = MqttSession(broker.settings("kiosk-1"), device="kiosk-1", site=hall.hall.site, role="kiosk")
     keypad = MqttSession(broker.settings("keypad-1"), device="keypad-1", site=hall.hall.site, role="keypad")
     tv_socket, screen_socket = folder / "tv.sock", folder / "screen.sock"
-    tv = start("display", display_config(folder, broker, tv_socket), clock, folder / "tv.log")
-    screen = start("counter-screen", screen_config(folder, broker, "tablet", screen_socket), clock, folder / "s.log")
+    tv = start_service("display", display_config(folder, broker, tv_socket), clock, folder / "tv.log")
+    tablet = screen_config(folder, broker, "tablet", screen_socket)
+    screen = start_service("counter-screen", tablet, clock, folder / "s.log")
     try:
         for device in (kiosk, keypad):
             device.start()
@@ -203,7 +167,8 @@ def measure(folder: Path, broker: LocalBroker, clock: str) -> dict[str, Any]:
 
 def measure_memory(folder: Path, broker: LocalBroker, clock: str) -> dict[str, float]:
     control = folder / "display-only.sock"
-    process = start("counter-screen", screen_config(folder, broker, "display", control), clock, folder / "d.log")
+    config = screen_config(folder, broker, "display", control)
+    process = start_service("counter-screen", config, clock, folder / "d.log")
     try:
         wait_for(lambda: send_control(control, "status")["frames"] > 0, 20, "the display-only screen drew")
         time.sleep(10)

@@ -23,7 +23,7 @@ from typing import Any
 
 import psutil
 
-from bench.common import bench_hall_file, summary_ms, write_result
+from bench.common import SCREEN_ENV, bench_hall_file, start_service, stop, summary_ms, wait_for, write_result
 from coordinator.service import CoordinatorService
 from coordinator.store import Store
 from motcua.clock import clock_spec, parse_clock
@@ -45,13 +45,11 @@ from queue_display.burst import burst_lateness, sequential_lateness
 from queue_display.script import ScriptOptions
 from queue_display.voice import generate_clips
 
-ROOT = Path(__file__).resolve().parent.parent
 CALLS = int(os.environ.get("BENCH_DISPLAY_CALLS", "100"))
 WARMUP = 5
 IDLE_S = float(os.environ.get("BENCH_DISPLAY_IDLE_S", "30"))
 COMPARE_S = float(os.environ.get("BENCH_DISPLAY_COMPARE_S", "10"))
 NOTICE = "Giờ làm việc: sáng 7:30–11:30, chiều 13:30–17:00. Góp ý, phản ánh: 0214 3 000 000. Xin cảm ơn!"
-ENV = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
 
 
 def display_config(
@@ -91,39 +89,6 @@ generate_missing = false
     return path
 
 
-def start_display(config: Path, clock: str, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as handle:
-        return subprocess.Popen(
-            [sys.executable, "-m", "motcua.cli", "--log-level", "WARNING", "display", "--config", str(config)],
-            env={**ENV, "MOTCUA_CLOCK": clock},
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-        )
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
-
-
-def wait_for(condition: Any, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            value = condition()
-        except OSError:
-            value = None
-        if value:
-            return value
-        time.sleep(0.02)
-    raise RuntimeError(f"{what}: not within {timeout} s")
-
-
 def cpu_percent(pid: int, seconds: float, settle: float = 4.0) -> float:
     """CPU used by a process (user + system) over `seconds`, as a percentage of one core."""
     process = psutil.Process(pid)
@@ -145,7 +110,7 @@ def measure_latency(folder: Path, broker: LocalBroker, clips: Path, clock: str) 
     keypad = MqttSession(broker.settings("keypad-1"), device="keypad-1", site=hall.hall.site, role="keypad")
     control = folder / "display.sock"
     config = display_config(folder, broker, clips, control=control, voice=False)  # calls 0.2-0.3 s apart
-    display = start_display(config, clock, folder / "display.log")
+    display = start_service("display", config, clock, folder / "display.log")
     try:
         for device in (session, kiosk, keypad):
             if device is not session:
@@ -209,7 +174,7 @@ def measure_idle(folder: Path, broker: LocalBroker, clips: Path, clock: str) -> 
     results = {}
     for name, notice, seconds in (("clock_only", "", IDLE_S), ("scrolling_notice", NOTICE * 2, COMPARE_S)):
         config = display_config(folder, broker, clips, control=None, notice=notice)
-        process = start_display(config, clock, folder / f"idle-{name}.log")
+        process = start_service("display", config, clock, folder / f"idle-{name}.log")
         try:
             results[name] = cpu_percent(process.pid, seconds)
             if process.poll() is not None:
@@ -217,7 +182,7 @@ def measure_idle(folder: Path, broker: LocalBroker, clips: Path, clock: str) -> 
         finally:
             stop(process)
     naive = subprocess.Popen(
-        [sys.executable, "-c", EVENT_WAIT_LOOP], env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [sys.executable, "-c", EVENT_WAIT_LOOP], env=SCREEN_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
         results["pygame_event_wait_loop"] = cpu_percent(naive.pid, COMPARE_S, settle=2.0)

@@ -7,6 +7,9 @@ import os
 import platform
 import re
 import statistics
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,7 +17,10 @@ from typing import Any
 from motcua.stats import percentile
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SAMPLE_HALL = Path(__file__).resolve().parent.parent / "examples" / "ward-hall" / "hall.toml"
+ROOT = Path(__file__).resolve().parent.parent
+#: A screen device run by a benchmark: SDL's dummy video and audio (no screen, no sound card here).
+SCREEN_ENV = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+SAMPLE_HALL = ROOT / "examples" / "ward-hall" / "hall.toml"
 
 #: hall.toml ``[limits]`` of the benchmarks' hall: they drive the coordinator far beyond any real device's pace
 #: (hundreds of tickets, a storm of presses), which the sample hall's per-device limits rightly refuse. The limits
@@ -92,3 +98,39 @@ def write_result(name: str, data: dict[str, Any], *, goals: dict[str, Any] | Non
     path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {path}")
     return path
+
+
+def start_service(kind: str, config: Path, clock: str, log: Path) -> subprocess.Popen[bytes]:
+    """`motcua KIND --config CONFIG` (a screen device: SDL dummy) on the hall clock `clock`, its output to `log`."""
+    with log.open("ab") as handle:
+        return subprocess.Popen(
+            [sys.executable, "-m", "motcua.cli", "--log-level", "WARNING", kind, "--config", str(config)],
+            env={**SCREEN_ENV, "MOTCUA_CLOCK": clock},
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL after 10 s."""
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
+def wait_for(condition: Any, timeout: float, what: str, poll_s: float = 0.01) -> Any:
+    """The first true value of `condition()` (an OSError counts as not yet), or RuntimeError after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = condition()
+        except OSError:
+            value = None
+        if value:
+            return value
+        time.sleep(poll_s)
+    raise RuntimeError(f"{what}: not within {timeout} s")
