@@ -117,6 +117,22 @@ def fit_widths(total: int, wanted: list[int], gap: int, least: int) -> list[int]
     return [max(least, int(w * factor)) for w in wanted]
 
 
+def header_toggle(ctx: ScreenContext, area: Rect, action: str, on: bool, icon: str | None = None) -> None:
+    """A header switch the citizen turns on for themselves (voice guidance, large text): green while on, its label
+    the text ``ACTION`` or ``ACTION_on``."""
+    ctx.p.button(
+        area,
+        ctx.t(f"{action}_on" if on else action),
+        Action(action),
+        color=TAKE if on else HEADER_INK,
+        ink=WHITE if on else HEADER,
+        size=17,
+        min_size=11,
+        max_lines=2,
+        icon=icon,
+    )
+
+
 def header(ctx: ScreenContext) -> Rect:
     p = ctx.p
     band, rest = p.screen.take_top(max(p.px(70), p.target(60) + 2 * p.px(5)))
@@ -131,30 +147,9 @@ def header(ctx: ScreenContext) -> Rect:
         lang_button, right = inner.take_right(lang_w, gap)
         p.button(lang_button, ctx.t("language"), Action("lang"), color=HEADER_INK, ink=HEADER, size=20, min_size=12)
         large_button, right = right.take_right(large_w, gap)
-        large = ctx.state.large_text
-        p.button(
-            large_button,
-            ctx.t("large_text_on" if large else "large_text"),
-            Action("large_text"),
-            color=TAKE if large else HEADER_INK,
-            ink=WHITE if large else HEADER,
-            size=17,
-            min_size=11,
-            max_lines=2,
-            icon="AA",
-        )
+        header_toggle(ctx, large_button, "large_text", ctx.state.large_text, icon="AA")
         voice_button, right = right.take_right(voice_w, gap)
-        on = ctx.state.voice
-        p.button(
-            voice_button,
-            ctx.t("voice_on" if on else "voice"),
-            Action("voice"),
-            color=TAKE if on else HEADER_INK,
-            ink=WHITE if on else HEADER,
-            size=17,
-            min_size=11,
-            max_lines=2,
-        )
+        header_toggle(ctx, voice_button, "voice", ctx.state.voice)
     clock, title = right.take_right(min(p.px(90), right.w // 2), p.px(12))
     p.text(
         clock,
