@@ -30,13 +30,13 @@ from counter_screen.config import CounterScreenConfig, LoadedScreen
 from counter_screen.layout import Frame, layout
 from counter_screen.model import CounterModel, CounterView, Screen, TabletFlow, TabletView, face_levels, reason_levels
 from motcua.clock import Clock
-from motcua.contract import CounterState, ErrorCode, RatingAck, RatingOutcome, RatingVote, parse
+from motcua.contract import CounterState, RatingOutcome, RatingVote, parse
 from motcua.errors import ContractError, MotcuaError
 from motcua.outbox import Outbox
 from motcua.screen import open_screen
 from motcua.session import Inbound, MqttSession
 from motcua.simcontrol import ControlServer
-from motcua.votes import VoteSender
+from motcua.votes import VoteSender, judging_ack
 from motcua.worker import EventWorker
 
 logger = logging.getLogger(__name__)
@@ -210,14 +210,8 @@ class CounterScreenApp:
         self._inbox.put(_StateEvent(state))
 
     def on_ack(self, inbound: Inbound) -> None:
-        try:
-            ack = parse(RatingAck, inbound.payload)
-        except ContractError as exc:
-            logger.warning("ignored a bad rating acknowledgement: %s", exc)
-            return
-        if ack.reason is ErrorCode.RATE_LIMITED:
-            return  # refused for now, not judged: the vote stays in the outbox and is sent again after resend_s
-        if ack.id is not None and self._votes is not None:
+        ack = judging_ack(inbound.payload)
+        if ack is not None and self._votes is not None:
             self._votes.put(_Ack(str(ack.id), ack.outcome))
 
     def on_connection(self, connected: bool) -> None:

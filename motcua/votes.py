@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from motcua.contract import RatingLevel, RatingVote
+from motcua.contract import ErrorCode, RatingAck, RatingLevel, RatingVote, parse
+from motcua.errors import ContractError
 from motcua.gpio import EdgeFilter
 from motcua.outbox import Outbox, OutboxError
 
@@ -72,6 +73,20 @@ class PressFilter:
     @property
     def bounces(self) -> int:
         return self._edges.bounces
+
+
+def judging_ack(payload: bytes) -> RatingAck | None:
+    """The coordinator's answer to one of our votes, when it judges it; None when there is nothing to do: an
+    unreadable payload (logged), a refusal for the rate (the vote stays in the outbox and is sent again after
+    resend_s), or an answer to a vote whose id could not be read (it names no vote of ours)."""
+    try:
+        ack = parse(RatingAck, payload)
+    except ContractError as exc:
+        logger.warning("ignored a bad rating acknowledgement: %s", exc)
+        return None
+    if ack.reason is ErrorCode.RATE_LIMITED or ack.id is None:
+        return None
+    return ack
 
 
 def make_vote(

@@ -19,11 +19,11 @@ from typing import Any
 import paho.mqtt.client as mqtt
 
 from motcua.clock import Clock
-from motcua.contract import CounterState, ErrorCode, RatingAck, RatingOutcome, parse
+from motcua.contract import CounterState, RatingOutcome, parse
 from motcua.errors import ContractError
 from motcua.outbox import Outbox
 from motcua.session import Inbound, MqttSession
-from motcua.votes import VoteSender
+from motcua.votes import VoteSender, judging_ack
 from motcua.worker import EventWorker
 from rating_buttons.config import PadConfig
 from rating_buttons.domain import PadLights, PressFilter, PressKind, make_vote
@@ -163,14 +163,9 @@ class PadAgent:
         self._worker.put(_Window(state.rating_open_until))
 
     def _on_ack(self, inbound: Inbound) -> None:
-        try:
-            ack = parse(RatingAck, inbound.payload)
-        except ContractError as exc:
-            logger.warning("ignored a bad rating acknowledgement: %s", exc)
-            return
-        if ack.reason is ErrorCode.RATE_LIMITED:
-            return  # refused for now, not judged: the vote stays in the outbox and is sent again after resend_s
-        self._worker.put(_Ack(str(ack.id), ack.outcome, ack.ticket_id))
+        ack = judging_ack(inbound.payload)
+        if ack is not None:
+            self._worker.put(_Ack(str(ack.id), ack.outcome, ack.ticket_id))
 
     # --- the worker ---------------------------------------------------------------------------------------
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from motcua.contract import RatingLevel
+from motcua.contract import ErrorCode, RatingAck, RatingLevel, RatingOutcome
 from motcua.gpio import Blink, EdgeFilter, Steady, check_distinct_pins, describe_spec
+from motcua.votes import judging_ack
 from rating_buttons.domain import INVITE_PULSE, OFFLINE_BLINK, PadLights, PadPattern, PressFilter, PressKind, make_vote
 
 VN = timezone(timedelta(hours=7))
@@ -166,3 +169,19 @@ def test_distinct_pins_names_every_pin_used_twice():
     with pytest.raises(ValueError) as exc:
         check_distinct_pins({"buttons.satisfied": 17, "leds.neutral": 17, "buttons.neutral": 27, "leds.status": 27})
     assert "GPIO 17 is used twice" in str(exc.value) and "GPIO 27 is used twice" in str(exc.value)
+
+
+def test_only_an_acknowledgement_that_judges_one_of_our_votes_is_acted_on(caplog):
+    """The pad and the tablet share it (motcua.votes.judging_ack): a refusal for the rate leaves the vote in the
+    outbox, an answer without an id names no vote of ours, garbage is logged and ignored."""
+    vote_id = uuid.uuid4()
+    counted = RatingAck(id=vote_id, outcome=RatingOutcome.COUNTED, ticket_id="20261123-A001").to_bytes()
+    assert judging_ack(counted) == RatingAck(id=vote_id, outcome=RatingOutcome.COUNTED, ticket_id="20261123-A001")
+    rejected = RatingAck(id=vote_id, outcome=RatingOutcome.REJECTED, reason=ErrorCode.BAD_REQUEST).to_bytes()
+    assert judging_ack(rejected) is not None  # judged: it leaves the outbox
+    limited = RatingAck(id=vote_id, outcome=RatingOutcome.REJECTED, reason=ErrorCode.RATE_LIMITED).to_bytes()
+    assert judging_ack(limited) is None
+    assert judging_ack(RatingAck(outcome=RatingOutcome.REJECTED, reason=ErrorCode.BAD_REQUEST).to_bytes()) is None
+    with caplog.at_level(logging.WARNING, logger="motcua.votes"):
+        assert judging_ack(b'{"v": 1, "outcome": "counted"') is None
+    assert "bad rating acknowledgement" in caplog.text
