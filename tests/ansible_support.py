@@ -25,6 +25,8 @@ import paho.mqtt.client as mqtt
 import yaml
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
+from motcua.localbroker import wait_for_port
+
 REPO = Path(__file__).resolve().parent.parent
 ANSIBLE = REPO / "ansible"
 VENV_BIN = Path(os.environ.get("VIRTUAL_ENV", REPO / ".venv")) / "bin"
@@ -300,3 +302,22 @@ class Client:
     def close(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
+
+
+@contextlib.contextmanager
+def rootfs_mosquitto(root: Path, config: str, log: Path, port: int | None = None) -> Iterator[None]:
+    """The rootfs's own /usr/sbin/mosquitto run in the chroot with `config` (a path inside the rootfs), until the
+    block ends (terminated, killed if it lingers); waits for `port` first when given. Its output goes to `log`."""
+    with log.open("wb") as out:
+        broker = subprocess.Popen(["chroot", str(root), "/usr/sbin/mosquitto", "-c", config], stdout=out, stderr=out)
+        try:
+            if port is not None:
+                wait_for_port(port, timeout=10)
+            yield
+        finally:
+            broker.terminate()
+            try:
+                broker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                broker.kill()
+                broker.wait()

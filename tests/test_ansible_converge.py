@@ -43,6 +43,7 @@ from ansible_support import (
     cached_rootfs,
     cached_wheelhouse,
     exposure,
+    rootfs_mosquitto,
     start_playbook,
     unit_settings,
     wait,
@@ -53,7 +54,7 @@ from motcua.broker import TlsFiles, device_roles
 from motcua.config import load_config
 from motcua.contract import Topics
 from motcua.hall import load_hall
-from motcua.localbroker import free_port, wait_for_port
+from motcua.localbroker import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -436,21 +437,8 @@ def rootfs_broker(converged: Converged) -> Iterator[int]:
     test_config = re.sub(r"^listener 1884 .*$", f"listener {free_port()} 127.0.0.1", test_config, flags=re.M)
     test_config = test_config.replace("log_dest syslog", "log_dest stderr")
     (root / "tmp/test-mosquitto.conf").write_text(test_config)
-    log = (OUTPUT / "rootfs-mosquitto.log").open("wb")
-    broker = subprocess.Popen(
-        ["chroot", str(root), "/usr/sbin/mosquitto", "-c", "/tmp/test-mosquitto.conf"], stdout=log, stderr=log
-    )
-    try:
-        wait_for_port(port, timeout=10)
+    with rootfs_mosquitto(root, "/tmp/test-mosquitto.conf", OUTPUT / "rootfs-mosquitto.log", port):
         yield port
-    finally:
-        broker.terminate()
-        try:
-            broker.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            broker.kill()
-            broker.wait()
-        log.close()
 
 
 def test_rootfs_mosquitto_accepts_the_generated_config_and_the_devices_password(
@@ -543,30 +531,20 @@ def test_the_deployed_bridge_carries_the_halls_events_to_the_province_over_tls(
     watcher.connect("127.0.0.1", BRIDGE_PORT)
     watcher.subscribe([(Topics(SITE).bridge_status(), 1), (Topics(SITE).events(), 1)])
     watcher.loop_start()
-    log = (OUTPUT / "rootfs-bridge-mosquitto.log").open("wb")
-    hall = subprocess.Popen(
-        ["chroot", str(root), "/usr/sbin/mosquitto", "-c", "/tmp/test-bridge-mosquitto.conf"], stdout=log, stderr=log
-    )
     try:
-        with arrived:
-            assert arrived.wait_for(lambda: (Topics(SITE).bridge_status(), b"1") in received, timeout=20), received
-        port = int(re.findall(r"^listener (\d+) 127\.0\.0\.1$", test_config, re.M)[0])
-        password = (root / "etc/motcua/coordinator.password").read_text().strip()
-        coordinator = Client(port, "coordinator", password, root / "etc/motcua/hall-ca.crt")
-        try:
-            assert coordinator.publish(Topics(SITE).events()) in ACCEPTED
-        finally:
-            coordinator.close()
-        with arrived:
-            assert arrived.wait_for(lambda: (Topics(SITE).events(), b'{"v": 1}') in received, timeout=10), received
+        with rootfs_mosquitto(root, "/tmp/test-bridge-mosquitto.conf", OUTPUT / "rootfs-bridge-mosquitto.log"):
+            with arrived:
+                assert arrived.wait_for(lambda: (Topics(SITE).bridge_status(), b"1") in received, timeout=20), received
+            port = int(re.findall(r"^listener (\d+) 127\.0\.0\.1$", test_config, re.M)[0])
+            password = (root / "etc/motcua/coordinator.password").read_text().strip()
+            coordinator = Client(port, "coordinator", password, root / "etc/motcua/hall-ca.crt")
+            try:
+                assert coordinator.publish(Topics(SITE).events()) in ACCEPTED
+            finally:
+                coordinator.close()
+            with arrived:
+                assert arrived.wait_for(lambda: (Topics(SITE).events(), b'{"v": 1}') in received, timeout=10), received
     finally:
-        hall.terminate()
-        try:
-            hall.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            hall.kill()
-            hall.wait()
-        log.close()
         watcher.loop_stop()
         watcher.disconnect()
         province.kill()

@@ -58,6 +58,7 @@ from ansible_support import (
     locked,
     prune,
     role_packages,
+    rootfs_mosquitto,
     start_playbook,
     unit_settings,
     wait,
@@ -312,23 +313,12 @@ def rootfs_broker(converged: Converged) -> Iterator[int]:
     )
     # What Debian's mosquitto.service does before it starts the broker (RuntimeDirectory): the pid file's folder.
     converged.chroot("install", "-d", "-o", "mosquitto", "-g", "mosquitto", "/run/mosquitto")
-    log = (OUTPUT / "province-rootfs-mosquitto.log").open("wb")
     # -c /etc/mosquitto/mosquitto.conf: Debian's file (pid, persistence, log to a file, include_dir conf.d) as the
     # service starts it; started as root it drops to the mosquitto user, which must read every file the role wrote.
-    broker = subprocess.Popen(
-        ["chroot", str(root), "/usr/sbin/mosquitto", "-c", "/etc/mosquitto/mosquitto.conf"], stdout=log, stderr=log
-    )
     try:
-        wait_for_port(port, timeout=10)
-        yield port
+        with rootfs_mosquitto(root, "/etc/mosquitto/mosquitto.conf", OUTPUT / "province-rootfs-mosquitto.log", port):
+            yield port
     finally:
-        broker.terminate()
-        try:
-            broker.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            broker.kill()
-            broker.wait()
-        log.close()
         (root / "etc/mosquitto/conf.d/motcua-province.conf").write_text(conf)
 
 
